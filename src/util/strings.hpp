@@ -1,0 +1,32 @@
+#pragma once
+// Small string helpers shared by every layer. Pure, no allocation unless a string is returned.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace senna::util {
+
+/** ASCII case-insensitive equality (HTTP header names, tokens). */
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/** Removes ASCII spaces and tabs at both ends. */
+std::string_view trim(std::string_view s) noexcept;
+
+/** Splits on a delimiter; empty pieces are kept. */
+std::vector<std::string_view> split(std::string_view s, char delim);
+
+std::string to_lower(std::string_view s);
+
+/**
+ * Parses a whole string of ASCII digits into an unsigned integer: no sign, no spaces, no
+ * overflow. Returns nullopt otherwise.
+ */
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
+
+/** True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+bool valid_utf8(std::string_view s) noexcept;
+
+} // namespace senna::util

@@ -1,0 +1,43 @@
+#include "util/strings.hpp"
+
+#include <gtest/gtest.h>
+
+namespace util = senna::util;
+
+TEST(strings, iequals_ignores_ascii_case_only) {
+    EXPECT_TRUE(util::iequals("X-Auth-Token", "x-auth-token"));
+    EXPECT_FALSE(util::iequals("abc", "abd"));
+    EXPECT_FALSE(util::iequals("abc", "ab"));
+}
+
+TEST(strings, trim_and_split) {
+    EXPECT_EQ(util::trim("  a b \t"), "a b");
+    EXPECT_EQ(util::trim(""), "");
+    auto parts = util::split("a,,b", ',');
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(parts[0], "a");
+    EXPECT_EQ(parts[1], "");
+    EXPECT_EQ(parts[2], "b");
+}
+
+TEST(strings, parse_uint_accepts_only_plain_digits) {
+    EXPECT_EQ(util::parse_uint("0"), 0u);
+    EXPECT_EQ(util::parse_uint("18446744073709551615"), UINT64_MAX);
+    EXPECT_FALSE(util::parse_uint("18446744073709551616"));
+    EXPECT_FALSE(util::parse_uint(""));
+    EXPECT_FALSE(util::parse_uint("-1"));
+    EXPECT_FALSE(util::parse_uint("+1"));
+    EXPECT_FALSE(util::parse_uint(" 1"));
+    EXPECT_FALSE(util::parse_uint("1a"));
+}
+
+TEST(strings, valid_utf8) {
+    EXPECT_TRUE(util::valid_utf8("plain ascii"));
+    EXPECT_TRUE(util::valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x91\x8A")); // é € 👊
+    EXPECT_FALSE(util::valid_utf8("\xC3"));                                // truncated
+    EXPECT_FALSE(util::valid_utf8("\xC0\xAF"));                            // overlong '/'
+    EXPECT_FALSE(util::valid_utf8("\xED\xA0\x80"));                        // surrogate
+    EXPECT_FALSE(util::valid_utf8("\xF4\x90\x80\x80"));                    // > U+10FFFF
+    EXPECT_FALSE(util::valid_utf8("\xFF"));
+    EXPECT_FALSE(util::valid_utf8("a\x80"));
+}
