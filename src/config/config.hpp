@@ -1,0 +1,64 @@
+#pragma once
+// Every setting, limit and timeout of senna in one aggregate, each with its default and the
+// reason for it. `load.hpp` fills it from the environment (SPEC §1 names) and command-line flags;
+// `senna --help` prints the table in load.cpp, which is the one place a setting is declared.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace senna::config {
+
+using std::chrono::milliseconds;
+
+struct config {
+    // --- SPEC §1 ---
+    std::string env = "development"; // "production" refuses the default JWT secret
+    std::string http_host = "localhost";
+    std::uint16_t http_port = 3005; // 0 picks a free port (tests); the bound one is logged
+    std::string domain = "myplatform";
+    std::string redis_url;  // empty: see redis_host
+    std::string redis_host; // empty together with redis_url: senna runs its own redis-server
+    std::uint16_t redis_port = 6379;
+    std::string redis_prefix = "senna-sockets";
+    std::string jwt_algorithm = "HS256";
+    std::string jwt_header = "X-Auth-Token";
+    std::string jwt_secret = "scene-passage-love-rhyme";
+    std::string jwt_public_key_file;      // PEM, required for RS*/ES*/EdDSA
+    std::int64_t jwt_leeway_seconds = 30; // clock skew between the platform and senna
+    std::string api_url;
+    std::string api_user_agent = "Senna-Sockets-Server";
+    milliseconds api_timeout{3000};    // a look-up slower than this falls back to {"id": ID}
+    milliseconds api_cache_ttl{60000}; // profiles change rarely; 60 s bounds staleness
+    bool api_session_fail_open = false;
+    std::string data_dir = "./data";
+    unsigned threads = 0; // 0: one per core
+    std::vector<std::string> cors_origins{"*"};
+    std::size_t max_text_length = 10000; // Unicode code points
+    std::size_t max_connections = 100000;
+
+    // --- limits and timeouts (docs/limits.md) ---
+    std::string log_level = "info";
+    std::size_t http_header_limit = 16 * 1024; // Node's default; larger headers get 431
+    std::size_t http_body_limit = 1024 * 1024; // SPEC §3: 413 above 1 MiB
+    milliseconds http_request_timeout{10000};  // whole request (headers + body): cuts slowloris
+    milliseconds http_idle_timeout{30000};     // keep-alive wait for the next request
+    milliseconds http_write_timeout{10000};    // a client that does not read its response
+    milliseconds shutdown_timeout{10000};      // SIGTERM drain before connections are cut
+    milliseconds redis_connect_timeout{2000};
+    milliseconds redis_command_timeout{5000};  // a reply later than this fails and reconnects
+    std::string redis_server = "redis-server"; // binary of the managed Redis (found on PATH)
+
+    /** True when senna must start and supervise its own redis-server. */
+    bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
+    /** The Redis URL to connect to (managed: the unix socket in data_dir). */
+    std::string effective_redis_url() const;
+    /** The unix socket path of the managed Redis, absolute. */
+    std::string managed_redis_socket() const;
+    bool production() const { return env == "production"; }
+};
+
+inline constexpr const char* default_jwt_secret = "scene-passage-love-rhyme";
+
+} // namespace senna::config

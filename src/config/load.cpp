@@ -1,0 +1,311 @@
+#include "config/load.hpp"
+
+#include "util/strings.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace senna::config {
+
+namespace {
+
+// One declared setting: its variable, what it means, and how it reads and shows its value.
+struct setting {
+    const char* env;
+    const char* help;
+    std::function<void(config&, const std::string&)> set; // throws invalid_setting
+    std::function<std::string(const config&)> show;
+};
+
+[[noreturn]] void fail(const char* env, const std::string& problem) {
+    throw invalid_setting(std::string(env) + ": " + problem);
+}
+
+std::string quoted(const std::string& v) {
+    return "'" + v + "'";
+}
+
+std::uint64_t parse_number(const char* env, const std::string& v, std::uint64_t lo,
+                           std::uint64_t hi) {
+    auto n = util::parse_uint(util::trim(v));
+    if (!n)
+        fail(env, quoted(v) + " is not a number");
+    if (*n < lo || *n > hi)
+        fail(env, quoted(v) + " is out of range (" + std::to_string(lo) + "-" + std::to_string(hi) +
+                      ")");
+    return *n;
+}
+
+bool parse_bool(const char* env, const std::string& v) {
+    auto l = util::to_lower(util::trim(v));
+    if (l == "1" || l == "true" || l == "yes" || l == "on")
+        return true;
+    if (l == "0" || l == "false" || l == "no" || l == "off" || l.empty())
+        return false;
+    fail(env, quoted(v) + " is not a boolean (1/0, true/false)");
+}
+
+std::string non_empty(const char* env, const std::string& v) {
+    if (util::trim(v).empty())
+        fail(env, "must not be empty");
+    return v;
+}
+
+template <class Member>
+setting text(const char* env, const char* help, Member member, bool allow_empty = false) {
+    return {env, help,
+            [env, member, allow_empty](config& c, const std::string& v) {
+                c.*member = allow_empty ? v : non_empty(env, v);
+            },
+            [member](const config& c) { return c.*member; }};
+}
+
+template <class Member>
+setting number(const char* env, const char* help, Member member, std::uint64_t lo,
+               std::uint64_t hi) {
+    return {env, help,
+            [env, member, lo, hi](config& c, const std::string& v) {
+                using T = std::remove_reference_t<decltype(c.*member)>;
+                c.*member = static_cast<T>(parse_number(env, v, lo, hi));
+            },
+            [member](const config& c) { return std::to_string(c.*member); }};
+}
+
+setting duration(const char* env, const char* help, milliseconds config::*member,
+                 std::uint64_t lo_ms = 1, std::uint64_t hi_ms = 24ull * 3600 * 1000) {
+    return {env, help,
+            [env, member, lo_ms, hi_ms](config& c, const std::string& v) {
+                c.*member = milliseconds(parse_number(env, v, lo_ms, hi_ms));
+            },
+            [member](const config& c) { return std::to_string((c.*member).count()); }};
+}
+
+const std::array<const char*, 9> algorithms{"HS256", "HS384", "HS512", "RS256", "RS384",
+                                            "RS512", "ES256", "ES384", "EdDSA"};
+
+const std::vector<setting>& settings() {
+    static const std::vector<setting> table{
+        {"SOCK_ENV", "development or production (production refuses the default JWT secret)",
+         [](config& c, const std::string& v) {
+             auto l = util::to_lower(util::trim(v));
+             if (l != "development" && l != "production" && l != "test")
+                 fail("SOCK_ENV", quoted(v) + " is not one of development, production, test");
+             c.env = l;
+         },
+         [](const config& c) { return c.env; }},
+        text("SOCK_HTTP_HOST", "listen address", &config::http_host),
+        number("SOCK_HTTP_PORT", "listen port (0: any free port, logged at start-up)",
+               &config::http_port, 0, 65535),
+        {"SOCK_DOMAIN_HANDLE", "key prefix of this deployment's data ([A-Za-z0-9_.-]{1,64})",
+         [](config& c, const std::string& v) {
+             if (v.empty() || v.size() > 64)
+                 fail("SOCK_DOMAIN_HANDLE", "must be 1-64 characters");
+             for (char ch : v)
+                 if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-' &&
+                     ch != '.')
+                     fail("SOCK_DOMAIN_HANDLE", quoted(v) + " may only hold A-Z a-z 0-9 _ - .");
+             c.domain = v;
+         },
+         [](const config& c) { return c.domain; }},
+        text("SOCK_REDIS_URL",
+             "external Redis: redis://[user:pass@]host:port/db or unix:///path (unset: managed)",
+             &config::redis_url, true),
+        text("SOCK_REDIS_HOST",
+             "external Redis host (seed's form; unset with SOCK_REDIS_URL: "
+             "senna runs its own redis-server)",
+             &config::redis_host, true),
+        number("SOCK_REDIS_PORT", "external Redis port, with SOCK_REDIS_HOST", &config::redis_port,
+               1, 65535),
+        text("SOCK_REDIS_PREFIX", "prefix of every Redis key and fan-out channel",
+             &config::redis_prefix),
+        {"SOCK_JWT_ALGORITHM", "HS256/384/512, RS256/384/512, ES256/384 or EdDSA (pinned)",
+         [](config& c, const std::string& v) {
+             for (const char* a : algorithms)
+                 if (v == a) {
+                     c.jwt_algorithm = v;
+                     return;
+                 }
+             fail("SOCK_JWT_ALGORITHM", "unknown algorithm " + quoted(v) +
+                                            " (HS256, HS384, HS512, RS256, RS384, RS512, "
+                                            "ES256, ES384, EdDSA)");
+         },
+         [](const config& c) { return c.jwt_algorithm; }},
+        text("SOCK_JWT_HEADER", "request header carrying the token (Authorization: Bearer too)",
+             &config::jwt_header),
+        {"SOCK_JWT_SECRET", "HMAC secret for HS* (never logged)",
+         [](config& c, const std::string& v) { c.jwt_secret = non_empty("SOCK_JWT_SECRET", v); },
+         [](const config&) { return std::string("scene-passage-love-rhyme (the seed's)"); }},
+        text("SOCK_JWT_PUBLIC_KEY", "PEM file of the public key for RS*/ES*/EdDSA",
+             &config::jwt_public_key_file, true),
+        number("SOCK_JWT_LEEWAY", "seconds of clock skew allowed on exp and nbf",
+               &config::jwt_leeway_seconds, 0, 3600),
+        text("SOCK_API_URL", "the platform's API base for user/topic look-ups (unset: none)",
+             &config::api_url, true),
+        text("SOCK_API_USER_AGENT", "User-Agent of the platform look-ups", &config::api_user_agent),
+        duration("SOCK_API_TIMEOUT_MS", "platform look-up timeout", &config::api_timeout),
+        duration("SOCK_API_CACHE_TTL_MS", "platform look-up cache lifetime",
+                 &config::api_cache_ttl),
+        {"SOCK_API_SESSION_FAIL_OPEN", "let sockets in when the platform's session check fails",
+         [](config& c, const std::string& v) {
+             c.api_session_fail_open = parse_bool("SOCK_API_SESSION_FAIL_OPEN", v);
+         },
+         [](const config& c) { return std::string(c.api_session_fail_open ? "1" : "0"); }},
+        text("SOCK_DATA_DIR", "managed Redis data (append-only file, unix socket, log)",
+             &config::data_dir),
+        {"SOCK_THREADS", "event-loop threads (shards), 1-256 (default: number of cores)",
+         [](config& c, const std::string& v) {
+             c.threads = static_cast<unsigned>(parse_number("SOCK_THREADS", v, 1, 256));
+         },
+         [](const config&) { return std::string("number of cores"); }},
+        {"SOCK_CORS_ORIGINS", "allowed browser origins, comma-separated, or *",
+         [](config& c, const std::string& v) {
+             std::vector<std::string> out;
+             for (auto part : util::split(v, ',')) {
+                 auto t = util::trim(part);
+                 if (!t.empty())
+                     out.emplace_back(t);
+             }
+             if (out.empty())
+                 fail("SOCK_CORS_ORIGINS", "must list at least one origin, or *");
+             c.cors_origins = std::move(out);
+         },
+         [](const config& c) {
+             std::string s;
+             for (const auto& o : c.cors_origins)
+                 s += (s.empty() ? "" : ",") + o;
+             return s;
+         }},
+        number("SOCK_MAX_TEXT_LENGTH", "longest text message, in Unicode code points",
+               &config::max_text_length, 1, 1000000),
+        number("SOCK_MAX_CONNECTIONS", "open client connections per instance; more are refused",
+               &config::max_connections, 1, 10000000),
+        {"SOCK_LOG_LEVEL", "debug, info, warn or error",
+         [](config& c, const std::string& v) {
+             auto l = util::to_lower(util::trim(v));
+             if (l != "debug" && l != "info" && l != "warn" && l != "error")
+                 fail("SOCK_LOG_LEVEL", quoted(v) + " is not one of debug, info, warn, error");
+             c.log_level = l;
+         },
+         [](const config& c) { return c.log_level; }},
+        number("SOCK_HTTP_HEADER_LIMIT", "largest request head in bytes (431 above)",
+               &config::http_header_limit, 1024, 1024 * 1024),
+        number("SOCK_HTTP_BODY_LIMIT", "largest request body in bytes (413 above)",
+               &config::http_body_limit, 1024, 64 * 1024 * 1024),
+        duration("SOCK_HTTP_REQUEST_TIMEOUT_MS",
+                 "time to receive a whole request once it starts (cuts slow senders)",
+                 &config::http_request_timeout),
+        duration("SOCK_HTTP_IDLE_TIMEOUT_MS", "keep-alive wait for the next request",
+                 &config::http_idle_timeout),
+        duration("SOCK_HTTP_WRITE_TIMEOUT_MS", "time to write a response to a slow reader",
+                 &config::http_write_timeout),
+        duration("SOCK_SHUTDOWN_TIMEOUT_MS", "drain time on SIGTERM before connections are cut",
+                 &config::shutdown_timeout),
+        duration("SOCK_REDIS_CONNECT_TIMEOUT_MS", "Redis connect timeout",
+                 &config::redis_connect_timeout),
+        duration("SOCK_REDIS_COMMAND_TIMEOUT_MS",
+                 "a Redis reply later than this fails and the connection is reset",
+                 &config::redis_command_timeout),
+        text("SOCK_REDIS_SERVER", "redis-server binary of the managed Redis",
+             &config::redis_server),
+    };
+    return table;
+}
+
+// SOCK_HTTP_PORT -> --http-port
+std::string flag_of(const char* env) {
+    std::string f = "--";
+    for (const char* p = env + 5; *p; ++p)
+        f += (*p == '_') ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+    return f;
+}
+
+bool is_asymmetric(const std::string& alg) {
+    return alg.rfind("HS", 0) != 0;
+}
+
+void validate(const config& c) {
+    if (c.production() && c.jwt_secret == default_jwt_secret && !is_asymmetric(c.jwt_algorithm))
+        fail("SOCK_JWT_SECRET", "refusing to start: SOCK_ENV=production with the default secret");
+    if (is_asymmetric(c.jwt_algorithm)) {
+        if (c.jwt_public_key_file.empty())
+            fail("SOCK_JWT_PUBLIC_KEY", "required for " + c.jwt_algorithm);
+        std::ifstream f(c.jwt_public_key_file);
+        if (!f)
+            fail("SOCK_JWT_PUBLIC_KEY", quoted(c.jwt_public_key_file) + " cannot be read");
+    }
+    if (c.managed_redis() && c.managed_redis_socket().size() >= 100)
+        fail("SOCK_DATA_DIR", "path too long for the managed Redis unix socket (max ~100 bytes)");
+}
+
+} // namespace
+
+std::optional<std::string> process_env(std::string_view name) {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v)
+        return std::nullopt;
+    return std::string(v);
+}
+
+load_outcome load(const std::vector<std::string>& args, const env_lookup& env) {
+    load_outcome out;
+    config& c = out.cfg;
+    for (const auto& s : settings())
+        if (auto v = env(s.env))
+            s.set(c, *v);
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--help" || a == "-h") {
+            out.show_help = true;
+            continue;
+        }
+        if (a == "--version") {
+            out.show_version = true;
+            continue;
+        }
+        std::string name = a, value;
+        bool has_value = false;
+        if (auto eq = a.find('='); eq != std::string::npos) {
+            name = a.substr(0, eq);
+            value = a.substr(eq + 1);
+            has_value = true;
+        }
+        const setting* match = nullptr;
+        for (const auto& s : settings())
+            if (flag_of(s.env) == name)
+                match = &s;
+        if (!match)
+            throw invalid_setting(a + ": unknown option (see --help)");
+        if (!has_value) {
+            if (i + 1 >= args.size())
+                throw invalid_setting(name + ": missing value");
+            value = args[++i];
+        }
+        match->set(c, value);
+    }
+    if (c.threads == 0)
+        c.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (c.redis_url.empty() && c.redis_host.empty() && env("SOCK_REDIS_PORT"))
+        out.warnings.push_back(
+            "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
+    if (!out.show_help && !out.show_version)
+        validate(c);
+    return out;
+}
+
+std::string help_text() {
+    config defaults;
+    std::string out = "senna: a realtime chat server (REST + Socket.IO over Redis)\n\n"
+                      "Usage: senna [--flag VALUE]...   (senna --help, senna --version)\n\n"
+                      "Every setting comes from its environment variable; a flag overrides it.\n\n";
+    for (const auto& s : settings()) {
+        std::string d = s.show(defaults);
+        out += "  " + flag_of(s.env) + "  (" + s.env + ")\n      " + s.help +
+               "\n      default: " + (d.empty() ? "unset" : d) + "\n";
+    }
+    return out;
+}
+
+} // namespace senna::config

@@ -1,0 +1,67 @@
+#include "http/query.hpp"
+
+namespace senna::http {
+
+namespace {
+int hex(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+} // namespace
+
+target_parts split_target(std::string_view target) noexcept {
+    auto q = target.find('?');
+    if (q == std::string_view::npos)
+        return {target, {}};
+    return {target.substr(0, q), target.substr(q + 1)};
+}
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '%' && i + 2 < s.size()) {
+            int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out += static_cast<char>(hi * 16 + lo);
+                i += 2;
+                continue;
+            }
+        }
+        out += (plus_is_space && c == '+') ? ' ' : c;
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+    std::vector<std::pair<std::string, std::string>> out;
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto piece = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (piece.empty())
+            continue;
+        auto eq = piece.find('=');
+        if (eq == std::string_view::npos)
+            out.emplace_back(percent_decode(piece, true), std::string{});
+        else
+            out.emplace_back(percent_decode(piece.substr(0, eq), true),
+                             percent_decode(piece.substr(eq + 1), true));
+    }
+    return out;
+}
+
+query_value find_query(std::string_view query, std::string_view name) {
+    for (auto& [k, v] : parse_query(query))
+        if (k == name)
+            return {true, std::move(v)};
+    return {};
+}
+
+} // namespace senna::http

@@ -1,0 +1,32 @@
+#pragma once
+// Response builders, and the JSON error model every error answer uses:
+// {"error": true, "code": C, "name": N, "message": M, "status": S} (SPEC §3).
+
+#include "http/types.hpp"
+
+#include <boost/json/fwd.hpp>
+
+#include <string_view>
+
+namespace senna::http {
+
+/** A JSON response (`application/json; charset=utf-8`) with Content-Length set. */
+response json_response(status s, const boost::json::value& body, unsigned version = 11);
+
+/** The error model of SPEC §3 with HTTP status `s`. */
+response error_response(status s, std::string_view code, std::string_view name,
+                        std::string_view message, unsigned version = 11);
+
+/** Plain text (Prometheus exposition, for instance). */
+response text_response(status s, std::string body, std::string_view content_type,
+                       unsigned version = 11);
+
+// The protocol-level errors the session itself answers.
+response not_found_response(unsigned version = 11);
+response method_not_allowed_response(verb method, std::string_view allow, unsigned version = 11);
+response payload_too_large_response(std::size_t limit, unsigned version = 11);
+response header_too_large_response(unsigned version = 11);
+response bad_request_response(std::string_view message, unsigned version = 11);
+response internal_error_response(unsigned version = 11);
+
+} // namespace senna::http

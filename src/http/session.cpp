@@ -1,0 +1,196 @@
+#include "http/session.hpp"
+
+#include "http/query.hpp"
+#include "http/response.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace senna::http {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// After an error answer on a connection we will not read further: stop sending, then read and
+// discard what the client still sends for a moment, so that closing with unread bytes does not
+// reset the connection before the client has read our answer.
+net::awaitable<void> lingering_close(beast::tcp_stream& stream) {
+    net::error_code ec;
+    stream.socket().shutdown(net::tcp::socket::shutdown_send, ec);
+    std::array<char, 16 * 1024> sink;
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(1));
+    while (drained < 4 * 1024 * 1024) {
+        auto [rec, n] = co_await stream.async_read_some(net::asio::buffer(sink), net::use_tuple);
+        if (rec)
+            break;
+        drained += n;
+    }
+    stream.socket().close(ec);
+}
+
+void log_request(const request& req, std::string_view route, unsigned status, double ms,
+                 std::string_view user) {
+    auto method = bhttp::to_string(req.method());
+    log::info("request", {{"method", std::string_view(method.data(), method.size())},
+                          {"route", route},
+                          {"status", status},
+                          {"ms", ms},
+                          {"user", user.empty() ? std::string_view("-") : user}});
+}
+
+bool expects_continue(const request& head) {
+    auto it = head.find(field::expect);
+    return it != head.end() && util::iequals(it->value(), "100-continue");
+}
+
+// A malformed request we answer with 400 (as opposed to a peer that went away mid-request).
+bool is_parse_error(const net::error_code& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+} // namespace
+
+net::awaitable<response> dispatch(const request& req, session_env& env, std::string remote,
+                                  std::size_t& route_index, std::string& user) {
+    route_index = env.metrics.unmatched();
+    if (cors_policy::is_preflight(req))
+        co_return env.cors.preflight(req);
+
+    auto [path, query] = split_target(req.target());
+    auto m = env.routes.match(req.method(), path);
+    response res;
+    if (m.kind == router::outcome::not_found) {
+        res = not_found_response(req.version());
+    } else if (m.kind == router::outcome::method_not_allowed) {
+        route_index = m.index;
+        res = method_not_allowed_response(req.method(), m.matched->allow, req.version());
+    } else {
+        route_index = m.index;
+        request_context ctx{req, path, query, std::move(m.params), std::move(remote), {}};
+        try {
+            res = co_await (*m.fn)(ctx);
+        } catch (const std::exception& e) {
+            log::error("handler_failed", {{"route", m.matched->pattern}, {"error", e.what()}});
+            res = internal_error_response(req.version());
+        }
+        user = std::move(ctx.user);
+    }
+    env.cors.apply(req, res);
+    if (req.method() == verb::head) {
+        // HEAD: the GET answer's headers (Content-Length included) without its body.
+        auto n = res.body().size();
+        res.body().clear();
+        res.content_length(n);
+    }
+    co_return res;
+}
+
+net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, session_state& state) {
+    state.stream = &stream;
+    const auto& s = env.settings;
+    beast::flat_buffer buffer;
+    net::error_code ec;
+    auto endpoint = stream.socket().remote_endpoint(ec);
+    std::string remote = ec ? std::string("?") : endpoint.address().to_string();
+
+    for (;;) {
+        if (state.closing)
+            break;
+        if (buffer.size() == 0) {
+            // Between requests: the idle deadline, not the request one.
+            state.idle = true;
+            stream.expires_after(s.idle_timeout);
+            auto [rec, n] = co_await stream.async_read_some(buffer.prepare(4096), net::use_tuple);
+            state.idle = false;
+            if (rec || state.closing)
+                break;
+            buffer.commit(n);
+        }
+
+        // From the first byte, the whole request must arrive within request_timeout: a client
+        // trickling one byte a minute is cut off.
+        auto started = clock::now();
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(s.header_limit));
+        parser.body_limit(s.body_limit);
+        stream.expires_after(s.request_timeout);
+        auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::use_tuple);
+        std::optional<response> early; // an error answered before the request is complete
+        if (hec == bhttp::error::header_limit) {
+            early = header_too_large_response();
+        } else if (hec == bhttp::error::body_limit) {
+            early = payload_too_large_response(s.body_limit);
+        } else if (hec) {
+            if (is_parse_error(hec))
+                early = bad_request_response("The request could not be parsed");
+            else
+                break; // timeout, eof, reset: nothing to answer
+        } else if (!parser.is_done()) {
+            const auto& head = parser.get();
+            if (auto cl = parser.content_length(); cl && *cl > s.body_limit) {
+                early = payload_too_large_response(s.body_limit, head.version());
+            } else {
+                if (expects_continue(head)) {
+                    bhttp::response<bhttp::empty_body> cont{status::continue_, head.version()};
+                    stream.expires_after(s.write_timeout);
+                    auto [cec, cn] = co_await bhttp::async_write(stream, cont, net::use_tuple);
+                    if (cec)
+                        break;
+                    stream.expires_after(s.request_timeout);
+                }
+                auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::use_tuple);
+                if (bec == bhttp::error::body_limit)
+                    early = payload_too_large_response(s.body_limit, head.version());
+                else if (is_parse_error(bec))
+                    early = bad_request_response("The request body was incomplete");
+                else if (bec)
+                    break;
+            }
+        }
+
+        if (early) {
+            early->keep_alive(false);
+            std::size_t idx = env.metrics.unmatched();
+            env.metrics.record(idx, early->result_int(), 0);
+            stream.expires_after(s.write_timeout);
+            co_await bhttp::async_write(stream, *early, net::use_tuple);
+            if (s.access_log)
+                log::info("request", {{"route", "-"}, {"status", early->result_int()}});
+            co_await lingering_close(stream);
+            co_return;
+        }
+
+        request req = parser.release();
+        std::size_t route_index = 0;
+        std::string user;
+        response res = co_await dispatch(req, env, remote, route_index, user);
+        bool keep_alive = req.keep_alive() && !state.closing;
+        res.keep_alive(keep_alive);
+        stream.expires_after(s.write_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(stream, res, net::use_tuple);
+        auto micros = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started).count());
+        env.metrics.record(route_index, res.result_int(), micros);
+        if (s.access_log) {
+            const auto& routes = env.routes.routes();
+            std::string_view label =
+                route_index < routes.size() ? std::string_view(routes[route_index].pattern) : "-";
+            log_request(req, label, res.result_int(), static_cast<double>(micros) / 1000.0, user);
+        }
+        if (wec || !keep_alive)
+            break;
+    }
+    stream.socket().shutdown(net::tcp::socket::shutdown_send, ec);
+    stream.socket().close(ec);
+}
+
+} // namespace senna::http

@@ -1,0 +1,48 @@
+#pragma once
+// One HTTP/1.1 connection: the keep-alive loop of read (limits, deadlines) -> route -> write.
+// Requests are answered one at a time, in order, so pipelined requests get their responses in
+// the order they were sent (the unread ones wait in the read buffer).
+
+#include "http/cors.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "net/types.hpp"
+
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+
+namespace senna::http {
+
+struct session_settings {
+    std::size_t header_limit = 16 * 1024;
+    std::size_t body_limit = 1024 * 1024;
+    std::chrono::milliseconds request_timeout{10000};
+    std::chrono::milliseconds idle_timeout{30000};
+    std::chrono::milliseconds write_timeout{10000};
+    bool access_log = true;
+};
+
+/** What every session of a shard shares; owned by the shard's server, outlives its sessions. */
+struct session_env {
+    const router& routes;
+    const cors_policy& cors;
+    request_metrics& metrics;
+    session_settings settings;
+};
+
+/** A session's handle in its server's registry, so shutdown can reach it. Shard-local. */
+struct session_state {
+    beast::tcp_stream* stream = nullptr;
+    bool idle = false;    // waiting for the first byte of the next request
+    bool closing = false; // finish the request in hand, then close
+};
+
+/** Runs one connection to its end. `state` must stay valid until the coroutine returns. */
+net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, session_state& state);
+
+/** Routes one parsed request (CORS, 404/405, handler errors -> 500). Exposed for tests. */
+net::awaitable<response> dispatch(const request& req, session_env& env, std::string remote,
+                                  std::size_t& route_index, std::string& user);
+
+} // namespace senna::http

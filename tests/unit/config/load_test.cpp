@@ -1,0 +1,132 @@
+#include "config/load.hpp"
+
+#include <gtest/gtest.h>
+#include <map>
+
+namespace config = senna::config;
+
+namespace {
+
+config::load_outcome load(std::map<std::string, std::string> env,
+                          std::vector<std::string> args = {}) {
+    return config::load(args, [&](std::string_view name) -> std::optional<std::string> {
+        auto it = env.find(std::string(name));
+        if (it == env.end())
+            return std::nullopt;
+        return it->second;
+    });
+}
+
+std::string error_of(std::map<std::string, std::string> env, std::vector<std::string> args = {}) {
+    try {
+        load(std::move(env), std::move(args));
+    } catch (const config::invalid_setting& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+TEST(config_load, defaults_follow_spec_section_1) {
+    auto c = load({}).cfg;
+    EXPECT_EQ(c.env, "development");
+    EXPECT_EQ(c.http_host, "localhost");
+    EXPECT_EQ(c.http_port, 3005);
+    EXPECT_EQ(c.domain, "myplatform");
+    EXPECT_EQ(c.redis_prefix, "senna-sockets");
+    EXPECT_EQ(c.jwt_algorithm, "HS256");
+    EXPECT_EQ(c.jwt_header, "X-Auth-Token");
+    EXPECT_EQ(c.jwt_secret, "scene-passage-love-rhyme");
+    EXPECT_EQ(c.api_user_agent, "Senna-Sockets-Server");
+    EXPECT_EQ(c.data_dir, "./data");
+    EXPECT_GE(c.threads, 1u);
+    EXPECT_EQ(c.cors_origins, std::vector<std::string>{"*"});
+    EXPECT_EQ(c.max_text_length, 10000u);
+    EXPECT_EQ(c.max_connections, 100000u);
+    EXPECT_FALSE(c.api_session_fail_open);
+    EXPECT_TRUE(c.managed_redis());
+    EXPECT_EQ(c.effective_redis_url().rfind("unix:///", 0), 0u);
+}
+
+TEST(config_load, environment_then_flags_override) {
+    auto c = load({{"SOCK_HTTP_PORT", "8080"},
+                   {"SOCK_THREADS", "3"},
+                   {"SOCK_CORS_ORIGINS", "https://a.example, https://b.example"}},
+                  {"--http-port", "9090", "--domain-handle=acme"})
+                 .cfg;
+    EXPECT_EQ(c.http_port, 9090);
+    EXPECT_EQ(c.threads, 3u);
+    EXPECT_EQ(c.domain, "acme");
+    EXPECT_EQ(c.cors_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+}
+
+TEST(config_load, external_redis_from_url_or_seed_host_port) {
+    auto a = load({{"SOCK_REDIS_URL", "redis://:pw@10.0.0.1:6380/2"}}).cfg;
+    EXPECT_FALSE(a.managed_redis());
+    EXPECT_EQ(a.effective_redis_url(), "redis://:pw@10.0.0.1:6380/2");
+    auto b = load({{"SOCK_REDIS_HOST", "127.0.0.1"}, {"SOCK_REDIS_PORT", "6390"}}).cfg;
+    EXPECT_FALSE(b.managed_redis());
+    EXPECT_EQ(b.effective_redis_url(), "redis://127.0.0.1:6390");
+    auto c = load({{"SOCK_REDIS_PORT", "6390"}});
+    EXPECT_TRUE(c.cfg.managed_redis());
+    ASSERT_EQ(c.warnings.size(), 1u);
+}
+
+TEST(config_load, invalid_values_name_the_variable_and_the_problem) {
+    EXPECT_EQ(error_of({{"SOCK_HTTP_PORT", "70000"}}),
+              "SOCK_HTTP_PORT: '70000' is out of range (0-65535)");
+    EXPECT_EQ(error_of({{"SOCK_HTTP_PORT", "-1"}}), "SOCK_HTTP_PORT: '-1' is not a number");
+    EXPECT_EQ(error_of({{"SOCK_THREADS", "two"}}), "SOCK_THREADS: 'two' is not a number");
+    EXPECT_EQ(error_of({{"SOCK_MAX_TEXT_LENGTH", "0"}}),
+              "SOCK_MAX_TEXT_LENGTH: '0' is out of range (1-1000000)");
+    EXPECT_EQ(error_of({{"SOCK_JWT_ALGORITHM", "none"}}),
+              "SOCK_JWT_ALGORITHM: unknown algorithm 'none' (HS256, HS384, HS512, RS256, RS384, "
+              "RS512, ES256, ES384, EdDSA)");
+    EXPECT_EQ(error_of({{"SOCK_JWT_ALGORITHM", "RS256"}}),
+              "SOCK_JWT_PUBLIC_KEY: required for RS256");
+    EXPECT_EQ(error_of({{"SOCK_JWT_ALGORITHM", "ES256"},
+                        {"SOCK_JWT_PUBLIC_KEY", "/nonexistent/key.pem"}}),
+              "SOCK_JWT_PUBLIC_KEY: '/nonexistent/key.pem' cannot be read");
+    EXPECT_EQ(error_of({{"SOCK_API_SESSION_FAIL_OPEN", "maybe"}}),
+              "SOCK_API_SESSION_FAIL_OPEN: 'maybe' is not a boolean (1/0, true/false)");
+    EXPECT_EQ(error_of({{"SOCK_ENV", "staging"}}),
+              "SOCK_ENV: 'staging' is not one of development, production, test");
+    EXPECT_EQ(error_of({}, {"--no-such-flag", "1"}), "--no-such-flag: unknown option (see --help)");
+    EXPECT_EQ(error_of({}, {"--http-port"}), "--http-port: missing value");
+}
+
+TEST(config_load, production_refuses_the_default_secret) {
+    EXPECT_EQ(error_of({{"SOCK_ENV", "production"}}),
+              "SOCK_JWT_SECRET: refusing to start: SOCK_ENV=production with the default secret");
+    auto c = load({{"SOCK_ENV", "production"}, {"SOCK_JWT_SECRET", "a-real-secret"}}).cfg;
+    EXPECT_TRUE(c.production());
+}
+
+TEST(config_load, help_lists_every_variable_with_its_flag_and_default) {
+    auto h = config::help_text();
+    for (const char* v : {"SOCK_ENV",
+                          "SOCK_HTTP_HOST",
+                          "SOCK_HTTP_PORT",
+                          "SOCK_DOMAIN_HANDLE",
+                          "SOCK_REDIS_HOST",
+                          "SOCK_REDIS_PORT",
+                          "SOCK_REDIS_URL",
+                          "SOCK_REDIS_PREFIX",
+                          "SOCK_JWT_ALGORITHM",
+                          "SOCK_JWT_HEADER",
+                          "SOCK_JWT_SECRET",
+                          "SOCK_JWT_PUBLIC_KEY",
+                          "SOCK_API_URL",
+                          "SOCK_API_USER_AGENT",
+                          "SOCK_DATA_DIR",
+                          "SOCK_THREADS",
+                          "SOCK_CORS_ORIGINS",
+                          "SOCK_MAX_TEXT_LENGTH",
+                          "SOCK_MAX_CONNECTIONS",
+                          "SOCK_API_SESSION_FAIL_OPEN"})
+        EXPECT_NE(h.find(std::string("(") + v + ")"), std::string::npos) << v;
+    EXPECT_NE(h.find("--http-port  (SOCK_HTTP_PORT)"), std::string::npos);
+    EXPECT_NE(h.find("default: 3005"), std::string::npos);
+    EXPECT_EQ(load({}, {"--help"}).show_help, true);
+}
