@@ -1,6 +1,6 @@
 # Warnings in one place; SENNA_WERROR (on in CI) turns them into errors.
 add_library(senna_warnings INTERFACE)
-target_compile_options(senna_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+target_compile_options(senna_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow)
 if(SENNA_WERROR)
     target_compile_options(senna_warnings INTERFACE -Werror)
 endif()
