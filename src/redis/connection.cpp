@@ -1,0 +1,425 @@
+#include "redis/connection.hpp"
+
+#include "net/spawn.hpp"
+#include "redis/transport.hpp"
+#include "util/log.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+
+#include <deque>
+
+namespace senna::redis {
+
+namespace asio = net::asio;
+using namespace boost::asio::experimental::awaitable_operators;
+using detail::clock;
+
+namespace {
+
+enum class state { idle, connecting, connected, stopped };
+
+/** One request awaiting its replies. Requests are written in the order they are queued, so
+ *  the replies of the front one always come first. */
+struct pending {
+    pending(std::size_t commands, connection::exec_handler h)
+        : expected(commands), handler(std::move(h)), queued(clock::now()) {
+        replies.reserve(commands);
+    }
+    pending(pending&&) = default;
+    // Boost 1.81's any_completion_handler move assignment recurses until the stack overflows
+    // (it wraps itself); only ever move-construct a handler.
+    pending& operator=(pending&&) = delete;
+
+    std::size_t expected = 0;
+    std::size_t error_replies = 0;
+    std::vector<reply> replies;
+    connection::exec_handler handler;
+    clock::time_point queued;
+};
+
+std::uint64_t micros_since(clock::time_point t) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t).count();
+    return us < 0 ? 0 : static_cast<std::uint64_t>(us);
+}
+
+/**
+ * Runs `h(args...)` later (never inside the initiating call) through `ex`, on the handler's
+ * associated executor: asio::post does the executor hand-off and work tracking.
+ */
+template <class Handler, class... Args>
+void post_handler(const net::executor& ex, Handler h, Args&&... args) {
+    asio::post(ex, asio::append(std::move(h), std::forward<Args>(args)...));
+}
+
+} // namespace
+
+struct connection::impl : std::enable_shared_from_this<impl> {
+    impl(net::executor ex, endpoint ep, connection_options opts)
+        : ex_(std::move(ex)), ep_(std::move(ep)), opts_(std::move(opts)), where_(describe(ep_)),
+          socket_(ex_), resolver_(ex_), backoff_timer_(ex_), watchdog_(ex_), outbox_(ex_),
+          reader_(opts_.limits), backoff_(opts_.reconnect_min, opts_.reconnect_max),
+          read_buffer_(64 * 1024) {}
+
+    net::executor ex_;
+    endpoint ep_;
+    connection_options opts_;
+    std::string where_;
+    detail::socket socket_;
+    net::tcp::resolver resolver_;
+    net::steady_timer backoff_timer_;
+    net::steady_timer watchdog_;
+    detail::outbox outbox_;
+    reader reader_;
+    detail::backoff backoff_;
+    std::vector<char> read_buffer_;
+    std::deque<pending> pending_;
+    std::size_t pending_commands_ = 0;
+    state state_ = state::idle;
+    /** When the last reply arrived: a long pipeline that is being answered is not stalled. */
+    clock::time_point last_reply_{};
+    /** Why the current connection ended: the first failure seen. */
+    net::error_code reason_;
+    unsigned failures_ = 0;
+
+    void count(std::size_t commands, std::size_t errors) {
+        if (opts_.metrics != nullptr) {
+            opts_.metrics->commands.inc(commands);
+            opts_.metrics->errors.inc(errors);
+        }
+    }
+
+    void exec(std::string_view payload, std::size_t commands, exec_handler handler) {
+        net::error_code ec;
+        if (state_ != state::connected)
+            ec = state_ == state::stopped ? error::stopped : error::not_connected;
+        else if (pending_commands_ + commands > opts_.max_pending)
+            ec = error::too_large;
+        if (ec || commands == 0) {
+            count(commands, ec ? commands : 0);
+            post_handler(ex_, std::move(handler), ec, std::vector<reply>());
+            return;
+        }
+        outbox_.push(payload);
+        pending_.emplace_back(commands, std::move(handler));
+        pending_commands_ += commands;
+    }
+
+    void complete(pending& p, net::error_code ec) {
+        if (opts_.metrics != nullptr) {
+            count(p.expected, ec ? p.expected : p.error_replies);
+            opts_.metrics->latency.observe_us(micros_since(p.queued));
+        }
+        if (ec)
+            p.replies.clear();
+        post_handler(ex_, std::move(p.handler), ec, std::move(p.replies));
+    }
+
+    void fail_all(net::error_code ec) {
+        std::deque<pending> failed;
+        failed.swap(pending_);
+        pending_commands_ = 0;
+        for (pending& p : failed)
+            complete(p, ec);
+    }
+
+    /** Delivers one reply to the front request; false if nobody asked for it. */
+    bool deliver(reply&& r) {
+        if (pending_.empty())
+            return false;
+        last_reply_ = clock::now();
+        pending& front = pending_.front();
+        if (r.is_error())
+            ++front.error_replies;
+        front.replies.push_back(std::move(r));
+        if (front.replies.size() == front.expected) {
+            pending done = std::move(front);
+            pending_.pop_front();
+            pending_commands_ -= done.expected;
+            complete(done, {});
+        }
+        return true;
+    }
+
+    /** The connection is unusable: new requests fail at once, in-flight ones right now. */
+    void lost(net::error_code ec) {
+        if (!reason_)
+            reason_ = ec;
+        if (state_ == state::connected)
+            state_ = state::connecting;
+        fail_all(ec == error::timeout ? net::error_code(error::timeout)
+                                      : net::error_code(error::connection_lost));
+    }
+
+    static net::awaitable<void> run(std::shared_ptr<impl> self) { co_await self->run_loop(); }
+
+    net::awaitable<void> run_loop() {
+        bool first = true;
+        while (state_ != state::stopped) {
+            if (!first) {
+                backoff_timer_.expires_after(backoff_.next());
+                co_await backoff_timer_.async_wait(net::use_tuple);
+                if (state_ == state::stopped)
+                    break;
+            }
+            first = false;
+            state_ = state::connecting;
+            if (!co_await open())
+                continue;
+            if (state_ == state::stopped)
+                break;
+
+            state_ = state::connected;
+            reason_ = {};
+            last_reply_ = clock::now();
+            failures_ = 0;
+            backoff_.reset();
+            log::info("redis_connected", {{"name", opts_.name}, {"endpoint", where_}});
+
+            co_await (read_loop() || write_loop() || watchdog());
+
+            net::error_code ignored;
+            socket_.close(ignored);
+            outbox_.clear();
+            reader_.reset();
+            if (state_ == state::stopped)
+                break;
+            lost(error::connection_lost);
+            if (opts_.metrics != nullptr)
+                opts_.metrics->reconnects.inc();
+            log::warn("redis_disconnected", {{"name", opts_.name},
+                                             {"endpoint", where_},
+                                             {"error", detail::describe_error(reason_)}});
+        }
+    }
+
+    /** Connect and handshake within connect_timeout; false (logged) on failure or stop. */
+    net::awaitable<bool> open() {
+        auto deadline = clock::now() + opts_.connect_timeout;
+        std::string why;
+        net::error_code ec =
+            co_await detail::connect(socket_, resolver_, ep_, opts_.connect_timeout);
+        if (state_ == state::stopped)
+            co_return false;
+        if (!ec) {
+            auto left = std::max(deadline - clock::now(), clock::duration::zero());
+            ec = co_await detail::handshake(socket_, reader_, ep_, left, why);
+            if (state_ == state::stopped)
+                co_return false;
+        }
+        if (!ec)
+            co_return true;
+        net::error_code ignored;
+        socket_.close(ignored);
+        reader_.reset();
+        ++failures_;
+        // Logged once per outage (and every 30th attempt), not at every backoff step.
+        auto level = failures_ == 1 || failures_ % 30 == 0 ? log::level::warn : log::level::debug;
+        if (log::enabled(level))
+            log::write(level, "redis_connect_failed",
+                       {{"name", opts_.name},
+                        {"endpoint", where_},
+                        {"attempt", failures_},
+                        {"error", detail::describe_error(ec)},
+                        {"reply", why}});
+        co_return false;
+    }
+
+    net::awaitable<void> read_loop() {
+        for (;;) {
+            auto [ec, n] =
+                co_await socket_.async_read_some(asio::buffer(read_buffer_), net::use_tuple);
+            if (state_ != state::connected)
+                co_return;
+            if (ec) {
+                lost(ec);
+                co_return;
+            }
+            reader_.feed(std::string_view(read_buffer_.data(), n));
+            for (;;) {
+                auto next = reader_.next();
+                if (!next) {
+                    log::error("redis_protocol_error", {{"name", opts_.name},
+                                                        {"endpoint", where_},
+                                                        {"error", reader_.last_error()}});
+                    lost(next.error());
+                    co_return;
+                }
+                if (!*next)
+                    break;
+                if (!deliver(std::move(**next))) {
+                    log::error("redis_protocol_error", {{"name", opts_.name},
+                                                        {"endpoint", where_},
+                                                        {"error", "reply without a request"}});
+                    lost(error::protocol_error);
+                    co_return;
+                }
+            }
+        }
+    }
+
+    net::awaitable<void> write_loop() {
+        net::error_code ec = co_await outbox_.write_loop(socket_);
+        if (state_ == state::connected)
+            lost(ec);
+    }
+
+    /**
+     * Fails everything with error::timeout when the front request has seen no reply for
+     * command_timeout, counted from when it was queued or from the last reply, whichever is
+     * later (a huge pipeline being answered is slow, not stalled).
+     */
+    net::awaitable<void> watchdog() {
+        const auto timeout = opts_.command_timeout;
+        for (;;) {
+            // Deadlines only move later, so waking at an old one just means sleeping again.
+            if (timeout.count() <= 0)
+                watchdog_.expires_at(net::steady_timer::time_point::max());
+            else if (pending_.empty())
+                watchdog_.expires_after(timeout);
+            else
+                watchdog_.expires_at(front_deadline());
+            auto [ec] = co_await watchdog_.async_wait(net::use_tuple);
+            if (ec || state_ != state::connected)
+                co_return;
+            if (!pending_.empty() && clock::now() >= front_deadline()) {
+                log::warn(
+                    "redis_timeout",
+                    {{"name", opts_.name}, {"endpoint", where_}, {"pending", pending_commands_}});
+                lost(error::timeout);
+                co_return;
+            }
+        }
+    }
+
+    clock::time_point front_deadline() const {
+        return std::max(pending_.front().queued, last_reply_) + opts_.command_timeout;
+    }
+
+    void stop() {
+        if (state_ == state::stopped)
+            return;
+        bool was_running = state_ != state::idle;
+        state_ = state::stopped;
+        net::error_code ignored;
+        socket_.close(ignored);
+        resolver_.cancel();
+        backoff_timer_.cancel();
+        watchdog_.cancel();
+        outbox_.cancel();
+        fail_all(error::stopped);
+        if (was_running)
+            log::info("redis_stopped", {{"name", opts_.name}, {"endpoint", where_}});
+    }
+};
+
+connection::connection(net::executor ex, endpoint ep, connection_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(ep), std::move(opts))) {}
+
+connection::~connection() {
+    if (impl_)
+        impl_->stop();
+}
+
+void connection::start() {
+    if (impl_->state_ != state::idle)
+        return;
+    impl_->state_ = state::connecting;
+    net::spawn(impl_->ex_, impl::run(impl_), "redis_connection " + impl_->opts_.name);
+}
+
+void connection::stop() {
+    impl_->stop();
+}
+
+bool connection::connected() const noexcept {
+    return impl_->state_ == state::connected;
+}
+
+const endpoint& connection::where() const noexcept {
+    return impl_->ep_;
+}
+
+net::executor connection::get_executor() const noexcept {
+    return impl_->ex_;
+}
+
+void connection::do_exec(impl& i, const request& req, exec_handler handler) {
+    i.exec(req.payload(), req.size(), std::move(handler));
+}
+
+namespace {
+
+struct evalsha_op {
+    std::shared_ptr<connection::impl> self;
+    const script* s;
+    request req;
+    connection::eval_handler handler;
+
+    void finish(net::error_code ec, reply r) {
+        auto ex = asio::get_associated_executor(handler, self->ex_);
+        // Already inside a posted completion, so running the handler inline keeps FIFO order.
+        asio::dispatch(ex, [h = std::move(handler), ec, r = std::move(r)]() mutable {
+            std::move(h)(ec, std::move(r));
+        });
+    }
+};
+
+} // namespace
+
+void connection::do_evalsha(impl& i, const script& s, std::span<const std::string_view> keys,
+                            std::span<const std::string_view> args, eval_handler handler) {
+    auto op = std::make_shared<evalsha_op>(
+        evalsha_op{i.shared_from_this(), &s, request(), std::move(handler)});
+    std::string numkeys = std::to_string(keys.size());
+    std::vector<std::string_view> argv;
+    argv.reserve(2 + keys.size() + args.size());
+    argv.push_back(s.sha1());
+    argv.push_back(numkeys);
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    op->req.push_range("EVALSHA", argv);
+
+    i.exec(op->req.payload(), 1,
+           asio::bind_executor(i.ex_, [op](net::error_code ec, std::vector<reply> replies) {
+               if (ec || replies.size() != 1) {
+                   op->finish(ec, reply());
+                   return;
+               }
+               if (!replies[0].is_error_code("NOSCRIPT")) {
+                   op->finish(ec, std::move(replies[0]));
+                   return;
+               }
+               // The server lost the script (restart, SCRIPT FLUSH): load it and run it again,
+               // once, in one round trip.
+               request retry;
+               retry.push("SCRIPT", "LOAD", op->s->body());
+               retry.append(op->req);
+               op->self->exec(retry.payload(), retry.size(),
+                              asio::bind_executor(op->self->ex_,
+                                                  [op](net::error_code ec2, std::vector<reply> r2) {
+                                                      if (ec2 || r2.size() != 2)
+                                                          op->finish(ec2, reply());
+                                                      else if (r2[0].is_error())
+                                                          op->finish(ec2, std::move(r2[0]));
+                                                      else
+                                                          op->finish(ec2, std::move(r2[1]));
+                                                  }));
+           }));
+}
+
+net::awaitable<std::tuple<net::error_code, std::vector<reply>>>
+connection::exec(const request& req) {
+    co_return co_await async_exec(req, net::use_tuple);
+}
+
+net::awaitable<std::tuple<net::error_code, reply>>
+connection::evalsha(const script& s, std::span<const std::string_view> keys,
+                    std::span<const std::string_view> args) {
+    co_return co_await async_evalsha(s, keys, args, net::use_tuple);
+}
+
+} // namespace senna::redis

@@ -1,0 +1,113 @@
+#pragma once
+// A pipeline of commands, encoded at once as RESP2 arrays of bulk strings. Arguments are
+// anything convertible to std::string_view, or integers (written in decimal); ranges expand
+// to one argument per element, and a range of pairs to two (HSET key f1 v1 f2 v2 ...).
+
+#include <concepts>
+#include <cstddef>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace senna::redis {
+
+namespace detail {
+
+template <class T>
+concept string_like = std::convertible_to<const T&, std::string_view>;
+
+template <class T>
+concept integer_like = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>;
+
+template <class T>
+concept argument = string_like<T> || integer_like<T>;
+
+template <class T> struct is_pair : std::false_type {};
+template <class A, class B> struct is_pair<std::pair<A, B>> : std::true_type {};
+
+} // namespace detail
+
+class request {
+public:
+    /** Appends one command: `push("SET", key, value, "EX", 60)`. */
+    template <class... Args>
+    requires(detail::argument<Args>&&...) void push(std::string_view command, const Args&... args) {
+        begin_command(1 + sizeof...(Args));
+        append_arg(command);
+        (append_arg(args), ...);
+    }
+
+    /** Appends `command` followed by every element of `range`: `push_range("DEL", keys)`. */
+    template <class Range> void push_range(std::string_view command, const Range& range) {
+        begin_command(1 + count(range));
+        append_arg(command);
+        append_range(range);
+    }
+
+    /** Appends `command key` followed by every element: `push_range("HMGET", key, fields)`. */
+    template <class Range>
+    void push_range(std::string_view command, std::string_view key, const Range& range) {
+        begin_command(2 + count(range));
+        append_arg(command);
+        append_arg(key);
+        append_range(range);
+    }
+
+    /** Appends every command of `other`, in order. */
+    void append(const request& other);
+
+    /** Number of commands, hence of replies to expect. */
+    std::size_t size() const noexcept { return commands_; }
+    bool empty() const noexcept { return commands_ == 0; }
+    /** The encoded bytes, ready to write. */
+    const std::string& payload() const noexcept { return payload_; }
+
+    void clear() noexcept;
+    void reserve(std::size_t bytes) { payload_.reserve(bytes); }
+
+private:
+    void begin_command(std::size_t args);
+    void append_arg(std::string_view arg);
+    void append_arg(long long value);
+    void append_arg(unsigned long long value);
+
+    template <class T>
+    requires detail::integer_like<T>
+    void append_arg(T value) {
+        if constexpr (std::is_signed_v<T>)
+            append_arg(static_cast<long long>(value));
+        else
+            append_arg(static_cast<unsigned long long>(value));
+    }
+
+    template <class T>
+    requires(detail::string_like<T> &&
+             !std::same_as<T, std::string_view>) void append_arg(const T& value) {
+        append_arg(std::string_view(value));
+    }
+
+    template <class Range> static std::size_t count(const Range& range) {
+        using value_type = std::remove_cvref_t<decltype(*std::begin(range))>;
+        auto n = static_cast<std::size_t>(std::distance(std::begin(range), std::end(range)));
+        return detail::is_pair<value_type>::value ? 2 * n : n;
+    }
+
+    template <class Range> void append_range(const Range& range) {
+        using value_type = std::remove_cvref_t<decltype(*std::begin(range))>;
+        for (const auto& item : range) {
+            if constexpr (detail::is_pair<value_type>::value) {
+                append_arg(item.first);
+                append_arg(item.second);
+            } else {
+                append_arg(item);
+            }
+        }
+    }
+
+    std::string payload_;
+    std::size_t commands_ = 0;
+};
+
+} // namespace senna::redis

@@ -1,0 +1,324 @@
+#include "redis/subscriber.hpp"
+
+#include "net/spawn.hpp"
+#include "redis/error.hpp"
+#include "redis/request.hpp"
+#include "redis/stats.hpp"
+#include "redis/transport.hpp"
+#include "util/log.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <set>
+#include <string>
+
+namespace senna::redis {
+
+namespace asio = net::asio;
+using namespace boost::asio::experimental::awaitable_operators;
+using detail::clock;
+
+namespace {
+
+// subscribing: connected, SUBSCRIBE/PSUBSCRIBE + PING sent, waiting for the PONG that proves
+// the server has processed them.
+enum class state { idle, connecting, subscribing, connected, stopped };
+
+} // namespace
+
+struct subscriber::impl : std::enable_shared_from_this<impl> {
+    impl(net::executor ex, endpoint ep, connection_options opts)
+        : ex_(std::move(ex)), ep_(std::move(ep)), opts_(std::move(opts)), where_(describe(ep_)),
+          socket_(ex_), resolver_(ex_), backoff_timer_(ex_), health_timer_(ex_), outbox_(ex_),
+          reader_(opts_.limits), backoff_(opts_.reconnect_min, opts_.reconnect_max),
+          read_buffer_(64 * 1024) {}
+
+    net::executor ex_;
+    endpoint ep_;
+    connection_options opts_;
+    std::string where_;
+    detail::socket socket_;
+    net::tcp::resolver resolver_;
+    net::steady_timer backoff_timer_;
+    net::steady_timer health_timer_;
+    detail::outbox outbox_;
+    reader reader_;
+    detail::backoff backoff_;
+    std::vector<char> read_buffer_;
+    std::set<std::string, std::less<>> channels_;
+    std::set<std::string, std::less<>> patterns_;
+    handler handler_;
+    state state_ = state::idle;
+    net::error_code reason_;
+    unsigned failures_ = 0;
+    clock::time_point last_read_{};
+
+    bool live() const noexcept {
+        return state_ == state::subscribing || state_ == state::connected;
+    }
+
+    void send(std::string_view command, std::string_view arg) {
+        request r;
+        r.push(command, arg);
+        outbox_.push(r.payload());
+    }
+
+    void add(std::set<std::string, std::less<>>& set, std::string_view name, const char* command) {
+        if (set.emplace(name).second && live())
+            send(command, name);
+    }
+
+    void remove(std::set<std::string, std::less<>>& set, std::string_view name,
+                const char* command) {
+        auto it = set.find(name);
+        if (it == set.end())
+            return;
+        set.erase(it);
+        if (live())
+            send(command, name);
+    }
+
+    static net::awaitable<void> run(std::shared_ptr<impl> self) { co_await self->run_loop(); }
+
+    net::awaitable<void> run_loop() {
+        bool first = true;
+        while (state_ != state::stopped) {
+            if (!first) {
+                backoff_timer_.expires_after(backoff_.next());
+                co_await backoff_timer_.async_wait(net::use_tuple);
+                if (state_ == state::stopped)
+                    break;
+            }
+            first = false;
+            state_ = state::connecting;
+            if (!co_await open())
+                continue;
+            if (state_ == state::stopped)
+                break;
+
+            // Everything remembered goes out in one write; the PING's answer marks them done.
+            request batch;
+            if (!channels_.empty())
+                batch.push_range("SUBSCRIBE", channels_);
+            if (!patterns_.empty())
+                batch.push_range("PSUBSCRIBE", patterns_);
+            batch.push("PING");
+            outbox_.push(batch.payload());
+            state_ = state::subscribing;
+            reason_ = {};
+            last_read_ = clock::now();
+
+            co_await (read_loop() || write_loop() || health_check());
+
+            net::error_code ignored;
+            socket_.close(ignored);
+            outbox_.clear();
+            reader_.reset();
+            if (state_ == state::stopped)
+                break;
+            state_ = state::connecting;
+            if (!reason_)
+                reason_ = error::connection_lost;
+            if (opts_.metrics != nullptr)
+                opts_.metrics->reconnects.inc();
+            log::warn("redis_disconnected", {{"name", opts_.name},
+                                             {"endpoint", where_},
+                                             {"error", detail::describe_error(reason_)}});
+        }
+    }
+
+    net::awaitable<bool> open() {
+        auto deadline = clock::now() + opts_.connect_timeout;
+        std::string why;
+        net::error_code ec =
+            co_await detail::connect(socket_, resolver_, ep_, opts_.connect_timeout);
+        if (state_ == state::stopped)
+            co_return false;
+        if (!ec) {
+            auto left = std::max(deadline - clock::now(), clock::duration::zero());
+            ec = co_await detail::handshake(socket_, reader_, ep_, left, why);
+            if (state_ == state::stopped)
+                co_return false;
+        }
+        if (!ec)
+            co_return true;
+        net::error_code ignored;
+        socket_.close(ignored);
+        reader_.reset();
+        ++failures_;
+        auto level = failures_ == 1 || failures_ % 30 == 0 ? log::level::warn : log::level::debug;
+        if (log::enabled(level))
+            log::write(level, "redis_connect_failed",
+                       {{"name", opts_.name},
+                        {"endpoint", where_},
+                        {"attempt", failures_},
+                        {"error", detail::describe_error(ec)},
+                        {"reply", why}});
+        co_return false;
+    }
+
+    /** The connection is unusable: connected() turns false now, not when the loops end. */
+    void fail(net::error_code ec) {
+        if (!reason_)
+            reason_ = ec;
+        if (live())
+            state_ = state::connecting;
+    }
+
+    void on_pong() {
+        if (state_ != state::subscribing)
+            return;
+        state_ = state::connected;
+        failures_ = 0;
+        backoff_.reset();
+        log::info("redis_connected", {{"name", opts_.name},
+                                      {"endpoint", where_},
+                                      {"channels", channels_.size()},
+                                      {"patterns", patterns_.size()}});
+    }
+
+    void dispatch(const reply& r) {
+        if (r.is_array() && !r.elements.empty() && r.elements[0].type == reply::kind::string) {
+            const auto& e = r.elements;
+            std::string_view kind = e[0].str;
+            if (kind == "message" && e.size() == 3) {
+                if (handler_)
+                    handler_(e[1].str, std::string_view(), e[2].str);
+            } else if (kind == "pmessage" && e.size() == 4) {
+                if (handler_)
+                    handler_(e[2].str, e[1].str, e[3].str);
+            } else if (kind == "pong") {
+                on_pong();
+            }
+            // subscribe / unsubscribe confirmations carry nothing we need.
+            return;
+        }
+        if (r.type == reply::kind::status && r.str == "PONG") {
+            on_pong();
+        } else if (r.is_error()) {
+            log::warn("redis_subscriber_error",
+                      {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.str}});
+        }
+    }
+
+    net::awaitable<void> read_loop() {
+        for (;;) {
+            auto [ec, n] =
+                co_await socket_.async_read_some(asio::buffer(read_buffer_), net::use_tuple);
+            if (!live())
+                co_return;
+            if (ec) {
+                fail(ec);
+                co_return;
+            }
+            last_read_ = clock::now();
+            reader_.feed(std::string_view(read_buffer_.data(), n));
+            for (;;) {
+                auto next = reader_.next();
+                if (!next) {
+                    log::error("redis_protocol_error", {{"name", opts_.name},
+                                                        {"endpoint", where_},
+                                                        {"error", reader_.last_error()}});
+                    fail(next.error());
+                    co_return;
+                }
+                if (!*next)
+                    break;
+                dispatch(**next);
+                // The handler may have called stop().
+                if (!live())
+                    co_return;
+            }
+        }
+    }
+
+    net::awaitable<void> write_loop() { fail(co_await outbox_.write_loop(socket_)); }
+
+    /** PING when idle; nothing at all received within command_timeout after it = dead peer. */
+    net::awaitable<void> health_check() {
+        const auto interval = opts_.health_check_interval;
+        const auto timeout = opts_.command_timeout;
+        for (;;) {
+            if (interval.count() <= 0)
+                health_timer_.expires_at(net::steady_timer::time_point::max());
+            else
+                health_timer_.expires_after(interval);
+            auto [ec] = co_await health_timer_.async_wait(net::use_tuple);
+            if (ec || !live())
+                co_return;
+            auto sent = clock::now();
+            outbox_.push("*1\r\n$4\r\nPING\r\n");
+            if (timeout.count() <= 0)
+                continue;
+            health_timer_.expires_after(timeout);
+            auto [ec2] = co_await health_timer_.async_wait(net::use_tuple);
+            if (ec2 || !live())
+                co_return;
+            if (last_read_ < sent) {
+                log::warn("redis_timeout", {{"name", opts_.name}, {"endpoint", where_}});
+                fail(error::timeout);
+                co_return;
+            }
+        }
+    }
+
+    void stop() {
+        if (state_ == state::stopped)
+            return;
+        bool was_running = state_ != state::idle;
+        state_ = state::stopped;
+        net::error_code ignored;
+        socket_.close(ignored);
+        resolver_.cancel();
+        backoff_timer_.cancel();
+        health_timer_.cancel();
+        outbox_.cancel();
+        if (was_running)
+            log::info("redis_stopped", {{"name", opts_.name}, {"endpoint", where_}});
+    }
+};
+
+subscriber::subscriber(net::executor ex, endpoint ep, connection_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(ep), std::move(opts))) {}
+
+subscriber::~subscriber() {
+    if (impl_)
+        impl_->stop();
+}
+
+void subscriber::set_handler(handler h) {
+    impl_->handler_ = std::move(h);
+}
+
+void subscriber::subscribe(std::string_view channel) {
+    impl_->add(impl_->channels_, channel, "SUBSCRIBE");
+}
+
+void subscriber::psubscribe(std::string_view pattern) {
+    impl_->add(impl_->patterns_, pattern, "PSUBSCRIBE");
+}
+
+void subscriber::unsubscribe(std::string_view channel) {
+    impl_->remove(impl_->channels_, channel, "UNSUBSCRIBE");
+}
+
+void subscriber::punsubscribe(std::string_view pattern) {
+    impl_->remove(impl_->patterns_, pattern, "PUNSUBSCRIBE");
+}
+
+void subscriber::start() {
+    if (impl_->state_ != state::idle)
+        return;
+    impl_->state_ = state::connecting;
+    net::spawn(impl_->ex_, impl::run(impl_), "redis_subscriber " + impl_->opts_.name);
+}
+
+void subscriber::stop() {
+    impl_->stop();
+}
+
+bool subscriber::connected() const noexcept {
+    return impl_->state_ == state::connected;
+}
+
+} // namespace senna::redis
