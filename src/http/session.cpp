@@ -65,8 +65,9 @@ net::awaitable<response> dispatch(const request& req, session_env& env, std::str
     if (cors_policy::is_preflight(req))
         co_return env.cors.preflight(req);
 
-    auto [path, query] = split_target(req.target());
-    auto m = env.routes.match(req.method(), path);
+    // Not a structured binding: GCC 12 mislays those across a co_await in a coroutine frame.
+    const target_parts target = split_target(req.target());
+    auto m = env.routes.match(req.method(), target.path);
     response res;
     if (m.kind == router::outcome::not_found) {
         res = not_found_response(req.version());
@@ -75,7 +76,8 @@ net::awaitable<response> dispatch(const request& req, session_env& env, std::str
         res = method_not_allowed_response(req.method(), m.matched->allow, req.version());
     } else {
         route_index = m.index;
-        request_context ctx{req, path, query, std::move(m.params), std::move(remote), {}};
+        request_context ctx{req, target.path, target.query, std::move(m.params), std::move(remote),
+                            {}};
         try {
             res = co_await (*m.fn)(ctx);
         } catch (const std::exception& e) {

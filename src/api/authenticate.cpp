@@ -1,0 +1,64 @@
+#include "api/authenticate.hpp"
+
+#include "http/response.hpp"
+#include "util/strings.hpp"
+
+#include <chrono>
+
+namespace senna::api {
+
+namespace {
+std::string_view sv(boost::beast::string_view v) {
+    return {v.data(), v.size()};
+}
+} // namespace
+
+std::string_view find_token(const http::request& req, std::string_view header) {
+    auto direct = req.find(boost::beast::string_view(header.data(), header.size()));
+    if (direct != req.end()) {
+        auto t = util::trim(sv(direct->value()));
+        if (!t.empty())
+            return t;
+    }
+    auto authz = req.find(http::field::authorization);
+    if (authz != req.end()) {
+        auto v = util::trim(sv(authz->value()));
+        if (v.size() > 7 && util::iequals(v.substr(0, 7), "Bearer "))
+            return util::trim(v.substr(7));
+    }
+    return {};
+}
+
+http::response token_error_response(auth::error e, unsigned version) {
+    if (e == auth::error::invalid_user_id)
+        return http::error_response(http::status::unauthorized, "INVALID_TOKEN_ERR",
+                                    "UnauthenticatedError",
+                                    "Incorrect token - please try a different one", version);
+    return http::error_response(http::status::unauthorized, "INVALID_TOKEN_ERR",
+                                auth::error_name(e),
+                                "Your token is invalid - please check it and try again", version);
+}
+
+http::response not_authenticated_response(unsigned version) {
+    return http::error_response(http::status::unauthorized, "NOT_AUTHENTICATED",
+                                "UnauthenticatedError", "You are not authenticated", version);
+}
+
+auth_result authenticate(const http::request& req, const auth_settings& settings) {
+    auto token = find_token(req, settings.header);
+    if (token.empty())
+        return {};
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto r = settings.verifier.verify(token, now, settings.leeway_seconds);
+    if (!r) {
+        auto e = static_cast<auth::error>(r.error().value());
+        if (r.error().category() != auth::make_error_code(auth::error::malformed).category())
+            e = auth::error::malformed;
+        return {std::nullopt, token_error_response(e, req.version())};
+    }
+    return {std::move(*r), std::nullopt};
+}
+
+} // namespace senna::api

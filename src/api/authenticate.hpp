@@ -1,0 +1,38 @@
+#pragma once
+// The REST edge of SPEC §2: find the token of a request and verify it, mapping every failure
+// to its 401 answer. A request without a token is anonymous, which only some routes accept.
+
+#include "auth/jwt.hpp"
+#include "http/types.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace senna::api {
+
+struct auth_settings {
+    const auth::verifier& verifier;
+    std::string header; // SOCK_JWT_HEADER
+    std::int64_t leeway_seconds = 30;
+};
+
+/** The token in `header` (trimmed), else in `Authorization: Bearer`; empty when none. */
+std::string_view find_token(const http::request& req, std::string_view header);
+
+/** No token: anonymous. A token: its identity, or the 401 response to send. */
+struct auth_result {
+    std::optional<auth::identity> user;
+    std::optional<http::response> rejection;
+};
+
+auth_result authenticate(const http::request& req, const auth_settings& settings);
+
+/** The 401 of SPEC §2 for a verification error. */
+http::response token_error_response(auth::error e, unsigned version = 11);
+
+/** 401 NOT_AUTHENTICATED, for routes that need a user. */
+http::response not_authenticated_response(unsigned version = 11);
+
+} // namespace senna::api

@@ -1,0 +1,28 @@
+#pragma once
+// The REST route table of SPEC §3 and §7, declared in one place (rest_routes.cpp).
+
+#include "api/authenticate.hpp"
+#include "http/router.hpp"
+#include "net/types.hpp"
+
+#include <functional>
+#include <string>
+
+namespace senna::api {
+
+/** What the routes need from the composition root, per shard. */
+struct rest_services {
+    auth_settings auth;
+    /** True while the store answers (Redis PING), for /readyz. */
+    std::function<net::awaitable<bool>()> ready;
+    /** The Prometheus text of every metric, for /metrics. */
+    std::function<std::string()> metrics;
+};
+
+/** Adds every route to `r`. `services` must outlive the router. */
+void add_routes(http::router& r, rest_services& services);
+
+/** The seed's greetings, one of which `GET /` answers. */
+const std::vector<std::string>& greetings();
+
+} // namespace senna::api

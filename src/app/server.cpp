@@ -1,0 +1,178 @@
+#include "app/server.hpp"
+
+#include "app/managed_redis.hpp"
+#include "app/shard.hpp"
+#include "app/shared_state.hpp"
+#include "net/spawn.hpp"
+#include "util/log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace senna::app {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+auth::verifier make_verifier(const config::config& cfg) {
+    auto alg = auth::parse_algorithm(cfg.jwt_algorithm);
+    if (!alg)
+        throw std::runtime_error("SOCK_JWT_ALGORITHM: unknown algorithm '" + cfg.jwt_algorithm +
+                                 "'");
+    std::string key = cfg.jwt_secret;
+    if (!auth::is_hmac(*alg)) {
+        std::ifstream f(cfg.jwt_public_key_file);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        if (!f)
+            throw std::runtime_error("SOCK_JWT_PUBLIC_KEY: '" + cfg.jwt_public_key_file +
+                                     "' cannot be read");
+        key = ss.str();
+    }
+    auto v = auth::verifier::create(*alg, key);
+    if (!v)
+        throw std::runtime_error(std::string("SOCK_JWT_PUBLIC_KEY: not a usable public key for ") +
+                                 cfg.jwt_algorithm + " (" + v.error().message() + ")");
+    return std::move(*v);
+}
+
+std::vector<net::tcp::endpoint> resolve_listen(const config::config& cfg) {
+    net::asio::io_context ioc;
+    net::tcp::resolver resolver(ioc);
+    net::error_code ec;
+    auto results = resolver.resolve(cfg.http_host, std::to_string(cfg.http_port),
+                                    net::tcp::resolver::passive, ec);
+    if (ec)
+        throw std::runtime_error("SOCK_HTTP_HOST: cannot resolve '" + cfg.http_host +
+                                 "': " + ec.message());
+    std::vector<net::tcp::endpoint> out;
+    for (const auto& r : results)
+        if (std::find(out.begin(), out.end(), r.endpoint()) == out.end())
+            out.push_back(r.endpoint());
+    return out;
+}
+
+std::string url_of(const net::tcp::endpoint& ep) {
+    auto a = ep.address();
+    std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    return "http://" + host + ":" + std::to_string(ep.port());
+}
+
+// Waits for SIGINT/SIGTERM, then drains: no new connections, idle ones closed, busy ones
+// finish their request; after the drain deadline whatever is left is cut.
+net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
+                                    std::vector<std::unique_ptr<shard>>& shards,
+                                    shared_state& shared, net::asio::io_context& control) {
+    auto [ec, sig] = co_await signals.async_wait(net::use_tuple);
+    if (ec)
+        co_return;
+    const auto& cfg = shared.cfg;
+    log::info("shutdown", {{"signal", sig}, {"drain_ms", long(cfg.shutdown_timeout.count())}});
+    for (auto& s : shards)
+        s->drain();
+    auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
+    net::steady_timer t(control);
+    while (shared.http_metrics->open_connections() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+        t.expires_after(20ms);
+        co_await t.async_wait(net::use_tuple);
+    }
+    if (auto open = shared.http_metrics->open_connections(); open > 0)
+        log::warn("shutdown_forced", {{"open_connections", long(open)}});
+    for (auto& s : shards)
+        s->stop();
+    control.stop();
+}
+
+} // namespace
+
+server::server(config::config cfg) : cfg_(std::move(cfg)) {}
+
+int server::run() {
+    log::level lvl = log::level::info;
+    log::parse_level(cfg_.log_level, lvl);
+    log::set_level(lvl);
+
+    net::asio::io_context control{1};
+    // Signals are caught before any thread starts so every thread inherits the handling.
+    net::asio::signal_set signals(control, SIGINT, SIGTERM);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}};
+
+    std::unique_ptr<managed_redis> managed;
+    if (cfg_.managed_redis()) {
+        auto dir = std::filesystem::absolute(cfg_.data_dir).lexically_normal().string();
+        managed = std::make_unique<managed_redis>(
+            control, managed_redis_settings{cfg_.redis_server, dir, cfg_.managed_redis_socket()});
+        managed->start();
+        managed->supervise();
+    }
+    auto ep = redis::parse_url(cfg_.effective_redis_url());
+    if (!ep)
+        throw std::runtime_error(
+            std::string(cfg_.redis_url.empty() ? "SOCK_REDIS_HOST" : "SOCK_REDIS_URL") + ": " +
+            ep.error());
+    shared.redis_endpoint = *ep;
+
+    // The route labels come from the route table, which every shard builds the same way.
+    {
+        http::router probe;
+        api::rest_services none{api::auth_settings{shared.verifier, "", 0}, {}, {}};
+        api::add_routes(probe, none);
+        std::vector<std::string> labels;
+        for (const auto& r : probe.routes())
+            labels.push_back(r.pattern);
+        shared.http_metrics = std::make_unique<http::request_metrics>(std::move(labels));
+    }
+
+    std::vector<std::unique_ptr<shard>> shards;
+    for (unsigned i = 0; i < cfg_.threads; ++i)
+        shards.push_back(std::make_unique<shard>(i, shared));
+
+    // Shard 0 binds first (port 0 picks a free port), the others join it on that port.
+    auto endpoints = resolve_listen(cfg_);
+    std::vector<net::tcp::endpoint> bound;
+    for (auto e : endpoints) {
+        if (!bound.empty())
+            e.port(bound.front().port());
+        try {
+            e.port(shards[0]->listen(e));
+        } catch (const std::exception& ex) {
+            throw std::runtime_error("SOCK_HTTP_PORT: cannot listen on " + url_of(e) + ": " +
+                                     ex.what());
+        }
+        bound.push_back(e);
+        for (std::size_t i = 1; i < shards.size(); ++i)
+            shards[i]->listen(e);
+    }
+
+    for (auto& s : shards)
+        s->run();
+    for (const auto& e : bound)
+        log::info("listening", {{"url", url_of(e)}, {"threads", cfg_.threads}});
+    log::info("redis", {{"endpoint", redis::describe(shared.redis_endpoint)},
+                        {"managed", managed != nullptr},
+                        {"prefix", cfg_.redis_prefix}});
+
+    net::spawn(control.get_executor(), stop_on_signal(signals, shards, shared, control),
+               "shutdown");
+    control.run();
+
+    for (auto& s : shards)
+        s->join();
+    shards.clear();
+    if (managed)
+        managed->stop();
+    log::info("stopped");
+    return 0;
+}
+
+} // namespace senna::app

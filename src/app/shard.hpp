@@ -1,0 +1,55 @@
+#pragma once
+// One event loop: an io_context run by one thread, owning its connections, its HTTP listener
+// (SO_REUSEPORT) and its Redis connection. Nothing in a shard is touched from another thread;
+// others `post` to its io_context (docs/adr/0001-threading.md).
+
+#include "api/rest_routes.hpp"
+#include "http/server.hpp"
+#include "redis/connection.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <optional>
+#include <thread>
+
+namespace senna::app {
+
+struct shared_state; // server.cpp: what every shard reads (config, verifier, metrics)
+
+class shard {
+public:
+    shard(unsigned index, shared_state& shared);
+    ~shard();
+    shard(const shard&) = delete;
+    shard& operator=(const shard&) = delete;
+
+    /** Binds the shard's listening sockets (before run); returns the bound port. */
+    std::uint16_t listen(const net::tcp::endpoint& ep) { return http_->listen(ep); }
+
+    /** Starts the thread: Redis connection, accept loops. */
+    void run();
+
+    /** From any thread: stop accepting, close idle connections, finish busy ones. */
+    void drain();
+    /** From any thread: cut every connection and stop Redis; the thread then ends. */
+    void stop();
+    void join();
+
+    net::asio::io_context& context() { return ioc_; }
+
+private:
+    unsigned index_;
+    shared_state& shared_;
+    net::asio::io_context ioc_{1};
+    std::optional<net::asio::executor_work_guard<net::asio::io_context::executor_type>> work_;
+    std::unique_ptr<redis::connection> redis_;
+    http::router router_;
+    std::unique_ptr<api::rest_services> services_;
+    std::unique_ptr<http::cors_policy> cors_;
+    std::unique_ptr<http::server> http_;
+    std::thread thread_;
+};
+
+} // namespace senna::app

@@ -1,0 +1,23 @@
+#pragma once
+// What every shard reads and nobody changes after start-up (or changes only through atomics:
+// the metrics). Owned by app::server, outlives the shards.
+
+#include "auth/jwt.hpp"
+#include "config/config.hpp"
+#include "http/metrics.hpp"
+#include "redis/connection.hpp"
+#include "redis/endpoint.hpp"
+
+#include <memory>
+
+namespace senna::app {
+
+struct shared_state {
+    config::config cfg;
+    auth::verifier verifier;
+    redis::endpoint redis_endpoint;
+    std::unique_ptr<http::request_metrics> http_metrics;
+    redis::stats redis_stats;
+};
+
+} // namespace senna::app
