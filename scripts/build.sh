@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds senna. Usage: scripts/build.sh [release|debug|asan]  (default: release)
+#   release  optimised, what run.sh starts and what bench/ measures
+#   debug    -O0 -g
+#   asan     AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors (CI)
+# Output: build/<kind>/senna. ccache keeps rebuilds quick; -j2 fits this 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:-release}
+case "$kind" in
+release) flags=(-DCMAKE_BUILD_TYPE=Release -DSENNA_TESTS=OFF) ;;
+debug) flags=(-DCMAKE_BUILD_TYPE=Debug -DSENNA_WERROR=ON) ;;
+asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+    -DSENNA_SANITIZE=ON -DSENNA_WERROR=ON) ;;
+*)
+    echo "usage: $0 [release|debug|asan]" >&2
+    exit 2
+    ;;
+esac
+dir=build/$kind
+cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "$dir" -j "${SENNA_BUILD_JOBS:-2}"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of senna from Debian packages (by name) and the npm
+# packages of the tests from their lock file. Idempotent: when everything is present it only
+# checks, in a second or two. Run as root on Debian 12.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Boost 1.81 (never libboost-dev 1.74: the two conflict), hiredis for RESP parsing, OpenSSL for
+# JWT, redis-server for the managed Redis and the tests, GoogleTest and Google Benchmark, clang
+# for the fuzzers, ccache so rebuilds are quick.
+packages=(
+    g++ cmake ninja-build ccache pkg-config git curl procps iproute2
+    libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+    libhiredis-dev libssl-dev redis-server
+    libgtest-dev libgmock-dev libbenchmark-dev
+    clang clang-format
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts a system redis-server on port 6379 on install; senna never uses it, and the
+# tests start their own on free ports.
+
+# npm packages of the tests (jsonwebtoken, socket.io-client, ...), exactly as locked.
+stamp=tests/node_modules/.senna-lock-stamp
+if [[ ! -f "$stamp" ]] || ! cmp -s tests/package-lock.json "$stamp"; then
+    echo "install-deps: npm ci in tests/"
+    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/package-lock.json "$stamp"
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds senna and its tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer (warnings as errors), then runs every test:
+#   1. source checks (layering, formatting)
+#   2. unit tests (GoogleTest through CTest; the Redis ones start their own redis-server)
+#   3. integration tests (node:test) against the real binary, a real redis-server on a free
+#      port, over real HTTP on loopback
+# Every process a test starts is stopped by it. Exit status 0 means everything passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh asan
+
+echo "== source checks"
+tools/check_layers.sh
+tools/check_format.sh
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== unit tests"
+ctest --test-dir build/asan --output-on-failure -j 2 --timeout 120
+
+echo "== integration tests"
+SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
+    tests/integration/

@@ -1,0 +1,191 @@
+// Test harness: starts real processes (redis-server on a free port, the senna binary on port 0)
+// and stops every one of them. Nothing here mocks Redis or HTTP.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import jwt from 'jsonwebtoken';
+
+export const SENNA_BIN = process.env.SENNA_BIN || path.resolve('build/asan/senna');
+export const DEFAULT_SECRET = 'scene-passage-love-rhyme';
+
+const live = new Set(); // every child still running, killed on exit whatever happens
+process.on('exit', () => {
+  for (const child of live) {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+export function tmpDir(prefix = 'senna-test-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One RESP command over a fresh connection; resolves to the raw reply text. */
+export function redisCommand(target, ...args) {
+  return new Promise((resolve, reject) => {
+    const sock = typeof target === 'number' ? net.connect(target, '127.0.0.1') : net.connect(target);
+    const payload = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('');
+    let data = '';
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('redis timeout')); }, 2000);
+    sock.on('connect', () => sock.write(payload));
+    sock.on('data', (d) => {
+      data += d;
+      if (data.endsWith('\r\n')) { clearTimeout(timer); sock.end(); resolve(data); }
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+function track(child) {
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
+}
+
+function exited(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', resolve));
+}
+
+/** A private redis-server on a free TCP port (no persistence); stop() kills it. */
+export async function startRedis({ port } = {}) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const p = port ?? (await freePort());
+    const dir = tmpDir('senna-redis-');
+    const child = track(spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no', '--dir', dir], { stdio: 'ignore', detached: true }));
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && child.exitCode === null) {
+      try {
+        if ((await redisCommand(p, 'PING')).startsWith('+PONG')) {
+          return {
+            port: p,
+            url: `redis://127.0.0.1:${p}/0`,
+            pid: child.pid,
+            async stop() {
+              try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+              await exited(child);
+              fs.rmSync(dir, { recursive: true, force: true });
+            },
+          };
+        }
+      } catch { /* not yet */ }
+      await sleep(20);
+    }
+    try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
+    await exited(child);
+    if (port) break; // a fixed port was asked for: do not wander
+  }
+  throw new Error('redis-server did not start');
+}
+
+/**
+ * Starts senna on 127.0.0.1 with a free port. `env` adds SOCK_* variables. Resolves once it
+ * logs where it listens. Its log lines are in `.logs`.
+ */
+export async function startSenna(env = {}, { args = [], expectListen = true } = {}) {
+  const child = track(spawn(SENNA_BIN, args, {
+    env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS, UBSAN_OPTIONS: process.env.UBSAN_OPTIONS,
+      SOCK_HTTP_HOST: '127.0.0.1', SOCK_HTTP_PORT: '0', SOCK_THREADS: '2', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  }));
+  const senna = {
+    child,
+    logs: '',
+    stdout: '',
+    url: null,
+    get pid() { return child.pid; },
+    async stop(signal = 'SIGTERM', timeoutMs = 15000) {
+      if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+      try { process.kill(child.pid, signal); } catch { /* gone */ }
+      const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+      await exited(child);
+      clearTimeout(t);
+      return { code: child.exitCode, signal: child.signalCode };
+    },
+    exited: () => exited(child),
+    /** Waits until a log line matches `re`; returns the match. */
+    async waitForLog(re, timeoutMs = 10000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const m = senna.logs.match(re);
+        if (m) return m;
+        await sleep(20);
+      }
+      throw new Error(`no log line matching ${re} in:\n${senna.logs}`);
+    },
+  };
+  child.stderr.on('data', (d) => { senna.logs += d; });
+  child.stdout.on('data', (d) => { senna.stdout += d; });
+  if (!expectListen) return senna;
+  const started = await Promise.race([
+    senna.waitForLog(/listening url=(http:\/\/\S+)/, 20000),
+    exited(child).then(() => null),
+  ]);
+  if (!started) throw new Error(`senna exited with ${child.exitCode} before listening:\n${senna.logs}`);
+  senna.url = started[1];
+  return senna;
+}
+
+/** Runs senna to completion (for --help and start-up errors). */
+export async function runSenna(args, env = {}) {
+  const s = await startSenna(env, { args, expectListen: false });
+  const t = setTimeout(() => { try { process.kill(-s.pid, 'SIGKILL'); } catch { /* gone */ } }, 15000);
+  await s.exited();
+  clearTimeout(t);
+  return { code: s.child.exitCode, stdout: s.stdout, stderr: s.logs };
+}
+
+export function token(claims = { user_id: 42 }, secret = DEFAULT_SECRET, options = {}) {
+  return jwt.sign(claims, secret, { algorithm: 'HS256', ...options });
+}
+
+/** fetch with a timeout; resolves to { status, headers, text, json }. */
+export async function request(url, { method = 'GET', headers = {}, body, timeoutMs = 5000 } = {}) {
+  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/**
+ * Writes `chunks` on one raw TCP connection (a string, or an array sent with `gapMs` between
+ * them) and collects everything the server sends until it closes or `timeoutMs` passes.
+ */
+export function rawExchange(baseUrl, chunks, { gapMs = 0, timeoutMs = 5000 } = {}) {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const sock = net.connect(Number(port), hostname);
+    let data = '';
+    let closed = false;
+    const finish = () => resolve({ data, closed, ms: Date.now() - started });
+    const timer = setTimeout(() => { sock.destroy(); finish(); }, timeoutMs);
+    sock.on('data', (d) => { data += d; });
+    sock.on('close', () => { closed = true; clearTimeout(timer); finish(); });
+    sock.on('error', () => {});
+    sock.on('connect', async () => {
+      for (const c of Array.isArray(chunks) ? chunks : [chunks]) {
+        if (closed || sock.destroyed) return;
+        sock.write(c);
+        if (gapMs) await sleep(gapMs);
+      }
+    });
+  });
+}
