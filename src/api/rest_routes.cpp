@@ -1,5 +1,6 @@
 #include "api/rest_routes.hpp"
 
+#include "api/chat_handlers.hpp"
 #include "http/response.hpp"
 
 #include <boost/json/object.hpp>
@@ -71,12 +72,23 @@ void add_routes(http::router& r, rest_services& s) {
     const rest_services* sp = &s;
     r.add(verb::get, "/readyz",
           [sp](request_context& ctx) -> net::awaitable<response> { return readiness(ctx, *sp); });
-    r.add(verb::get, "/metrics", [&s](request_context& ctx) -> net::awaitable<response> {
-        co_return http::text_response(
-            status::ok, s.metrics(), "text/plain; version=0.0.4; charset=utf-8", ctx.req.version());
+    r.add(verb::get, "/metrics", [sp](request_context& ctx) -> net::awaitable<response> {
+        co_return http::text_response(status::ok, sp->metrics(),
+                                      "text/plain; version=0.0.4; charset=utf-8",
+                                      ctx.req.version());
     });
     r.add(verb::get, "/api",
-          [&s](request_context& ctx) -> net::awaitable<response> { co_return welcome(ctx, s); });
+          [sp](request_context& ctx) -> net::awaitable<response> { co_return welcome(ctx, *sp); });
+    // SPEC §3. Patterns are tried in this order; the first that fits decides (405 otherwise).
+    r.add(verb::get, "/api/list", [sp](request_context& ctx) { return handle_inbox(ctx, *sp); });
+    r.add(verb::get, "/api/:target/:id",
+          [sp](request_context& ctx) { return handle_history(ctx, *sp); });
+    r.add(verb::post, "/api/:target/:id",
+          [sp](request_context& ctx) { return handle_send(ctx, *sp); });
+    r.add(verb::post, "/api/:target/:id/:message_id",
+          [sp](request_context& ctx) { return handle_update(ctx, *sp); });
+    r.add(verb::delete_, "/api/:target/:id/:message_id",
+          [sp](request_context& ctx) { return handle_remove(ctx, *sp); });
 }
 
 } // namespace senna::api

@@ -8,7 +8,13 @@
 #include <functional>
 #include <string>
 
+namespace senna::chat {
+class service;
+}
+
 namespace senna::api {
+
+class directory;
 
 /** What the routes need from the composition root, per shard. */
 struct rest_services {
@@ -17,6 +23,10 @@ struct rest_services {
     std::function<net::awaitable<bool>()> ready;
     /** The Prometheus text of every metric, for /metrics. */
     std::function<std::string()> metrics;
+    /** The shard's chat use cases and user/topic look-ups (null in the label probe). */
+    chat::service* chat = nullptr;
+    directory* people = nullptr;
+    std::size_t max_text_length = 10000;
 };
 
 /** Adds every route to `r`. `services` must outlive the router. */

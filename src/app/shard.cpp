@@ -30,6 +30,10 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     redis_ = std::make_unique<redis::connection>(ioc_.get_executor(), shared.redis_endpoint, ro);
 
     auto* conn = redis_.get();
+    chat_ = std::make_unique<chat::service>(*conn, chat::keys(cfg.redis_prefix, cfg.domain),
+                                            chat::limits{cfg.max_text_length, 2048});
+    profiles_ = std::make_unique<chat::profile_store>(*conn, chat_->key_space());
+    people_ = std::make_unique<api::claims_directory>(*profiles_);
     services_ = std::make_unique<api::rest_services>(api::rest_services{
         api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds},
         [conn]() -> net::awaitable<bool> {
@@ -39,6 +43,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
             co_return !ec && replies.size() == 1 && !replies[0].is_error();
         },
         [&shared] { return render_metrics(shared); },
+        chat_.get(),
+        people_.get(),
+        cfg.max_text_length,
     });
     api::add_routes(router_, *services_);
     cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);

@@ -3,7 +3,10 @@
 // (SO_REUSEPORT) and its Redis connection. Nothing in a shard is touched from another thread;
 // others `post` to its io_context (docs/adr/0001-threading.md).
 
+#include "api/directory.hpp"
 #include "api/rest_routes.hpp"
+#include "chat/profile_store.hpp"
+#include "chat/service.hpp"
 #include "http/server.hpp"
 #include "redis/connection.hpp"
 
@@ -45,6 +48,9 @@ private:
     net::asio::io_context ioc_{1};
     std::optional<net::asio::executor_work_guard<net::asio::io_context::executor_type>> work_;
     std::unique_ptr<redis::connection> redis_;
+    std::unique_ptr<chat::service> chat_;
+    std::unique_ptr<chat::profile_store> profiles_;
+    std::unique_ptr<api::directory> people_;
     http::router router_;
     std::unique_ptr<api::rest_services> services_;
     std::unique_ptr<http::cors_policy> cors_;

@@ -1,0 +1,238 @@
+#include "api/chat_handlers.hpp"
+
+#include "api/directory.hpp"
+#include "api/error_map.hpp"
+#include "api/format.hpp"
+#include "chat/service.hpp"
+#include "http/query.hpp"
+#include "http/response.hpp"
+#include "util/strings.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <variant>
+
+namespace senna::api {
+
+namespace json = boost::json;
+using http::request_context;
+using http::response;
+using http::status;
+
+namespace {
+
+// The caller, or the 401 to answer. Remembers the token's profile claims for look-ups.
+std::variant<chat::id, response> require_user(request_context& ctx, const rest_services& s) {
+    auto a = authenticate(ctx.req, s.auth);
+    if (a.rejection)
+        return std::move(*a.rejection);
+    if (!a.user)
+        return not_authenticated_response(ctx.req.version());
+    chat::id me{a.user->user_id, a.user->numeric};
+    ctx.user = me.text;
+    if (s.people)
+        s.people->remember(me, a.user->claims);
+    return me;
+}
+
+// The JSON object of the body: UTF-8 first (as the seed's body parser), then JSON. An empty
+// body is `{}`; the Content-Type is not required (curl -d sends a form type).
+std::variant<json::object, response> read_body(const http::request& req) {
+    const std::string& b = req.body();
+    if (util::trim(b).empty())
+        return json::object{};
+    if (!util::valid_utf8(b))
+        return http::bad_request_response("The request body is not valid UTF-8", req.version());
+    net::error_code ec;
+    json::value v = json::parse(b, ec);
+    if (ec)
+        return http::bad_request_response("The request body is not valid JSON", req.version());
+    if (!v.is_object())
+        return error_response(to_api_error({chat::error::bad_body, {}}, 0), req.version());
+    return std::move(v.get_object());
+}
+
+response failure(const request_context& ctx, const rest_services& s, const chat::problem& p) {
+    return error_response(to_api_error(p, s.max_text_length), ctx.req.version());
+}
+
+json::object state_of(const chat::chat_ref& c) {
+    json::object o;
+    o["key"] = c.state_key;
+    o["inbox_key"] = c.inbox_member;
+    return o;
+}
+
+// A look-up result by id text (results come back in request order).
+const json::object* pick(const std::vector<chat::id>& ids, const std::vector<json::object>& found,
+                         const chat::id& want) {
+    for (std::size_t i = 0; i < ids.size() && i < found.size(); ++i)
+        if (ids[i] == want)
+            return &found[i];
+    return nullptr;
+}
+
+void add_unique(std::vector<chat::id>& ids, const chat::id& i) {
+    if (std::find(ids.begin(), ids.end(), i) == ids.end())
+        ids.push_back(i);
+}
+
+} // namespace
+
+net::awaitable<response> handle_inbox(request_context& ctx, const rest_services& s) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        co_return std::move(*r);
+    const chat::id me = std::get<chat::id>(who);
+    const bool raw = http::find_query(ctx.query, "no_format").present;
+    auto page = co_await s.chat->inbox(me, pagination(ctx.query), !raw);
+    if (!page)
+        co_return failure(ctx, s, page.failure());
+
+    json::object out;
+    out["state"] = state_json(s.chat->key_space().inbox_state_key(me), page->state);
+    json::array entries;
+    entries.reserve(page->entries.size());
+    if (raw) {
+        // The seed's raw listing: no look-ups, no latest message, the score as it is.
+        for (const auto& e : page->entries) {
+            json::object o;
+            o["type"] = e.type == chat::target::user ? "user" : "topic";
+            o["id"] = e.chat_id.to_json();
+            o["latest"] = nullptr;
+            o["timestamp"] = e.score;
+            entries.push_back(std::move(o));
+        }
+        out["entries"] = std::move(entries);
+        co_return http::json_response(status::ok, out, ctx.req.version());
+    }
+    std::vector<chat::id> user_ids, topic_ids;
+    for (const auto& e : page->entries)
+        add_unique(e.type == chat::target::user ? user_ids : topic_ids, e.chat_id);
+    auto users = co_await s.people->users(user_ids);
+    auto topics = co_await s.people->topics(topic_ids);
+    for (const auto& e : page->entries) {
+        const bool is_user = e.type == chat::target::user;
+        json::object o;
+        o["type"] = is_user ? "user" : "topic";
+        o["id"] = e.chat_id.to_json();
+        o["latest"] = e.latest ? json::value(message_json(*e.latest)) : json::value(nullptr);
+        o["timestamp"] = timestamp_json(e.score);
+        const json::object* who_obj =
+            is_user ? pick(user_ids, users, e.chat_id) : pick(topic_ids, topics, e.chat_id);
+        o[is_user ? "user" : "topic"] = who_obj ? *who_obj : id_only(e.chat_id);
+        entries.push_back(std::move(o));
+    }
+    out["entries"] = std::move(entries);
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_history(request_context& ctx, const rest_services& s) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        co_return std::move(*r);
+    const chat::id me = std::get<chat::id>(who);
+    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
+    if (!chat)
+        co_return failure(ctx, s, chat.failure());
+    auto page = co_await s.chat->history(*chat, pagination(ctx.query));
+    if (!page)
+        co_return failure(ctx, s, page.failure());
+
+    std::vector<chat::id> user_ids;
+    for (const auto& m : page->messages)
+        if (auto a = m.author())
+            add_unique(user_ids, *a);
+    const bool dm = chat->type == chat::target::user;
+    if (dm)
+        add_unique(user_ids, chat->other);
+    auto users = co_await s.people->users(user_ids);
+    std::vector<json::object> topic;
+    if (!dm) {
+        std::vector<chat::id> topic_ids{chat->other}; // no braced list inside co_await (GCC 12)
+        topic = co_await s.people->topics(std::move(topic_ids));
+    }
+
+    json::object out;
+    out["state"] = state_json(chat->state_key, page->state);
+    if (dm) {
+        const json::object* u = pick(user_ids, users, chat->other);
+        out["entry"] = u ? *u : id_only(chat->other);
+    } else {
+        out["entry"] = topic.empty() ? id_only(chat->other) : topic[0];
+    }
+    json::array messages;
+    messages.reserve(page->messages.size());
+    for (const auto& m : page->messages) {
+        json::object o = message_json(m);
+        if (auto a = m.author()) {
+            const json::object* u = pick(user_ids, users, *a);
+            o["author"] = u ? *u : id_only(*a);
+        }
+        messages.push_back(std::move(o));
+    }
+    out["messages"] = std::move(messages);
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_send(request_context& ctx, const rest_services& s) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        co_return std::move(*r);
+    const chat::id me = std::get<chat::id>(who);
+    auto body = read_body(ctx.req);
+    if (auto* r = std::get_if<response>(&body))
+        co_return std::move(*r);
+    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
+    if (!chat)
+        co_return failure(ctx, s, chat.failure());
+    auto sent = co_await s.chat->send(me, *chat, std::get<json::object>(body));
+    if (!sent)
+        co_return failure(ctx, s, sent.failure());
+    json::object out;
+    out["state"] = state_of(*chat);
+    out["entry"] = message_json(*sent);
+    co_return http::json_response(status::created, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_update(request_context& ctx, const rest_services& s) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        co_return std::move(*r);
+    const chat::id me = std::get<chat::id>(who);
+    auto body = read_body(ctx.req);
+    if (auto* r = std::get_if<response>(&body))
+        co_return std::move(*r);
+    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
+    if (!chat)
+        co_return failure(ctx, s, chat.failure());
+    auto updated = co_await s.chat->update(me, *chat, std::string(ctx.param("message_id")),
+                                           std::get<json::object>(body));
+    if (!updated)
+        co_return failure(ctx, s, updated.failure());
+    json::object out;
+    out["state"] = state_of(*chat);
+    out["entry"] = message_json(*updated);
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_remove(request_context& ctx, const rest_services& s) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        co_return std::move(*r);
+    const chat::id me = std::get<chat::id>(who);
+    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
+    if (!chat)
+        co_return failure(ctx, s, chat.failure());
+    auto removed = co_await s.chat->remove(me, *chat, std::string(ctx.param("message_id")));
+    if (!removed)
+        co_return failure(ctx, s, removed.failure());
+    json::object out;
+    out["state"] = state_of(*chat);
+    out["message"] = "Message deleted";
+    out["success"] = true;
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+} // namespace senna::api

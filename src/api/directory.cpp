@@ -1,0 +1,31 @@
+#include "api/directory.hpp"
+
+#include "chat/profile_store.hpp"
+
+namespace senna::api {
+
+boost::json::object id_only(const chat::id& i) {
+    boost::json::object o;
+    o["id"] = i.to_json();
+    return o;
+}
+
+net::awaitable<std::vector<boost::json::object>>
+claims_directory::users(std::vector<chat::id> ids) {
+    co_return co_await store_.users(ids);
+}
+
+net::awaitable<std::vector<boost::json::object>>
+claims_directory::topics(std::vector<chat::id> ids) {
+    std::vector<boost::json::object> out;
+    out.reserve(ids.size());
+    for (const auto& i : ids)
+        out.push_back(id_only(i));
+    co_return out;
+}
+
+void claims_directory::remember(const chat::id& user, const boost::json::object& claims) {
+    store_.remember(user, claims);
+}
+
+} // namespace senna::api

@@ -1,0 +1,47 @@
+#pragma once
+// Who users and topics are (SPEC §6): the platform's API when SOCK_API_URL is set, otherwise
+// the claims of each user's latest token. Both answer one object per id, in order, and never
+// fail: a look-up that cannot be made gives {"id": ID} (users without an API:
+// {"id", "username": "user-<id>"}).
+
+#include "chat/id.hpp"
+#include "net/types.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <vector>
+
+namespace senna::chat {
+class profile_store;
+}
+namespace senna::platform {
+class client;
+}
+
+namespace senna::api {
+
+class directory {
+public:
+    virtual ~directory() = default;
+    virtual net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids) = 0;
+    virtual net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids) = 0;
+    /** Called with every authenticated request's claims. */
+    virtual void remember(const chat::id& user, const boost::json::object& claims) = 0;
+};
+
+/** Without SOCK_API_URL: profiles from token claims, stored in Redis. */
+class claims_directory final : public directory {
+public:
+    explicit claims_directory(chat::profile_store& store) : store_(store) {}
+    net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids) override;
+    net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids) override;
+    void remember(const chat::id& user, const boost::json::object& claims) override;
+
+private:
+    chat::profile_store& store_;
+};
+
+/** {"id": ID}: what a topic is without a platform, and any look-up that failed. */
+boost::json::object id_only(const chat::id& i);
+
+} // namespace senna::api

@@ -1,0 +1,68 @@
+#include "api/error_map.hpp"
+
+#include "http/response.hpp"
+#include "util/log.hpp"
+
+namespace senna::api {
+
+using http::status;
+
+api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
+    using chat::error;
+    const std::string& d = p.detail;
+    switch (p.code) {
+    case error::invalid_target:
+        return {status::bad_request, "MESSAGES_INVALID_TARGET", "ArgumentError",
+                "Invalid target \"" + d + "\""};
+    case error::invalid_id:
+        return {status::bad_request, "MESSAGES_INVALID_ID", "ArgumentError",
+                "Invalid id \"" + d + "\""};
+    case error::self_message:
+        return {status::bad_request, "MESSAGES_INVALID_TARGET", "ArgumentError",
+                "You cannot message yourself"};
+    case error::bad_body:
+        return {status::bad_request, "BAD_REQUEST", "BadRequestError",
+                "The request body must be a JSON object"};
+    case error::invalid_utf8:
+        return {status::bad_request, "BAD_REQUEST", "BadRequestError",
+                "The " + d + " is not valid UTF-8"};
+    case error::invalid_type:
+        return {status::bad_request, "MESSAGES_INVALID_TYPE", "ArgumentError",
+                "Invalid type \"" + d + "\""};
+    case error::missing_content:
+        return {status::bad_request, "MESSAGES_MISSING_CONTENT", "ArgumentError",
+                "Missing " + d + " property for " + d + "-message"};
+    case error::content_too_long:
+        return {status::bad_request, "MESSAGES_TEXT_TOO_LONG", "ArgumentError",
+                "The " + d + " is longer than " +
+                    std::to_string(d == "image" ? std::size_t(2048) : max_text_length) +
+                    " characters"};
+    case error::nothing_to_update:
+        return {status::bad_request, "MESSAGES_NOTHING_TO_UPDATE", "ArgumentError",
+                "No valid data was supplied"};
+    case error::not_found:
+        return {status::not_found, "NOT_FOUND", "NotFound", "Message not found"};
+    case error::forbidden_edit:
+        return {status::forbidden, "FORBIDDEN", "ForbiddenError",
+                "Only the author can change a message"};
+    case error::forbidden_delete:
+        return {status::forbidden, "FORBIDDEN", "ForbiddenError",
+                "Only the author can delete a message"};
+    case error::conflict:
+        return {status::conflict, "CONFLICT", "ConflictError",
+                "The message changed while it was being updated - please retry"};
+    case error::store_unavailable:
+        return {status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
+                "The message store is unavailable - please try again"};
+    case error::store_failed:
+        break;
+    }
+    log::error("store_failed", {{"error", d}});
+    return {status::internal_server_error, "INTERNAL_ERROR", "Error", "Something went wrong"};
+}
+
+http::response error_response(const api_error& e, unsigned version) {
+    return http::error_response(e.status, e.code, e.name, e.message, version);
+}
+
+} // namespace senna::api

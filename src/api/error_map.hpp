@@ -1,0 +1,23 @@
+#pragma once
+// Chat problems -> the status, code, name and message of SPEC §3. The one table of them; the
+// Socket.IO acks (later) use the same codes and messages.
+
+#include "chat/error.hpp"
+#include "http/types.hpp"
+
+#include <string>
+
+namespace senna::api {
+
+struct api_error {
+    http::status status;
+    std::string code;
+    std::string name;
+    std::string message;
+};
+
+api_error to_api_error(const chat::problem& p, std::size_t max_text_length);
+
+http::response error_response(const api_error& e, unsigned version = 11);
+
+} // namespace senna::api

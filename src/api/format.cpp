@@ -1,0 +1,84 @@
+#include "api/format.hpp"
+
+#include "http/query.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace senna::api {
+
+namespace json = boost::json;
+
+json::value timestamp_json(std::int64_t epoch_ms) {
+    json::object o;
+    o["epoch"] = epoch_ms;
+    o["iso"] = util::iso8601(epoch_ms);
+    return o;
+}
+
+json::value timestamp_json(const json::value& stored) {
+    std::optional<std::int64_t> ms;
+    if (stored.is_string())
+        ms = util::parse_time(stored.get_string());
+    else if (stored.is_int64())
+        ms = stored.get_int64();
+    else if (stored.is_uint64() && stored.get_uint64() < (1ull << 53))
+        ms = static_cast<std::int64_t>(stored.get_uint64());
+    if (!ms)
+        return nullptr;
+    return timestamp_json(*ms);
+}
+
+json::object message_json(const chat::message& m) {
+    json::object out = m.json; // key order kept: the seed's clients saw it this way
+    if (auto it = out.find("timestamp"); it != out.end())
+        it->value() = timestamp_json(it->value());
+    if (auto it = out.find("edited"); it != out.end())
+        it->value() = timestamp_json(it->value());
+    return out;
+}
+
+namespace {
+// A positive integer written in plain digits, within JavaScript's safe range.
+std::optional<std::uint64_t> positive(std::string_view v) {
+    auto n = util::parse_uint(v);
+    if (!n || *n < 1 || *n > (1ull << 53) - 1)
+        return std::nullopt;
+    return n;
+}
+} // namespace
+
+chat::page_request pagination(std::string_view query) {
+    chat::page_request p;
+    int pages = 0, per_pages = 0, limits = 0;
+    std::string page, per_page, limit;
+    for (auto& [k, v] : http::parse_query(query)) {
+        // A repeated parameter is an array to Express's parser, so not a number: default.
+        if (k == "page" && ++pages)
+            page = v;
+        else if (k == "per_page" && ++per_pages)
+            per_page = v;
+        else if (k == "limit" && ++limits)
+            limit = v;
+    }
+    if (pages == 1)
+        p.page = positive(page).value_or(1);
+    std::optional<std::uint64_t> pp;
+    if (per_pages > 0)
+        pp = per_pages == 1 ? positive(per_page) : std::nullopt;
+    else if (limits == 1)
+        pp = positive(limit);
+    p.per_page = std::min<std::uint64_t>(pp.value_or(10), 100);
+    return p;
+}
+
+json::object state_json(std::string_view key, const chat::page_state& s) {
+    json::object o;
+    o["key"] = key;
+    o["page"] = s.page;
+    o["per_page"] = s.per_page;
+    o["total"] = s.total;
+    o["total_pages"] = s.total_pages;
+    return o;
+}
+
+} // namespace senna::api

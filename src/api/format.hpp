@@ -1,0 +1,31 @@
+#pragma once
+// The JSON shapes of SPEC §3: TS, MESSAGE, pagination state. The only place (with
+// error_map.cpp and the handlers) where response field names live.
+
+#include "chat/message.hpp"
+#include "chat/service.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace senna::api {
+
+/** TS = {"epoch": ms, "iso": "..."}. */
+boost::json::value timestamp_json(std::int64_t epoch_ms);
+
+/** A stored time (ISO string, or epoch digits) as TS; null when unreadable. */
+boost::json::value timestamp_json(const boost::json::value& stored);
+
+/** MESSAGE: the stored message with `timestamp` and `edited` as TS, `author` as stored. */
+boost::json::object message_json(const chat::message& m);
+
+/** `page`, `per_page` (alias `limit`; `per_page` wins when present) from a raw query string.
+ *  What is not a positive integer falls back to the default; per_page is capped at 100. */
+chat::page_request pagination(std::string_view query);
+
+/** {"key", "page", "per_page", "total", "total_pages"}. */
+boost::json::object state_json(std::string_view key, const chat::page_state& s);
+
+} // namespace senna::api

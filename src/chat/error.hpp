@@ -1,0 +1,44 @@
+#pragma once
+// What can go wrong in a chat use case. The edges (api/error_map) turn each into an HTTP status
+// and body, or a Socket.IO ack error; `detail` carries what the message quotes (a target, an id).
+
+#include <boost/system/error_code.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace senna::chat {
+
+enum class error {
+    invalid_target = 1, // detail: the target given
+    invalid_id,         // detail: the id given
+    self_message,
+    bad_body,         // the body is not a JSON object
+    invalid_utf8,     // detail: the field
+    invalid_type,     // detail: the type given, as JavaScript would print it
+    missing_content,  // detail: "text" or "image"
+    content_too_long, // detail: the field
+    nothing_to_update,
+    not_found,
+    forbidden_edit,
+    forbidden_delete,
+    conflict,          // concurrent updates kept winning
+    store_unavailable, // Redis down or too slow
+    store_failed,      // Redis answered an error (a bug or a foreign key type)
+};
+
+std::string_view describe(error e);
+const boost::system::error_category& error_category();
+inline boost::system::error_code make_error_code(error e) {
+    return {static_cast<int>(e), error_category()};
+}
+
+/** A failed use case: the reason and the value it is about. */
+struct problem {
+    error code;
+    std::string detail;
+};
+
+} // namespace senna::chat
+
+template <> struct boost::system::is_error_code_enum<senna::chat::error> : std::true_type {};

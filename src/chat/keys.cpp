@@ -1,0 +1,42 @@
+#include "chat/keys.hpp"
+
+namespace senna::chat {
+
+keys::keys(std::string prefix, std::string domain)
+    : base_(std::move(prefix) + ":messages:"), domain_(std::move(domain)) {}
+
+chat_ref keys::make(target t, const id& other, std::string state_key) const {
+    chat_ref c;
+    c.type = t;
+    c.other = other;
+    c.list_key = base_ + state_key;
+    c.data_key = c.list_key + ":data";
+    c.state_key = std::move(state_key);
+    c.inbox_member = (t == target::user ? "user-" : "topic-") + other.text;
+    return c;
+}
+
+chat_ref keys::dm(const id& me, const id& other) const {
+    const id& lo = comes_first(me, other) ? me : other;
+    const id& hi = comes_first(me, other) ? other : me;
+    return make(target::user, other, domain_ + ":dm:" + lo.text + "-" + hi.text);
+}
+
+chat_ref keys::topic(const id& t) const {
+    return make(target::topic, t, domain_ + ":topic:" + t.text);
+}
+
+std::string keys::inbox(const id& user) const {
+    return base_ + inbox_state_key(user);
+}
+std::string keys::inbox_state_key(const id& user) const {
+    return domain_ + ":inbox:" + user.text;
+}
+std::string keys::activity(const id& user) const {
+    return base_ + domain_ + ":activity:" + user.text;
+}
+std::string keys::profile(const id& user) const {
+    return base_ + domain_ + ":profile:" + user.text;
+}
+
+} // namespace senna::chat

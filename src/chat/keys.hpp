@@ -1,0 +1,47 @@
+#pragma once
+// Every Redis key of SPEC §4, in one place. For prefix P and domain D:
+//   P:messages:D:dm:A-B (list of message ids, oldest first), P:messages:D:dm:A-B:data (hash),
+//   P:messages:D:topic:T and :data, P:messages:D:inbox:U (sorted set), P:messages:D:activity:U.
+// `state.key` in responses is the part after P:messages: ("myplatform:dm:1-2"), as in the seed.
+// senna's own addition: P:messages:D:profile:U (a string: the profile from U's last token, for
+// deployments without SOCK_API_URL; docs/storage.md).
+
+#include "chat/id.hpp"
+
+#include <string>
+
+namespace senna::chat {
+
+enum class target { user, topic };
+
+/** A chat as one participant sees it, with all its keys. */
+struct chat_ref {
+    target type = target::user;
+    id other;                 // the other user for a DM, the topic for a topic
+    std::string state_key;    // "myplatform:dm:1-2"
+    std::string list_key;     // "senna-sockets:messages:myplatform:dm:1-2"
+    std::string data_key;     // list_key + ":data"
+    std::string inbox_member; // "user-2" / "topic-7": this chat in the caller's inbox
+};
+
+class keys {
+public:
+    keys(std::string prefix, std::string domain);
+
+    /** The DM between `me` and `other` (the caller must have checked me != other). */
+    chat_ref dm(const id& me, const id& other) const;
+    chat_ref topic(const id& t) const;
+
+    std::string inbox(const id& user) const;
+    std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"
+    std::string activity(const id& user) const;
+    std::string profile(const id& user) const;
+    const std::string& domain() const { return domain_; }
+
+private:
+    chat_ref make(target t, const id& other, std::string state_key) const;
+    std::string base_; // "P:messages:"
+    std::string domain_;
+};
+
+} // namespace senna::chat

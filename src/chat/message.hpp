@@ -1,0 +1,37 @@
+#pragma once
+// The stored message, exactly as the seed wrote it (SPEC §4): a JSON object
+// {"id", "author", "timestamp": ISO-8601, "type", "text"|"image", "status"?} in the chat's hash,
+// plus senna's optional "edited" (ISO-8601). Unknown fields are kept as they are.
+
+#include "chat/id.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace senna::chat {
+
+struct message {
+    boost::json::object json; // the stored object, unknown fields included
+
+    std::string_view id() const;
+    std::optional<chat::id> author() const;
+    std::string_view type() const; // "" when absent or not a string
+};
+
+/** Parses a stored hash value; nullopt for anything that is not an object with an "id". */
+std::optional<message> parse_stored(std::string_view raw);
+
+/** A new message as the seed would store it: id, author, timestamp, type, then the content. */
+message make_message(std::string id, const chat::id& author, std::int64_t epoch_ms,
+                     std::string_view type, std::string_view content);
+
+/** Serialises for storage. */
+std::string serialize(const message& m);
+
+/** Number of Unicode code points of valid UTF-8 text. */
+std::size_t code_points(std::string_view utf8);
+
+} // namespace senna::chat

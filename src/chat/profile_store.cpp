@@ -1,0 +1,79 @@
+#include "chat/profile_store.hpp"
+
+#include "redis/connection.hpp"
+#include "util/log.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace senna::chat {
+
+namespace json = boost::json;
+
+profile_store::profile_store(redis::connection& redis, const keys& k) : redis_(redis), keys_(k) {}
+
+json::object profile_store::fallback(const id& user) {
+    json::object o;
+    o["id"] = user.to_json();
+    o["username"] = "user-" + user.text;
+    return o;
+}
+
+json::object profile_store::from_claims(const id& user, const json::object& claims) {
+    json::object o;
+    o["id"] = user.to_json();
+    auto name = claims.find("username");
+    if (name != claims.end() && name->value().is_string())
+        o["username"] = name->value();
+    else
+        o["username"] = "user-" + user.text;
+    auto role = claims.find("role");
+    if (role != claims.end())
+        o["role"] = role->value();
+    return o;
+}
+
+void profile_store::remember(const id& user, const json::object& claims) {
+    std::string profile = json::serialize(from_claims(user, claims));
+    auto now = std::chrono::steady_clock::now();
+    auto it = recent_.find(user.text);
+    if (it != recent_.end() && it->second.json == profile && now - it->second.at < refresh)
+        return;
+    if (recent_.size() >= max_recent)
+        recent_.clear();
+    redis::request req;
+    req.push("SET", keys_.profile(user), profile, "EX", ttl_seconds);
+    recent_[user.text] = written{std::move(profile), now};
+    redis_.async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
+        if (ec)
+            log::debug("profile_write_failed", {{"error", ec.message()}});
+    });
+}
+
+net::awaitable<std::vector<json::object>> profile_store::users(const std::vector<id>& ids) {
+    std::vector<json::object> out;
+    out.reserve(ids.size());
+    if (ids.empty())
+        co_return out;
+    std::vector<std::string> k;
+    k.reserve(ids.size());
+    for (const auto& i : ids)
+        k.push_back(keys_.profile(i));
+    redis::request req;
+    req.push_range("MGET", k);
+    auto [ec, replies] = co_await redis_.exec(req);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        json::object o;
+        if (!ec && replies[0].is_array() && i < replies[0].elements.size() &&
+            replies[0].elements[i].type == redis::reply::kind::string) {
+            net::error_code pec;
+            auto v = json::parse(replies[0].elements[i].str, pec);
+            if (!pec && v.is_object())
+                o = std::move(v.get_object());
+        }
+        out.push_back(o.empty() ? fallback(ids[i]) : std::move(o));
+    }
+    co_return out;
+}
+
+} // namespace senna::chat

@@ -1,0 +1,52 @@
+#pragma once
+// Without SOCK_API_URL, a user's profile is what their latest token said (SPEC §6): `username`
+// and `role` claims, kept in Redis (P:messages:D:profile:U) so that every instance sees it.
+// One per shard. Writes are deduplicated per shard: a user's profile is written when it changes
+// or at most every `refresh` otherwise, not on every request.
+
+#include "chat/id.hpp"
+#include "chat/keys.hpp"
+#include "net/types.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace senna::redis {
+class connection;
+}
+
+namespace senna::chat {
+
+class profile_store {
+public:
+    profile_store(redis::connection& redis, const keys& k);
+
+    /** Remembers the profile in `claims` (fire and forget; a failed write is only logged). */
+    void remember(const id& user, const boost::json::object& claims);
+
+    /** One object per id, in order: the stored profile, else {"id", "username": "user-<id>"}.
+     *  Never fails: Redis errors give the fallback objects. */
+    net::awaitable<std::vector<boost::json::object>> users(const std::vector<id>& ids);
+
+    /** The profile the claims describe: {"id", "username", "role"?}. */
+    static boost::json::object from_claims(const id& user, const boost::json::object& claims);
+    static boost::json::object fallback(const id& user);
+
+private:
+    struct written {
+        std::string json;
+        std::chrono::steady_clock::time_point at;
+    };
+    redis::connection& redis_;
+    const keys& keys_;
+    std::unordered_map<std::string, written> recent_; // shard-local, bounded
+    static constexpr std::size_t max_recent = 100000;
+    static constexpr std::chrono::minutes refresh{10};
+    static constexpr long long ttl_seconds = 90 * 24 * 3600; // a profile unseen for 90 days goes
+};
+
+} // namespace senna::chat
