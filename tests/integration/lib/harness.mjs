@@ -61,13 +61,18 @@ function exited(child) {
   return new Promise((resolve) => child.once('exit', resolve));
 }
 
-/** A private redis-server on a free TCP port (no persistence); stop() kills it. */
-export async function startRedis({ port } = {}) {
+/**
+ * A private redis-server on a free TCP port; stop() kills it (SIGKILL). Without `dir` it keeps
+ * nothing; with `dir` it keeps an append-only file there, fsynced on every write, so a
+ * restart on the same dir has every acknowledged write.
+ */
+export async function startRedis({ port, dir: keepDir } = {}) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const p = port ?? (await freePort());
-    const dir = tmpDir('senna-redis-');
+    const dir = keepDir ?? tmpDir('senna-redis-');
+    const persistence = keepDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const child = track(spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no', '--dir', dir], { stdio: 'ignore', detached: true }));
+      ...persistence, '--dir', dir], { stdio: 'ignore', detached: true }));
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && child.exitCode === null) {
       try {
@@ -79,7 +84,7 @@ export async function startRedis({ port } = {}) {
             async stop() {
               try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
               await exited(child);
-              fs.rmSync(dir, { recursive: true, force: true });
+              if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
             },
           };
         }
