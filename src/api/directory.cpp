@@ -1,6 +1,7 @@
 #include "api/directory.hpp"
 
 #include "chat/profile_store.hpp"
+#include "platform/client.hpp"
 
 namespace senna::api {
 
@@ -26,6 +27,26 @@ claims_directory::topics(std::vector<chat::id> ids) {
 
 void claims_directory::remember(const chat::id& user, const boost::json::object& claims) {
     store_.remember(user, claims);
+}
+
+namespace {
+std::vector<std::string> texts(const std::vector<chat::id>& ids) {
+    std::vector<std::string> out;
+    out.reserve(ids.size());
+    for (const auto& i : ids)
+        out.push_back(i.text);
+    return out;
+}
+} // namespace
+
+net::awaitable<std::vector<boost::json::object>>
+platform_directory::users(std::vector<chat::id> ids) {
+    co_return co_await client_.users(texts(ids));
+}
+
+net::awaitable<std::vector<boost::json::object>>
+platform_directory::topics(std::vector<chat::id> ids) {
+    co_return co_await client_.topics(texts(ids));
 }
 
 } // namespace senna::api

@@ -41,6 +41,18 @@ private:
     chat::profile_store& store_;
 };
 
+/** With SOCK_API_URL: the platform's v1/users and v1/topics (cached, batched, with fallbacks). */
+class platform_directory final : public directory {
+public:
+    explicit platform_directory(platform::client& c) : client_(c) {}
+    net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids) override;
+    net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids) override;
+    void remember(const chat::id&, const boost::json::object&) override {}
+
+private:
+    platform::client& client_;
+};
+
 /** {"id": ID}: what a topic is without a platform, and any look-up that failed. */
 boost::json::object id_only(const chat::id& i);
 

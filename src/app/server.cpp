@@ -4,6 +4,7 @@
 #include "app/shard.hpp"
 #include "app/shared_state.hpp"
 #include "net/spawn.hpp"
+#include "platform/url.hpp"
 #include "util/log.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -105,7 +106,12 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}};
+    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}, {}};
+    if (!cfg_.api_url.empty()) {
+        std::string why;
+        if (!platform::parse_base_url(cfg_.api_url, why))
+            throw std::runtime_error("SOCK_API_URL: " + why);
+    }
 
     std::unique_ptr<managed_redis> managed;
     if (cfg_.managed_redis()) {

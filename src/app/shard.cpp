@@ -15,6 +15,7 @@ std::string render_metrics(const shared_state& s) {
     out.reserve(16 * 1024);
     s.http_metrics->render(out);
     redis::render(out, s.redis_stats);
+    platform::render(out, s.platform_stats);
     return out;
 }
 
@@ -33,7 +34,19 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     chat_ = std::make_unique<chat::service>(*conn, chat::keys(cfg.redis_prefix, cfg.domain),
                                             chat::limits{cfg.max_text_length, 2048});
     profiles_ = std::make_unique<chat::profile_store>(*conn, chat_->key_space());
-    people_ = std::make_unique<api::claims_directory>(*profiles_);
+    if (cfg.api_url.empty()) {
+        people_ = std::make_unique<api::claims_directory>(*profiles_);
+    } else {
+        platform::settings ps;
+        ps.api_url = cfg.api_url;
+        ps.user_agent = cfg.api_user_agent;
+        ps.timeout = cfg.api_timeout;
+        ps.cache_ttl = cfg.api_cache_ttl;
+        ps.token_header = cfg.jwt_header;
+        platform_ =
+            std::make_unique<platform::client>(ioc_.get_executor(), ps, &shared.platform_stats);
+        people_ = std::make_unique<api::platform_directory>(*platform_);
+    }
     services_ = std::make_unique<api::rest_services>(api::rest_services{
         api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds},
         [conn]() -> net::awaitable<bool> {

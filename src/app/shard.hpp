@@ -8,6 +8,7 @@
 #include "chat/profile_store.hpp"
 #include "chat/service.hpp"
 #include "http/server.hpp"
+#include "platform/client.hpp"
 #include "redis/connection.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<redis::connection> redis_;
     std::unique_ptr<chat::service> chat_;
     std::unique_ptr<chat::profile_store> profiles_;
+    std::unique_ptr<platform::client> platform_; // with SOCK_API_URL only
     std::unique_ptr<api::directory> people_;
     http::router router_;
     std::unique_ptr<api::rest_services> services_;

@@ -5,6 +5,7 @@
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "http/metrics.hpp"
+#include "platform/stats.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 
@@ -18,6 +19,7 @@ struct shared_state {
     redis::endpoint redis_endpoint;
     std::unique_ptr<http::request_metrics> http_metrics;
     redis::stats redis_stats;
+    platform::stats platform_stats;
 };
 
 } // namespace senna::app

@@ -5,6 +5,7 @@
 //   {"cmd": "mode", ...changes}  -> {"ok": true}            (fake.setMode(changes))
 //   {"cmd": "stats"}             -> {"ok": true, "connections": N, "open": N, "requests": [...]}
 //   {"cmd": "reset"}             -> {"ok": true}
+//   {"cmd": "drop"}              -> {"ok": true}            (fake.dropConnections())
 //   {"cmd": "close"}             -> {"ok": true}, then exits
 // It exits when stdin closes (its parent went away), so nothing outlives the test.
 import readline from 'node:readline';
@@ -31,6 +32,9 @@ lines.on('line', async (line) => {
     reply({ ok: true });
   } else if (name === 'stats') {
     reply({ ok: true, connections: fake.connections, open: fake.openConnections, requests: fake.requests });
+  } else if (name === 'drop') {
+    fake.dropConnections();
+    reply({ ok: true });
   } else if (name === 'reset') {
     fake.reset();
     reply({ ok: true });

@@ -11,6 +11,7 @@
 //   fake.connections    TCP connections accepted so far (keep-alive checks)
 //   fake.setMode({...}) changes any start option (and keepAliveTimeoutMs) from now on
 //   fake.reset()        forgets requests and the connection count
+//   fake.dropConnections()  destroys every open connection (idle keep-alive ones included)
 //   await fake.close()  closes the server and every connection
 //
 // Options (all optional):
@@ -24,7 +25,9 @@
 //   delayMs        wait this long before answering (a very long delay simulates a hung platform)
 //   failWith       null (answer normally) | an HTTP status such as 500 (JSON error body) |
 //                  'garbage' (200 with a body that is not JSON) | 'close' (destroy the socket
-//                  without answering) | 'hang' (never answer)
+//                  without answering) | 'close-reused' (the same, but only on a connection
+//                  that already served a request: a keep-alive connection the server dropped)
+//                  | 'hang' (never answer)
 //   keepAliveTimeoutMs  node's server.keepAliveTimeout (default 5000)
 import http from 'node:http';
 
@@ -57,6 +60,7 @@ export async function startFakePlatform(options = {}) {
   const requests = [];
   const sockets = new Set();
   const timers = new Set();
+  const served = new WeakSet(); // sockets that answered a request
   let connections = 0;
 
   const send = (res, status, body) => {
@@ -67,10 +71,11 @@ export async function startFakePlatform(options = {}) {
 
   const answer = (req, res, url) => {
     if (mode.failWith === 'hang') return;
-    if (mode.failWith === 'close') {
+    if (mode.failWith === 'close' || (mode.failWith === 'close-reused' && served.has(req.socket))) {
       req.socket.destroy();
       return;
     }
+    served.add(req.socket);
     if (mode.failWith === 'garbage') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{"entries": [ this is not json');
@@ -154,6 +159,9 @@ export async function startFakePlatform(options = {}) {
       if ('delayMs' in changes) mode.delayMs = changes.delayMs ?? 0;
       if ('failWith' in changes) mode.failWith = changes.failWith ?? null;
       if ('keepAliveTimeoutMs' in changes) server.keepAliveTimeout = changes.keepAliveTimeoutMs;
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
     },
     reset() {
       requests.length = 0;
