@@ -57,6 +57,33 @@ response failure(const request_context& ctx, const rest_services& s, const chat:
     return error_response(to_api_error(p, s.max_text_length), ctx.req.version());
 }
 
+// What every `/api/{target}/{id}...` handler starts from, in the seed's order: the caller
+// (401), the body for writes (400), then the chat (400s for target and id).
+struct chat_call {
+    chat::id me;
+    chat::chat_ref chat;
+    json::object body;
+};
+
+std::variant<chat_call, response> prepare(request_context& ctx, const rest_services& s,
+                                          bool with_body) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        return std::move(*r);
+    chat_call call{std::get<chat::id>(who), {}, {}};
+    if (with_body) {
+        auto body = read_body(ctx.req);
+        if (auto* r = std::get_if<response>(&body))
+            return std::move(*r);
+        call.body = std::move(std::get<json::object>(body));
+    }
+    auto chat = s.chat->resolve(call.me, ctx.param("target"), ctx.param("id"));
+    if (!chat)
+        return failure(ctx, s, chat.failure());
+    call.chat = std::move(*chat);
+    return call;
+}
+
 json::object state_of(const chat::chat_ref& c) {
     json::object o;
     o["key"] = c.state_key;
@@ -129,14 +156,11 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
 }
 
 net::awaitable<response> handle_history(request_context& ctx, const rest_services& s) {
-    auto who = require_user(ctx, s);
-    if (auto* r = std::get_if<response>(&who))
+    auto prepared = prepare(ctx, s, false);
+    if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
-    const chat::id me = std::get<chat::id>(who);
-    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
-    if (!chat)
-        co_return failure(ctx, s, chat.failure());
-    auto page = co_await s.chat->history(*chat, pagination(ctx.query));
+    const chat::chat_ref& chat = std::get<chat_call>(prepared).chat;
+    auto page = co_await s.chat->history(chat, pagination(ctx.query));
     if (!page)
         co_return failure(ctx, s, page.failure());
 
@@ -144,23 +168,23 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     for (const auto& m : page->messages)
         if (auto a = m.author())
             add_unique(user_ids, *a);
-    const bool dm = chat->type == chat::target::user;
+    const bool dm = chat.type == chat::target::user;
     if (dm)
-        add_unique(user_ids, chat->other);
+        add_unique(user_ids, chat.other);
     auto users = co_await s.people->users(user_ids);
     std::vector<json::object> topic;
     if (!dm) {
-        std::vector<chat::id> topic_ids{chat->other}; // no braced list inside co_await (GCC 12)
+        std::vector<chat::id> topic_ids{chat.other}; // no braced list inside co_await (GCC 12)
         topic = co_await s.people->topics(std::move(topic_ids));
     }
 
     json::object out;
-    out["state"] = state_json(chat->state_key, page->state);
+    out["state"] = state_json(chat.state_key, page->state);
     if (dm) {
-        const json::object* u = pick(user_ids, users, chat->other);
-        out["entry"] = u ? *u : id_only(chat->other);
+        const json::object* u = pick(user_ids, users, chat.other);
+        out["entry"] = u ? *u : id_only(chat.other);
     } else {
-        out["entry"] = topic.empty() ? id_only(chat->other) : topic[0];
+        out["entry"] = topic.empty() ? id_only(chat.other) : topic[0];
     }
     json::array messages;
     messages.reserve(page->messages.size());
@@ -177,59 +201,45 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
 }
 
 net::awaitable<response> handle_send(request_context& ctx, const rest_services& s) {
-    auto who = require_user(ctx, s);
-    if (auto* r = std::get_if<response>(&who))
+    auto prepared = prepare(ctx, s, true);
+    if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
-    const chat::id me = std::get<chat::id>(who);
-    auto body = read_body(ctx.req);
-    if (auto* r = std::get_if<response>(&body))
-        co_return std::move(*r);
-    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
-    if (!chat)
-        co_return failure(ctx, s, chat.failure());
-    auto sent = co_await s.chat->send(me, *chat, std::get<json::object>(body));
+    auto& call = std::get<chat_call>(prepared);
+    auto sent = co_await s.chat->send(call.me, call.chat, call.body);
     if (!sent)
         co_return failure(ctx, s, sent.failure());
     json::object out;
-    out["state"] = state_of(*chat);
+    out["state"] = state_of(call.chat);
     out["entry"] = message_json(*sent);
     co_return http::json_response(status::created, out, ctx.req.version());
 }
 
 net::awaitable<response> handle_update(request_context& ctx, const rest_services& s) {
-    auto who = require_user(ctx, s);
-    if (auto* r = std::get_if<response>(&who))
+    auto prepared = prepare(ctx, s, true);
+    if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
-    const chat::id me = std::get<chat::id>(who);
-    auto body = read_body(ctx.req);
-    if (auto* r = std::get_if<response>(&body))
-        co_return std::move(*r);
-    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
-    if (!chat)
-        co_return failure(ctx, s, chat.failure());
-    auto updated = co_await s.chat->update(me, *chat, std::string(ctx.param("message_id")),
-                                           std::get<json::object>(body));
+    auto& call = std::get<chat_call>(prepared);
+    auto updated = co_await s.chat->update(call.me, call.chat, std::string(ctx.param("message_id")),
+                                           call.body);
     if (!updated)
         co_return failure(ctx, s, updated.failure());
     json::object out;
-    out["state"] = state_of(*chat);
+    out["state"] = state_of(call.chat);
     out["entry"] = message_json(*updated);
     co_return http::json_response(status::ok, out, ctx.req.version());
 }
 
 net::awaitable<response> handle_remove(request_context& ctx, const rest_services& s) {
-    auto who = require_user(ctx, s);
-    if (auto* r = std::get_if<response>(&who))
+    auto prepared = prepare(ctx, s, false);
+    if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
-    const chat::id me = std::get<chat::id>(who);
-    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
-    if (!chat)
-        co_return failure(ctx, s, chat.failure());
-    auto removed = co_await s.chat->remove(me, *chat, std::string(ctx.param("message_id")));
+    auto& call = std::get<chat_call>(prepared);
+    auto removed =
+        co_await s.chat->remove(call.me, call.chat, std::string(ctx.param("message_id")));
     if (!removed)
         co_return failure(ctx, s, removed.failure());
     json::object out;
-    out["state"] = state_of(*chat);
+    out["state"] = state_of(call.chat);
     out["message"] = "Message deleted";
     out["success"] = true;
     co_return http::json_response(status::ok, out, ctx.req.version());

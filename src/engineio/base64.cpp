@@ -1,85 +1,16 @@
 #include "engineio/base64.hpp"
 
-#include <array>
-#include <cstdint>
+#include "util/base64.hpp"
 
 namespace senna::engineio {
 
-namespace {
-
-constexpr std::string_view alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-constexpr std::uint8_t invalid = 0xff;
-
-constexpr std::array<std::uint8_t, 256> make_decode_table() {
-    std::array<std::uint8_t, 256> table{};
-    for (auto& v : table)
-        v = invalid;
-    for (std::size_t i = 0; i < alphabet.size(); ++i)
-        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
-    return table;
-}
-
-constexpr auto decode_table = make_decode_table();
-
-std::uint32_t byte_at(std::string_view s, std::size_t i) {
-    return static_cast<unsigned char>(s[i]);
-}
-
-} // namespace
-
 void base64_encode(std::string_view bytes, std::string& out) {
-    out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-        const std::uint32_t v =
-            byte_at(bytes, i) << 16 | byte_at(bytes, i + 1) << 8 | byte_at(bytes, i + 2);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += alphabet[v & 63];
-    }
-    const std::size_t rest = bytes.size() - i;
-    if (rest == 1) {
-        const std::uint32_t v = byte_at(bytes, i) << 16;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (rest == 2) {
-        const std::uint32_t v = byte_at(bytes, i) << 16 | byte_at(bytes, i + 1) << 8;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += '=';
-    }
+    util::base64_encode(bytes, util::base64_alphabet::standard, true, out);
 }
 
 bool base64_decode(std::string_view text, std::string& out) {
-    if (text.size() % 4 == 0) { // padding is only legal when it completes the last quantum
-        std::size_t pad = 0;
-        while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=')
-            ++pad;
-        text.remove_suffix(pad);
-    }
-    if (text.size() % 4 == 1)
-        return false;
-    out.reserve(out.size() + text.size() / 4 * 3 + 2);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (const char c : text) {
-        const std::uint8_t v = decode_table[static_cast<unsigned char>(c)];
-        if (v == invalid)
-            return false;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xff);
-        }
-        acc &= (1u << bits) - 1; // keep only the bits not yet emitted
-    }
-    return true;
+    return util::base64_decode(text, util::base64_alphabet::standard, util::base64_mode::lenient,
+                               out);
 }
 
 } // namespace senna::engineio

@@ -1,18 +1,8 @@
 #include "http/query.hpp"
 
-namespace senna::http {
+#include "util/strings.hpp"
 
-namespace {
-int hex(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-} // namespace
+namespace senna::http {
 
 target_parts split_target(std::string_view target) noexcept {
     auto q = target.find('?');
@@ -27,7 +17,7 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         if (c == '%' && i + 2 < s.size()) {
-            int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+            int hi = util::hex_value(s[i + 1]), lo = util::hex_value(s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out += static_cast<char>(hi * 16 + lo);
                 i += 2;

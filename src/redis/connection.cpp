@@ -198,34 +198,9 @@ struct connection::impl : std::enable_shared_from_this<impl> {
 
     /** Connect and handshake within connect_timeout; false (logged) on failure or stop. */
     net::awaitable<bool> open() {
-        auto deadline = clock::now() + opts_.connect_timeout;
-        std::string why;
-        net::error_code ec =
-            co_await detail::connect(socket_, resolver_, ep_, opts_.connect_timeout);
-        if (state_ == state::stopped)
-            co_return false;
-        if (!ec) {
-            auto left = std::max(deadline - clock::now(), clock::duration::zero());
-            ec = co_await detail::handshake(socket_, reader_, ep_, left, why);
-            if (state_ == state::stopped)
-                co_return false;
-        }
-        if (!ec)
-            co_return true;
-        net::error_code ignored;
-        socket_.close(ignored);
-        reader_.reset();
-        ++failures_;
-        // Logged once per outage (and every 30th attempt), not at every backoff step.
-        auto level = failures_ == 1 || failures_ % 30 == 0 ? log::level::warn : log::level::debug;
-        if (log::enabled(level))
-            log::write(level, "redis_connect_failed",
-                       {{"name", opts_.name},
-                        {"endpoint", where_},
-                        {"attempt", failures_},
-                        {"error", detail::describe_error(ec)},
-                        {"reply", why}});
-        co_return false;
+        net::error_code ec = co_await detail::open(
+            socket_, resolver_, reader_, ep_, opts_.connect_timeout, opts_.name, where_, failures_);
+        co_return !ec && state_ != state::stopped;
     }
 
     net::awaitable<void> read_loop() {

@@ -1,5 +1,7 @@
 #include "redis/endpoint.hpp"
 
+#include "util/strings.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -12,16 +14,6 @@ namespace {
 
 using parse_result = boost::system::result<endpoint, std::string>;
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<std::string> percent_decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -32,8 +24,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
         }
         if (i + 2 >= s.size())
             return std::nullopt;
-        int hi = hex_value(s[i + 1]);
-        int lo = hex_value(s[i + 2]);
+        int hi = util::hex_value(s[i + 1]);
+        int lo = util::hex_value(s[i + 2]);
         if (hi < 0 || lo < 0)
             return std::nullopt;
         out += static_cast<char>(hi * 16 + lo);

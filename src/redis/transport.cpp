@@ -2,6 +2,7 @@
 
 #include "redis/error.hpp"
 #include "redis/request.hpp"
+#include "util/log.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/write.hpp>
@@ -173,6 +174,35 @@ clock::duration backoff::next() noexcept {
 std::string describe_error(const net::error_code& ec) {
     return std::string(ec.category().name()) + ":" + std::to_string(ec.value()) + " " +
            ec.message();
+}
+
+net::awaitable<net::error_code> open(socket& sock, net::tcp::resolver& resolver, reader& rd,
+                                     const endpoint& ep, clock::duration timeout,
+                                     std::string_view name, std::string_view where,
+                                     unsigned& failures) {
+    auto deadline = clock::now() + timeout;
+    std::string why;
+    net::error_code ec = co_await connect(sock, resolver, ep, timeout);
+    if (!ec) {
+        auto left = std::max(deadline - clock::now(), clock::duration::zero());
+        ec = co_await handshake(sock, rd, ep, left, why);
+    }
+    if (!ec)
+        co_return ec;
+    net::error_code ignored;
+    sock.close(ignored);
+    rd.reset();
+    ++failures;
+    // Logged once per outage (and every 30th attempt), not at every backoff step.
+    auto level = failures == 1 || failures % 30 == 0 ? log::level::warn : log::level::debug;
+    if (log::enabled(level))
+        log::write(level, "redis_connect_failed",
+                   {{"name", name},
+                    {"endpoint", where},
+                    {"attempt", failures},
+                    {"error", describe_error(ec)},
+                    {"reply", why}});
+    co_return ec;
 }
 
 } // namespace senna::redis::detail

@@ -34,6 +34,16 @@ net::awaitable<net::error_code> handshake(socket& sock, reader& rd, const endpoi
                                           clock::duration timeout, std::string& why);
 
 /**
+ * connect() then handshake(), both within `timeout` in all. On failure the socket is closed,
+ * the reader reset, and one `redis_connect_failed` line logged (at warn for the first failure of
+ * an outage and every 30th, debug otherwise); `failures` counts the attempts of this outage.
+ */
+net::awaitable<net::error_code> open(socket& sock, net::tcp::resolver& resolver, reader& rd,
+                                     const endpoint& ep, clock::duration timeout,
+                                     std::string_view name, std::string_view where,
+                                     unsigned& failures);
+
+/**
  * Bytes waiting to be written and the writer coroutine's wake-up. Everything pushed while a
  * write is in flight goes out coalesced in the next write.
  */

@@ -26,6 +26,17 @@ std::string to_lower(std::string_view s);
  */
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 
+/** The value of an ASCII hex digit, or -1. */
+constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /** True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 bool valid_utf8(std::string_view s) noexcept;
 
