@@ -18,5 +18,7 @@ asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=
     ;;
 esac
 dir=build/$kind
+# Paths relative to the checkout, so clones elsewhere (CI) reuse the same ccache entries.
+export CCACHE_BASEDIR="$PWD"
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "${SENNA_BUILD_JOBS:-2}"
