@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace senna::app {
 
@@ -106,7 +107,7 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}, {}};
+    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}, {}, {}};
     if (!cfg_.api_url.empty()) {
         std::string why;
         if (!platform::parse_base_url(cfg_.api_url, why))
@@ -133,6 +134,7 @@ int server::run() {
         http::router probe;
         api::rest_services none{api::auth_settings{shared.verifier, "", 0}, {}, {}};
         api::add_routes(probe, none);
+        add_socketio_routes(probe, nullptr);
         std::vector<std::string> labels;
         for (const auto& r : probe.routes())
             labels.push_back(r.pattern);
@@ -142,6 +144,13 @@ int server::run() {
     std::vector<std::unique_ptr<shard>> shards;
     for (unsigned i = 0; i < cfg_.threads; ++i)
         shards.push_back(std::make_unique<shard>(i, shared));
+    // Every shard's Engine.IO server knows its peers, so a request for another shard's session
+    // reaches its owner. (Instance-wide broadcast, socketio::cluster, comes with realtime.)
+    std::vector<engineio::server*> engines;
+    for (auto& s : shards)
+        engines.push_back(&s->engine());
+    for (auto& s : shards)
+        s->engine().set_peers(engines);
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.
     auto endpoints = resolve_listen(cfg_);
@@ -162,6 +171,15 @@ int server::run() {
 
     for (auto& s : shards)
         s->run();
+    // Accept only once every shard's Redis connection is up (bounded by the connect timeout),
+    // so the first requests after "listening" do not meet a 503 from a shard still connecting.
+    // A Redis that is down at start-up does not keep senna from starting: /readyz says 503.
+    const auto ready_by = std::chrono::steady_clock::now() + cfg_.redis_connect_timeout;
+    for (auto& s : shards)
+        while (!s->redis_ready() && std::chrono::steady_clock::now() < ready_by)
+            std::this_thread::sleep_for(5ms);
+    for (auto& s : shards)
+        s->accept();
     for (const auto& e : bound)
         log::info("listening", {{"url", url_of(e)}, {"threads", cfg_.threads}});
     log::info("redis", {{"endpoint", redis::describe(shared.redis_endpoint)},

@@ -5,6 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <future>
+
 namespace senna::app {
 
 namespace {
@@ -14,12 +16,19 @@ std::string render_metrics(const shared_state& s) {
     std::string out;
     out.reserve(16 * 1024);
     s.http_metrics->render(out);
+    s.eio_metrics.render(out);
     redis::render(out, s.redis_stats);
     platform::render(out, s.platform_stats);
     return out;
 }
 
 } // namespace
+
+void add_socketio_routes(http::router& r, engineio::server* eio) {
+    auto fn = [eio](http::request_context& ctx) { return eio->handle_request(ctx); };
+    r.add(http::verb::get, socketio_path, fn);
+    r.add(http::verb::post, socketio_path, fn);
+}
 
 shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shared) {
     const auto& cfg = shared.cfg;
@@ -63,6 +72,28 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     api::add_routes(router_, *services_);
     cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);
 
+    engineio::settings es;
+    es.path = socketio_path;
+    es.ping_interval = cfg.eio_ping_interval;
+    es.ping_timeout = cfg.eio_ping_timeout;
+    es.max_payload = cfg.eio_max_payload;
+    es.outbox_limit = cfg.eio_outbox_limit;
+    es.upgrade_timeout = cfg.eio_upgrade_timeout;
+    es.cors_origins = cfg.cors_origins;
+    eio_ = std::make_unique<engineio::server>(ioc_.get_executor(), es, shared.eio_metrics, index);
+    socketio::server_settings sio;
+    sio.connect_timeout = cfg.sio_connect_timeout;
+    sio.ack_timeout = cfg.sio_ack_timeout;
+    io_ = std::make_unique<socketio::server>(*eio_, sio);
+    io_->of("/"); // the default namespace accepts connections; issue 5 adds its handlers
+    add_socketio_routes(router_, eio_.get());
+    std::vector<http::upgrade_route> upgrades;
+    upgrades.push_back(http::upgrade_route{
+        socketio_path,
+        [eio = eio_.get()](boost::beast::tcp_stream stream, http::request req, std::string remote) {
+            return eio->handle_upgrade(std::move(stream), std::move(req), std::move(remote));
+        }});
+
     http::session_settings ss;
     ss.header_limit = cfg.http_header_limit;
     ss.body_limit = cfg.http_body_limit;
@@ -70,7 +101,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     ss.idle_timeout = cfg.http_idle_timeout;
     ss.write_timeout = cfg.http_write_timeout;
     http_ = std::make_unique<http::server>(
-        ioc_, http::session_env{router_, *cors_, *shared.http_metrics, ss}, cfg.max_connections);
+        ioc_, http::session_env{router_, *cors_, *shared.http_metrics, ss, std::move(upgrades)},
+        cfg.max_connections);
 }
 
 shard::~shard() {
@@ -81,7 +113,6 @@ shard::~shard() {
 void shard::run() {
     work_.emplace(ioc_.get_executor());
     redis_->start();
-    http_->start();
     thread_ = std::thread([this] {
         try {
             ioc_.run();
@@ -93,14 +124,29 @@ void shard::run() {
     });
 }
 
+void shard::accept() {
+    net::asio::post(ioc_, [this] { http_->start(); });
+}
+
+bool shard::redis_ready() {
+    std::promise<bool> p;
+    auto f = p.get_future();
+    net::asio::post(ioc_, [this, &p] { p.set_value(redis_->connected()); });
+    return f.get();
+}
+
 void shard::drain() {
-    net::asio::post(ioc_, [this] { http_->drain(); });
+    net::asio::post(ioc_, [this] {
+        http_->drain();
+        eio_->close_all(); // realtime clients get a proper close
+    });
 }
 
 void shard::stop() {
     if (!work_)
         return;
     net::asio::post(ioc_, [this] {
+        eio_->close_all(true);
         http_->close_all();
         redis_->stop();
     });

@@ -7,9 +7,11 @@
 #include "api/rest_routes.hpp"
 #include "chat/profile_store.hpp"
 #include "chat/service.hpp"
+#include "engineio/server.hpp"
 #include "http/server.hpp"
 #include "platform/client.hpp"
 #include "redis/connection.hpp"
+#include "socketio/server.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,6 +24,13 @@ namespace senna::app {
 
 struct shared_state; // server.cpp: what every shard reads (config, verifier, metrics)
 
+/** Where Socket.IO is served: polling requests go through the router, upgrades are taken over
+    by the engine (http::upgrade_route). */
+inline constexpr const char* socketio_path = "/socket.io/";
+
+/** Adds the Socket.IO polling routes (after the REST ones); `eio` may be null for a probe. */
+void add_socketio_routes(http::router& r, engineio::server* eio);
+
 class shard {
 public:
     shard(unsigned index, shared_state& shared);
@@ -32,8 +41,12 @@ public:
     /** Binds the shard's listening sockets (before run); returns the bound port. */
     std::uint16_t listen(const net::tcp::endpoint& ep) { return http_->listen(ep); }
 
-    /** Starts the thread: Redis connection, accept loops. */
+    /** Starts the thread and the Redis connection; connections are not accepted yet. */
     void run();
+    /** From any thread: start accepting connections. */
+    void accept();
+    /** From any thread (blocks until the shard answers): is its Redis connection up? */
+    bool redis_ready();
 
     /** From any thread: stop accepting, close idle connections, finish busy ones. */
     void drain();
@@ -42,6 +55,9 @@ public:
     void join();
 
     net::asio::io_context& context() { return ioc_; }
+    /** This shard's Engine.IO and Socket.IO servers (use on this shard's thread only). */
+    engineio::server& engine() { return *eio_; }
+    socketio::server& io() { return *io_; }
 
 private:
     unsigned index_;
@@ -56,6 +72,8 @@ private:
     http::router router_;
     std::unique_ptr<api::rest_services> services_;
     std::unique_ptr<http::cors_policy> cors_;
+    std::unique_ptr<engineio::server> eio_;
+    std::unique_ptr<socketio::server> io_;
     std::unique_ptr<http::server> http_;
     std::thread thread_;
 };

@@ -4,6 +4,7 @@
 
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
+#include "engineio/server.hpp"
 #include "http/metrics.hpp"
 #include "platform/stats.hpp"
 #include "redis/connection.hpp"
@@ -20,6 +21,7 @@ struct shared_state {
     std::unique_ptr<http::request_metrics> http_metrics;
     redis::stats redis_stats;
     platform::stats platform_stats;
+    engineio::metrics eio_metrics; // open Socket.IO sessions by transport
 };
 
 } // namespace senna::app

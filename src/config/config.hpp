@@ -50,6 +50,15 @@ struct config {
     milliseconds redis_command_timeout{5000};  // a reply later than this fails and reconnects
     std::string redis_server = "redis-server"; // binary of the managed Redis (found on PATH)
 
+    // --- Socket.IO (Engine.IO) ---
+    milliseconds eio_ping_interval{25000};   // reference default; proxies idle out at 30-60 s
+    milliseconds eio_ping_timeout{20000};    // reference default; a missing pong closes after it
+    std::size_t eio_max_payload = 1000000;   // reference maxHttpBufferSize: one message / POST
+    std::size_t eio_outbox_limit = 1024;     // queued packets per client before "slow consumer"
+    milliseconds eio_upgrade_timeout{10000}; // a WebSocket probe must finish the upgrade by then
+    milliseconds sio_connect_timeout{45000}; // reference connectTimeout: join a namespace by then
+    milliseconds sio_ack_timeout{10000};     // default wait for a client's acknowledgement
+
     /** True when senna must start and supervise its own redis-server. */
     bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
     /** The Redis URL to connect to (managed: the unix socket in data_dir). */

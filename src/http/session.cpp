@@ -57,6 +57,23 @@ bool is_parse_error(const net::error_code& ec) {
            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
+// The upgrade route that takes this request over, if any.
+const upgrade_handler* find_upgrade(const session_env& env, const request& req) {
+    if (env.upgrades.empty() || req.method() != verb::get)
+        return nullptr;
+    auto up = req.find(field::upgrade);
+    if (up == req.end() || !util::iequals(up->value(), "websocket"))
+        return nullptr;
+    std::string_view path = split_target(req.target()).path;
+    for (const auto& r : env.upgrades) {
+        std::string_view prefix = r.prefix;
+        if (path.starts_with(prefix) ||
+            (prefix.ends_with('/') && path == prefix.substr(0, prefix.size() - 1)))
+            return &r.fn;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 net::awaitable<response> dispatch(const request& req, session_env& env, std::string remote,
@@ -172,6 +189,12 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         }
 
         request req = parser.release();
+        if (const upgrade_handler* up = find_upgrade(env, req)) {
+            // The handler owns the connection now; shutdown reaches it through its own owner.
+            state.stream = nullptr;
+            co_await (*up)(std::move(stream), std::move(req), std::move(remote));
+            co_return;
+        }
         std::size_t route_index = 0;
         std::string user;
         response res = co_await dispatch(req, env, remote, route_index, user);

@@ -11,6 +11,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace senna::http {
 
@@ -23,12 +26,28 @@ struct session_settings {
     bool access_log = true;
 };
 
+/**
+ * Takes over a connection whose request asks to switch protocols (a GET with `Upgrade:
+ * websocket`) on a path under the route's prefix: the handler owns the stream from then on and
+ * answers the request itself (101 or an error). The http module only hands the connection over;
+ * what runs on it (Engine.IO) is the layer above's business. The connection stays counted in
+ * the metrics until the handler returns.
+ */
+using upgrade_handler =
+    std::function<net::awaitable<void>(beast::tcp_stream stream, request req, std::string remote)>;
+
+struct upgrade_route {
+    std::string prefix; // "/socket.io/": matches paths starting with it (or equal to it sans '/')
+    upgrade_handler fn;
+};
+
 /** What every session of a shard shares; owned by the shard's server, outlives its sessions. */
 struct session_env {
     const router& routes;
     const cors_policy& cors;
     request_metrics& metrics;
     session_settings settings;
+    std::vector<upgrade_route> upgrades;
 };
 
 /** A session's handle in its server's registry, so shutdown can reach it. Shard-local. */

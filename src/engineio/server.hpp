@@ -1,0 +1,148 @@
+#pragma once
+// The Engine.IO server of one shard: the session table, the handshake, the protocol's HTTP
+// errors, and the hand-off of requests that belong to another shard.
+//
+// Routing (done by the layer above): polling GET/POST of `settings::path` go to
+// handle_request (an http::router handler), WebSocket upgrades of the same path to
+// handle_upgrade (an http::upgrade_route). Either may arrive on any shard.
+//
+// Sharding: a sid starts with two characters that name its shard. A request for a sid owned
+// by another shard is handed to the owner (asio::co_spawn onto its executor, awaited here);
+// an upgrade moves the socket's file descriptor into the owner's io_context. The owner is the
+// only thread that touches the session.
+//
+// Errors answered as the reference server does, HTTP 400 (403 for code 4) with
+// {"code":N,"message":...}: 0 Transport unknown, 1 Session ID unknown, 2 Bad handshake method,
+// 3 Bad request, 4 Forbidden, 5 Unsupported protocol version.
+
+#include "engineio/session.hpp"
+#include "http/router.hpp"
+#include "util/metrics.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace senna::engineio {
+
+struct settings {
+    /** Path prefix the server answers, for the CORS and logs only (routing is the caller's). */
+    std::string path = "/socket.io/";
+    std::chrono::milliseconds ping_interval{25000};
+    std::chrono::milliseconds ping_timeout{20000};
+    /** Largest message (WebSocket) or POST body (polling) a client may send. */
+    std::size_t max_payload = 1'000'000;
+    /** Most packets queued for one client before it is a slow consumer. */
+    std::size_t outbox_limit = 1024;
+    /** How long a WebSocket probe may take to send the upgrade packet. */
+    std::chrono::milliseconds upgrade_timeout{10000};
+    /** Pause between two WebSocket frames written back to back. 0 (the default) in senna;
+        the protocol test suites' WebSocket shim (ws 8.5, synchronous 'message' events) drops
+        a frame that arrives in the same TCP read as the one it is waiting for
+        (socket.io-protocol issue #32), so their conformance program sets a little. */
+    std::chrono::microseconds frame_gap{0};
+    /** Accept EIO=3 (socket.io-client 1.x/2.x). */
+    bool allow_eio3 = true;
+    /** Origins for polling CORS (credentials allowed: the Origin is echoed); "*" = any. */
+    std::vector<std::string> cors_origins{"*"};
+};
+
+/** Open sessions by transport, for every shard of an instance (relaxed atomics). */
+class metrics {
+public:
+    void opened(transport_kind t) noexcept { gauge(t).fetch_add(1, std::memory_order_relaxed); }
+    void closed(transport_kind t) noexcept { gauge(t).fetch_sub(1, std::memory_order_relaxed); }
+    void upgraded() noexcept {
+        closed(transport_kind::polling);
+        opened(transport_kind::websocket);
+        upgrades_.inc();
+    }
+    void handshake() noexcept { handshakes_.inc(); }
+    void slow_consumer() noexcept { slow_consumers_.inc(); }
+    std::int64_t open(transport_kind t) const noexcept {
+        return const_cast<metrics*>(this)->gauge(t).load(std::memory_order_relaxed);
+    }
+    /** Prometheus text: senna_engineio_sessions{transport=...} and counters. */
+    void render(std::string& out) const;
+
+private:
+    std::atomic<std::int64_t>& gauge(transport_kind t) noexcept {
+        return t == transport_kind::polling ? polling_ : websocket_;
+    }
+    std::atomic<std::int64_t> polling_{0};
+    std::atomic<std::int64_t> websocket_{0};
+    util::metrics::counter handshakes_;
+    util::metrics::counter upgrades_;
+    util::metrics::counter slow_consumers_;
+};
+
+class server {
+public:
+    /** `shard` is this server's index among `peers` (set_peers); `m` may be shared by shards. */
+    server(net::executor ex, settings s, metrics& m, unsigned shard = 0);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /** Every shard's server for the same path, indexed by shard; call before serving. Without
+        it the server is alone (sids of other shards are unknown). */
+    void set_peers(std::vector<server*> peers) { peers_ = std::move(peers); }
+
+    /** Called on the owning shard when a session opens, before its first packet is read;
+        typically sets a session_handler. */
+    std::function<void(const std::shared_ptr<session>&)> on_connection;
+
+    /** Polling GET/POST (and the handshake); any shard. */
+    net::awaitable<http::response> handle_request(http::request_context& ctx);
+    /** A WebSocket upgrade request; any shard. */
+    net::awaitable<void> handle_upgrade(beast::tcp_stream stream, http::request req,
+                                        std::string remote);
+
+    /** Closes every session ("server shutting down"), releasing pending polls; WebSockets get a
+        close frame after what is queued, or with `immediate` are cut at once. */
+    void close_all(bool immediate = false);
+
+    std::size_t session_count() const noexcept { return sessions_.size(); }
+    std::shared_ptr<session> find(const std::string& sid) const;
+    const settings& config() const noexcept { return settings_; }
+    net::executor executor() const { return ex_; }
+    unsigned shard() const noexcept { return shard_; }
+
+    // --- for session ---
+    metrics& stats() noexcept { return metrics_; }
+    void forget(const std::string& sid);
+    void announce(const std::shared_ptr<session>& s);
+    /** CORS headers of a polling response (credentials allowed). */
+    void apply_cors(const http::request& req, http::response& res) const;
+
+    /** handle_request's second half, on the session's owner (the request was copied over). */
+    net::awaitable<http::response> handle_request_on_owner(http::request req, std::string remote);
+
+private:
+    net::awaitable<http::response> handle_local(const http::request& req, std::string remote);
+    net::awaitable<void> upgrade_local(int fd, bool v6, http::request req, std::string remote);
+    net::awaitable<void> upgrade_here(beast::tcp_stream stream, http::request req,
+                                      std::string remote);
+    std::string new_sid();
+    std::shared_ptr<session> create(transport_kind t, handshake_request hr);
+
+    net::executor ex_;
+    settings settings_;
+    metrics& metrics_;
+    unsigned shard_;
+    std::vector<server*> peers_;
+    std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+};
+
+/** Which shard owns `sid` (its first two characters); nullopt if they are not a shard number. */
+std::optional<unsigned> shard_of(std::string_view sid) noexcept;
+
+/** The protocol's error body {"code":code,"message":...} with status 400 (403 for code 4). */
+http::response error_response(int code, unsigned http_version = 11);
+
+} // namespace senna::engineio

@@ -1,0 +1,66 @@
+#pragma once
+// One Engine.IO session seen by Socket.IO: decodes its messages into packets, multiplexes
+// them over the namespaces it joined, enforces the connect timeout. Internal to socketio; owned
+// by the session (as its session_handler), on the session's shard.
+
+#include "engineio/session.hpp"
+#include "net/types.hpp"
+#include "socketio/binary.hpp"
+#include "socketio/revision.hpp"
+#include "socketio/socket.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace senna::socketio {
+
+class server;
+
+class client : public engineio::session_handler, public std::enable_shared_from_this<client> {
+public:
+    client(server& srv, std::shared_ptr<engineio::session> eio);
+    ~client() override;
+
+    /** Starts the connect timeout; v4: joins "/" implicitly. */
+    void start();
+
+    void on_message(std::string_view data, bool binary) override;
+    void on_close(std::string_view reason) override;
+
+    /** Queues an encoded packet; false if the session is gone or overflowed. */
+    bool send(const frame& f);
+    bool send(const packet& p) { return send(encode_frame(p)); }
+
+    /** Forgets `nsp`'s socket (it disconnected on its own). */
+    void detach(const std::string& nsp);
+    /** Closes the Engine.IO session. */
+    void close(std::string_view reason);
+
+    revision protocol() const noexcept { return revision_; }
+    const engineio::session& session() const noexcept { return *eio_; }
+    const std::string& sid() const noexcept { return sid_; }
+    server& owner() noexcept { return server_; }
+
+private:
+    void on_packet(packet p);
+    void connect(std::string_view nsp, boost::json::value auth);
+    static net::awaitable<void> run_hooks(std::shared_ptr<client> self, std::shared_ptr<socket> s);
+    void joined(const std::shared_ptr<socket>& s);
+
+    server& server_;
+    // The session owns this client (its handler) and outlives it; a shared_ptr here would be a
+    // cycle that leaks every session that is never closed.
+    engineio::session* eio_;
+    std::string sid_;
+    revision revision_;
+    decoder decoder_;
+    std::unordered_map<std::string, std::shared_ptr<socket>> sockets_;
+    std::unordered_set<std::string> connecting_;
+    net::steady_timer connect_timer_;
+    bool closed_ = false;
+    bool ever_connected_ = false;
+};
+
+} // namespace senna::socketio

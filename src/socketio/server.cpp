@@ -1,0 +1,349 @@
+#include "socketio/server.hpp"
+
+#include "net/spawn.hpp"
+#include "socketio/client.hpp"
+#include "util/log.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/object.hpp>
+
+#include <array>
+#include <sys/random.h>
+
+namespace senna::socketio {
+
+namespace {
+
+// A v5 socket id: 20 characters of base64url from the kernel's CSPRNG, like the reference's.
+std::string random_id() {
+    static constexpr std::string_view alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::array<unsigned char, 20> rnd{};
+    std::size_t got = 0;
+    while (got < rnd.size()) {
+        auto n = ::getrandom(rnd.data() + got, rnd.size() - got, 0);
+        if (n > 0)
+            got += static_cast<std::size_t>(n);
+    }
+    std::string id;
+    id.reserve(rnd.size());
+    for (unsigned char c : rnd)
+        id += alphabet[c % 64];
+    return id;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------- namespace_
+
+std::shared_ptr<socket> namespace_::find(const std::string& id) const {
+    auto it = sockets_.find(id);
+    return it == sockets_.end() ? nullptr : it->second;
+}
+
+std::size_t namespace_::room_size(const std::string& room) const {
+    auto it = rooms_.find(room);
+    return it == rooms_.end() ? 0 : it->second.size();
+}
+
+std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& rooms,
+                                const std::vector<std::string>& except, const socket* exclude) {
+    // Receivers are collected first: a push may close a slow consumer, which edits the rooms.
+    std::vector<std::shared_ptr<socket>> targets;
+    auto excluded = [&](const socket& s) {
+        if (&s == exclude)
+            return true;
+        for (const auto& r : except)
+            if (s.rooms().contains(r))
+                return true;
+        return false;
+    };
+    if (rooms.empty()) {
+        targets.reserve(sockets_.size());
+        for (auto& [id, s] : sockets_)
+            if (!excluded(*s))
+                targets.push_back(s);
+    } else {
+        std::unordered_set<const socket*> seen;
+        for (const auto& r : rooms) {
+            auto it = rooms_.find(r);
+            if (it == rooms_.end())
+                continue;
+            for (socket* s : it->second) {
+                if (excluded(*s) || (rooms.size() > 1 && !seen.insert(s).second))
+                    continue;
+                targets.push_back(s->shared_from_this());
+            }
+        }
+    }
+    for (auto& s : targets)
+        s->deliver(f);
+    return targets.size();
+}
+
+void namespace_::add(const std::shared_ptr<socket>& s) {
+    sockets_[s->id()] = s;
+}
+
+void namespace_::remove(socket& s) {
+    auto it = sockets_.find(s.id());
+    if (it != sockets_.end() && it->second.get() == &s)
+        sockets_.erase(it);
+}
+
+void namespace_::joined(socket& s, const std::string& room) {
+    rooms_[room].insert(&s);
+}
+
+void namespace_::left(socket& s, const std::string& room) {
+    auto it = rooms_.find(room);
+    if (it == rooms_.end())
+        return;
+    it->second.erase(&s);
+    if (it->second.empty())
+        rooms_.erase(it);
+}
+
+void namespace_::connected(socket& s) {
+    auto fns = on_connection_; // a handler may add another
+    for (auto& fn : fns) {
+        if (!s.connected())
+            break;
+        fn(s);
+    }
+}
+
+// -------------------------------------------------------------------------------------- server
+
+server::server(engineio::server& eio, server_settings s) : eio_(eio), settings_(std::move(s)) {
+    eio_.on_connection = [this](const std::shared_ptr<engineio::session>& session) {
+        auto c = std::make_shared<client>(*this, session);
+        session->set_handler(c);
+        c->start();
+    };
+}
+
+namespace_& server::of(const std::string& name) {
+    auto it = namespaces_.find(name);
+    if (it != namespaces_.end())
+        return *it->second;
+    auto ns = std::make_unique<namespace_>(*this, name);
+    auto& ref = *ns;
+    namespaces_.emplace(name, std::move(ns));
+    return ref;
+}
+
+namespace_* server::find(std::string_view name) {
+    auto it = namespaces_.find(std::string(name));
+    return it == namespaces_.end() ? nullptr : it->second.get();
+}
+
+// ------------------------------------------------------------------------------------- cluster
+
+void cluster::emitter::emit(std::string_view event, boost::json::array args,
+                            std::vector<std::string> attachments) const {
+    packet p;
+    p.type = packet_type::event;
+    p.nsp = nsp_;
+    boost::json::array data;
+    data.reserve(args.size() + 1);
+    data.emplace_back(boost::json::string(event));
+    for (auto& a : args)
+        data.push_back(std::move(a));
+    p.data = std::move(data);
+    p.attachments = std::move(attachments);
+    cluster_->deliver(nsp_, encode_frame(p), rooms_, except_);
+}
+
+void cluster::deliver(std::string nsp, frame f, std::vector<std::string> rooms,
+                      std::vector<std::string> except) const {
+    // The frame's strings are immutable and shared; each shard gets its own copy of the
+    // selection (a few short strings) and touches only its own namespace.
+    auto shared = std::make_shared<
+        const std::tuple<std::string, frame, std::vector<std::string>, std::vector<std::string>>>(
+        std::move(nsp), std::move(f), std::move(rooms), std::move(except));
+    for (server* s : shards_) {
+        net::asio::post(s->executor(), [s, shared] {
+            const auto& [name, fr, to, ex] = *shared;
+            if (auto* ns = s->find(name))
+                ns->deliver(fr, to, ex, nullptr);
+        });
+    }
+}
+
+// -------------------------------------------------------------------------------------- client
+
+client::client(server& srv, std::shared_ptr<engineio::session> eio)
+    : server_(srv), eio_(eio.get()), sid_(eio_->id()), revision_(revision_for(eio_->protocol())),
+      decoder_(srv.config().codec), connect_timer_(srv.executor()) {
+    server_.client_opened();
+}
+
+// Touches nothing outside: a client that never saw on_close is being destroyed with its
+// io_context (shutdown), after the server.
+client::~client() = default;
+
+void client::start() {
+    connect_timer_.expires_after(server_.config().connect_timeout);
+    connect_timer_.async_wait([w = weak_from_this()](net::error_code ec) {
+        if (ec)
+            return;
+        if (auto c = w.lock(); c && !c->closed_ && !c->ever_connected_)
+            c->close("forced close"); // no namespace joined in time
+    });
+    if (revision_ == revision::v4) {
+        // v4 clients never ask for "/": the server joins them right away.
+        connect("/", boost::json::object());
+    }
+}
+
+void client::on_message(std::string_view data, bool binary) {
+    if (closed_)
+        return;
+    auto self = shared_from_this();
+    auto r = binary ? decoder_.on_binary(data) : decoder_.on_text(data);
+    if (!r) {
+        log::debug("sio_parse_error", {{"sid", sid_}, {"error", std::string(r.error().message())}});
+        eio_->close_now("parse error");
+        return;
+    }
+    if (*r)
+        on_packet(std::move(**r));
+}
+
+void client::on_packet(packet p) {
+    switch (p.type) {
+    case packet_type::connect: {
+        auto parts = split_namespace(p.nsp);
+        boost::json::value auth = p.data.is_object() ? std::move(p.data) : boost::json::object();
+        connect(parts.name, std::move(auth));
+        break;
+    }
+    case packet_type::disconnect: {
+        auto it = sockets_.find(p.nsp);
+        if (it != sockets_.end()) {
+            auto s = it->second;
+            sockets_.erase(it);
+            s->on_close("client namespace disconnect");
+        }
+        break;
+    }
+    case packet_type::event:
+    case packet_type::binary_event: {
+        auto it = sockets_.find(p.nsp);
+        if (it != sockets_.end()) {
+            auto s = it->second;
+            s->on_event(std::move(p));
+        }
+        break;
+    }
+    case packet_type::ack:
+    case packet_type::binary_ack: {
+        auto it = sockets_.find(p.nsp);
+        if (it != sockets_.end()) {
+            auto s = it->second;
+            s->on_ack(std::move(p));
+        }
+        break;
+    }
+    case packet_type::connect_error:
+        // Only servers send it.
+        eio_->close_now("parse error");
+        break;
+    }
+}
+
+void client::connect(std::string_view nsp, boost::json::value auth) {
+    std::string name(nsp.empty() ? "/" : nsp);
+    namespace_* ns = server_.find(name);
+    if (!ns) {
+        send(connect_error(name, "Invalid namespace", nullptr, revision_));
+        return;
+    }
+    if (sockets_.contains(name) || connecting_.contains(name))
+        return;
+    std::string id = revision_ == revision::v5 ? random_id()
+                     : name == "/"             ? sid_
+                                               : name + "#" + sid_;
+    auto s = std::make_shared<socket>(*ns, *this, std::move(id), std::move(auth));
+    if (ns->hooks().empty()) {
+        joined(s);
+        return;
+    }
+    connecting_.insert(name);
+    net::spawn(server_.executor(), run_hooks(shared_from_this(), s), "sio_connect_hook");
+}
+
+net::awaitable<void> client::run_hooks(std::shared_ptr<client> self, std::shared_ptr<socket> s) {
+    const std::string name = s->nsp_name();
+    connect_verdict verdict;
+    const auto hooks = s->nsp().hooks();
+    for (const auto& hook : hooks) {
+        // Awaited into a variable (GCC 12, docs/architecture.md "Compiler pitfalls").
+        connect_verdict v = co_await hook(*s);
+        if (self->closed_)
+            co_return;
+        if (!v.accepted) {
+            verdict = std::move(v);
+            break;
+        }
+    }
+    self->connecting_.erase(name);
+    if (self->closed_)
+        co_return;
+    if (!verdict.accepted) {
+        self->send(connect_error(name, verdict.message, std::move(verdict.data), self->revision_));
+        co_return;
+    }
+    self->joined(s);
+}
+
+void client::joined(const std::shared_ptr<socket>& s) {
+    const std::string& name = s->nsp_name();
+    sockets_[name] = s;
+    ever_connected_ = true;
+    connect_timer_.cancel();
+    s->nsp().add(s);
+    s->join(s->id());
+    send(connect_ack(name, s->id(), revision_));
+    if (!s->connected())
+        return;
+    s->nsp().connected(*s);
+}
+
+bool client::send(const frame& f) {
+    if (closed_ || !eio_->is_open())
+        return false;
+    if (!eio_->send(f.text))
+        return false;
+    for (const auto& a : f.attachments)
+        if (!eio_->send(a, true))
+            return false;
+    return true;
+}
+
+void client::detach(const std::string& nsp) {
+    sockets_.erase(nsp);
+}
+
+void client::close(std::string_view reason) {
+    if (closed_)
+        return;
+    eio_->close(reason); // calls on_close
+}
+
+void client::on_close(std::string_view reason) {
+    if (closed_)
+        return;
+    auto self = shared_from_this();
+    closed_ = true;
+    server_.client_closed();
+    connect_timer_.cancel();
+    auto sockets = std::move(sockets_);
+    sockets_.clear();
+    for (auto& [name, s] : sockets)
+        s->on_close(reason);
+    decoder_.reset();
+}
+
+} // namespace senna::socketio

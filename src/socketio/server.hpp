@@ -1,0 +1,162 @@
+#pragma once
+// Socket.IO v5 server of one shard (and v4 for EIO=3 clients), on top of an engineio::server,
+// plus `cluster`, the instance-wide broadcast across shards. The API is sketched in socket.hpp.
+//
+// Threading: `server` and its namespaces are owned by one shard; every call on them runs on
+// that shard's thread. `cluster` may be called from any thread: it encodes the packet once and
+// posts the shared frame to every shard, where the namespace queues it in its members'
+// outboxes (a loop of non-blocking pushes).
+
+#include "engineio/server.hpp"
+#include "net/types.hpp"
+#include "socketio/socket.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace senna::socketio {
+
+class server;
+
+struct server_settings {
+    /** A connection that joins no namespace within this time is closed (reference 45 s). */
+    std::chrono::milliseconds connect_timeout{45000};
+    /** Default wait for a client's ack of emit_with_ack. */
+    std::chrono::milliseconds ack_timeout{10000};
+    /** Codec bounds on what clients send. */
+    limits codec{};
+};
+
+/** A connect hook: runs for each CONNECT to its namespace, in order; the first refusal wins. */
+using connect_hook = std::function<net::awaitable<connect_verdict>(socket&)>;
+
+class namespace_ {
+public:
+    namespace_(server& srv, std::string name) : server_(srv), name_(std::move(name)) {}
+    namespace_(const namespace_&) = delete;
+    namespace_& operator=(const namespace_&) = delete;
+
+    const std::string& name() const noexcept { return name_; }
+    server& owner() const noexcept { return server_; }
+
+    /** Adds a connect hook (middleware): sees socket.auth() and socket.handshake(). */
+    void use(connect_hook hook) { hooks_.push_back(std::move(hook)); }
+    /** Runs for every socket that joined, after the CONNECT answer was queued. */
+    void on_connection(std::function<void(socket&)> fn) { on_connection_.push_back(std::move(fn)); }
+
+    broadcast to(std::string room) {
+        broadcast b(*this);
+        b.to(std::move(room));
+        return b;
+    }
+    broadcast except(std::string room) {
+        broadcast b(*this);
+        b.except(std::move(room));
+        return b;
+    }
+    /** To every socket of this namespace on this shard. */
+    std::size_t emit(std::string_view event, boost::json::array args = {},
+                     std::vector<std::string> attachments = {}) {
+        return broadcast(*this).emit(event, std::move(args), std::move(attachments));
+    }
+
+    std::size_t size() const noexcept { return sockets_.size(); }
+    std::shared_ptr<socket> find(const std::string& id) const;
+    /** Members of `room` on this shard (0 when none). */
+    std::size_t room_size(const std::string& room) const;
+
+    /** Queues `f` for the selected sockets; returns how many. See broadcast. */
+    std::size_t deliver(const frame& f, const std::vector<std::string>& rooms,
+                        const std::vector<std::string>& except, const socket* exclude);
+
+    // --- for client and socket ---
+    const std::vector<connect_hook>& hooks() const noexcept { return hooks_; }
+    void add(const std::shared_ptr<socket>& s);
+    void remove(socket& s);
+    void joined(socket& s, const std::string& room);
+    void left(socket& s, const std::string& room);
+    void connected(socket& s);
+
+private:
+    server& server_;
+    std::string name_;
+    std::vector<connect_hook> hooks_;
+    std::vector<std::function<void(socket&)>> on_connection_;
+    std::unordered_map<std::string, std::shared_ptr<socket>> sockets_;
+    std::unordered_map<std::string, std::unordered_set<socket*>> rooms_;
+};
+
+class server {
+public:
+    /** Attaches to `eio` (sets its on_connection); both belong to the same shard. */
+    server(engineio::server& eio, server_settings s = {});
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /** The namespace `name` ("/" or "/x"), created on first use. Only namespaces created this
+        way accept connections; others get CONNECT_ERROR "Invalid namespace". */
+    namespace_& of(const std::string& name);
+    namespace_* find(std::string_view name);
+
+    const server_settings& config() const noexcept { return settings_; }
+    net::executor executor() const { return eio_.executor(); }
+    engineio::server& engine() noexcept { return eio_; }
+    std::size_t client_count() const noexcept { return clients_; }
+
+    // --- for client ---
+    void client_opened() noexcept { ++clients_; }
+    void client_closed() noexcept { --clients_; }
+
+private:
+    engineio::server& eio_;
+    server_settings settings_;
+    std::unordered_map<std::string, std::unique_ptr<namespace_>> namespaces_;
+    std::size_t clients_ = 0;
+};
+
+/**
+ * The Socket.IO servers of every shard of this instance. Thread-safe: it only reads the list
+ * (fixed after start-up) and posts to the shards.
+ */
+class cluster {
+public:
+    cluster() = default;
+    explicit cluster(std::vector<server*> shards) : shards_(std::move(shards)) {}
+
+    class emitter {
+    public:
+        emitter(const cluster& c, std::string nsp) : cluster_(&c), nsp_(std::move(nsp)) {}
+        emitter& to(std::string room) {
+            rooms_.push_back(std::move(room));
+            return *this;
+        }
+        emitter& except(std::string room) {
+            except_.push_back(std::move(room));
+            return *this;
+        }
+        /** Encodes the event once, then posts the shared frame to every shard. */
+        void emit(std::string_view event, boost::json::array args = {},
+                  std::vector<std::string> attachments = {}) const;
+
+    private:
+        const cluster* cluster_;
+        std::string nsp_;
+        std::vector<std::string> rooms_;
+        std::vector<std::string> except_;
+    };
+
+    emitter of(std::string nsp) const { return emitter(*this, std::move(nsp)); }
+    /** Posts `f` to every shard, delivered there to `rooms` minus `except` of `nsp`. */
+    void deliver(std::string nsp, frame f, std::vector<std::string> rooms,
+                 std::vector<std::string> except) const;
+
+private:
+    std::vector<server*> shards_;
+};
+
+} // namespace senna::socketio

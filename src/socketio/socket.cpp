@@ -1,0 +1,232 @@
+#include "socketio/socket.hpp"
+
+#include "socketio/client.hpp"
+#include "socketio/json.hpp"
+#include "socketio/server.hpp"
+
+#include <boost/asio/error.hpp>
+
+namespace senna::socketio {
+
+namespace {
+
+engineio::shared_text share(std::string s) {
+    return std::make_shared<const std::string>(std::move(s));
+}
+
+packet event_packet(const std::string& nsp, std::string_view name, boost::json::array args,
+                    std::vector<std::string> attachments) {
+    packet p;
+    p.type = packet_type::event;
+    p.nsp = nsp;
+    boost::json::array data;
+    data.reserve(args.size() + 1);
+    data.emplace_back(boost::json::string(name));
+    for (auto& a : args)
+        data.push_back(std::move(a));
+    p.data = std::move(data);
+    p.attachments = std::move(attachments);
+    return p;
+}
+
+} // namespace
+
+frame encode_frame(const packet& p) {
+    frame f;
+    f.text = share(encode(p));
+    f.attachments.reserve(p.attachments.size());
+    for (const auto& a : p.attachments)
+        f.attachments.push_back(share(a));
+    return f;
+}
+
+void ack_fn::operator()(boost::json::array args, std::vector<std::string> attachments) const {
+    if (!id_ || !done_ || *done_)
+        return;
+    *done_ = true;
+    if (auto s = socket_.lock(); s && s->connected())
+        s->send_ack(*id_, std::move(args), std::move(attachments));
+}
+
+std::size_t broadcast::emit(std::string_view event, boost::json::array args,
+                            std::vector<std::string> attachments) {
+    frame f =
+        encode_frame(event_packet(ns_->name(), event, std::move(args), std::move(attachments)));
+    return ns_->deliver(f, rooms_, except_, exclude_);
+}
+
+struct socket::pending_ack {
+    ack_callback cb;
+    net::steady_timer timer;
+};
+
+socket::socket(namespace_& ns, client& c, std::string id, boost::json::value auth)
+    : ns_(&ns), client_(&c), id_(std::move(id)), auth_(std::move(auth)) {}
+
+socket::~socket() = default;
+
+const std::string& socket::nsp_name() const noexcept {
+    return ns_->name();
+}
+
+const engineio::handshake_request& socket::handshake() const noexcept {
+    return client_->session().request();
+}
+
+revision socket::protocol() const noexcept {
+    return revision_for(client_->session().protocol());
+}
+
+void socket::deliver(const frame& f) {
+    if (connected_)
+        client_->send(f);
+}
+
+bool socket::emit(std::string_view event, boost::json::array args,
+                  std::vector<std::string> attachments) {
+    if (!connected_)
+        return false;
+    return client_->send(event_packet(ns_->name(), event, std::move(args), std::move(attachments)));
+}
+
+bool socket::emit_with_ack(std::string_view event, boost::json::array args, ack_callback cb,
+                           std::chrono::milliseconds timeout,
+                           std::vector<std::string> attachments) {
+    if (!connected_)
+        return false;
+    auto p = event_packet(ns_->name(), event, std::move(args), std::move(attachments));
+    const std::uint64_t id = next_ack_++;
+    p.id = id;
+    if (!client_->send(p))
+        return false;
+    if (!connected_)
+        return false;
+    auto pa = std::make_unique<pending_ack>(
+        pending_ack{std::move(cb), net::steady_timer(ns_->owner().executor())});
+    pa->timer.expires_after(timeout.count() > 0 ? timeout : ns_->owner().config().ack_timeout);
+    pa->timer.async_wait([w = weak_from_this(), id](net::error_code ec) {
+        if (ec)
+            return;
+        if (auto s = w.lock())
+            s->ack_timed_out(id);
+    });
+    acks_.emplace(id, std::move(pa));
+    return true;
+}
+
+void socket::ack_timed_out(std::uint64_t id) {
+    auto it = acks_.find(id);
+    if (it == acks_.end())
+        return;
+    auto cb = std::move(it->second->cb);
+    acks_.erase(it);
+    event none;
+    cb(net::asio::error::timed_out, none);
+}
+
+void socket::send_ack(std::uint64_t id, boost::json::array args,
+                      std::vector<std::string> attachments) {
+    if (!connected_)
+        return;
+    packet p;
+    p.type = packet_type::ack;
+    p.nsp = ns_->name();
+    p.id = id;
+    p.data = std::move(args);
+    p.attachments = std::move(attachments);
+    client_->send(p);
+}
+
+void socket::join(const std::string& room) {
+    if (!connected_)
+        return;
+    if (rooms_.insert(room).second)
+        ns_->joined(*this, room);
+}
+
+void socket::leave(const std::string& room) {
+    if (rooms_.erase(room) > 0)
+        ns_->left(*this, room);
+}
+
+void socket::on_event(packet p) {
+    if (!connected_ || !p.data.is_array() || p.data.as_array().empty())
+        return;
+    auto self = shared_from_this();
+    auto& arr = p.data.as_array();
+    event ev;
+    if (arr[0].is_string())
+        ev.name = std::string(arr[0].as_string());
+    else
+        ev.name = to_json(arr[0]);
+    ev.args = boost::json::array(arr.begin() + 1, arr.end());
+    ev.attachments = std::move(p.attachments);
+    ack_fn ack(weak_from_this(), p.id);
+    auto it = handlers_.find(ev.name);
+    if (it != handlers_.end()) {
+        auto fn = it->second; // the handler may replace itself
+        fn(ev, std::move(ack));
+    } else if (any_handler_) {
+        auto fn = any_handler_;
+        fn(ev, std::move(ack));
+    }
+}
+
+void socket::on_ack(packet p) {
+    if (!p.id)
+        return;
+    auto it = acks_.find(*p.id);
+    if (it == acks_.end())
+        return;
+    auto self = shared_from_this();
+    auto cb = std::move(it->second->cb);
+    acks_.erase(it);
+    event reply;
+    if (p.data.is_array())
+        reply.args = std::move(p.data.as_array());
+    reply.attachments = std::move(p.attachments);
+    cb(net::error_code(), reply);
+}
+
+void socket::disconnect(bool close_connection) {
+    if (!connected_)
+        return;
+    auto self = shared_from_this();
+    packet p;
+    p.type = packet_type::disconnect;
+    p.nsp = ns_->name();
+    p.data = nullptr;
+    client_->send(p);
+    client* c = client_;
+    std::string nsp = ns_->name();
+    on_close("server namespace disconnect");
+    c->detach(nsp);
+    if (close_connection)
+        c->close("forced close");
+}
+
+void socket::on_close(std::string_view reason) {
+    if (!connected_)
+        return;
+    auto self = shared_from_this();
+    connected_ = false;
+    for (const auto& r : rooms_)
+        ns_->left(*this, r);
+    rooms_.clear();
+    ns_->remove(*this);
+    auto acks = std::move(acks_);
+    acks_.clear();
+    for (auto& [id, pa] : acks) {
+        pa->timer.cancel();
+        event none;
+        if (pa->cb)
+            pa->cb(net::asio::error::operation_aborted, none);
+    }
+    auto handlers = std::move(disconnect_handlers_);
+    for (auto& fn : handlers)
+        fn(reason);
+    handlers_.clear();
+    any_handler_ = nullptr;
+}
+
+} // namespace senna::socketio

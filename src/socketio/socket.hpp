@@ -1,0 +1,210 @@
+#pragma once
+// The typed Socket.IO API for the layers above (realtime, api). A sketch of its use:
+//
+//   socketio::server& io = ...;                       // one per shard (server.hpp)
+//   io.of("/").use([](socketio::socket& s) -> net::awaitable<socketio::connect_verdict> {
+//       if (!s.auth().is_object()) co_return socketio::refuse("Not authorized");
+//       s.data = my_identity{...};                     // anything the layer above needs
+//       co_return socketio::accept();
+//   });
+//   io.of("/").on_connection([](socketio::socket& s) {
+//       s.join("user-42");
+//       s.on("chat", [](socketio::event& ev, socketio::ack_fn ack) {
+//           if (ack.wanted()) ack(boost::json::array{"ok"});
+//       });
+//       s.emit_with_ack("hello", {}, [](boost::system::error_code ec, socketio::event& reply) {
+//           /* ec == asio::error::timed_out after the ack timeout */
+//       });
+//       s.on_disconnect([](std::string_view reason) { /* "transport close", ... */ });
+//   });
+//   io.of("/").to("user-42").except("muted").emit("message", {...});   // this shard
+//   cluster.of("/").to("user-42").emit("message", {...});              // every shard
+//
+// Threading: a socket, its namespace and its server belong to one shard; call them on that
+// shard's thread only. `cluster` (server.hpp) is the one entry point usable from any thread.
+//
+// Binary: arguments hold placeholders {"_placeholder":true,"num":i} (binary.hpp,
+// make_placeholder) where attachments[i] goes, both for received events and for emits.
+//
+// Disconnect reasons: "client namespace disconnect", "server namespace disconnect", and the
+// Engine.IO ones (session.hpp): "transport close", "transport error", "parse error",
+// "ping timeout", "slow consumer", "forced close", "server shutting down".
+
+#include "engineio/session.hpp"
+#include "socketio/packet.hpp"
+#include "socketio/revision.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <any>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace senna::socketio {
+
+class client;
+class namespace_;
+class socket;
+
+/** A received event (name and arguments), or the arguments of an ack reply (no name). */
+struct event {
+    std::string name;
+    boost::json::array args;
+    std::vector<std::string> attachments; // placeholder i in args stands for attachments[i]
+};
+
+/** A packet encoded once; broadcast shares it among all receivers (and shards). */
+struct frame {
+    engineio::shared_text text;
+    std::vector<engineio::shared_text> attachments;
+};
+
+/** Encodes `p` (attachments become separate binary messages). */
+frame encode_frame(const packet& p);
+
+/** Answers the client's event that asked for an acknowledgement. Copyable; only the first
+    call sends; a no-op when the client asked for none or has gone. */
+class ack_fn {
+public:
+    ack_fn() = default;
+    ack_fn(std::weak_ptr<socket> s, std::optional<std::uint64_t> id)
+        : socket_(std::move(s)), id_(id), done_(std::make_shared<bool>(false)) {}
+    bool wanted() const noexcept { return id_.has_value(); }
+    void operator()(boost::json::array args = {}, std::vector<std::string> attachments = {}) const;
+
+private:
+    std::weak_ptr<socket> socket_;
+    std::optional<std::uint64_t> id_;
+    std::shared_ptr<bool> done_;
+};
+
+using event_handler = std::function<void(event&, ack_fn)>;
+/** An ack reply (ec empty), or ec = asio::error::timed_out / operation_aborted (disconnect). */
+using ack_callback = std::function<void(boost::system::error_code, event&)>;
+
+/** A connect hook's answer: accept, or CONNECT_ERROR {message, data}. */
+struct connect_verdict {
+    bool accepted = true;
+    std::string message;
+    boost::json::value data;
+};
+inline connect_verdict accept() {
+    return {};
+}
+inline connect_verdict refuse(std::string message, boost::json::value data = nullptr) {
+    return {false, std::move(message), std::move(data)};
+}
+
+/** Selects receivers in one namespace of this shard: sockets in any of `to` rooms (all when
+    none), minus those in an `except` room, minus the excluded socket. */
+class broadcast {
+public:
+    explicit broadcast(namespace_& ns, const socket* exclude = nullptr)
+        : ns_(&ns), exclude_(exclude) {}
+    broadcast& to(std::string room) {
+        rooms_.push_back(std::move(room));
+        return *this;
+    }
+    broadcast& except(std::string room) {
+        except_.push_back(std::move(room));
+        return *this;
+    }
+    /** Encodes once and queues the frame for every receiver; returns how many. */
+    std::size_t emit(std::string_view event, boost::json::array args = {},
+                     std::vector<std::string> attachments = {});
+
+private:
+    namespace_* ns_;
+    const socket* exclude_;
+    std::vector<std::string> rooms_;
+    std::vector<std::string> except_;
+};
+
+class socket : public std::enable_shared_from_this<socket> {
+public:
+    socket(namespace_& ns, client& c, std::string id, boost::json::value auth);
+    ~socket();
+    socket(const socket&) = delete;
+    socket& operator=(const socket&) = delete;
+
+    /** v5: a random id sent in the CONNECT answer; v4: "<nsp>#<engine sid>" ("/": the sid). */
+    const std::string& id() const noexcept { return id_; }
+    namespace_& nsp() const noexcept { return *ns_; }
+    const std::string& nsp_name() const noexcept;
+    /** The CONNECT payload (v5), {} when none (and always for v4). */
+    const boost::json::value& auth() const noexcept { return auth_; }
+    /** Query, headers and remote address of the request that opened the connection. */
+    const engineio::handshake_request& handshake() const noexcept;
+    revision protocol() const noexcept;
+    bool connected() const noexcept { return connected_; }
+
+    /** Free slot for the layer above (an identity, say). */
+    std::any data;
+
+    void on(std::string event, event_handler fn) { handlers_[std::move(event)] = std::move(fn); }
+    /** Events that have no handler of their own. */
+    void on_any(event_handler fn) { any_handler_ = std::move(fn); }
+    void on_disconnect(std::function<void(std::string_view reason)> fn) {
+        disconnect_handlers_.push_back(std::move(fn));
+    }
+
+    /** Sends an event to this socket. False when it is not connected (or the outbox overflowed
+        and the connection is closing as a slow consumer). */
+    bool emit(std::string_view event, boost::json::array args = {},
+              std::vector<std::string> attachments = {});
+    /** Sends an event that asks for an ack; `cb` runs exactly once: with the reply, or with
+        timed_out after `timeout` (0: the server's ack timeout), or operation_aborted when the
+        socket disconnects first. */
+    bool emit_with_ack(std::string_view event, boost::json::array args, ack_callback cb,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                       std::vector<std::string> attachments = {});
+
+    void join(const std::string& room);
+    void leave(const std::string& room);
+    const std::unordered_set<std::string>& rooms() const noexcept { return rooms_; }
+    /** Everyone in `room` of this namespace (this shard) but this socket. */
+    broadcast to(std::string room) {
+        broadcast b(*ns_, this);
+        b.to(std::move(room));
+        return b;
+    }
+
+    /** Leaves the namespace (DISCONNECT sent, reason "server namespace disconnect"); with
+        `close_connection`, closes the whole Engine.IO session too. */
+    void disconnect(bool close_connection = false);
+
+    // --- for client and namespace_ (same shard) ---
+    void deliver(const frame& f);
+    void on_event(packet p);
+    void on_ack(packet p);
+    void on_close(std::string_view reason);
+    void send_ack(std::uint64_t id, boost::json::array args, std::vector<std::string> attachments);
+
+private:
+    struct pending_ack;
+    void ack_timed_out(std::uint64_t id);
+
+    namespace_* ns_;
+    client* client_;
+    std::string id_;
+    boost::json::value auth_;
+    bool connected_ = true;
+    std::unordered_map<std::string, event_handler> handlers_;
+    event_handler any_handler_;
+    std::vector<std::function<void(std::string_view)>> disconnect_handlers_;
+    std::unordered_set<std::string> rooms_;
+    std::uint64_t next_ack_ = 0;
+    std::unordered_map<std::uint64_t, std::unique_ptr<pending_ack>> acks_;
+};
+
+} // namespace senna::socketio

@@ -1,0 +1,160 @@
+// The Socket.IO server API over in-process polling requests: no sockets, one io_context run by
+// the test. Covers the connect hook, events and acks both ways, rooms, broadcast encoded once,
+// the cross-shard cluster, and disconnect reasons.
+
+#include "engineio/server.hpp"
+#include "http/query.hpp"
+#include "socketio/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/json/parse.hpp>
+
+#include <gtest/gtest.h>
+#include <optional>
+
+using namespace senna;
+
+namespace {
+
+struct harness {
+    net::asio::io_context ioc{1};
+    engineio::metrics metrics;
+    engineio::server eio{ioc.get_executor(), engineio::settings{}, metrics};
+    socketio::server io{eio};
+
+    // One polling request, run to completion (or until `poll_ms` passes for a held GET).
+    std::optional<http::response> call(http::verb method, const std::string& target,
+                                       std::string body = {}) {
+        http::request req{method, target, 11};
+        req.body() = std::move(body);
+        req.prepare_payload();
+        std::optional<http::response> out;
+        net::asio::co_spawn(
+            ioc,
+            [&]() -> net::awaitable<void> {
+                const auto parts = http::split_target(req.target());
+                http::request_context ctx{req, parts.path, parts.query, {}, "127.0.0.1", {}};
+                out = co_await eio.handle_request(ctx);
+            },
+            net::asio::detached);
+        ioc.restart();
+        for (int i = 0; i < 200 && !out; ++i)
+            ioc.run_for(std::chrono::milliseconds(1));
+        return out;
+    }
+
+    std::string open() {
+        auto res = call(http::verb::get, "/socket.io/?EIO=4&transport=polling");
+        EXPECT_TRUE(res);
+        auto v = boost::json::parse(res->body().substr(1));
+        return std::string(v.at("sid").as_string());
+    }
+    void post(const std::string& sid, std::string body) {
+        auto res = call(http::verb::post, "/socket.io/?EIO=4&transport=polling&sid=" + sid,
+                        std::move(body));
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->body(), "ok");
+    }
+    std::string poll(const std::string& sid) {
+        auto res = call(http::verb::get, "/socket.io/?EIO=4&transport=polling&sid=" + sid);
+        return res ? res->body() : std::string("<pending>");
+    }
+};
+
+} // namespace
+
+TEST(SocketioServer, ConnectEventsAcksAndDisconnectReason) {
+    harness h;
+    std::string reason;
+    socketio::socket* seen = nullptr;
+    h.io.of("/").on_connection([&](socketio::socket& s) {
+        seen = &s;
+        s.on("hello", [&s](socketio::event& ev, socketio::ack_fn ack) {
+            EXPECT_TRUE(ack.wanted());
+            ack(ev.args);
+            s.emit("hi", boost::json::array{1});
+        });
+        s.on_disconnect([&](std::string_view r) { reason = r; });
+    });
+    auto sid = h.open();
+    h.post(sid, "40{\"token\":\"t\"}");
+    ASSERT_NE(seen, nullptr);
+    EXPECT_EQ(seen->auth().at("token").as_string(), "t");
+    auto connected = h.poll(sid);
+    EXPECT_EQ(connected.rfind("40{\"sid\":\"" + seen->id() + "\"}", 0), 0u) << connected;
+    h.post(sid, "425[\"hello\",\"x\"]");
+    EXPECT_EQ(h.poll(sid), "435[\"x\"]\x1e"
+                           "42[\"hi\",1]");
+
+    // server -> client ack
+    std::optional<std::string> answer;
+    seen->emit_with_ack("q", {}, [&](boost::system::error_code ec, socketio::event& ev) {
+        answer = ec ? std::string("error") : std::string(ev.args.at(0).as_string());
+    });
+    EXPECT_EQ(h.poll(sid), "420[\"q\"]");
+    h.post(sid, "430[\"yes\"]");
+    EXPECT_EQ(answer, "yes");
+
+    h.post(sid, "41");
+    EXPECT_EQ(reason, "client namespace disconnect");
+}
+
+TEST(SocketioServer, HookRefusesWithData) {
+    harness h;
+    h.io.of("/admin").use([](socketio::socket&) -> net::awaitable<socketio::connect_verdict> {
+        co_return socketio::refuse("no", boost::json::value(7));
+    });
+    auto sid = h.open();
+    h.post(sid, "40/admin,");
+    EXPECT_EQ(h.poll(sid), "44/admin,{\"message\":\"no\",\"data\":7}");
+    h.post(sid, "40/nope,");
+    EXPECT_EQ(h.poll(sid), "44/nope,{\"message\":\"Invalid namespace\"}");
+}
+
+TEST(SocketioServer, RoomBroadcastIsEncodedOnceAndSkipsExceptions) {
+    harness h;
+    std::vector<socketio::socket*> sockets;
+    h.io.of("/").on_connection([&](socketio::socket& s) { sockets.push_back(&s); });
+    std::vector<std::string> sids;
+    for (int i = 0; i < 3; ++i) {
+        sids.push_back(h.open());
+        h.post(sids.back(), "40");
+        h.poll(sids.back());
+    }
+    ASSERT_EQ(sockets.size(), 3u);
+    sockets[0]->join("red");
+    sockets[1]->join("red");
+    sockets[1]->join("muted");
+    sockets[2]->join("red");
+    auto n = h.io.of("/").to("red").except("muted").emit("m", boost::json::array{"x"});
+    EXPECT_EQ(n, 2u);
+    // The two receivers hold the same encoded text.
+    auto a = h.eio.find(sids[0]);
+    auto c = h.eio.find(sids[2]);
+    ASSERT_TRUE(a && c);
+    EXPECT_EQ(h.poll(sids[0]), "42[\"m\",\"x\"]");
+    EXPECT_EQ(h.poll(sids[2]), "42[\"m\",\"x\"]");
+    EXPECT_EQ(sockets[1]->to("red").emit("from1"), 2u); // everyone in red but the sender
+
+    // cluster: posted to the shard, delivered when it runs
+    socketio::cluster all({&h.io});
+    all.of("/").to("muted").emit("c", boost::json::array{true});
+    EXPECT_EQ(h.poll(sids[1]), "42[\"c\",true]");
+}
+
+TEST(SocketioServer, FrameIsSharedNotCopied) {
+    socketio::packet p;
+    p.data = boost::json::array{"e", 1};
+    auto f = socketio::encode_frame(p);
+    auto copy = f; // what each receiver's outbox holds
+    EXPECT_EQ(f.text.get(), copy.text.get());
+    EXPECT_EQ(*f.text, "2[\"e\",1]");
+}
+
+TEST(EngineioServer, ShardOfSid) {
+    EXPECT_EQ(engineio::shard_of("AB123"), 1u);
+    EXPECT_EQ(engineio::shard_of("BA123"), 64u);
+    EXPECT_FALSE(engineio::shard_of("A"));
+    EXPECT_FALSE(engineio::shard_of("!!x"));
+}
