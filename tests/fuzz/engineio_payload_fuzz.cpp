@@ -2,10 +2,8 @@
 // The first byte picks the format; the rest is the body. Checks: no crash, no exception, no
 // sanitizer report; whatever decodes re-encodes to a body that decodes to the same packets.
 //
-// Not wired into CMake yet. By hand:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -DBOOST_JSON_NO_LIB \
-//     tests/fuzz/engineio_payload_fuzz.cpp src/engineio/{base64,error,handshake,packet,payload}.cpp
-//     \ src/util/strings.cpp -o engineio_payload_fuzz && ./engineio_payload_fuzz -max_total_time=60
+// Built and run by scripts/fuzz.sh (briefly by scripts/test.sh, so CI too):
+//   scripts/fuzz.sh engineio_payload_fuzz   (FUZZ_SECONDS=60 by default)
 
 #include "engineio/packet.hpp"
 #include "engineio/payload.hpp"

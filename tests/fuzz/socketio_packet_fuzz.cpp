@@ -4,11 +4,8 @@
 // sanitizer report; every decoded packet re-encodes to a text that decodes and encodes to
 // itself, and its placeholders fit its attachments.
 //
-// Not wired into CMake yet. By hand:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -DBOOST_JSON_NO_LIB \
-//     tests/fuzz/socketio_packet_fuzz.cpp src/socketio/{binary,error,json,packet,revision}.cpp \
-//     src/engineio/{base64,error,handshake,packet,payload}.cpp src/util/strings.cpp \
-//     -lboost_json -o socketio_packet_fuzz && ./socketio_packet_fuzz -max_total_time=60
+// Built and run by scripts/fuzz.sh (briefly by scripts/test.sh, so CI too):
+//   scripts/fuzz.sh socketio_packet_fuzz   (FUZZ_SECONDS=60 by default)
 
 #include "socketio/binary.hpp"
 #include "socketio/packet.hpp"
