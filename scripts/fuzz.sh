@@ -21,8 +21,10 @@ socketio=(src/socketio/binary.cpp src/socketio/error.cpp src/socketio/json.cpp
 declare -A sources=(
     [engineio_payload_fuzz]="${engineio[*]} ${util[*]}"
     [socketio_packet_fuzz]="${socketio[*]} ${engineio[*]} ${util[*]}"
+    [msgpack_fuzz]="src/realtime/msgpack.cpp src/realtime/adapter_codec.cpp ${socketio[*]} ${engineio[*]} ${util[*]}"
 )
 declare -A libs=([engineio_payload_fuzz]="" [socketio_packet_fuzz]="-lboost_json")
+libs[msgpack_fuzz]="-lboost_json"
 
 targets=("$@")
 ((${#targets[@]})) || targets=("${!sources[@]}")

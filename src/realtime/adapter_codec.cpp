@@ -1,0 +1,147 @@
+#include "realtime/adapter_codec.hpp"
+
+#include "socketio/json.hpp"
+
+#include <utility>
+
+namespace senna::realtime {
+
+std::string broadcast_channel(std::string_view prefix, std::string_view nsp,
+                              std::optional<std::string_view> room) {
+    std::string out;
+    out.reserve(prefix.size() + nsp.size() + (room ? room->size() + 1 : 0) + 2);
+    out.append(prefix).append(1, '#').append(nsp).append(1, '#');
+    if (room)
+        out.append(*room).append(1, '#');
+    return out;
+}
+
+std::string broadcast_pattern(std::string_view prefix, std::string_view nsp) {
+    return broadcast_channel(prefix, nsp) + '*';
+}
+
+std::optional<std::string_view> channel_room(std::string_view channel, std::string_view prefix,
+                                             std::string_view nsp) {
+    const std::string head = broadcast_channel(prefix, nsp);
+    if (!channel.starts_with(head))
+        return std::nullopt;
+    channel.remove_prefix(head.size());
+    if (channel.empty())
+        return channel;
+    if (channel.back() != '#')
+        return std::nullopt;
+    channel.remove_suffix(1);
+    return channel;
+}
+
+namespace {
+
+msgpack::value string_list(std::span<const std::string> items) {
+    msgpack::array a;
+    a.reserve(items.size());
+    for (const auto& s : items)
+        a.emplace_back(std::string_view(s));
+    return msgpack::value(std::move(a));
+}
+
+/** rooms / except: absent or nil → empty; str as is; numbers as JavaScript's String(n). */
+bool read_rooms(const msgpack::value* v, std::vector<std::string>& out) {
+    if (!v || v->is_nil())
+        return true;
+    const auto* a = v->if_array();
+    if (!a)
+        return false;
+    out.reserve(a->size());
+    std::vector<std::string> unused;
+    for (const auto& item : *a) {
+        if (const auto* s = item.if_string()) {
+            out.push_back(*s);
+        } else if (item.type() == msgpack::kind::integer || item.type() == msgpack::kind::float64) {
+            out.push_back(socketio::to_json(msgpack::to_json(item, unused)));
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+std::string encode_broadcast(std::string_view uid, socketio::packet_type type, std::string_view nsp,
+                             const boost::json::value& data, std::span<const std::string> rooms,
+                             std::span<const std::string> except, const boost::json::object& flags,
+                             std::span<const std::string> attachments,
+                             std::optional<std::uint64_t> id) {
+    // Key order as the adapter builds them: packet {type, data} then nsp (and id, set by
+    // broadcastWithAck after nsp); rawOpts {rooms, except, flags}.
+    msgpack::map packet;
+    packet.reserve(4);
+    packet.emplace_back("type", static_cast<int>(type));
+    packet.emplace_back("data", msgpack::from_json(data, attachments));
+    packet.emplace_back("nsp", nsp);
+    if (id)
+        packet.emplace_back("id", *id);
+    msgpack::map opts;
+    opts.reserve(3);
+    opts.emplace_back("rooms", string_list(rooms));
+    opts.emplace_back("except", string_list(except));
+    opts.emplace_back("flags", msgpack::from_json(flags));
+    const msgpack::value message(msgpack::array{
+        msgpack::value(uid), msgpack::value(std::move(packet)), msgpack::value(std::move(opts))});
+    return msgpack::encode(message);
+}
+
+std::string encode_broadcast(const broadcast& b) {
+    return encode_broadcast(b.uid, b.type, b.nsp, b.data, b.rooms, b.except, b.flags, b.attachments,
+                            b.id);
+}
+
+boost::system::result<broadcast> decode_broadcast(std::string_view bytes,
+                                                  const msgpack::limits& lim) {
+    auto decoded = msgpack::decode(bytes, lim);
+    if (!decoded)
+        return decoded.error();
+    const auto invalid = make_error_code(msgpack::error::invalid_broadcast);
+    const auto* top = decoded->if_array();
+    if (!top || top->size() < 3)
+        return invalid;
+    const auto* uid = (*top)[0].if_string();
+    const auto& packet = (*top)[1];
+    const auto& opts = (*top)[2];
+    if (!uid || !packet.if_map() || !opts.if_map())
+        return invalid;
+
+    broadcast b;
+    b.uid = *uid;
+    std::uint64_t type = 0;
+    const auto* t = packet.find("type");
+    if (!t || !t->get_uint64(type) || type > 6)
+        return invalid;
+    b.type = static_cast<socketio::packet_type>(type);
+    if (const auto* nsp = packet.find("nsp"); nsp && !nsp->is_nil()) {
+        const auto* s = nsp->if_string();
+        if (!s)
+            return invalid;
+        b.nsp = *s;
+    }
+    if (const auto* id = packet.find("id"); id && !id->is_nil()) {
+        std::uint64_t n = 0;
+        if (!id->get_uint64(n))
+            return invalid;
+        b.id = n;
+    }
+    if (const auto* data = packet.find("data"))
+        b.data = msgpack::to_json(*data, b.attachments);
+
+    if (!read_rooms(opts.find("rooms"), b.rooms) || !read_rooms(opts.find("except"), b.except))
+        return invalid;
+    if (const auto* flags = opts.find("flags"); flags && !flags->is_nil()) {
+        if (!flags->if_map())
+            return invalid;
+        std::vector<std::string> unused;
+        b.flags = msgpack::to_json(*flags, unused).as_object();
+    }
+    return b;
+}
+
+} // namespace senna::realtime
