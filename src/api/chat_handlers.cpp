@@ -6,6 +6,7 @@
 #include "chat/service.hpp"
 #include "http/query.hpp"
 #include "http/response.hpp"
+#include "realtime/hub.hpp"
 #include "util/strings.hpp"
 
 #include <boost/json/parse.hpp>
@@ -211,6 +212,8 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
     json::object out;
     out["state"] = state_of(call.chat);
     out["entry"] = message_json(*sent);
+    if (s.hub)
+        s.hub->deliver("new-message", call.me, call.chat, out["entry"].get_object());
     co_return http::json_response(status::created, out, ctx.req.version());
 }
 
@@ -226,6 +229,8 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
     json::object out;
     out["state"] = state_of(call.chat);
     out["entry"] = message_json(*updated);
+    if (s.hub)
+        s.hub->deliver("update-message", call.me, call.chat, out["entry"].get_object());
     co_return http::json_response(status::ok, out, ctx.req.version());
 }
 
@@ -234,10 +239,15 @@ net::awaitable<response> handle_remove(request_context& ctx, const rest_services
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
-    auto removed =
-        co_await s.chat->remove(call.me, call.chat, std::string(ctx.param("message_id")));
+    const std::string message_id(ctx.param("message_id"));
+    auto removed = co_await s.chat->remove(call.me, call.chat, message_id);
     if (!removed)
         co_return failure(ctx, s, removed.failure());
+    if (s.hub) {
+        json::object gone;
+        gone["id"] = message_id;
+        s.hub->deliver("delete-message", call.me, call.chat, gone);
+    }
     json::object out;
     out["state"] = state_of(call.chat);
     out["message"] = "Message deleted";

@@ -11,6 +11,9 @@
 namespace senna::chat {
 class service;
 }
+namespace senna::realtime {
+class hub;
+}
 
 namespace senna::api {
 
@@ -27,6 +30,8 @@ struct rest_services {
     chat::service* chat = nullptr;
     directory* people = nullptr;
     std::size_t max_text_length = 10000;
+    /** Socket.IO delivery of every successful write (null: none, e.g. the label probe). */
+    realtime::hub* hub = nullptr;
 };
 
 /** Adds every route to `r`. `services` must outlive the router. */

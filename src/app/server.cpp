@@ -77,6 +77,7 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
         co_return;
     const auto& cfg = shared.cfg;
     log::info("shutdown", {{"signal", sig}, {"drain_ms", long(cfg.shutdown_timeout.count())}});
+    shared.hub->stop();
     for (auto& s : shards)
         s->drain();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
@@ -107,7 +108,7 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}, {}, {}};
+    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}, {}, {}, nullptr};
     if (!cfg_.api_url.empty()) {
         std::string why;
         if (!platform::parse_base_url(cfg_.api_url, why))
@@ -141,16 +142,38 @@ int server::run() {
         shared.http_metrics = std::make_unique<http::request_metrics>(std::move(labels));
     }
 
+    {
+        realtime::hub_settings hs;
+        hs.endpoint = shared.redis_endpoint;
+        hs.subscriber_options.connect_timeout = cfg_.redis_connect_timeout;
+        hs.subscriber_options.command_timeout = cfg_.redis_command_timeout;
+        hs.subscriber_options.name = "subscriber";
+        hs.subscriber_options.metrics = &shared.redis_stats;
+        hs.publisher_options = hs.subscriber_options;
+        hs.publisher_options.name = "publisher";
+        hs.adapter_prefix = cfg_.redis_prefix;
+        hs.heartbeat = cfg_.presence_heartbeat;
+        hs.instance_id = realtime::make_instance_id();
+        shared.hub = std::make_unique<realtime::hub>(std::move(hs));
+    }
+
     std::vector<std::unique_ptr<shard>> shards;
     for (unsigned i = 0; i < cfg_.threads; ++i)
         shards.push_back(std::make_unique<shard>(i, shared));
     // Every shard's Engine.IO server knows its peers, so a request for another shard's session
-    // reaches its owner. (Instance-wide broadcast, socketio::cluster, comes with realtime.)
+    // reaches its owner.
     std::vector<engineio::server*> engines;
     for (auto& s : shards)
         engines.push_back(&s->engine());
     for (auto& s : shards)
         s->engine().set_peers(engines);
+    // Instance-wide broadcast (socketio::cluster), per-shard user sockets and presence.
+    {
+        std::vector<realtime::shard_link> links;
+        for (auto& s : shards)
+            links.push_back(s->realtime_link());
+        shared.hub->attach(std::move(links));
+    }
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.
     auto endpoints = resolve_listen(cfg_);
@@ -178,6 +201,8 @@ int server::run() {
     for (auto& s : shards)
         while (!s->redis_ready() && std::chrono::steady_clock::now() < ready_by)
             std::this_thread::sleep_for(5ms);
+    // The control channel and the first presence heartbeat before any socket is counted.
+    shared.hub->start();
     for (auto& s : shards)
         s->accept();
     for (const auto& e : bound)

@@ -68,6 +68,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         chat_.get(),
         people_.get(),
         cfg.max_text_length,
+        shared.hub.get(),
     });
     api::add_routes(router_, *services_);
     cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);
@@ -85,7 +86,24 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     sio.connect_timeout = cfg.sio_connect_timeout;
     sio.ack_timeout = cfg.sio_ack_timeout;
     io_ = std::make_unique<socketio::server>(*eio_, sio);
-    io_->of("/"); // the default namespace accepts connections; issue 5 adds its handlers
+    users_ = std::make_unique<realtime::local_users>();
+    presence_ = std::make_unique<realtime::presence>(
+        *conn, realtime::presence_settings{cfg.redis_prefix + ":messages:" + cfg.domain + ":",
+                                           shared.hub ? shared.hub->settings().instance_id : "",
+                                           cfg.presence_heartbeat});
+    realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
+        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds},
+        platform_.get(),
+        cfg.api_session_fail_open,
+        chat_.get(),
+        people_.get(),
+        shared.hub.get(),
+        presence_.get(),
+        users_.get(),
+        cfg.max_text_length,
+        cfg.auth_timeout,
+    });
+    api::attach_realtime(io_->of("/"), *realtime_);
     add_socketio_routes(router_, eio_.get());
     std::vector<http::upgrade_route> upgrades;
     upgrades.push_back(http::upgrade_route{
@@ -108,6 +126,10 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
 shard::~shard() {
     stop();
     join();
+}
+
+realtime::shard_link shard::realtime_link() {
+    return realtime::shard_link{ioc_.get_executor(), io_.get(), users_.get(), presence_.get()};
 }
 
 void shard::run() {

@@ -4,12 +4,15 @@
 // others `post` to its io_context (docs/adr/0001-threading.md).
 
 #include "api/directory.hpp"
+#include "api/realtime_handlers.hpp"
 #include "api/rest_routes.hpp"
 #include "chat/profile_store.hpp"
 #include "chat/service.hpp"
 #include "engineio/server.hpp"
 #include "http/server.hpp"
 #include "platform/client.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/presence.hpp"
 #include "redis/connection.hpp"
 #include "socketio/server.hpp"
 
@@ -58,6 +61,8 @@ public:
     /** This shard's Engine.IO and Socket.IO servers (use on this shard's thread only). */
     engineio::server& engine() { return *eio_; }
     socketio::server& io() { return *io_; }
+    /** What the instance's realtime::hub needs of this shard. */
+    realtime::shard_link realtime_link();
 
 private:
     unsigned index_;
@@ -74,6 +79,9 @@ private:
     std::unique_ptr<http::cors_policy> cors_;
     std::unique_ptr<engineio::server> eio_;
     std::unique_ptr<socketio::server> io_;
+    std::unique_ptr<realtime::local_users> users_;
+    std::unique_ptr<realtime::presence> presence_;
+    std::unique_ptr<api::realtime_services> realtime_;
     std::unique_ptr<http::server> http_;
     std::thread thread_;
 };

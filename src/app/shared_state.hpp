@@ -7,6 +7,7 @@
 #include "engineio/server.hpp"
 #include "http/metrics.hpp"
 #include "platform/stats.hpp"
+#include "realtime/hub.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 
@@ -22,6 +23,8 @@ struct shared_state {
     redis::stats redis_stats;
     platform::stats platform_stats;
     engineio::metrics eio_metrics; // open Socket.IO sessions by transport
+    /** Instance-wide realtime: delivery to every shard, control channel, presence heartbeat. */
+    std::unique_ptr<realtime::hub> hub;
 };
 
 } // namespace senna::app

@@ -59,6 +59,10 @@ struct config {
     milliseconds sio_connect_timeout{45000}; // reference connectTimeout: join a namespace by then
     milliseconds sio_ack_timeout{10000};     // default wait for a client's acknowledgement
 
+    // --- realtime (issue 5) ---
+    milliseconds auth_timeout{15000}; // SPEC §5: a token-less socket must `authenticate` by then
+    milliseconds presence_heartbeat{5000}; // instance heartbeat; its key expires after 3 beats
+
     /** True when senna must start and supervise its own redis-server. */
     bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
     /** The Redis URL to connect to (managed: the unix socket in data_dir). */

@@ -228,6 +228,12 @@ const std::vector<setting>& settings() {
                  &config::sio_connect_timeout),
         duration("SOCK_SIO_ACK_TIMEOUT_MS", "default wait for a client's acknowledgement",
                  &config::sio_ack_timeout),
+        duration("SOCK_AUTH_TIMEOUT_MS",
+                 "a socket that connected without a token must `authenticate` within this time",
+                 &config::auth_timeout, 100),
+        duration("SOCK_PRESENCE_HEARTBEAT_MS",
+                 "instance heartbeat for presence; a silent instance's users go inactive after 3",
+                 &config::presence_heartbeat, 100),
     };
     return table;
 }

@@ -1,0 +1,495 @@
+#include "api/realtime_handlers.hpp"
+
+#include "api/directory.hpp"
+#include "api/error_map.hpp"
+#include "api/format.hpp"
+#include "chat/service.hpp"
+#include "http/query.hpp"
+#include "net/spawn.hpp"
+#include "platform/client.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/presence.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+namespace senna::api {
+
+namespace json = boost::json;
+using socketio::socket;
+
+namespace {
+
+const char* const invalid_token_message = "Your token is invalid - please check it and try again";
+
+// What the layer keeps per socket (socket::data).
+struct socket_state {
+    std::optional<chat::id> user;
+    std::optional<std::int64_t> expires_at; // exp of the token in force
+    bool authenticating = false;
+    bool counted = false; // presence and local_users know this socket
+    std::unique_ptr<net::steady_timer> auth_timer;
+    std::unique_ptr<net::steady_timer> expiry_timer;
+};
+using state_ptr = std::shared_ptr<socket_state>;
+
+state_ptr state_of(socket& s) {
+    if (auto* p = std::any_cast<state_ptr>(&s.data))
+        return *p;
+    auto st = std::make_shared<socket_state>();
+    s.data = st;
+    return st;
+}
+
+std::int64_t now_unix() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// How JavaScript's template literal prints a value (for the messages that quote one).
+std::string js_string(const json::value* v) {
+    if (!v)
+        return "undefined";
+    switch (v->kind()) {
+    case json::kind::null:
+        return "null";
+    case json::kind::bool_:
+        return v->get_bool() ? "true" : "false";
+    case json::kind::int64:
+        return std::to_string(v->get_int64());
+    case json::kind::uint64:
+        return std::to_string(v->get_uint64());
+    case json::kind::double_: {
+        double d = v->get_double();
+        if (std::floor(d) == d && std::fabs(d) < 9.007199254740992e15)
+            return std::to_string(static_cast<long long>(d));
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        return buf;
+    }
+    case json::kind::string:
+        return std::string(v->get_string());
+    case json::kind::array: {
+        std::string out;
+        bool first = true;
+        for (const auto& e : v->get_array()) {
+            if (!first)
+                out += ",";
+            first = false;
+            if (!e.is_null())
+                out += js_string(&e);
+        }
+        return out;
+    }
+    case json::kind::object:
+        return "[object Object]";
+    }
+    return "";
+}
+
+std::string nonempty(const json::value* v) {
+    if (!v || !v->is_string())
+        return {};
+    return std::string(util::trim(std::string_view(v->get_string())));
+}
+
+// auth.token, then ?token=, then the token header (or Authorization: Bearer).
+std::string find_socket_token(const socket& s, const std::string& header) {
+    if (s.auth().is_object()) {
+        auto t = nonempty(s.auth().get_object().if_contains("token"));
+        if (!t.empty())
+            return t;
+    }
+    const auto& hs = s.handshake();
+    auto q = http::find_query(hs.query, "token");
+    if (q.present) {
+        auto t = util::trim(q.value);
+        if (!t.empty())
+            return std::string(t);
+    }
+    std::string lower;
+    for (char c : header)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto direct = util::trim(hs.header(lower));
+    if (!direct.empty())
+        return std::string(direct);
+    auto authz = util::trim(hs.header("authorization"));
+    if (authz.size() > 7 && util::iequals(authz.substr(0, 7), "Bearer "))
+        return std::string(util::trim(authz.substr(7)));
+    return {};
+}
+
+json::object error_ack(std::string_view code, std::string_view message) {
+    json::object e;
+    e["code"] = code;
+    e["message"] = message;
+    json::object o;
+    o["error"] = std::move(e);
+    return o;
+}
+
+json::object problem_ack(const chat::problem& p, const realtime_services& s) {
+    auto e = to_api_error(p, s.max_text_length);
+    return error_ack(e.code, e.message);
+}
+
+json::object chat_state(const chat::chat_ref& c) {
+    json::object o;
+    o["key"] = c.state_key;
+    o["inbox_key"] = c.inbox_member;
+    return o;
+}
+
+// A verified token and the platform's word on it.
+struct admission {
+    bool ok = false;
+    std::string code;
+    std::string message;
+    std::optional<auth::identity> who;
+};
+
+admission verify_token(const realtime_services& s, std::string_view token) {
+    admission a;
+    auto r = s.auth.verifier.verify(token, now_unix(), s.auth.leeway_seconds);
+    if (!r) {
+        a.code = "INVALID_TOKEN_ERR";
+        const bool no_user = r.error() == auth::make_error_code(auth::error::invalid_user_id);
+        a.message =
+            no_user ? "Incorrect token - please try a different one" : invalid_token_message;
+        return a;
+    }
+    a.ok = true;
+    a.who = std::move(*r);
+    return a;
+}
+
+net::awaitable<admission> admit(const realtime_services& s, std::string token) {
+    admission a = verify_token(s, token);
+    if (!a.ok)
+        co_return a;
+    if (s.platform) {
+        platform::session_result r = co_await s.platform->session(token);
+        using oc = platform::session_result::outcome;
+        if (r.result == oc::refused) {
+            a.ok = false;
+            if (r.reason == "banned") {
+                a.code = "USER_BANNED";
+                a.message = "Banned users cannot use this";
+            } else if (r.reason == "deleted") {
+                a.code = "USER_DELETED";
+                a.message = "Deleted users cannot use this";
+            } else {
+                a.code = "SESSION_REJECTED";
+                a.message = "The platform rejected this session";
+            }
+            co_return a;
+        }
+        if (r.result == oc::failed) {
+            log::warn("session_check_failed",
+                      {{"reason", r.reason}, {"admitting", s.session_fail_open}});
+            if (!s.session_fail_open) {
+                a.ok = false;
+                a.code = "SESSION_CHECK_FAILED";
+                a.message = "The platform could not confirm this session - please try again later";
+                co_return a;
+            }
+        }
+    }
+    if (s.people)
+        s.people->remember(chat::id{a.who->user_id, a.who->numeric}, a.who->claims);
+    co_return a;
+}
+
+// Disconnects the socket when the token in force expires (as verification would refuse it:
+// exp plus the leeway), unless a refresh re-armed the timer first.
+void arm_expiry(socket& sock, const state_ptr& st, const realtime_services& s) {
+    if (st->expiry_timer)
+        st->expiry_timer->cancel();
+    if (!st->expires_at)
+        return;
+    if (!st->expiry_timer)
+        st->expiry_timer = std::make_unique<net::steady_timer>(sock.nsp().owner().executor());
+    const auto left = std::chrono::seconds(*st->expires_at + s.auth.leeway_seconds - now_unix());
+    st->expiry_timer->expires_after(std::max<std::chrono::milliseconds>(left, {}));
+    std::weak_ptr<socket> weak = sock.shared_from_this();
+    st->expiry_timer->async_wait([weak](net::error_code ec) {
+        if (ec)
+            return;
+        auto sp = weak.lock();
+        if (!sp || !sp->connected())
+            return;
+        json::object o;
+        o["code"] = "INVALID_TOKEN_ERR";
+        o["name"] = "TokenExpiredError";
+        o["message"] = "Your token has expired - please authenticate again";
+        json::array args;
+        args.push_back(std::move(o));
+        sp->emit("token-expired", std::move(args));
+        sp->disconnect();
+    });
+}
+
+void on_authenticated(socket& sock, const state_ptr& st, const realtime_services& s) {
+    const chat::id me = *st->user;
+    sock.join("user-" + me.text);
+    st->counted = true;
+    if (s.users)
+        s.users->add(me.text, sock.shared_from_this());
+    if (s.presence)
+        net::spawn(sock.nsp().owner().executor(), s.presence->arrived(me), "presence_arrived");
+    arm_expiry(sock, st, s);
+}
+
+// The seed's socketio-jwt flow: no token at connect, `authenticate` {token} within the timeout.
+void await_legacy_authentication(socket& sock, const state_ptr& st, const realtime_services& s) {
+    st->auth_timer = std::make_unique<net::steady_timer>(sock.nsp().owner().executor());
+    st->auth_timer->expires_after(s.auth_timeout);
+    std::weak_ptr<socket> weak = sock.shared_from_this();
+    st->auth_timer->async_wait([weak, st](net::error_code ec) {
+        if (ec || st->user)
+            return;
+        if (auto sp = weak.lock())
+            sp->disconnect(true);
+    });
+    sock.on("authenticate", [weak, st, &s](socketio::event& ev, socketio::ack_fn) {
+        auto sp = weak.lock();
+        if (!sp)
+            return;
+        if (st->user) {
+            sp->emit("authenticated");
+            return;
+        }
+        if (st->authenticating)
+            return;
+        st->authenticating = true;
+        if (st->auth_timer)
+            st->auth_timer->cancel();
+        std::string token;
+        if (!ev.args.empty() && ev.args[0].is_object())
+            token = nonempty(ev.args[0].get_object().if_contains("token"));
+        net::spawn(
+            sp->nsp().owner().executor(),
+            [](std::weak_ptr<socket> w, state_ptr state, const realtime_services& svc,
+               std::string tok) -> net::awaitable<void> {
+                admission a = co_await admit(svc, std::move(tok));
+                auto so = w.lock();
+                if (!so || !so->connected())
+                    co_return;
+                if (a.ok) {
+                    state->user = chat::id{a.who->user_id, a.who->numeric};
+                    state->expires_at = a.who->expires_at;
+                    so->emit("authenticated");
+                    on_authenticated(*so, state, svc);
+                    co_return;
+                }
+                // The seed's codes: invalid_token, api_error (session check failed), user_error.
+                std::string code = a.code == "INVALID_TOKEN_ERR"      ? "invalid_token"
+                                   : a.code == "SESSION_CHECK_FAILED" ? "api_error"
+                                                                      : "user_error";
+                json::object detail;
+                detail["message"] = a.message;
+                detail["code"] = code;
+                detail["type"] = "UnauthorizedError";
+                json::object body = detail;
+                body["data"] = detail;
+                json::array args;
+                args.push_back(std::move(body));
+                so->emit("unauthorized", std::move(args));
+                // Leave the namespace but let the client close the connection: closing it here
+                // can drop the queued packets when the client is mid-upgrade to WebSocket.
+                so->disconnect();
+            }(weak, st, s, std::move(token)),
+            "socket_authenticate");
+    });
+}
+
+// A client event answered through its ack: the job returns the whole ack object.
+using job = net::awaitable<json::object> (*)(const realtime_services&, socket&, socket_state&,
+                                             json::object payload);
+
+void handle(socket& sock, const state_ptr& st, const realtime_services& s, std::string name,
+            job fn) {
+    std::weak_ptr<socket> weak = sock.shared_from_this();
+    sock.on(name, [weak, st, &s, fn, name](socketio::event& ev, socketio::ack_fn ack) {
+        auto sp = weak.lock();
+        if (!sp)
+            return;
+        json::object payload;
+        if (!ev.args.empty() && ev.args[0].is_object())
+            payload = std::move(ev.args[0].get_object());
+        if (!st->user) {
+            json::array a;
+            a.push_back(error_ack("NOT_AUTHENTICATED", "You are not authenticated"));
+            ack(std::move(a));
+            return;
+        }
+        net::spawn(
+            sp->nsp().owner().executor(),
+            [](job f, const realtime_services& svc, std::weak_ptr<socket> w, state_ptr state,
+               json::object p, socketio::ack_fn reply) -> net::awaitable<void> {
+                auto so = w.lock();
+                if (!so)
+                    co_return;
+                json::object answer = co_await f(svc, *so, *state, std::move(p));
+                json::array a;
+                a.push_back(std::move(answer));
+                reply(std::move(a));
+            }(fn, s, weak, st, std::move(payload), std::move(ack)),
+            name);
+    });
+}
+
+const json::object* object_field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+chat::outcome<chat::chat_ref> resolve_to(const realtime_services& s, const chat::id& me,
+                                         const json::object& payload) {
+    const json::object* to = object_field(payload, "to");
+    std::string type = js_string(to ? to->if_contains("type") : nullptr);
+    std::string id = js_string(to ? to->if_contains("id") : nullptr);
+    return s.chat->resolve(me, type, id);
+}
+
+net::awaitable<json::object> send_message(const realtime_services& s, socket&, socket_state& st,
+                                          json::object payload) {
+    const chat::id me = *st.user;
+    auto chat = resolve_to(s, me, payload);
+    if (!chat)
+        co_return problem_ack(chat.failure(), s);
+    const chat::chat_ref ref = *chat;
+    auto sent = co_await s.chat->send(me, ref, payload);
+    if (!sent)
+        co_return problem_ack(sent.failure(), s);
+    json::object entry = message_json(*sent);
+    if (s.hub)
+        s.hub->deliver("new-message", me, ref, entry);
+    json::object out;
+    out["ok"] = true;
+    out["state"] = chat_state(ref);
+    out["entry"] = std::move(entry);
+    co_return out;
+}
+
+net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_state& st,
+                                    json::object payload) {
+    const chat::id me = *st.user;
+    auto chat = resolve_to(s, me, payload);
+    if (!chat)
+        co_return problem_ack(chat.failure(), s);
+    if (s.hub)
+        s.hub->typing(me, *chat);
+    json::object out;
+    out["ok"] = true;
+    co_return out;
+}
+
+std::optional<std::string> topic_room(const json::object& payload, json::object& error) {
+    const auto* v = payload.if_contains("id");
+    std::optional<chat::id> id = v ? chat::id::from_json(*v) : std::nullopt;
+    if (!id) {
+        error = error_ack("MESSAGES_INVALID_ID", "Invalid topic id \"" + js_string(v) + "\"");
+        return std::nullopt;
+    }
+    return "topic-" + id->text;
+}
+
+net::awaitable<json::object> join_topic(const realtime_services&, socket& sock, socket_state&,
+                                        json::object payload) {
+    json::object err;
+    auto room = topic_room(payload, err);
+    if (!room)
+        co_return err;
+    sock.join(*room);
+    json::object out;
+    out["ok"] = true;
+    out["room"] = *room;
+    co_return out;
+}
+
+net::awaitable<json::object> leave_topic(const realtime_services&, socket& sock, socket_state&,
+                                         json::object payload) {
+    json::object err;
+    auto room = topic_room(payload, err);
+    if (!room)
+        co_return err;
+    sock.leave(*room);
+    json::object out;
+    out["ok"] = true;
+    out["room"] = *room;
+    co_return out;
+}
+
+// A fresh token for the same user replaces the one in force (and its expiry).
+net::awaitable<json::object> refresh_token(const realtime_services& s, socket& sock,
+                                           socket_state& st, json::object payload) {
+    std::string token = nonempty(payload.if_contains("token"));
+    admission a = verify_token(s, token);
+    if (!a.ok)
+        co_return error_ack(a.code, a.message);
+    if (!(chat::id{a.who->user_id, a.who->numeric} == *st.user))
+        co_return error_ack("INVALID_TOKEN_ERR", "The token is for another user");
+    st.expires_at = a.who->expires_at;
+    if (auto* p = std::any_cast<state_ptr>(&sock.data))
+        arm_expiry(sock, *p, s);
+    json::object out;
+    out["ok"] = true;
+    co_return out;
+}
+
+} // namespace
+
+void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
+    ns.use([&s](socket& sock) -> net::awaitable<socketio::connect_verdict> {
+        auto st = state_of(sock);
+        std::string token = find_socket_token(sock, s.auth.header);
+        if (token.empty())
+            co_return socketio::accept(); // the legacy flow follows
+        admission a = co_await admit(s, std::move(token));
+        if (!a.ok) {
+            json::object data;
+            data["code"] = a.code;
+            co_return socketio::refuse(a.message, std::move(data));
+        }
+        st->user = chat::id{a.who->user_id, a.who->numeric};
+        st->expires_at = a.who->expires_at;
+        co_return socketio::accept();
+    });
+    ns.on_connection([&s](socket& sock) {
+        auto st = state_of(sock);
+        handle(sock, st, s, "send-message", &send_message);
+        handle(sock, st, s, "typing", &typing);
+        handle(sock, st, s, "join-topic", &join_topic);
+        handle(sock, st, s, "leave-topic", &leave_topic);
+        handle(sock, st, s, "refresh-token", &refresh_token);
+        const socket* raw = &sock;
+        auto ex = sock.nsp().owner().executor();
+        sock.on_disconnect([st, &s, raw, ex](std::string_view) {
+            if (st->auth_timer)
+                st->auth_timer->cancel();
+            if (st->expiry_timer)
+                st->expiry_timer->cancel();
+            if (!st->counted || !st->user)
+                return;
+            st->counted = false;
+            if (s.users)
+                s.users->remove(st->user->text, raw);
+            if (s.presence)
+                net::spawn(ex, s.presence->left(*st->user), "presence_left");
+        });
+        if (st->user)
+            on_authenticated(sock, st, s);
+        else
+            await_legacy_authentication(sock, st, s);
+    });
+}
+
+} // namespace senna::api

@@ -1,0 +1,48 @@
+#pragma once
+// The Socket.IO edge of SPEC §5 on namespace "/": connect-time authentication (auth.token, the
+// `token` query parameter, the SOCK_JWT_HEADER header or Authorization: Bearer), the platform's
+// session check, the seed's legacy `authenticate` flow, token expiry and `refresh-token`,
+// presence, and the client events `send-message`, `typing`, `join-topic`, `leave-topic` with
+// their acks. Mirrors the Node reference peer (bench/peer-node/src/realtime.js) event for event.
+//
+// Threading: one per shard; everything runs on that shard's thread.
+
+#include "api/authenticate.hpp"
+#include "socketio/server.hpp"
+
+#include <chrono>
+#include <cstddef>
+
+namespace senna::chat {
+class service;
+}
+namespace senna::platform {
+class client;
+}
+namespace senna::realtime {
+class hub;
+class presence;
+class local_users;
+} // namespace senna::realtime
+
+namespace senna::api {
+
+class directory;
+
+struct realtime_services {
+    auth_settings auth;
+    platform::client* platform = nullptr; // with SOCK_API_URL only: the session check
+    bool session_fail_open = false;       // SOCK_API_SESSION_FAIL_OPEN
+    chat::service* chat = nullptr;
+    directory* people = nullptr;
+    realtime::hub* hub = nullptr;
+    realtime::presence* presence = nullptr;
+    realtime::local_users* users = nullptr;
+    std::size_t max_text_length = 10000;
+    std::chrono::milliseconds auth_timeout{15000}; // legacy flow: `authenticate` by then
+};
+
+/** Installs the connect hook and the connection handler on `ns`; `s` must outlive it. */
+void attach_realtime(socketio::namespace_& ns, const realtime_services& s);
+
+} // namespace senna::api
