@@ -18,7 +18,8 @@ asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=
     ;;
 esac
 dir=build/$kind
-# Paths relative to the checkout, so clones elsewhere (CI) reuse the same ccache entries.
-export CCACHE_BASEDIR="$PWD"
+# Paths relative to the checkout, and the build directory left out of the hash (it would be,
+# because of -g), so clones elsewhere (CI) reuse the same ccache entries.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "${SENNA_BUILD_JOBS:-2}"
