@@ -91,7 +91,9 @@ struct subscriber::impl : std::enable_shared_from_this<impl> {
             }
             first = false;
             state_ = state::connecting;
-            if (!co_await open())
+            // Awaited into a variable: GCC 12 miscompiles co_await in an if condition.
+            const bool opened = co_await open();
+            if (!opened)
                 continue;
             if (state_ == state::stopped)
                 break;

@@ -50,7 +50,9 @@ net::awaitable<long long> publish(connection& conn, std::string_view channel,
 net::awaitable<bool> publish_until(connection& conn, std::string_view channel,
                                    std::string_view payload, long long want) {
     for (int i = 0; i < 200; ++i) {
-        if (co_await publish(conn, channel, payload) == want)
+        const long long receivers =
+            co_await publish(conn, channel, payload); // not in the if: GCC 12
+        if (receivers == want)
             co_return true;
         co_await sleep_for(5ms);
     }
