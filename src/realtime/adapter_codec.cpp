@@ -36,14 +36,6 @@ std::optional<std::string_view> channel_room(std::string_view channel, std::stri
 
 namespace {
 
-msgpack::value string_list(std::span<const std::string> items) {
-    msgpack::array a;
-    a.reserve(items.size());
-    for (const auto& s : items)
-        a.emplace_back(std::string_view(s));
-    return msgpack::value(std::move(a));
-}
-
 /** rooms / except: absent or nil → empty; str as is; numbers as JavaScript's String(n). */
 bool read_rooms(const msgpack::value* v, std::vector<std::string>& out) {
     if (!v || v->is_nil())
@@ -67,28 +59,71 @@ bool read_rooms(const msgpack::value* v, std::vector<std::string>& out) {
 
 } // namespace
 
+namespace {
+
+/** The broadcast around a packet whose `data` is written by write_data(out). */
+template <class WriteData>
+std::string encode_with(std::string_view uid, socketio::packet_type type, std::string_view nsp,
+                        WriteData write_data, std::span<const std::string> rooms,
+                        std::span<const std::string> except, const boost::json::object& flags,
+                        std::optional<std::uint64_t> id) {
+    // Key order as the adapter builds them: packet {type, data} then nsp (and id, set by
+    // broadcastWithAck after nsp); rawOpts {rooms, except, flags}. Written straight from the
+    // JSON (msgpack::encode_json): the bytes msgpack::encode would write for the value tree.
+    std::string out;
+    out.reserve(512 + uid.size() + nsp.size());
+    msgpack::put_array_header(3, out);
+    msgpack::put_str(uid, out);
+    msgpack::put_map_header(id ? 4 : 3, out);
+    msgpack::put_str("type", out);
+    msgpack::put_unsigned(static_cast<std::uint64_t>(type), out);
+    msgpack::put_str("data", out);
+    write_data(out);
+    msgpack::put_str("nsp", out);
+    msgpack::put_str(nsp, out);
+    if (id) {
+        msgpack::put_str("id", out);
+        msgpack::put_unsigned(*id, out);
+    }
+    msgpack::put_map_header(3, out);
+    const auto strings = [&out](std::span<const std::string> items) {
+        msgpack::put_array_header(items.size(), out);
+        for (const auto& s : items)
+            msgpack::put_str(s, out);
+    };
+    msgpack::put_str("rooms", out);
+    strings(rooms);
+    msgpack::put_str("except", out);
+    strings(except);
+    msgpack::put_str("flags", out);
+    msgpack::encode_json(flags, {}, out);
+    return out;
+}
+
+} // namespace
+
 std::string encode_broadcast(std::string_view uid, socketio::packet_type type, std::string_view nsp,
                              const boost::json::value& data, std::span<const std::string> rooms,
                              std::span<const std::string> except, const boost::json::object& flags,
                              std::span<const std::string> attachments,
                              std::optional<std::uint64_t> id) {
-    // Key order as the adapter builds them: packet {type, data} then nsp (and id, set by
-    // broadcastWithAck after nsp); rawOpts {rooms, except, flags}.
-    msgpack::map packet;
-    packet.reserve(4);
-    packet.emplace_back("type", static_cast<int>(type));
-    packet.emplace_back("data", msgpack::from_json(data, attachments));
-    packet.emplace_back("nsp", nsp);
-    if (id)
-        packet.emplace_back("id", *id);
-    msgpack::map opts;
-    opts.reserve(3);
-    opts.emplace_back("rooms", string_list(rooms));
-    opts.emplace_back("except", string_list(except));
-    opts.emplace_back("flags", msgpack::from_json(flags));
-    const msgpack::value message(msgpack::array{
-        msgpack::value(uid), msgpack::value(std::move(packet)), msgpack::value(std::move(opts))});
-    return msgpack::encode(message);
+    return encode_with(
+        uid, type, nsp, [&](std::string& out) { msgpack::encode_json(data, attachments, out); },
+        rooms, except, flags, id);
+}
+
+std::string encode_event_broadcast(std::string_view uid, std::string_view nsp,
+                                   std::string_view event, const boost::json::object& payload,
+                                   std::span<const std::string> rooms,
+                                   std::span<const std::string> except) {
+    return encode_with(
+        uid, socketio::packet_type::event, nsp,
+        [&](std::string& out) {
+            msgpack::put_array_header(2, out);
+            msgpack::put_str(event, out);
+            msgpack::encode_json(payload, {}, out);
+        },
+        rooms, except, {}, std::nullopt);
 }
 
 std::string encode_broadcast(const broadcast& b) {

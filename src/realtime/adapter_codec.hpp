@@ -92,6 +92,13 @@ std::string encode_broadcast(std::string_view uid, socketio::packet_type type, s
                              std::span<const std::string> attachments = {},
                              std::optional<std::uint64_t> id = std::nullopt);
 
+/** encode_broadcast of the event packet ["event", payload] (no attachments, no flags, no id),
+    written without building that array: what hub publishes for every chat event. */
+std::string encode_event_broadcast(std::string_view uid, std::string_view nsp,
+                                   std::string_view event, const boost::json::object& payload,
+                                   std::span<const std::string> rooms,
+                                   std::span<const std::string> except);
+
 /** encode_broadcast of a whole `broadcast`. */
 std::string encode_broadcast(const broadcast& b);
 

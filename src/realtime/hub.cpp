@@ -166,27 +166,23 @@ void hub::stop() {
 }
 
 void hub::emit(std::string room, std::vector<std::string> except, std::string_view event,
-               json::object payload) const {
+               const json::object& payload) const {
+    // Two encodings of one event, each written once straight from `payload`: the adapter's
+    // msgpack for other instances, the Socket.IO frame shared by this instance's sockets.
     publish(room, except, event, payload);
-    json::array args;
-    args.push_back(std::move(payload));
-    auto e = cluster_.of("/");
-    e.to(std::move(room));
-    for (auto& x : except)
-        e.except(std::move(x));
-    e.emit(event, std::move(args));
+    std::vector<std::string> rooms;
+    rooms.push_back(std::move(room));
+    cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
+                     std::move(except));
 }
 
 void hub::publish(const std::string& room, const std::vector<std::string>& except,
                   std::string_view event, const json::object& payload) const {
     if (settings_.adapter_prefix.empty() || shards_.empty())
         return;
-    json::array data;
-    data.push_back(json::string(event));
-    data.push_back(payload);
-    std::vector<std::string> rooms{room};
-    std::string bytes = encode_broadcast(settings_.instance_id, socketio::packet_type::event, "/",
-                                         data, rooms, except);
+    const std::string* first = &room;
+    std::string bytes = encode_event_broadcast(settings_.instance_id, "/", event, payload,
+                                               std::span<const std::string>(first, 1), except);
     // One room: the adapter's room channel, so that instances without members can skip it.
     std::string channel = broadcast_channel(settings_.adapter_prefix, "/", room);
     net::asio::post(shards_[0].executor,
@@ -204,6 +200,10 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
 
 bool hub::remote(std::string_view channel, std::string_view payload) const {
     if (!channel_room(channel, settings_.adapter_prefix, "/"))
+        return false;
+    // Our own publications come back through the pattern subscription: drop them by uid
+    // before decoding (that decode was a fifth of a REST send's instructions).
+    if (msgpack::peek_first_string(payload) == std::string_view(settings_.instance_id))
         return false;
     auto b = decode_broadcast(payload);
     if (!b) {
@@ -234,17 +234,16 @@ json::object chat_json(const char* type, const chat::id& id) {
 
 void hub::deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                   const json::object& payload) const {
+    // One copy of the payload; its "chat" member is set per receiver and each emit encodes it.
+    json::object o = payload;
     if (chat.type == chat::target::user) {
-        json::object to_other = payload;
-        to_other["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, {}, event, std::move(to_other));
-        json::object to_me = payload;
-        to_me["chat"] = chat_json("user", chat.other);
-        emit("user-" + me.text, {}, event, std::move(to_me));
+        o["chat"] = chat_json("user", me);
+        emit("user-" + chat.other.text, {}, event, o);
+        o["chat"] = chat_json("user", chat.other);
+        emit("user-" + me.text, {}, event, o);
     } else {
-        json::object o = payload;
         o["chat"] = chat_json("topic", chat.other);
-        emit("topic-" + chat.other.text, {}, event, std::move(o));
+        emit("topic-" + chat.other.text, {}, event, o);
     }
 }
 
@@ -253,11 +252,11 @@ void hub::typing(const chat::id& me, const chat::chat_ref& chat) const {
     o["user_id"] = me.to_json();
     if (chat.type == chat::target::user) {
         o["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, {}, "typing", std::move(o));
+        emit("user-" + chat.other.text, {}, "typing", o);
     } else {
         o["chat"] = chat_json("topic", chat.other);
         std::vector<std::string> except{"user-" + me.text};
-        emit("topic-" + chat.other.text, std::move(except), "typing", std::move(o));
+        emit("topic-" + chat.other.text, std::move(except), "typing", o);
     }
 }
 

@@ -112,7 +112,7 @@ public:
 
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
-              boost::json::object payload) const;
+              const boost::json::object& payload) const;
     net::awaitable<void> heartbeat_loop();
 
     hub_settings settings_;

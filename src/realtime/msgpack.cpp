@@ -453,8 +453,10 @@ boost::system::result<value> decode(std::string_view bytes, const limits& lim) {
 namespace {
 
 void put_be(std::uint64_t v, int bytes, std::string& out) {
-    for (int i = bytes - 1; i >= 0; --i)
-        out += static_cast<char>((v >> (8 * i)) & 0xff);
+    char buf[8];
+    for (int i = 0; i < bytes; ++i)
+        buf[i] = static_cast<char>((v >> (8 * (bytes - 1 - i))) & 0xff);
+    out.append(buf, static_cast<std::size_t>(bytes));
 }
 
 void put_header(std::uint8_t prefix, std::uint64_t v, int bytes, std::string& out) {
@@ -594,6 +596,56 @@ std::string encode(const value& v) {
     std::string out;
     encode(v, out);
     return out;
+}
+
+void put_array_header(std::size_t n, std::string& out) {
+    put_sized(n, 0x90, 0x10, 0xdc, false, out);
+}
+void put_map_header(std::size_t n, std::string& out) {
+    put_sized(n, 0x80, 0x10, 0xde, false, out);
+}
+void put_str(std::string_view s, std::string& out) {
+    put_string(s, out);
+}
+void put_unsigned(std::uint64_t u, std::string& out) {
+    put_uint(u, out);
+}
+
+std::optional<std::string_view> peek_first_string(std::string_view bytes) noexcept {
+    std::size_t at = 0;
+    auto take = [&](std::size_t n, std::uint64_t& v) {
+        if (bytes.size() - at < n)
+            return false;
+        v = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            v = (v << 8) | static_cast<std::uint8_t>(bytes[at++]);
+        return true;
+    };
+    std::uint64_t n = 0;
+    if (!take(1, n))
+        return std::nullopt;
+    if ((n & 0xf0) == 0x90)
+        n &= 0x0f;
+    else if (n == 0xdc || n == 0xdd) {
+        if (!take(n == 0xdc ? 2 : 4, n))
+            return std::nullopt;
+    } else
+        return std::nullopt;
+    if (n == 0)
+        return std::nullopt;
+    std::uint64_t len = 0;
+    if (!take(1, len))
+        return std::nullopt;
+    if ((len & 0xe0) == 0xa0)
+        len &= 0x1f;
+    else if (len >= 0xd9 && len <= 0xdb) {
+        if (!take(std::size_t{1} << (len - 0xd9), len))
+            return std::nullopt;
+    } else
+        return std::nullopt;
+    if (bytes.size() - at < len)
+        return std::nullopt;
+    return bytes.substr(at, static_cast<std::size_t>(len));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,6 +828,69 @@ value from_json(const boost::json::value& v, std::span<const std::string> attach
     }
     }
     return value();
+}
+
+void encode_json(const boost::json::value& v, std::span<const std::string> attachments,
+                 std::string& out) {
+    switch (v.kind()) {
+    case boost::json::kind::null:
+        out += '\xc0';
+        return;
+    case boost::json::kind::bool_:
+        out += v.get_bool() ? '\xc3' : '\xc2';
+        return;
+    case boost::json::kind::int64:
+        if (v.get_int64() >= 0)
+            put_uint(static_cast<std::uint64_t>(v.get_int64()), out);
+        else
+            put_int(v.get_int64(), out);
+        return;
+    case boost::json::kind::uint64:
+        put_uint(v.get_uint64(), out);
+        return;
+    case boost::json::kind::double_:
+        put_double(v.get_double(), out);
+        return;
+    case boost::json::kind::string:
+        put_string(v.get_string(), out);
+        return;
+    case boost::json::kind::array:
+        put_array_header(v.get_array().size(), out);
+        for (const auto& item : v.get_array())
+            encode_json(item, attachments, out);
+        return;
+    case boost::json::kind::object:
+        if (!attachments.empty())
+            if (const auto index = socketio::placeholder_index(v, attachments.size())) {
+                const auto& b = attachments[*index];
+                put_sized(b.size(), 0, 0, 0xc4, true, out);
+                out += b;
+                return;
+            }
+        encode_json(v.get_object(), attachments, out);
+        return;
+    }
+}
+
+void encode_json(const boost::json::object& o, std::span<const std::string> attachments,
+                 std::string& out) {
+    put_map_header(o.size(), out);
+    bool any_index = false;
+    for (const auto& kv : o)
+        any_index = any_index || is_array_index(kv.key());
+    if (!any_index) { // the common case: insertion order, no index vector
+        for (const auto& kv : o) {
+            put_string(kv.key(), out);
+            encode_json(kv.value(), attachments, out);
+        }
+        return;
+    }
+    const auto* begin = o.begin();
+    for (const std::size_t at :
+         js_order(o.size(), [&](std::size_t k) -> std::string_view { return begin[k].key(); })) {
+        put_string(begin[at].key(), out);
+        encode_json(begin[at].value(), attachments, out);
+    }
 }
 
 } // namespace senna::realtime::msgpack

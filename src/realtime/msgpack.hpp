@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -209,6 +210,31 @@ boost::json::value to_json(const value& v, std::vector<std::string>& attachments
  * Precondition: nesting is bounded (JSON from socketio::parse_json is).
  */
 value from_json(const boost::json::value& v, std::span<const std::string> attachments = {});
+
+/**
+ * encode(from_json(v, attachments), out) without building the intermediate value: the same
+ * bytes, written straight from the JSON (every broadcast this instance publishes goes
+ * through here). Preconditions: as from_json.
+ */
+void encode_json(const boost::json::value& v, std::span<const std::string> attachments,
+                 std::string& out);
+/** encode_json of an object (a map), without wrapping it in a value, which would copy it. */
+void encode_json(const boost::json::object& o, std::span<const std::string> attachments,
+                 std::string& out);
+
+/** Writers for a caller that lays out a message itself (adapter_codec): the headers of an
+    array or map of `n` items, a str, and a non-negative integer, in notepack's forms. */
+void put_array_header(std::size_t n, std::string& out);
+void put_map_header(std::size_t n, std::string& out);
+void put_str(std::string_view s, std::string& out);
+void put_unsigned(std::uint64_t u, std::string& out);
+
+/**
+ * The first element of a top-level array when it is a str, read without decoding the rest
+ * (nullopt otherwise). Lets a subscriber drop its own broadcasts by uid before paying for a
+ * full decode; the rest is still validated by `decode` when it is decoded.
+ */
+std::optional<std::string_view> peek_first_string(std::string_view bytes) noexcept;
 
 /** True for the keys JavaScript orders first in an object: canonical decimal below 2^32-1. */
 bool is_array_index(std::string_view key) noexcept;

@@ -208,21 +208,24 @@ void append_json(const boost::json::value& v, std::string& out) {
         out += ']';
         return;
     }
-    case boost::json::kind::object: {
-        out += '{';
-        bool first = true;
-        for (const auto& member : v.get_object()) {
-            if (!first)
-                out += ',';
-            first = false;
-            engineio::append_json_string(member.key(), out);
-            out += ':';
-            append_json(member.value(), out);
-        }
-        out += '}';
+    case boost::json::kind::object:
+        append_json(v.get_object(), out);
         return;
     }
+}
+
+void append_json(const boost::json::object& o, std::string& out) {
+    out += '{';
+    bool first = true;
+    for (const auto& member : o) {
+        if (!first)
+            out += ',';
+        first = false;
+        engineio::append_json_string(member.key(), out);
+        out += ':';
+        append_json(member.value(), out);
     }
+    out += '}';
 }
 
 std::string to_json(const boost::json::value& v) {

@@ -26,6 +26,9 @@ namespace senna::socketio {
  */
 void append_json(const boost::json::value& v, std::string& out);
 
+/** append_json of an object, without wrapping it in a value (which would copy it). */
+void append_json(const boost::json::object& o, std::string& out);
+
 /**
  * Parses one complete JSON text (surrounding whitespace allowed, nothing else), as
  * boost::json::parse with default options but `max_depth`, and with doubles read correctly

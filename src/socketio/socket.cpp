@@ -1,5 +1,6 @@
 #include "socketio/socket.hpp"
 
+#include "engineio/handshake.hpp"
 #include "socketio/client.hpp"
 #include "socketio/json.hpp"
 #include "socketio/server.hpp"
@@ -37,6 +38,24 @@ frame encode_frame(const packet& p) {
     f.attachments.reserve(p.attachments.size());
     for (const auto& a : p.attachments)
         f.attachments.push_back(share(a));
+    return f;
+}
+
+frame encode_event_frame(std::string_view nsp, std::string_view event,
+                         const boost::json::object& payload) {
+    packet head; // type, namespace; no data
+    head.type = packet_type::event;
+    head.nsp = std::string(nsp);
+    std::string out;
+    out.reserve(64 + event.size());
+    encode(head, out);
+    out += '[';
+    engineio::append_json_string(event, out);
+    out += ',';
+    append_json(payload, out);
+    out += ']';
+    frame f;
+    f.text = share(std::move(out));
     return f;
 }
 

@@ -72,6 +72,11 @@ struct frame {
 /** Encodes `p` (attachments become separate binary messages). */
 frame encode_frame(const packet& p);
 
+/** encode_frame of the event packet ["event", payload] to `nsp`, without attachments, written
+    straight from `payload` (no packet built, no copy of the payload): the broadcast hot path. */
+frame encode_event_frame(std::string_view nsp, std::string_view event,
+                         const boost::json::object& payload);
+
 /** Answers the client's event that asked for an acknowledgement. Copyable; only the first
     call sends; a no-op when the client asked for none or has gone. */
 class ack_fn {

@@ -151,6 +151,15 @@ TEST(adapter_codec, adapter_broadcasts_byte_for_byte) {
                event("typing", R"({"chat":"c-1"})"), {}, {"user-2"}, R"({"volatile":true})"));
 }
 
+TEST(adapter_codec, event_broadcast_is_the_general_encoding) {
+    const auto payload = boost::json::parse(R"({"id":"m1","text":"hé \"x\"","n":[1,2.5,null]})");
+    const std::vector<std::string> rooms{"user-1"}, except{"user-2"};
+    boost::json::array data{"new-message", payload};
+    EXPECT_EQ(tohex(encode_event_broadcast("abcdef", "/", "new-message", payload.as_object(), rooms,
+                                           except)),
+              tohex(encode_broadcast("abcdef", packet_type::event, "/", data, rooms, except)));
+}
+
 TEST(adapter_codec, emitter_key_order_differs_but_reads_the_same) {
     // The emitter writes opts as {rooms, flags, except}; we write the adapter's order.
     const broadcast b = decoded("emitter to user-1");

@@ -72,9 +72,29 @@ TEST(msgpack, every_json_fixture_both_ways) {
         EXPECT_EQ(tohex(encode(from_json(o.at("json")))), tohex(bytes));
         // Decoding then encoding gives the bytes back.
         EXPECT_EQ(tohex(encode(decoded(bytes))), tohex(bytes));
+        // The streaming encoder writes the same bytes as the value tree.
+        std::string streamed;
+        encode_json(o.at("json"), {}, streamed);
+        EXPECT_EQ(tohex(streamed), tohex(bytes));
         ++checked;
     }
     EXPECT_GE(checked, 50);
+}
+
+TEST(msgpack, peek_first_string_reads_only_a_leading_str) {
+    EXPECT_EQ(peek_first_string(encode(value(array{value("abc"), value(1)}))), "abc"sv);
+    const std::string long_uid(300, 'u'); // str16 inside an array16 header
+    array big(20, value(nullptr));
+    big[0] = value(long_uid);
+    EXPECT_EQ(peek_first_string(encode(value(std::move(big)))), std::string_view(long_uid));
+    EXPECT_EQ(peek_first_string(encode(value(array{value(1), value("abc")}))), std::nullopt);
+    EXPECT_EQ(peek_first_string(encode(value(array{}))), std::nullopt);
+    EXPECT_EQ(peek_first_string(encode(value("abc"))), std::nullopt);
+    EXPECT_EQ(peek_first_string("\x91\xa5"
+                                "ab"sv),
+              std::nullopt); // str longer than the input
+    EXPECT_EQ(peek_first_string(""sv), std::nullopt);
+    EXPECT_EQ(peek_first_string("\xdc\x00"sv), std::nullopt);
 }
 
 TEST(msgpack, integers_at_every_boundary) {
