@@ -44,6 +44,13 @@ http::response not_authenticated_response(unsigned version) {
                                 "UnauthenticatedError", "You are not authenticated", version);
 }
 
+boost::system::result<auth::identity> verify_token(const auth_settings& settings,
+                                                   std::string_view token, std::int64_t now_unix) {
+    if (settings.cache)
+        return settings.cache->verify(settings.verifier, token, now_unix, settings.leeway_seconds);
+    return settings.verifier.verify(token, now_unix, settings.leeway_seconds);
+}
+
 auth_result authenticate(const http::request& req, const auth_settings& settings) {
     auto token = find_token(req, settings.header);
     if (token.empty())
@@ -51,7 +58,7 @@ auth_result authenticate(const http::request& req, const auth_settings& settings
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    auto r = settings.verifier.verify(token, now, settings.leeway_seconds);
+    auto r = verify_token(settings, token, now);
     if (!r) {
         auto e = static_cast<auth::error>(r.error().value());
         if (r.error().category() != auth::make_error_code(auth::error::malformed).category())

@@ -3,6 +3,7 @@
 // to its 401 answer. A request without a token is anonymous, which only some routes accept.
 
 #include "auth/jwt.hpp"
+#include "auth/token_cache.hpp"
 #include "http/types.hpp"
 
 #include <optional>
@@ -16,7 +17,12 @@ struct auth_settings {
     const auth::verifier& verifier;
     std::string header; // SOCK_JWT_HEADER
     std::int64_t leeway_seconds = 30;
+    auth::token_cache* cache = nullptr; // the shard's; none: every token is verified in full
 };
+
+/** Verifies `token` through the settings' cache when there is one. */
+boost::system::result<auth::identity> verify_token(const auth_settings& settings,
+                                                   std::string_view token, std::int64_t now_unix);
 
 /** The token in `header` (trimmed), else in `Authorization: Bearer`; empty when none. */
 std::string_view find_token(const http::request& req, std::string_view header);

@@ -157,7 +157,7 @@ struct admission {
 
 admission verify_token(const realtime_services& s, std::string_view token) {
     admission a;
-    auto r = s.auth.verifier.verify(token, now_unix(), s.auth.leeway_seconds);
+    auto r = api::verify_token(s.auth, token, now_unix());
     if (!r) {
         a.code = "INVALID_TOKEN_ERR";
         const bool no_user = r.error() == auth::make_error_code(auth::error::invalid_user_id);

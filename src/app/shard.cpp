@@ -57,7 +57,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         people_ = std::make_unique<api::platform_directory>(*platform_);
     }
     services_ = std::make_unique<api::rest_services>(api::rest_services{
-        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds},
+        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
         [conn]() -> net::awaitable<bool> {
             redis::request ping;
             ping.push("PING");
@@ -92,7 +92,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
                                            shared.hub ? shared.hub->settings().instance_id : "",
                                            cfg.presence_heartbeat});
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
-        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds},
+        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
         platform_.get(),
         cfg.api_session_fail_open,
         chat_.get(),

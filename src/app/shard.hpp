@@ -69,6 +69,7 @@ private:
     shared_state& shared_;
     net::asio::io_context ioc_{1};
     std::optional<net::asio::executor_work_guard<net::asio::io_context::executor_type>> work_;
+    auth::token_cache tokens_; // verified tokens, shared by this shard's REST and sockets
     std::unique_ptr<redis::connection> redis_;
     std::unique_ptr<chat::service> chat_;
     std::unique_ptr<chat::profile_store> profiles_;
