@@ -17,7 +17,14 @@ void append_number(std::uint64_t n, std::string& out) {
 void append_json_string(std::string_view s, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
-    for (const char c : s) {
+    // Runs of characters that need no escape (nearly all of a chat message) go in one append.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20)
+            continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
         switch (c) {
         case '"':
             out += "\\\"";
@@ -41,15 +48,12 @@ void append_json_string(std::string_view s, std::string& out) {
             out += "\\t";
             break;
         default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                out += "\\u00";
-                out += hex[(c >> 4) & 0xf];
-                out += hex[c & 0xf];
-            } else {
-                out += c;
-            }
+            out += "\\u00";
+            out += hex[(c >> 4) & 0xf];
+            out += hex[c & 0xf];
         }
     }
+    out.append(s.data() + run, s.size() - run);
     out += '"';
 }
 

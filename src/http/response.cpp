@@ -16,6 +16,14 @@ response json_response(status s, const boost::json::value& body, unsigned versio
     return res;
 }
 
+response json_response(status s, const boost::json::object& body, unsigned version) {
+    response res{s, version};
+    res.set(field::content_type, "application/json; charset=utf-8");
+    res.body() = boost::json::serialize(body);
+    res.prepare_payload();
+    return res;
+}
+
 response error_response(status s, std::string_view code, std::string_view name,
                         std::string_view message, unsigned version) {
     boost::json::object o;

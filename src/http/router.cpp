@@ -15,22 +15,37 @@ std::string_view strip_trailing_slash(std::string_view p) {
     return p;
 }
 
-// Matches `path` against `pattern`; on success fills `params` (pattern views, decoded values).
+/** The next '/'-separated segment of `s` (consumed), for walking a path without splitting it. */
+std::string_view next_segment(std::string_view& s) {
+    const auto pos = s.find('/');
+    const auto seg = s.substr(0, pos);
+    s = pos == std::string_view::npos ? std::string_view() : s.substr(pos + 1);
+    return seg;
+}
+
+// Matches `path` against `pattern`, segment by segment and without allocating unless it
+// matches; on success fills `params` (pattern views, decoded values). Every request walks the
+// route table, so this stays cheap.
 bool match_pattern(std::string_view pattern, std::string_view path,
                    std::vector<std::pair<std::string_view, std::string>>& params) {
-    auto pat = util::split(strip_trailing_slash(pattern), '/');
-    auto segs = util::split(strip_trailing_slash(path), '/');
-    if (pat.size() != segs.size())
+    std::string_view pat = strip_trailing_slash(pattern);
+    std::string_view rest = strip_trailing_slash(path);
+    const auto slashes = std::count(pat.begin(), pat.end(), '/');
+    if (slashes != std::count(rest.begin(), rest.end(), '/'))
         return false;
-    params.clear();
-    for (std::size_t i = 0; i < pat.size(); ++i) {
-        if (!pat[i].empty() && pat[i].front() == ':') {
-            if (segs[i].empty())
+    {
+        std::string_view p = pat, r = rest;
+        for (auto i = slashes; i >= 0; --i) {
+            const auto ps = next_segment(p), rs = next_segment(r);
+            if (!ps.empty() && ps.front() == ':' ? rs.empty() : ps != rs)
                 return false;
-            params.emplace_back(pat[i].substr(1), percent_decode(segs[i]));
-        } else if (pat[i] != segs[i]) {
-            return false;
         }
+    }
+    params.clear();
+    for (auto i = slashes; i >= 0; --i) {
+        const auto ps = next_segment(pat), rs = next_segment(rest);
+        if (!ps.empty() && ps.front() == ':')
+            params.emplace_back(ps.substr(1), percent_decode(rs));
     }
     return true;
 }

@@ -12,6 +12,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <optional>
+#include <string>
+
 namespace senna::http {
 
 namespace {
@@ -55,6 +58,33 @@ bool expects_continue(const request& head) {
 bool is_parse_error(const net::error_code& ec) {
     return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+// The response's bytes in one buffer: status line, fields as they are, body. Beast's serializer
+// was a tenth of a REST request's instructions; a Content-Length response is just this. Others
+// (chunked, or with no length) return nullopt and go through Beast.
+std::optional<std::string> serialize(const response& res) {
+    if (res.chunked() || res.find(field::content_length) == res.end())
+        return std::nullopt;
+    std::string out;
+    out.reserve(256 + res.body().size());
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    char code[4] = {static_cast<char>('0' + res.result_int() / 100 % 10),
+                    static_cast<char>('0' + res.result_int() / 10 % 10),
+                    static_cast<char>('0' + res.result_int() % 10), ' '};
+    out.append(code, 4);
+    const auto reason = res.reason();
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for (const auto& f : res) {
+        const auto name = f.name_string();
+        const auto value = f.value();
+        out.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
+        out += "\r\n";
+    }
+    out += "\r\n";
+    out += res.body();
+    return out;
 }
 
 // The upgrade route that takes this request over, if any.
@@ -201,7 +231,15 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         bool keep_alive = req.keep_alive() && !state.closing;
         res.keep_alive(keep_alive);
         stream.expires_after(s.write_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, res, net::use_tuple);
+        net::error_code wec;
+        if (auto bytes = serialize(res)) { // (a HEAD answer's body is empty already)
+            auto [ec2, wn] =
+                co_await net::asio::async_write(stream, net::asio::buffer(*bytes), net::use_tuple);
+            wec = ec2;
+        } else {
+            auto [ec2, wn] = co_await bhttp::async_write(stream, res, net::use_tuple);
+            wec = ec2;
+        }
         auto micros = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started).count());
         env.metrics.record(route_index, res.result_int(), micros);

@@ -72,12 +72,28 @@ std::string iso8601(std::int64_t epoch_ms) {
         --days;
     }
     civil c = civil_from_days(days);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<long long>(c.y), c.m, c.d, static_cast<int>(rem / 3600000),
-                  static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
-                  static_cast<int>(rem % 1000));
-    return buf;
+    if (c.y < 0 || c.y > 9999) { // outside what the fixed layout below holds
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                      static_cast<long long>(c.y), c.m, c.d, static_cast<int>(rem / 3600000),
+                      static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
+                      static_cast<int>(rem % 1000));
+        return buf;
+    }
+    // Every message carries one or two of these: written by hand, not by snprintf.
+    std::string out = "0000-00-00T00:00:00.000Z";
+    const auto put = [&out](std::size_t at, unsigned width, std::uint64_t v) {
+        for (std::size_t i = at + width; i-- > at; v /= 10)
+            out[i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, 4, static_cast<std::uint64_t>(c.y));
+    put(5, 2, c.m);
+    put(8, 2, c.d);
+    put(11, 2, static_cast<std::uint64_t>(rem / 3600000));
+    put(14, 2, static_cast<std::uint64_t>(rem / 60000 % 60));
+    put(17, 2, static_cast<std::uint64_t>(rem / 1000 % 60));
+    put(20, 3, static_cast<std::uint64_t>(rem % 1000));
+    return out;
 }
 
 std::optional<std::int64_t> parse_time(std::string_view s) noexcept {

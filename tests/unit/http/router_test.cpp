@@ -69,3 +69,15 @@ TEST(router, head_is_answered_by_get) {
     EXPECT_EQ(m.kind, http::router::outcome::found);
     EXPECT_EQ(r.match(verb::head, "/api/user/1/x").kind, http::router::outcome::method_not_allowed);
 }
+
+TEST(router, empty_segments_never_fill_a_capture) {
+    auto r = make();
+    EXPECT_EQ(r.match(verb::get, "/api//1").kind, http::router::outcome::not_found);
+    EXPECT_EQ(r.match(verb::get, "/api/user//").kind, http::router::outcome::not_found);
+    EXPECT_EQ(r.match(verb::post, "/api/user/1//").kind, http::router::outcome::not_found);
+    EXPECT_EQ(r.match(verb::get, "//list").kind, http::router::outcome::not_found);
+    auto m = r.match(verb::delete_, "/api/topic/t/m1/");
+    ASSERT_EQ(m.kind, http::router::outcome::found);
+    ASSERT_EQ(m.params.size(), 3u);
+    EXPECT_EQ(m.params[2].second, "m1");
+}
