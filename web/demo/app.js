@@ -253,7 +253,8 @@
     body.className = 'body';
     if (m.type === 'image') {
       const img = document.createElement('img');
-      if (/^https?:\/\//i.test(m.image)) img.src = m.image;
+      // Web addresses and inline images only (no javascript: or other schemes).
+      if (/^(https?:\/\/|data:image\/)/i.test(m.image)) img.src = m.image;
       img.alt = m.image;
       body.append(img);
     } else {
