@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 
 # Boost 1.81 (never libboost-dev 1.74: the two conflict), hiredis for RESP parsing, OpenSSL for
 # JWT, redis-server for the managed Redis and the tests, GoogleTest and Google Benchmark, clang
-# for the fuzzers, ccache so rebuilds are quick.
+# for the fuzzers, ccache so rebuilds are quick, chromium for the browser test of the demo
+# (tests/browser, driven by playwright-core at /usr/bin/chromium).
 packages=(
     g++ cmake ninja-build ccache pkg-config git curl procps iproute2
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libhiredis-dev libssl-dev redis-server
     libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format
+    chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -32,10 +34,14 @@ fi
 # Debian starts a system redis-server on port 6379 on install; senna never uses it, and the
 # tests start their own on free ports.
 
-# npm packages of the tests (jsonwebtoken, socket.io-client, ...), exactly as locked.
-stamp=tests/node_modules/.senna-lock-stamp
-if [[ ! -f "$stamp" ]] || ! cmp -s tests/package-lock.json "$stamp"; then
-    echo "install-deps: npm ci in tests/"
-    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
-    cp tests/package-lock.json "$stamp"
-fi
+# npm packages, exactly as locked. tests/: jsonwebtoken, socket.io-client, playwright-core, ...
+# web/: the browser build of socket.io-client that the demo client embeds (CMake reads it from
+# web/node_modules at build time).
+for dir in tests web; do
+    stamp=$dir/node_modules/.senna-lock-stamp
+    if [[ ! -f "$stamp" ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+        echo "install-deps: npm ci in $dir/"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        cp "$dir/package-lock.json" "$stamp"
+    fi
+done

@@ -6,6 +6,8 @@
 #   3. the libFuzzer targets, 10 s each
 #   4. integration tests (node:test) against the real binary, a real redis-server on a free
 #      port, over real HTTP on loopback
+#   5. the browser test of the demo client: headless Chromium (/usr/bin/chromium) as two users;
+#      its screenshot goes to build/test-output/browser/
 # Every process a test starts is stopped by it. Exit status 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh
 echo "== integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/
+
+echo "== browser test (demo client in headless Chromium)"
+SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
+    tests/browser/

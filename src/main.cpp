@@ -1,12 +1,23 @@
-// senna: load the configuration, run the server, exit with its code.
+// senna: load the configuration, run the server, exit with its code. `senna token ...` mints a
+// token instead (app/token_command.hpp).
 #include "app/server.hpp"
+#include "app/token_command.hpp"
 #include "config/load.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <exception>
+#include <string_view>
 
 int main(int argc, char** argv) {
     using namespace senna;
+    if (argc > 1 && std::string_view(argv[1]) == "token") {
+        auto r = app::token_command({argv + 2, argv + argc}, config::process_env,
+                                    static_cast<std::int64_t>(std::time(nullptr)));
+        std::fputs(r.out.c_str(), stdout);
+        std::fputs(r.err.c_str(), stderr);
+        return r.status;
+    }
     try {
         auto loaded = config::load({argv + 1, argv + argc}, config::process_env);
         if (loaded.show_help) {

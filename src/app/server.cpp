@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -45,6 +46,18 @@ auth::verifier make_verifier(const config::config& cfg) {
     return std::move(*v);
 }
 
+// The demo mints tokens with the server's HMAC secret, outside production only: an RS*/ES*/
+// EdDSA deployment gives senna no private key, and a production one must not let anyone sign.
+std::optional<auth::signing_key> make_demo_signer(const config::config& cfg) {
+    auto alg = auth::parse_algorithm(cfg.jwt_algorithm);
+    if (!alg || !auth::is_hmac(*alg) || cfg.production())
+        return std::nullopt;
+    auto key = auth::signing_key::create(*alg, cfg.jwt_secret);
+    if (!key)
+        return std::nullopt;
+    return std::move(*key);
+}
+
 std::vector<net::tcp::endpoint> resolve_listen(const config::config& cfg) {
     net::asio::io_context ioc;
     net::tcp::resolver resolver(ioc);
@@ -65,6 +78,15 @@ std::string url_of(const net::tcp::endpoint& ep) {
     auto a = ep.address();
     std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
     return "http://" + host + ":" + std::to_string(ep.port());
+}
+
+// Where a browser on this machine reaches a listener: 0.0.0.0 / [::] become the loopback.
+std::string browser_url_of(net::tcp::endpoint ep) {
+    if (ep.address().is_unspecified())
+        ep.address(ep.address().is_v6()
+                       ? net::asio::ip::address(net::asio::ip::address_v6::loopback())
+                       : net::asio::ip::address(net::asio::ip::address_v4::loopback()));
+    return url_of(ep);
 }
 
 // Waits for SIGINT/SIGTERM, then drains: no new connections, idle ones closed, busy ones
@@ -108,7 +130,14 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_, make_verifier(cfg_), {}, nullptr, {}, {}, {}, nullptr};
+    shared_state shared{cfg_,    make_verifier(cfg_), {}, nullptr, {}, {}, {}, nullptr,
+                        nullptr, std::nullopt};
+    if (cfg_.demo_enabled()) {
+        shared.demo_signer = make_demo_signer(cfg_);
+        shared.demo = std::make_unique<api::demo_services>(
+            api::demo_services{shared.demo_signer ? &*shared.demo_signer : nullptr, 3600,
+                               [] { return static_cast<std::int64_t>(std::time(nullptr)); }});
+    }
     if (!cfg_.api_url.empty()) {
         std::string why;
         if (!platform::parse_base_url(cfg_.api_url, why))
@@ -135,6 +164,8 @@ int server::run() {
         http::router probe;
         api::rest_services none{api::auth_settings{shared.verifier, "", 0}, {}, {}};
         api::add_routes(probe, none);
+        if (shared.demo)
+            api::add_demo_routes(probe, *shared.demo);
         add_socketio_routes(probe, nullptr);
         std::vector<std::string> labels;
         for (const auto& r : probe.routes())
@@ -210,6 +241,9 @@ int server::run() {
     log::info("redis", {{"endpoint", redis::describe(shared.redis_endpoint)},
                         {"managed", managed != nullptr},
                         {"prefix", cfg_.redis_prefix}});
+    if (shared.demo)
+        log::info("demo", {{"url", browser_url_of(bound.front()) + "/demo"},
+                           {"tokens", shared.demo_signer ? "minted" : "paste"}});
 
     net::spawn(control.get_executor(), stop_on_signal(signals, shards, shared, control),
                "shutdown");

@@ -71,6 +71,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         shared.hub.get(),
     });
     api::add_routes(router_, *services_);
+    if (shared.demo)
+        api::add_demo_routes(router_, *shared.demo);
     cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);
 
     engineio::settings es;

@@ -2,7 +2,9 @@
 // What every shard reads and nobody changes after start-up (or changes only through atomics:
 // the metrics). Owned by app::server, outlives the shards.
 
+#include "api/demo_routes.hpp"
 #include "auth/jwt.hpp"
+#include "auth/signature.hpp"
 #include "config/config.hpp"
 #include "engineio/server.hpp"
 #include "http/metrics.hpp"
@@ -12,6 +14,7 @@
 #include "redis/endpoint.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace senna::app {
 
@@ -25,6 +28,10 @@ struct shared_state {
     engineio::metrics eio_metrics; // open Socket.IO sessions by transport
     /** Instance-wide realtime: delivery to every shard, control channel, presence heartbeat. */
     std::unique_ptr<realtime::hub> hub;
+    /** The demo web client's routes (null: SOCK_DEMO off) and the key its tokens are signed
+        with (unset: it mints none, see api/demo_routes.hpp). */
+    std::unique_ptr<api::demo_services> demo;
+    std::optional<auth::signing_key> demo_signer;
 };
 
 } // namespace senna::app

@@ -278,3 +278,121 @@ bool signature_key::verify(std::string_view signing_input,
 }
 
 } // namespace senna::auth
+
+namespace senna::auth {
+
+namespace {
+
+// The first PEM block as an unencrypted private key, or null. No passphrase callback may
+// prompt: an encrypted key fails (the callback returns 0 bytes).
+pkey_ptr load_private_key(std::string_view pem) {
+    if (pem.empty() || pem.size() > INT_MAX)
+        return nullptr;
+    std::unique_ptr<BIO, bio_free> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    if (!bio)
+        return nullptr;
+    auto no_passphrase = [](char*, int, int, void*) -> int { return 0; };
+    return pkey_ptr(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+}
+
+// Converts an OpenSSL DER ECDSA signature into JOSE's fixed-size r||s (RFC 7518 §3.4).
+std::string der_to_jose(const unsigned char* der, std::size_t length, std::size_t coordinate_size) {
+    const unsigned char* p = der;
+    std::unique_ptr<ECDSA_SIG, ecdsa_sig_free> sig(
+        d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(length)));
+    if (!sig)
+        return {};
+    const BIGNUM* r = nullptr;
+    const BIGNUM* s = nullptr;
+    ECDSA_SIG_get0(sig.get(), &r, &s);
+    std::string out(2 * coordinate_size, '\0');
+    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+    if (BN_bn2binpad(r, bytes, static_cast<int>(coordinate_size)) < 0 ||
+        BN_bn2binpad(s, bytes + coordinate_size, static_cast<int>(coordinate_size)) < 0)
+        return {};
+    return out;
+}
+
+} // namespace
+
+struct signing_key::state {
+    pkey_ptr private_key; // RS*, ES*, EdDSA
+    mac_ctx_ptr mac;      // HS*
+};
+
+boost::system::result<signing_key> signing_key::create(algorithm alg, std::string_view key) {
+    const clear_errors_on_exit clear;
+    auto s = std::make_shared<state>();
+    if (is_hmac(alg)) {
+        // The verifying key of the same secret holds exactly the MAC set-up signing needs.
+        if (key.empty())
+            return make_error_code(error::invalid_key);
+        std::unique_ptr<EVP_MAC, mac_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+        if (!mac)
+            return make_error_code(error::invalid_key);
+        s->mac.reset(EVP_MAC_CTX_new(mac.get()));
+        if (!s->mac)
+            return make_error_code(error::invalid_key);
+        std::array<OSSL_PARAM, 2> params{
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                             const_cast<char*>(digest_name(alg)), 0),
+            OSSL_PARAM_construct_end()};
+        if (EVP_MAC_init(s->mac.get(), reinterpret_cast<const unsigned char*>(key.data()),
+                         key.size(), params.data()) != 1)
+            return make_error_code(error::invalid_key);
+    } else {
+        s->private_key = load_private_key(key);
+        if (!s->private_key || !key_fits(alg, s->private_key.get()))
+            return make_error_code(error::invalid_key);
+    }
+    return signing_key(alg, std::move(s));
+}
+
+std::string signing_key::sign(std::string_view signing_input) const {
+    if (!state_)
+        return {};
+    const clear_errors_on_exit clear;
+    const auto* input = reinterpret_cast<const unsigned char*>(signing_input.data());
+    if (state_->mac) {
+        mac_ctx_ptr mac(EVP_MAC_CTX_dup(state_->mac.get()));
+        std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+        std::size_t length = 0;
+        if (!mac || EVP_MAC_update(mac.get(), input, signing_input.size()) != 1 ||
+            EVP_MAC_final(mac.get(), out.data(), &length, out.size()) != 1)
+            return {};
+        return std::string(reinterpret_cast<const char*>(out.data()), length);
+    }
+    std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+    EVP_PKEY_CTX* pkey_ctx = nullptr; // owned by ctx
+    if (!ctx || EVP_DigestSignInit(ctx.get(), &pkey_ctx, digest(alg_), nullptr,
+                                   state_->private_key.get()) != 1)
+        return {};
+    if (EVP_PKEY_get_base_id(state_->private_key.get()) == EVP_PKEY_RSA &&
+        EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PADDING) <= 0)
+        return {};
+    std::size_t length = 0;
+    if (EVP_DigestSign(ctx.get(), nullptr, &length, input, signing_input.size()) != 1)
+        return {};
+    std::string out(length, '\0');
+    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+    if (EVP_DigestSign(ctx.get(), bytes, &length, input, signing_input.size()) != 1)
+        return {};
+    out.resize(length);
+    if (alg_ == algorithm::es256 || alg_ == algorithm::es384)
+        return der_to_jose(bytes, length, ecdsa_coordinate_size(alg_));
+    return out;
+}
+
+std::string signing_key::public_pem() const {
+    if (!state_ || !state_->private_key)
+        return {};
+    const clear_errors_on_exit clear;
+    std::unique_ptr<BIO, bio_free> bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_PUBKEY(bio.get(), state_->private_key.get()) != 1)
+        return {};
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio.get(), &data);
+    return length > 0 ? std::string(data, static_cast<std::size_t>(length)) : std::string();
+}
+
+} // namespace senna::auth

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct config {
     std::vector<std::string> cors_origins{"*"};
     std::size_t max_text_length = 10000; // Unicode code points
     std::size_t max_connections = 100000;
+    std::optional<bool> demo; // the demo web client at /demo; unset: on only in development
 
     // --- limits and timeouts (docs/limits.md) ---
     std::string log_level = "info";
@@ -70,6 +72,8 @@ struct config {
     /** The unix socket path of the managed Redis, absolute. */
     std::string managed_redis_socket() const;
     bool production() const { return env == "production"; }
+    /** True when /demo serves the demo web client (SOCK_DEMO, else only in development). */
+    bool demo_enabled() const { return demo.value_or(env == "development"); }
 };
 
 inline constexpr const char* default_jwt_secret = "scene-passage-love-rhyme";

@@ -177,6 +177,12 @@ const std::vector<setting>& settings() {
                  s += (s.empty() ? "" : ",") + o;
              return s;
          }},
+        {"SOCK_DEMO", "serve the demo web client at /demo (1/0; unset: on only in development)",
+         [](config& c, const std::string& v) { c.demo = parse_bool("SOCK_DEMO", v); },
+         [](const config& c) {
+             return c.demo ? std::string(*c.demo ? "1" : "0")
+                           : std::string("on in development, off otherwise");
+         }},
         number("SOCK_MAX_TEXT_LENGTH", "longest text message, in Unicode code points",
                &config::max_text_length, 1, 1000000),
         number("SOCK_MAX_CONNECTIONS", "open client connections per instance; more are refused",
@@ -250,10 +256,10 @@ bool is_asymmetric(const std::string& alg) {
     return alg.rfind("HS", 0) != 0;
 }
 
-void validate(const config& c) {
+void validate(const config& c, bool require_public_key) {
     if (c.production() && c.jwt_secret == default_jwt_secret && !is_asymmetric(c.jwt_algorithm))
         fail("SOCK_JWT_SECRET", "refusing to start: SOCK_ENV=production with the default secret");
-    if (is_asymmetric(c.jwt_algorithm)) {
+    if (is_asymmetric(c.jwt_algorithm) && (require_public_key || !c.jwt_public_key_file.empty())) {
         if (c.jwt_public_key_file.empty())
             fail("SOCK_JWT_PUBLIC_KEY", "required for " + c.jwt_algorithm);
         std::ifstream f(c.jwt_public_key_file);
@@ -273,7 +279,8 @@ std::optional<std::string> process_env(std::string_view name) {
     return std::string(v);
 }
 
-load_outcome load(const std::vector<std::string>& args, const env_lookup& env) {
+load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
+                  bool require_public_key) {
     load_outcome out;
     config& c = out.cfg;
     for (const auto& s : settings())
@@ -316,7 +323,7 @@ load_outcome load(const std::vector<std::string>& args, const env_lookup& env) {
         out.warnings.push_back(
             "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
     if (!out.show_help && !out.show_version)
-        validate(c);
+        validate(c, require_public_key);
     return out;
 }
 

@@ -33,8 +33,11 @@ struct load_outcome {
  * Builds the config: defaults, then `env`, then `args` (argv without the program name).
  * Throws invalid_setting on the first bad value, an unknown flag, or a refused combination
  * (production with the default secret, an asymmetric algorithm without a readable key file).
+ * `require_public_key` false lets an asymmetric algorithm go without SOCK_JWT_PUBLIC_KEY
+ * (`senna token` signs with a private key; a public key given is still checked).
  */
-load_outcome load(const std::vector<std::string>& args, const env_lookup& env);
+load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
+                  bool require_public_key = true);
 
 /** The text of `senna --help`: every setting with its variable, flag, default and meaning. */
 std::string help_text();

@@ -130,3 +130,33 @@ TEST(config_load, help_lists_every_variable_with_its_flag_and_default) {
     EXPECT_NE(h.find("default: 3005"), std::string::npos);
     EXPECT_EQ(load({}, {"--help"}).show_help, true);
 }
+
+TEST(config_load, demo_is_on_in_development_and_off_in_production_unless_chosen) {
+    EXPECT_TRUE(load({}).cfg.demo_enabled());
+    EXPECT_FALSE(load({{"SOCK_ENV", "test"}}).cfg.demo_enabled());
+    const std::map<std::string, std::string> prod{{"SOCK_ENV", "production"},
+                                                  {"SOCK_JWT_SECRET", "a-real-secret"}};
+    EXPECT_FALSE(load(prod).cfg.demo_enabled());
+    auto prod_on = prod;
+    prod_on["SOCK_DEMO"] = "true";
+    EXPECT_TRUE(load(prod_on).cfg.demo_enabled());
+    EXPECT_FALSE(load({{"SOCK_DEMO", "false"}}).cfg.demo_enabled());
+    EXPECT_FALSE(load({}, {"--demo", "0"}).cfg.demo_enabled());
+    EXPECT_EQ(error_of({{"SOCK_DEMO", "maybe"}}),
+              "SOCK_DEMO: 'maybe' is not a boolean (1/0, true/false)");
+    EXPECT_NE(config::help_text().find("--demo  (SOCK_DEMO)"), std::string::npos);
+}
+
+TEST(config_load, an_asymmetric_algorithm_may_go_without_a_public_key_when_told) {
+    const std::map<std::string, std::string> env{{"SOCK_JWT_ALGORITHM", "RS256"}};
+    EXPECT_EQ(error_of(env), "SOCK_JWT_PUBLIC_KEY: required for RS256");
+    std::vector<std::string> none;
+    auto c = config::load(
+        none,
+        [&](std::string_view n) -> std::optional<std::string> {
+            auto it = env.find(std::string(n));
+            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+        },
+        false);
+    EXPECT_EQ(c.cfg.jwt_algorithm, "RS256");
+}
