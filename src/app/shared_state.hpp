@@ -2,6 +2,7 @@
 // What every shard reads and nobody changes after start-up (or changes only through atomics:
 // the metrics). Owned by app::server, outlives the shards.
 
+#include "api/abuse_limits.hpp"
 #include "auth/jwt.hpp"
 #include "config/config.hpp"
 #include "engineio/server.hpp"
@@ -25,6 +26,8 @@ struct shared_state {
     engineio::metrics eio_metrics; // open Socket.IO sessions by transport
     /** Instance-wide realtime: delivery to every shard, control channel, presence heartbeat. */
     std::unique_ptr<realtime::hub> hub;
+    /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
+    std::unique_ptr<api::abuse_limits> limits;
 };
 
 } // namespace senna::app
