@@ -1,5 +1,6 @@
 #include "api/chat_handlers.hpp"
 
+#include "api/abuse_limits.hpp"
 #include "api/directory.hpp"
 #include "api/error_map.hpp"
 #include "api/format.hpp"
@@ -12,6 +13,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <variant>
 
 namespace senna::api {
@@ -83,6 +85,24 @@ std::variant<chat_call, response> prepare(request_context& ctx, const rest_servi
         return failure(ctx, s, chat.failure());
     call.chat = std::move(*chat);
     return call;
+}
+
+// The per-user message write limit (docs/limits.md): a 429 with Retry-After when it refuses.
+// Checked after the caller and the chat are known and before anything reaches Redis.
+std::optional<response> over_write_limit(const request_context& ctx, const rest_services& s,
+                                         const chat::id& me) {
+    if (!s.limits)
+        return std::nullopt;
+    const auto d = s.limits->message_write(me.text);
+    if (d.allowed)
+        return std::nullopt;
+    return rate_limited_response(d, ctx.req.version());
+}
+
+// An update that changes content (text or image) is a write the limit counts; one that only
+// marks a message seen is not: a client catching up on a chat marks many at once.
+bool changes_content(const json::object& body) {
+    return body.contains("text") || body.contains("image");
 }
 
 json::object state_of(const chat::chat_ref& c) {
@@ -206,6 +226,8 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
+    if (auto limited = over_write_limit(ctx, s, call.me))
+        co_return std::move(*limited);
     auto sent = co_await s.chat->send(call.me, call.chat, call.body);
     if (!sent)
         co_return failure(ctx, s, sent.failure());
@@ -222,6 +244,9 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
+    if (changes_content(call.body))
+        if (auto limited = over_write_limit(ctx, s, call.me))
+            co_return std::move(*limited);
     auto updated = co_await s.chat->update(call.me, call.chat, std::string(ctx.param("message_id")),
                                            call.body);
     if (!updated)
@@ -239,6 +264,8 @@ net::awaitable<response> handle_remove(request_context& ctx, const rest_services
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
+    if (auto limited = over_write_limit(ctx, s, call.me))
+        co_return std::move(*limited);
     const std::string message_id(ctx.param("message_id"));
     auto removed = co_await s.chat->remove(call.me, call.chat, message_id);
     if (!removed)

@@ -65,4 +65,15 @@ http::response error_response(const api_error& e, unsigned version) {
     return http::error_response(e.status, e.code, e.name, e.message, version);
 }
 
+api_error rate_limited_error() {
+    return {status::too_many_requests, "RATE_LIMITED", "TooManyRequestsError",
+            "Too many messages - please slow down and try again shortly"};
+}
+
+http::response rate_limited_response(const util::rate_decision& d, unsigned version) {
+    auto res = error_response(rate_limited_error(), version);
+    res.set(http::field::retry_after, std::to_string(d.retry_after_seconds()));
+    return res;
+}
+
 } // namespace senna::api

@@ -4,6 +4,7 @@
 
 #include "chat/error.hpp"
 #include "http/types.hpp"
+#include "util/rate_limit.hpp"
 
 #include <string>
 
@@ -19,5 +20,11 @@ struct api_error {
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length);
 
 http::response error_response(const api_error& e, unsigned version = 11);
+
+/** A write refused by the rate limit (abuse_limits.hpp): 429 RATE_LIMITED. */
+api_error rate_limited_error();
+
+/** The 429 of `rate_limited_error` with `Retry-After` (whole seconds, at least 1). */
+http::response rate_limited_response(const util::rate_decision& d, unsigned version = 11);
 
 } // namespace senna::api

@@ -1,5 +1,6 @@
 #include "api/realtime_handlers.hpp"
 
+#include "api/abuse_limits.hpp"
 #include "api/directory.hpp"
 #include "api/error_map.hpp"
 #include "api/format.hpp"
@@ -36,6 +37,11 @@ struct socket_state {
     bool counted = false; // presence and local_users know this socket
     std::unique_ptr<net::steady_timer> auth_timer;
     std::unique_ptr<net::steady_timer> expiry_timer;
+    // Abuse limits: this socket's place in its user's socket count (released with the state at
+    // the latest), its event budget, and the budget of refusals it may run up before it is cut.
+    std::optional<abuse_limits::socket_slot> slot;
+    util::token_bucket events;
+    util::token_bucket refusals;
 };
 using state_ptr = std::shared_ptr<socket_state>;
 
@@ -133,6 +139,48 @@ json::object error_ack(std::string_view code, std::string_view message) {
     json::object o;
     o["error"] = std::move(e);
     return o;
+}
+
+json::array ack_args(json::object o) {
+    json::array a;
+    a.push_back(std::move(o));
+    return a;
+}
+
+const char* const too_many_sockets_message = "Too many connections for this user";
+
+// Takes one of the user's socket slots on this instance; false when they hold the maximum.
+bool take_socket_slot(socket_state& st, const realtime_services& s) {
+    if (!s.limits || st.slot)
+        return true;
+    auto slot = s.limits->acquire_socket(st.user->text);
+    if (!slot)
+        return false;
+    st.slot.emplace(std::move(slot));
+    return true;
+}
+
+// The per-socket event rate (docs/limits.md): true when the event may run. Otherwise an event
+// that wants an ack gets RATE_LIMITED and one that does not is dropped; refusals have a budget
+// of their own (10 x the burst, refilled at the event rate) and a socket that exhausts it, a
+// flood rather than an eager client, is disconnected.
+bool admit_event(socket& sock, socket_state& st, const realtime_services& s,
+                 const socketio::ack_fn& ack) {
+    if (!s.limits)
+        return true;
+    const util::rate& r = s.limits->settings().socket_events;
+    const auto now = util::rate_clock::now();
+    if (st.events.take(r, now).allowed)
+        return true;
+    const util::rate refusal_budget{r.per_second, 10 * r.burst};
+    if (!st.refusals.take(refusal_budget, now).allowed) {
+        log::warn("socket_flood",
+                  {{"socket", sock.id()}, {"user", st.user ? st.user->text : std::string("-")}});
+        sock.disconnect(true);
+        return false;
+    }
+    ack(ack_args(error_ack(rate_limited_code, "Too many events - please slow down")));
+    return false;
 }
 
 json::object problem_ack(const chat::problem& p, const realtime_services& s) {
@@ -258,9 +306,9 @@ void await_legacy_authentication(socket& sock, const state_ptr& st, const realti
         if (auto sp = weak.lock())
             sp->disconnect(true);
     });
-    sock.on("authenticate", [weak, st, &s](socketio::event& ev, socketio::ack_fn) {
+    sock.on("authenticate", [weak, st, &s](socketio::event& ev, socketio::ack_fn ack) {
         auto sp = weak.lock();
-        if (!sp)
+        if (!sp || !admit_event(*sp, *st, s, ack))
             return;
         if (st->user) {
             sp->emit("authenticated");
@@ -284,14 +332,24 @@ void await_legacy_authentication(socket& sock, const state_ptr& st, const realti
                     co_return;
                 if (a.ok) {
                     state->user = chat::id{a.who->user_id, a.who->numeric};
+                    if (!take_socket_slot(*state, svc)) {
+                        state->user.reset();
+                        a.ok = false;
+                        a.code = "TOO_MANY_SOCKETS";
+                        a.message = too_many_sockets_message;
+                    }
+                }
+                if (a.ok) {
                     state->expires_at = a.who->expires_at;
                     so->emit("authenticated");
                     on_authenticated(*so, state, svc);
                     co_return;
                 }
-                // The seed's codes: invalid_token, api_error (session check failed), user_error.
+                // The seed's codes: invalid_token, api_error (session check failed), user_error;
+                // and too_many_sockets for senna's per-user socket limit.
                 std::string code = a.code == "INVALID_TOKEN_ERR"      ? "invalid_token"
                                    : a.code == "SESSION_CHECK_FAILED" ? "api_error"
+                                   : a.code == "TOO_MANY_SOCKETS"     ? "too_many_sockets"
                                                                       : "user_error";
                 json::object detail;
                 detail["message"] = a.message;
@@ -319,7 +377,7 @@ void handle(socket& sock, const state_ptr& st, const realtime_services& s, std::
     std::weak_ptr<socket> weak = sock.shared_from_this();
     sock.on(name, [weak, st, &s, fn, name](socketio::event& ev, socketio::ack_fn ack) {
         auto sp = weak.lock();
-        if (!sp)
+        if (!sp || !admit_event(*sp, *st, s, ack))
             return;
         json::object payload;
         if (!ev.args.empty() && ev.args[0].is_object())
@@ -366,6 +424,11 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     if (!chat)
         co_return problem_ack(chat.failure(), s);
     const chat::chat_ref ref = *chat;
+    if (s.limits) {
+        const auto d = s.limits->message_write(me.text);
+        if (!d.allowed)
+            co_return error_ack(rate_limited_code, rate_limited_error().message);
+    }
     auto sent = co_await s.chat->send(me, ref, payload);
     if (!sent)
         co_return problem_ack(sent.failure(), s);
@@ -402,12 +465,24 @@ std::optional<std::string> topic_room(const json::object& payload, json::object&
     return "topic-" + id->text;
 }
 
-net::awaitable<json::object> join_topic(const realtime_services&, socket& sock, socket_state&,
+// Topic rooms the socket is in (joined here or moved there by the platform's control channel).
+std::size_t topic_count(const socket& sock) {
+    std::size_t n = 0;
+    for (const auto& r : sock.rooms())
+        n += r.starts_with("topic-") ? 1 : 0;
+    return n;
+}
+
+net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock, socket_state&,
                                         json::object payload) {
     json::object err;
     auto room = topic_room(payload, err);
     if (!room)
         co_return err;
+    const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
+    if (max != 0 && !sock.rooms().contains(*room) && topic_count(sock) >= max)
+        co_return error_ack("TOO_MANY_TOPICS",
+                            "A socket may join at most " + std::to_string(max) + " topics");
     sock.join(*room);
     json::object out;
     out["ok"] = true;
@@ -460,6 +535,12 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
             co_return socketio::refuse(a.message, std::move(data));
         }
         st->user = chat::id{a.who->user_id, a.who->numeric};
+        if (!take_socket_slot(*st, s)) {
+            st->user.reset();
+            json::object data;
+            data["code"] = "TOO_MANY_SOCKETS";
+            co_return socketio::refuse(too_many_sockets_message, std::move(data));
+        }
         st->expires_at = a.who->expires_at;
         co_return socketio::accept();
     });
@@ -470,6 +551,12 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
         handle(sock, st, s, "join-topic", &join_topic);
         handle(sock, st, s, "leave-topic", &leave_topic);
         handle(sock, st, s, "refresh-token", &refresh_token);
+        // Events nobody handles still spend the socket's event budget (and get no answer).
+        std::weak_ptr<socket> weak = sock.shared_from_this();
+        sock.on_any([weak, st, &s](socketio::event&, socketio::ack_fn ack) {
+            if (auto sp = weak.lock())
+                admit_event(*sp, *st, s, ack);
+        });
         const socket* raw = &sock;
         auto ex = sock.nsp().owner().executor();
         sock.on_disconnect([st, &s, raw, ex](std::string_view) {
@@ -477,6 +564,7 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
                 st->auth_timer->cancel();
             if (st->expiry_timer)
                 st->expiry_timer->cancel();
+            st->slot.reset();
             if (!st->counted || !st->user)
                 return;
             st->counted = false;

@@ -3,7 +3,8 @@
 // `token` query parameter, the SOCK_JWT_HEADER header or Authorization: Bearer), the platform's
 // session check, the seed's legacy `authenticate` flow, token expiry and `refresh-token`,
 // presence, and the client events `send-message`, `typing`, `join-topic`, `leave-topic` with
-// their acks. Mirrors the Node reference peer (bench/peer-node/src/realtime.js) event for event.
+// their acks, and the abuse limits of abuse_limits.hpp at this edge. Mirrors the Node reference
+// peer (bench/peer-node/src/realtime.js) event for event.
 //
 // Threading: one per shard; everything runs on that shard's thread.
 
@@ -27,6 +28,7 @@ class local_users;
 
 namespace senna::api {
 
+class abuse_limits;
 class directory;
 
 struct realtime_services {
@@ -40,6 +42,9 @@ struct realtime_services {
     realtime::local_users* users = nullptr;
     std::size_t max_text_length = 10000;
     std::chrono::milliseconds auth_timeout{15000}; // legacy flow: `authenticate` by then
+    /** The instance's abuse limits: sockets per user, message writes, per-socket events and
+        topics (null: none). */
+    abuse_limits* limits = nullptr;
 };
 
 /** Installs the connect hook and the connection handler on `ns`; `s` must outlive it. */

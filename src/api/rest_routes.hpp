@@ -17,6 +17,7 @@ class hub;
 
 namespace senna::api {
 
+class abuse_limits;
 class directory;
 
 /** What the routes need from the composition root, per shard. */
@@ -32,6 +33,8 @@ struct rest_services {
     std::size_t max_text_length = 10000;
     /** Socket.IO delivery of every successful write (null: none, e.g. the label probe). */
     realtime::hub* hub = nullptr;
+    /** The instance's abuse limits (null: none, e.g. the label probe). */
+    abuse_limits* limits = nullptr;
 };
 
 /** Adds every route to `r`. `services` must outlive the router. */

@@ -130,14 +130,20 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_,    make_verifier(cfg_), {}, nullptr, {}, {}, {}, nullptr,
-                        nullptr, std::nullopt};
+    shared_state shared{cfg_,    make_verifier(cfg_), {},     nullptr, {}, {}, {}, nullptr,
+                        nullptr, std::nullopt,        nullptr};
     if (cfg_.demo_enabled()) {
         shared.demo_signer = make_demo_signer(cfg_);
         shared.demo = std::make_unique<api::demo_services>(
             api::demo_services{shared.demo_signer ? &*shared.demo_signer : nullptr, 3600,
                                [] { return static_cast<std::int64_t>(std::time(nullptr)); }});
     }
+    shared.limits = std::make_unique<api::abuse_limits>(api::abuse_settings{
+        util::rate{cfg_.rate_send_per_sec, cfg_.rate_send_burst},
+        util::rate{cfg_.rate_events_per_sec, cfg_.rate_events_burst},
+        cfg_.max_sockets_per_user,
+        cfg_.max_topics_per_socket,
+    });
     if (!cfg_.api_url.empty()) {
         std::string why;
         if (!platform::parse_base_url(cfg_.api_url, why))

@@ -69,6 +69,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         people_.get(),
         cfg.max_text_length,
         shared.hub.get(),
+        shared.limits.get(),
     });
     api::add_routes(router_, *services_);
     if (shared.demo)
@@ -87,6 +88,11 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     socketio::server_settings sio;
     sio.connect_timeout = cfg.sio_connect_timeout;
     sio.ack_timeout = cfg.sio_ack_timeout;
+    if (cfg.sio_max_event_bytes != 0) {
+        // A chat event is small (docs/limits.md): a larger packet is abuse, refused by the codec.
+        sio.codec.max_packet_size = cfg.sio_max_event_bytes;
+        sio.codec.max_attachment_bytes = cfg.sio_max_event_bytes;
+    }
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
     presence_ = std::make_unique<realtime::presence>(
@@ -104,6 +110,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         users_.get(),
         cfg.max_text_length,
         cfg.auth_timeout,
+        shared.limits.get(),
     });
     api::attach_realtime(io_->of("/"), *realtime_);
     add_socketio_routes(router_, eio_.get());

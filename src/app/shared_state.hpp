@@ -2,6 +2,7 @@
 // What every shard reads and nobody changes after start-up (or changes only through atomics:
 // the metrics). Owned by app::server, outlives the shards.
 
+#include "api/abuse_limits.hpp"
 #include "api/demo_routes.hpp"
 #include "auth/jwt.hpp"
 #include "auth/signature.hpp"
@@ -32,6 +33,8 @@ struct shared_state {
         with (unset: it mints none, see api/demo_routes.hpp). */
     std::unique_ptr<api::demo_services> demo;
     std::optional<auth::signing_key> demo_signer;
+    /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
+    std::unique_ptr<api::abuse_limits> limits;
 };
 
 } // namespace senna::app

@@ -61,6 +61,18 @@ struct config {
     milliseconds sio_connect_timeout{45000}; // reference connectTimeout: join a namespace by then
     milliseconds sio_ack_timeout{10000};     // default wait for a client's acknowledgement
 
+    // --- abuse limits (issue 8, docs/limits.md "Abuse limits"; 0 turns each off) ---
+    // A Socket.IO packet's text (and, apart, its attachments) above this closes the connection.
+    // The longest legitimate send-message is max_text_length code points escaped by a client that
+    // writes \uXXXX for everything (12 bytes for an emoji): 10000 -> 120000 bytes + envelope.
+    std::size_t sio_max_event_bytes = 128 * 1024;
+    std::uint64_t rate_send_per_sec = 10; // message writes per user per instance (send/edit/delete)
+    std::uint64_t rate_send_burst = 20;   // saved up: a quick exchange or a pasted list fits
+    std::uint64_t rate_events_per_sec = 20;  // Socket.IO events per socket (typing, joins, ...)
+    std::uint64_t rate_events_burst = 40;    // a reconnect that rejoins many topics at once fits
+    std::size_t max_sockets_per_user = 20;   // per instance: tabs and devices of one person
+    std::size_t max_topics_per_socket = 100; // topic rooms one socket may join with join-topic
+
     // --- realtime (issue 5) ---
     milliseconds auth_timeout{15000}; // SPEC §5: a token-less socket must `authenticate` by then
     milliseconds presence_heartbeat{5000}; // instance heartbeat; its key expires after 3 beats

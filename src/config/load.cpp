@@ -234,6 +234,28 @@ const std::vector<setting>& settings() {
                  &config::sio_connect_timeout),
         duration("SOCK_SIO_ACK_TIMEOUT_MS", "default wait for a client's acknowledgement",
                  &config::sio_ack_timeout),
+        number("SOCK_SIO_MAX_EVENT_BYTES",
+               "largest Socket.IO packet text (and attachments) in bytes; larger closes the "
+               "connection (0: only SOCK_EIO_MAX_PAYLOAD)",
+               &config::sio_max_event_bytes, 0, 64 * 1024 * 1024),
+        number("SOCK_RATE_SEND_PER_SEC",
+               "message writes (send, edit, delete; REST and socket) per user per second, per "
+               "instance (0: no limit)",
+               &config::rate_send_per_sec, 0, 1000000),
+        number("SOCK_RATE_SEND_BURST", "message writes a user may make at once (0: no limit)",
+               &config::rate_send_burst, 0, 1000000),
+        number("SOCK_RATE_EVENTS_PER_SEC", "Socket.IO events per socket per second (0: no limit)",
+               &config::rate_events_per_sec, 0, 1000000),
+        number("SOCK_RATE_EVENTS_BURST",
+               "Socket.IO events a socket may send at once; 10 times this many refused in a row "
+               "disconnect it (0: no limit)",
+               &config::rate_events_burst, 0, 1000000),
+        number("SOCK_MAX_SOCKETS_PER_USER",
+               "authenticated sockets per user per instance; more get CONNECT_ERROR (0: no limit)",
+               &config::max_sockets_per_user, 0, 1000000),
+        number("SOCK_MAX_TOPICS_PER_SOCKET",
+               "topic rooms one socket may be in through join-topic (0: no limit)",
+               &config::max_topics_per_socket, 0, 1000000),
         duration("SOCK_AUTH_TIMEOUT_MS",
                  "a socket that connected without a token must `authenticate` within this time",
                  &config::auth_timeout, 100),
@@ -266,6 +288,13 @@ void validate(const config& c, bool require_public_key) {
         if (!f)
             fail("SOCK_JWT_PUBLIC_KEY", quoted(c.jwt_public_key_file) + " cannot be read");
     }
+    // The longest text a client may send must fit in one event, escaped as \uXXXX throughout.
+    if (c.sio_max_event_bytes != 0 && c.sio_max_event_bytes < 12 * c.max_text_length + 4096)
+        fail("SOCK_SIO_MAX_EVENT_BYTES",
+             std::to_string(c.sio_max_event_bytes) +
+                 " cannot carry a text of SOCK_MAX_TEXT_LENGTH=" +
+                 std::to_string(c.max_text_length) + " code points: use at least " +
+                 std::to_string(12 * c.max_text_length + 4096) + " (or 0)");
     if (c.managed_redis() && c.managed_redis_socket().size() >= 100)
         fail("SOCK_DATA_DIR", "path too long for the managed Redis unix socket (max ~100 bytes)");
 }

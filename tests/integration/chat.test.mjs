@@ -27,7 +27,8 @@ describe('chat over REST', () => {
 
   before(async () => {
     r = await startRedis();
-    senna = await startSenna({ SOCK_REDIS_URL: r.url });
+    // Bulk writes (a 250-message chat): the per-user write limit is off here, limits.test.mjs tests it.
+    senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_RATE_SEND_PER_SEC: '0' });
   });
   after(async () => {
     await senna?.stop();
@@ -284,7 +285,8 @@ describe('Redis going away', () => {
   test('sends answer 503 while Redis is down, nothing acknowledged is lost, nothing is half-written', async () => {
     const dir = tmpDir('senna-aof-');
     let r = await startRedis({ dir });
-    const senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    // A stream of sends while Redis goes away: no write limit (limits.test.mjs tests it).
+    const senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_REDIS_COMMAND_TIMEOUT_MS: '1000', SOCK_RATE_SEND_PER_SEC: '0' });
     const acked = [];
     const statuses = new Map();
     let stop = false;

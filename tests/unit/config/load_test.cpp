@@ -160,3 +160,43 @@ TEST(config_load, an_asymmetric_algorithm_may_go_without_a_public_key_when_told)
         false);
     EXPECT_EQ(c.cfg.jwt_algorithm, "RS256");
 }
+
+TEST(config_load, abuse_limits_default_on_and_zero_turns_them_off) {
+    auto c = load({}).cfg;
+    EXPECT_EQ(c.rate_send_per_sec, 10u);
+    EXPECT_EQ(c.rate_send_burst, 20u);
+    EXPECT_EQ(c.rate_events_per_sec, 20u);
+    EXPECT_EQ(c.rate_events_burst, 40u);
+    EXPECT_EQ(c.max_sockets_per_user, 20u);
+    EXPECT_EQ(c.max_topics_per_socket, 100u);
+    EXPECT_EQ(c.sio_max_event_bytes, 128u * 1024);
+    auto off = load({{"SOCK_RATE_SEND_PER_SEC", "0"},
+                     {"SOCK_RATE_EVENTS_BURST", "0"},
+                     {"SOCK_MAX_SOCKETS_PER_USER", "0"},
+                     {"SOCK_MAX_TOPICS_PER_SOCKET", "0"},
+                     {"SOCK_SIO_MAX_EVENT_BYTES", "0"}})
+                   .cfg;
+    EXPECT_EQ(off.rate_send_per_sec, 0u);
+    EXPECT_EQ(off.rate_events_burst, 0u);
+    EXPECT_EQ(off.max_sockets_per_user, 0u);
+    EXPECT_EQ(off.max_topics_per_socket, 0u);
+    EXPECT_EQ(off.sio_max_event_bytes, 0u);
+    EXPECT_EQ(error_of({{"SOCK_RATE_SEND_BURST", "-1"}}),
+              "SOCK_RATE_SEND_BURST: '-1' is not a number");
+}
+
+TEST(config_load, event_size_cap_must_carry_the_longest_text) {
+    // 12 bytes per code point (an emoji as two \uXXXX escapes) plus 4 KiB of envelope.
+    EXPECT_EQ(error_of({{"SOCK_SIO_MAX_EVENT_BYTES", "65536"}}),
+              "SOCK_SIO_MAX_EVENT_BYTES: 65536 cannot carry a text of SOCK_MAX_TEXT_LENGTH=10000 "
+              "code points: use at least 124096 (or 0)");
+    EXPECT_EQ(error_of({{"SOCK_MAX_TEXT_LENGTH", "20000"}}),
+              "SOCK_SIO_MAX_EVENT_BYTES: 131072 cannot carry a text of SOCK_MAX_TEXT_LENGTH=20000 "
+              "code points: use at least 244096 (or 0)");
+    EXPECT_EQ(load({{"SOCK_MAX_TEXT_LENGTH", "20000"}, {"SOCK_SIO_MAX_EVENT_BYTES", "244096"}})
+                  .cfg.sio_max_event_bytes,
+              244096u);
+    EXPECT_EQ(load({{"SOCK_MAX_TEXT_LENGTH", "1000"}, {"SOCK_SIO_MAX_EVENT_BYTES", "16384"}})
+                  .cfg.sio_max_event_bytes,
+              16384u);
+}
