@@ -127,12 +127,15 @@ describe('managed redis-server', () => {
       // appendfsync everysec: what was acknowledged a second ago is in the file.
       await sleep(1000);
 
+      const mark = senna.logs.length;
       process.kill(pid, 'SIGKILL');
       assert.equal(await waitStatus(`${senna.url}/readyz`, 503, 3000), 503);
       assert.equal(await waitStatus(`${senna.url}/readyz`, 200, 10000), 200, 'senna restarted it');
       const [again] = redisPidsFor(socket);
       assert.ok(again > 0 && again !== pid);
       assert.match(senna.logs, /managed_redis_died how="signal 9"/);
+      // Each shard has its own connection, back after its own reconnect backoff.
+      for (let i = 0; i < 200 && !['shard-0', 'shard-1'].every((n) => senna.logs.includes(`redis_connected name=${n} `, mark)); i++) await sleep(50);
       const after = await post('after');
       assert.equal(after.status, 201);
       const h = await history();
