@@ -241,11 +241,24 @@ const samples = [];
 const started = Date.now();
 const totalErrors = () => counts.rest_errors + counts.ack_errors + counts.lost_deliveries + counts.connect_errors + counts.unexpected_disconnects;
 
+let sennaGone = false;
+
 async function sample() {
+  let rss;
+  let fds;
+  try {
+    rss = readRss();
+    fds = readFds();
+  } catch {
+    if (!sennaGone) console.log(`soak: senna (pid ${pid}) is gone`);
+    sennaGone = true;
+    running = false;
+    return samples[samples.length - 1];
+  }
   let m = '';
   try { m = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text(); } catch { /* counted below */ }
   const row = {
-    elapsed_s: Math.round((Date.now() - started) / 1000), rss_kb: readRss(), fds: readFds(),
+    elapsed_s: Math.round((Date.now() - started) / 1000), rss_kb: rss, fds,
     eio_websocket: metric(m, /^senna_engineio_sessions\{transport="websocket"\} (\d+)$/m),
     eio_polling: metric(m, /^senna_engineio_sessions\{transport="polling"\} (\d+)$/m),
     http_connections: metric(m, /^senna_http_open_connections (\d+)$/m),
@@ -302,7 +315,7 @@ while (running && Date.now() < endAt) {
   if (Date.now() - lastSample >= SAMPLE_MS) {
     lastSample += SAMPLE_MS;
     const row = await sample();
-    if (Date.now() - lastProgress >= 60000) {
+    if (row && Date.now() - lastProgress >= 60000) {
       lastProgress += 60000;
       console.log(`soak: ${Math.round(row.elapsed_s / 60)} min  rss ${(row.rss_kb / 1024).toFixed(1)} MB  fds ${row.fds}  sockets ${row.client_sockets} (senna: ${row.eio_websocket} ws, ${row.eio_polling} polling)  rest ${row.rest_ok}  acks ${row.acks_ok}  deliveries ${row.deliveries}  errors ${row.errors}`);
     }
@@ -317,6 +330,7 @@ await sample();
 for (const s of all) { s.soak.leaving = true; s.close(); }
 
 // ---- verdict -------------------------------------------------------------------------------
+if (!samples.length) { console.log('soak: no sample taken'); process.exit(1); }
 const last = samples[samples.length - 1];
 const warmS = Math.min(120, last.elapsed_s / 2);
 const warm = samples.find((r) => r.elapsed_s >= warmS) ?? samples[0];
@@ -328,6 +342,7 @@ const fdsGrowth = (last.fds - last.eio_websocket - last.eio_polling) - (warm.fds
 const verdict = [
   [`RSS after warm-up (${warm.elapsed_s} s) ${warm.rss_kb} KB, at the end ${last.rss_kb} KB: ${rssGrowth >= 0 ? '+' : ''}${rssGrowth} KB`, rssGrowth <= rssLimit, `limit +${Math.round(rssLimit)} KB`],
   [`fds after warm-up ${warm.fds} (${warm.eio_websocket + warm.eio_polling} sessions), at the end ${last.fds} (${last.eio_websocket + last.eio_polling} sessions): ${fdsGrowth >= 0 ? '+' : ''}${fdsGrowth} beyond the sessions`, fdsGrowth <= fdSlack, `limit +${fdSlack}`],
+  ['senna ran to the end', !sennaGone, 'it must not exit'],
   [`errors ${last.errors} (REST ${last.rest_errors}, acks ${last.ack_errors}, lost deliveries ${last.lost_deliveries}, connect errors ${last.connect_errors}, unexpected disconnects ${last.unexpected_disconnects})`, last.errors === 0, 'none allowed'],
 ];
 console.log(`soak: done after ${(last.elapsed_s / 60).toFixed(1)} min: REST ${last.rest_ok} ok, socket acks ${last.acks_ok} ok, deliveries ${last.deliveries}, typing received ${counts.typing_received}, connects ${last.connects}`);
