@@ -104,7 +104,10 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
         s->drain();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
     net::steady_timer t(control);
-    while (shared.http_metrics->open_connections() > 0 &&
+    // The shards' Redis connections stop below: first the hub deletes this instance's
+    // heartbeat key through shard 0's (otherwise other instances count its users as present
+    // until the key expires). Bounded by the Redis command timeout and the drain deadline.
+    while ((shared.http_metrics->open_connections() > 0 || !shared.hub->retired()) &&
            std::chrono::steady_clock::now() < deadline) {
         t.expires_after(20ms);
         co_await t.async_wait(net::use_tuple);

@@ -95,6 +95,7 @@ void hub::start() {
     if (shards_.empty())
         return;
     auto ex = shards_[0].executor;
+    retired_.store(false);
     std::promise<void> first_beat;
     auto done = first_beat.get_future();
     net::asio::post(ex, [this, ex, &first_beat] {
@@ -143,6 +144,7 @@ net::awaitable<void> hub::heartbeat_loop() {
     timer_ = nullptr;
     if (shards_[0].presence_)
         co_await shards_[0].presence_->retire();
+    retired_.store(true);
 }
 
 void hub::stop() {

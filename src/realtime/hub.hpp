@@ -94,6 +94,10 @@ public:
     void start();
     /** From any thread: stop the heartbeat and the subscriber (before the shards stop). */
     void stop();
+    /** From any thread: true once the stopped heartbeat loop has deleted this instance's key
+        (or tried to), through shard 0's Redis connection; that connection must stay up until
+        then. True when the loop never started. */
+    bool retired() const noexcept { return retired_.load(); }
 
     /** From any thread: `event` about `chat`, written by `me`, to everyone who sees it. */
     void deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
@@ -125,6 +129,7 @@ private:
     std::unique_ptr<redis::connection> pub_; // on shard 0's thread
     net::steady_timer* timer_ = nullptr;     // the heartbeat loop's, while it runs
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> retired_{true};
 };
 
 /** A fresh instance id: hostname, pid and random bits. */

@@ -102,10 +102,15 @@ describe('tokens of every algorithm, signed by npm jsonwebtoken', () => {
 });
 
 describe('managed redis-server', () => {
-  test('starts, is restarted when killed, and is stopped with senna', async () => {
+  test('starts, is restarted when killed with what it acknowledged, and is stopped with senna', async () => {
     const dataDir = tmpDir('senna-data-');
     const senna = await startSenna({ SOCK_DATA_DIR: dataDir });
     const socket = path.join(dataDir, 'redis.sock');
+    const as = token({ user_id: 51 });
+    const post = (text) => request(`${senna.url}/api/user/52`, {
+      method: 'POST', headers: { 'X-Auth-Token': as, 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'text', text }),
+    });
+    const history = async () => (await request(`${senna.url}/api/user/52?per_page=100`, { headers: { 'X-Auth-Token': as } })).json;
     try {
       assert.match(senna.logs, new RegExp(`redis endpoint=unix://${socket} managed=true`));
       assert.equal(await waitStatus(`${senna.url}/readyz`, 200), 200);
@@ -113,13 +118,29 @@ describe('managed redis-server', () => {
       assert.ok(pid > 0, 'a redis-server serves the data dir');
       assert.ok(fs.existsSync(path.join(dataDir, 'redis.log')), 'its log is in the data dir');
       assert.ok(fs.readdirSync(dataDir).some((f) => f.startsWith('appendonly')), 'append-only file on');
+      const acked = [];
+      for (let i = 0; i < 20; i++) {
+        const res = await post(`kept-${i}`);
+        assert.equal(res.status, 201);
+        acked.push(res.json.entry);
+      }
+      // appendfsync everysec: what was acknowledged a second ago is in the file.
+      await sleep(1000);
 
+      const mark = senna.logs.length;
       process.kill(pid, 'SIGKILL');
       assert.equal(await waitStatus(`${senna.url}/readyz`, 503, 3000), 503);
       assert.equal(await waitStatus(`${senna.url}/readyz`, 200, 10000), 200, 'senna restarted it');
       const [again] = redisPidsFor(socket);
       assert.ok(again > 0 && again !== pid);
       assert.match(senna.logs, /managed_redis_died how="signal 9"/);
+      // Each shard has its own connection, back after its own reconnect backoff.
+      for (let i = 0; i < 200 && !['shard-0', 'shard-1'].every((n) => senna.logs.includes(`redis_connected name=${n} `, mark)); i++) await sleep(50);
+      const after = await post('after');
+      assert.equal(after.status, 201);
+      const h = await history();
+      assert.equal(h.state.total, 21);
+      assert.deepEqual(h.messages.map(({ author, ...m }) => ({ ...m, author: author.id })), [...acked, after.json.entry]);
     } finally {
       const r = await senna.stop('SIGTERM');
       assert.deepEqual(r, { code: 0, signal: null });
