@@ -222,6 +222,10 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         if (const upgrade_handler* up = find_upgrade(env, req)) {
             // The handler owns the connection now; shutdown reaches it through its own owner.
             state.stream = nullptr;
+            // This frame stays suspended for the connection's whole life: give back the read
+            // buffer (a few KB per idle WebSocket otherwise). Bytes after the request would be
+            // the client's first frames, which it does not send before the 101.
+            buffer = beast::flat_buffer();
             co_await (*up)(std::move(stream), std::move(req), std::move(remote));
             co_return;
         }
