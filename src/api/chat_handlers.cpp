@@ -10,6 +10,7 @@
 #include "realtime/hub.hpp"
 #include "util/strings.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -134,18 +135,20 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
         co_return std::move(*r);
     const chat::id me = std::get<chat::id>(who);
     const bool raw = http::find_query(ctx.query, "no_format").present;
-    auto page = co_await s.chat->inbox(me, pagination(ctx.query), !raw);
+    json::monotonic_resource arena(16 * 1024); // as in handle_history
+    const json::storage_ptr sp(&arena);
+    auto page = co_await s.chat->inbox(me, pagination(ctx.query), !raw, sp);
     if (!page)
         co_return failure(ctx, s, page.failure());
 
-    json::object out;
+    json::object out(sp);
     out["state"] = state_json(s.chat->key_space().inbox_state_key(me), page->state);
-    json::array entries;
+    json::array entries(sp);
     entries.reserve(page->entries.size());
     if (raw) {
         // The seed's raw listing: no look-ups, no latest message, the score as it is.
         for (const auto& e : page->entries) {
-            json::object o;
+            json::object o(sp);
             o["type"] = e.type == chat::target::user ? "user" : "topic";
             o["id"] = e.chat_id.to_json();
             o["latest"] = nullptr;
@@ -160,13 +163,14 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
         add_unique(e.type == chat::target::user ? user_ids : topic_ids, e.chat_id);
     auto users = co_await s.people->users(user_ids);
     auto topics = co_await s.people->topics(topic_ids);
-    for (const auto& e : page->entries) {
+    for (auto& e : page->entries) {
         const bool is_user = e.type == chat::target::user;
-        json::object o;
+        json::object o(sp);
         o["type"] = is_user ? "user" : "topic";
         o["id"] = e.chat_id.to_json();
-        o["latest"] = e.latest ? json::value(message_json(*e.latest)) : json::value(nullptr);
-        o["timestamp"] = timestamp_json(e.score);
+        o["latest"] =
+            e.latest ? json::value(message_json(std::move(*e.latest))) : json::value(nullptr);
+        o["timestamp"] = timestamp_json(e.score, sp);
         const json::object* who_obj =
             is_user ? pick(user_ids, users, e.chat_id) : pick(topic_ids, topics, e.chat_id);
         o[is_user ? "user" : "topic"] = who_obj ? *who_obj : id_only(e.chat_id);
@@ -181,7 +185,11 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     const chat::chat_ref& chat = std::get<chat_call>(prepared).chat;
-    auto page = co_await s.chat->history(chat, pagination(ctx.query));
+    // The page is parsed, reshaped and serialised in one arena, freed at once at the end
+    // (malloc and free were a third of a history request's instructions).
+    json::monotonic_resource arena(16 * 1024);
+    const json::storage_ptr sp(&arena);
+    auto page = co_await s.chat->history(chat, pagination(ctx.query), sp);
     if (!page)
         co_return failure(ctx, s, page.failure());
 
@@ -199,7 +207,7 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
         topic = co_await s.people->topics(std::move(topic_ids));
     }
 
-    json::object out;
+    json::object out(sp);
     out["state"] = state_json(chat.state_key, page->state);
     if (dm) {
         const json::object* u = pick(user_ids, users, chat.other);
@@ -207,11 +215,12 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     } else {
         out["entry"] = topic.empty() ? id_only(chat.other) : topic[0];
     }
-    json::array messages;
+    json::array messages(sp);
     messages.reserve(page->messages.size());
-    for (const auto& m : page->messages) {
-        json::object o = message_json(m);
-        if (auto a = m.author()) {
+    for (auto& m : page->messages) {
+        const auto a = m.author();
+        json::object o = message_json(std::move(m));
+        if (a) {
             const json::object* u = pick(user_ids, users, *a);
             o["author"] = u ? *u : id_only(*a);
         }

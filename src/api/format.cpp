@@ -8,14 +8,14 @@ namespace senna::api {
 
 namespace json = boost::json;
 
-json::value timestamp_json(std::int64_t epoch_ms) {
-    json::object o;
-    o["epoch"] = epoch_ms;
-    o["iso"] = util::iso8601(epoch_ms);
+json::value timestamp_json(std::int64_t epoch_ms, json::storage_ptr sp) {
+    json::object o(2, std::move(sp));
+    o.emplace("epoch", epoch_ms);
+    o.emplace("iso", util::iso8601(epoch_ms));
     return o;
 }
 
-json::value timestamp_json(const json::value& stored) {
+json::value timestamp_json(const json::value& stored, json::storage_ptr sp) {
     std::optional<std::int64_t> ms;
     if (stored.is_string())
         ms = util::parse_time(stored.get_string());
@@ -24,16 +24,20 @@ json::value timestamp_json(const json::value& stored) {
     else if (stored.is_uint64() && stored.get_uint64() < (1ull << 53))
         ms = static_cast<std::int64_t>(stored.get_uint64());
     if (!ms)
-        return nullptr;
-    return timestamp_json(*ms);
+        return json::value(nullptr, std::move(sp));
+    return timestamp_json(*ms, std::move(sp));
 }
 
 json::object message_json(const chat::message& m) {
-    json::object out = m.json; // key order kept: the seed's clients saw it this way
+    return message_json(chat::message{m.json});
+}
+
+json::object message_json(chat::message&& m) {
+    json::object out = std::move(m.json); // key order kept: the seed's clients saw it this way
     if (auto it = out.find("timestamp"); it != out.end())
-        it->value() = timestamp_json(it->value());
+        it->value() = timestamp_json(it->value(), out.storage());
     if (auto it = out.find("edited"); it != out.end())
-        it->value() = timestamp_json(it->value());
+        it->value() = timestamp_json(it->value(), out.storage());
     return out;
 }
 

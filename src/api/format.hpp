@@ -13,13 +13,16 @@
 namespace senna::api {
 
 /** TS = {"epoch": ms, "iso": "..."}. */
-boost::json::value timestamp_json(std::int64_t epoch_ms);
+boost::json::value timestamp_json(std::int64_t epoch_ms, boost::json::storage_ptr sp = {});
 
 /** A stored time (ISO string, or epoch digits) as TS; null when unreadable. */
-boost::json::value timestamp_json(const boost::json::value& stored);
+boost::json::value timestamp_json(const boost::json::value& stored,
+                                  boost::json::storage_ptr sp = {});
 
 /** MESSAGE: the stored message with `timestamp` and `edited` as TS, `author` as stored. */
 boost::json::object message_json(const chat::message& m);
+/** message_json of a message no longer needed: its object is moved, not copied. */
+boost::json::object message_json(chat::message&& m);
 
 /** `page`, `per_page` (alias `limit`; `per_page` wins when present) from a raw query string.
  *  What is not a positive integer falls back to the default; per_page is capped at 100. */

@@ -30,9 +30,9 @@ std::string_view message::type() const {
     return it->value().get_string();
 }
 
-std::optional<message> parse_stored(std::string_view raw) {
+std::optional<message> parse_stored(std::string_view raw, boost::json::storage_ptr sp) {
     boost::system::error_code ec;
-    auto v = boost::json::parse(raw, ec);
+    auto v = boost::json::parse(raw, ec, std::move(sp));
     if (ec || !v.is_object())
         return std::nullopt;
     message m{std::move(v.get_object())};

@@ -21,8 +21,9 @@ struct message {
     std::string_view type() const; // "" when absent or not a string
 };
 
-/** Parses a stored hash value; nullopt for anything that is not an object with an "id". */
-std::optional<message> parse_stored(std::string_view raw);
+/** Parses a stored hash value; nullopt for anything that is not an object with an "id". With
+    `sp`, the object lives in that memory resource (a page of history in one arena). */
+std::optional<message> parse_stored(std::string_view raw, boost::json::storage_ptr sp = {});
 
 /** A new message as the seed would store it: id, author, timestamp, type, then the content. */
 message make_message(std::string id, const chat::id& author, std::int64_t epoch_ms,

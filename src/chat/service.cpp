@@ -261,7 +261,8 @@ net::awaitable<outcome<done>> service::remove(const id& me, const chat_ref& chat
     co_return done{};
 }
 
-net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, page_request p) {
+net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, page_request p,
+                                                       boost::json::storage_ptr sp) {
     // Page 1 is the newest `per_page` ids; the list is oldest first, so negative offsets read
     // one page without touching the rest of the chat.
     const auto start = -static_cast<long long>(p.page * p.per_page);
@@ -292,12 +293,13 @@ net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, pag
     out.messages.reserve(values[0].elements.size());
     for (const auto& v : values[0].elements)
         if (v.type == redis::reply::kind::string)
-            if (auto m = parse_stored(v.str))
+            if (auto m = parse_stored(v.str, sp))
                 out.messages.push_back(std::move(*m));
     co_return out;
 }
 
-net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p, bool with_latest) {
+net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p, bool with_latest,
+                                                   boost::json::storage_ptr sp) {
     const auto key = keys_.inbox(me);
     const auto start = static_cast<long long>((p.page - 1) * p.per_page);
     redis::request cmds;
@@ -354,7 +356,7 @@ net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p,
     for (std::size_t i = 0; i < out.entries.size() && i < latest.elements.size(); ++i)
         if (latest.elements[i].type == redis::reply::kind::string &&
             !latest.elements[i].str.empty())
-            out.entries[i].latest = parse_stored(latest.elements[i].str);
+            out.entries[i].latest = parse_stored(latest.elements[i].str, sp);
     co_return out;
 }
 

@@ -89,8 +89,11 @@ public:
                                             const boost::json::object& body);
     net::awaitable<outcome<done>> remove(const id& me, const chat_ref& chat,
                                          std::string message_id);
-    net::awaitable<outcome<history_page>> history(const chat_ref& chat, page_request page);
-    net::awaitable<outcome<inbox_page>> inbox(const id& me, page_request page, bool with_latest);
+    /** With `sp`, the messages live in that memory resource (the caller's arena). */
+    net::awaitable<outcome<history_page>> history(const chat_ref& chat, page_request page,
+                                                  boost::json::storage_ptr sp = {});
+    net::awaitable<outcome<inbox_page>> inbox(const id& me, page_request page, bool with_latest,
+                                              boost::json::storage_ptr sp = {});
 
 private:
     redis::connection& redis_;
