@@ -203,15 +203,15 @@ void dispatch(const http::request& req) {
     if (m.kind == http::router::outcome::not_found)
         return;
     if (m.matched == nullptr ||
-        m.params.size() != static_cast<std::size_t>(
-                               std::count(m.matched->pattern.begin(), m.matched->pattern.end(), ':')))
+        m.params.size() != static_cast<std::size_t>(std::count(m.matched->pattern.begin(),
+                                                               m.matched->pattern.end(), ':')))
         std::abort();
     for (const auto& [name, value] : m.params)
         if (name.empty() || value.empty())
             std::abort();
-    if (req.method() == verb::head && (m.kind == http::router::outcome::found) !=
-                                          (routes().match(verb::get, parts.path).kind ==
-                                           http::router::outcome::found))
+    if (req.method() == verb::head &&
+        (m.kind == http::router::outcome::found) !=
+            (routes().match(verb::get, parts.path).kind == http::router::outcome::found))
         std::abort();
     if (m.kind != http::router::outcome::found)
         return; // 405

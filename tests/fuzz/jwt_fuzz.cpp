@@ -21,12 +21,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <optional>
 #include <string>
 #include <string_view>
