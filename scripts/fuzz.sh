@@ -64,22 +64,23 @@ for t in "${targets[@]}"; do
     }
 done
 
-# Runs "$@" in the background, at most $jobs at a time; `wait_all` collects the statuses.
-pids=()
+# Runs "$@" in the background, at most $jobs at a time; `wait_all` waits for them and fails if
+# any failed. (A failure leaves a marker file: bash forgets the status of a background job
+# once `jobs` has reported it done, so `wait <pid>` cannot be relied on.)
+failed_marker="$out/.failed"
+rm -f "$failed_marker"
 run_limited() {
     while (($(jobs -rp | wc -l) >= jobs)); do
         sleep 0.2
     done
-    "$@" &
-    pids+=($!)
+    { "$@" || touch "$failed_marker"; } &
 }
 wait_all() {
-    local failed=0
-    for p in "${pids[@]}"; do
-        wait "$p" || failed=1
-    done
-    pids=()
-    return $failed
+    wait
+    [[ ! -e $failed_marker ]] || {
+        rm -f "$failed_marker"
+        return 1
+    }
 }
 
 obj_of() { echo "$out/obj/$(echo "${1%.cpp}" | tr '/' '_').o"; }
