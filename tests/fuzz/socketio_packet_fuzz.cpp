@@ -3,9 +3,9 @@
 // binary (the rest is its bytes), anything else is text. Checks: no crash, no exception, no
 // sanitizer report; every decoded packet re-encodes to a text that decodes and encodes to
 // itself (unless it holds an infinity or NaN, see finite()), and its placeholders fit its
-// attachments; a complete packet, encoded and sent as its
-// text message and then one binary message per attachment, comes out of a fresh decoder with
-// the same type, namespace, id, JSON and attachments (placeholders + reassembly round trip).
+// attachments; a complete packet, encoded and sent as its text message and then one binary
+// message per attachment, comes out of a fresh decoder with the same type, namespace, id,
+// JSON and attachments (placeholders + reassembly round trip).
 //
 // Built and run by scripts/fuzz.sh (briefly by scripts/test.sh, so CI too):
 //   scripts/fuzz.sh socketio_packet_fuzz   (FUZZ_SECONDS=60 by default)
