@@ -3,7 +3,7 @@
 # UndefinedBehaviorSanitizer (warnings as errors), then runs every test:
 #   1. source checks (layering, formatting)
 #   2. unit tests (GoogleTest through CTest; the Redis ones start their own redis-server)
-#   3. the libFuzzer targets, 10 s each
+#   3. the libFuzzer targets, 10 s each, two at a time
 #   4. integration tests (node:test) against the real binary, a real redis-server on a free
 #      port, over real HTTP on loopback
 #   5. the browser test of the demo client: headless Chromium (/usr/bin/chromium) as two users;
@@ -26,7 +26,7 @@ echo "== unit tests"
 ctest --test-dir build/asan --output-on-failure -j 2 --timeout 120
 
 echo "== fuzzing, briefly (scripts/fuzz.sh runs longer)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_JOBS=${FUZZ_JOBS:-2} scripts/fuzz.sh
 
 echo "== integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \

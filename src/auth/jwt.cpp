@@ -34,6 +34,14 @@ std::optional<json::object> parse_object(std::string_view text) {
     return std::move(v.as_object());
 }
 
+// A JSON double as JSON means it. Boost.JSON 1.81 reads a zero with a huge exponent
+// ("0e400") as 0 * inf = NaN, which no comparison would ever call expired; it is 0, as
+// JSON.parse (so jsonwebtoken) reads it. No other JSON number gives NaN.
+double json_double(const json::value& v) noexcept {
+    const double d = v.get_double();
+    return std::isnan(d) ? 0.0 : d;
+}
+
 // A JSON number as long double: exact for every int64/uint64 (x86-64's 64-bit mantissa),
 // so comparisons with `now + leeway` neither overflow nor round the way int64 sums could.
 std::optional<long double> as_number(const json::value& v) noexcept {
@@ -43,7 +51,7 @@ std::optional<long double> as_number(const json::value& v) noexcept {
     case json::kind::uint64:
         return static_cast<long double>(v.get_uint64());
     case json::kind::double_:
-        return static_cast<long double>(v.get_double());
+        return static_cast<long double>(json_double(v));
     default:
         return std::nullopt;
     }
@@ -57,9 +65,7 @@ std::int64_t to_unix_seconds(const json::value& v) noexcept {
         return v.get_int64();
     if (v.is_uint64())
         return max;
-    const double d = std::floor(v.get_double());
-    if (std::isnan(d))
-        return min;
+    const double d = std::floor(json_double(v));
     if (d >= 9.2e18)
         return max;
     if (d <= -9.2e18)

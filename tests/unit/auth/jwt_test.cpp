@@ -156,6 +156,29 @@ TEST(jwt, not_before_follows_jsonwebtoken_with_leeway) {
     EXPECT_EQ(with_nbf("1699999999"), boost::system::error_code{});
 }
 
+// Found by tests/fuzz/jwt_fuzz (corpus file regression-exp-zero-huge-exponent): Boost.JSON
+// 1.81 reads a zero with a huge exponent ("0e50000000", "0.0e400") as NaN, which compared as
+// never expired. JSON means 0 there, as JSON.parse does for jsonwebtoken: long expired.
+TEST(jwt, zero_with_a_huge_exponent_is_zero_not_nan) {
+    const auto v = make_verifier(algorithm::hs256);
+    for (const char* zero : {"0e50000000", "0.0e400", "-0e999"}) {
+        const std::string z = zero;
+        EXPECT_EQ(
+            outcome(v, hs_token(algorithm::hs256, secret, R"({"user_id":42,"exp":)" + z + "}")),
+            error::expired)
+            << zero;
+        // As nbf it is in the past, so the token is good from then on.
+        auto r = v.verify(hs_token(algorithm::hs256, secret, R"({"user_id":42,"nbf":)" + z + "}"),
+                          now, leeway);
+        EXPECT_TRUE(r) << zero;
+        // And an exp of 0 at time 0 (within the leeway) ends at 0, not at the end of time.
+        r = v.verify(hs_token(algorithm::hs256, secret, R"({"user_id":42,"exp":)" + z + "}"), 0,
+                     leeway);
+        ASSERT_TRUE(r) << zero;
+        EXPECT_EQ(r->expires_at, 0) << zero;
+    }
+}
+
 TEST(jwt, checks_run_in_order_signature_then_nbf_then_exp_then_user_id) {
     const auto v = make_verifier(algorithm::hs256);
     const std::string both = R"({"user_id":0,"nbf":1800000000,"exp":1600000000})";
