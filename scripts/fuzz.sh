@@ -31,7 +31,7 @@ engineio=(src/engineio/error.cpp src/engineio/handshake.cpp src/engineio/packet.
 socketio=(src/socketio/binary.cpp src/socketio/error.cpp src/socketio/json.cpp
     src/socketio/packet.cpp src/socketio/revision.cpp)
 auth=(src/auth/algorithm.cpp src/auth/base64url.cpp src/auth/error.cpp src/auth/jwt.cpp
-    src/auth/signature.cpp)
+    src/auth/signature.cpp src/auth/token_cache.cpp)
 chat=(src/chat/error.cpp src/chat/id.cpp src/chat/keys.cpp src/chat/message.cpp)
 http=(src/http/cors.cpp src/http/query.cpp src/http/response.cpp src/http/router.cpp)
 

@@ -57,7 +57,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     const msgpack::limits lim{.max_size = 1 << 16, .max_depth = 16, .max_elements = 4096};
 
+    // The uid peek agrees with the full decode whenever the input decodes.
+    const auto peeked = msgpack::peek_first_string(input);
     if (const auto v = msgpack::decode(input, lim)) {
+        const auto* top = v->if_array();
+        const auto* first = top && !top->empty() ? (*top)[0].if_string() : nullptr;
+        if (first && first->find('\xef') == std::string::npos && peeked != *first)
+            std::abort();
         const std::string once = msgpack::encode(*v);
         const auto again = msgpack::decode(once, lim);
         if (!again || msgpack::encode(*again) != once)
@@ -70,6 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto json = msgpack::to_json(*again, a3);
         if (placeholders(json) == a3.size()) {
             const auto back = msgpack::from_json(json, a3);
+            // The streaming encoder writes the bytes of the value tree.
+            std::string streamed;
+            msgpack::encode_json(json, a3, streamed);
+            if (streamed != msgpack::encode(back))
+                std::abort();
             std::vector<std::string> a4;
             if (senna::socketio::to_json(msgpack::to_json(back, a4)) !=
                     senna::socketio::to_json(json) ||
