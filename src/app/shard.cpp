@@ -117,8 +117,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     std::vector<http::upgrade_route> upgrades;
     upgrades.push_back(http::upgrade_route{
         socketio_path,
-        [eio = eio_.get()](boost::beast::tcp_stream stream, http::request req, std::string remote) {
-            return eio->handle_upgrade(std::move(stream), std::move(req), std::move(remote));
+        [eio = eio_.get()](net::tcp::socket socket, http::request req, std::string remote) {
+            return eio->handle_upgrade(std::move(socket), std::move(req), std::move(remote));
         }});
 
     http::session_settings ss;

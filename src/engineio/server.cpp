@@ -47,7 +47,8 @@ handshake_request make_handshake(const http::request& req, std::string_view quer
 }
 
 // Writes an HTTP error on a connection that asked for an upgrade, then closes it.
-net::awaitable<void> refuse_upgrade(beast::tcp_stream& stream, http::response res) {
+net::awaitable<void> refuse_upgrade(net::tcp::socket socket, http::response res) {
+    beast::tcp_stream stream(std::move(socket));
     res.keep_alive(false);
     stream.expires_after(std::chrono::seconds(5));
     co_await bhttp::async_write(stream, res, net::use_tuple);
@@ -243,7 +244,7 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
     co_return co_await s->handle_poll(req);
 }
 
-net::awaitable<void> server::handle_upgrade(beast::tcp_stream stream, http::request req,
+net::awaitable<void> server::handle_upgrade(net::tcp::socket socket, http::request req,
                                             std::string remote) {
     auto q = read_query(http::split_target(req.target()).query);
     if (q.sid.present) {
@@ -252,7 +253,6 @@ net::awaitable<void> server::handle_upgrade(beast::tcp_stream stream, http::requ
             // Move the connection's descriptor into the owner's io_context; this coroutine
             // waits until the owner is done with it, so the HTTP layer's count stays right.
             server* peer = peers_[*owner];
-            auto socket = stream.release_socket();
             const bool v6 = socket.local_endpoint().address().is_v6();
             net::error_code ec;
             int fd = socket.release(ec);
@@ -264,40 +264,40 @@ net::awaitable<void> server::handle_upgrade(beast::tcp_stream stream, http::requ
             co_return;
         }
     }
-    co_await upgrade_here(std::move(stream), std::move(req), std::move(remote));
+    co_await upgrade_here(std::move(socket), std::move(req), std::move(remote));
 }
 
 net::awaitable<void> server::upgrade_local(int fd, bool v6, http::request req, std::string remote) {
     net::tcp::socket socket(ex_, v6 ? net::tcp::v6() : net::tcp::v4(), fd);
-    co_await upgrade_here(beast::tcp_stream(std::move(socket)), std::move(req), std::move(remote));
+    co_await upgrade_here(std::move(socket), std::move(req), std::move(remote));
 }
 
-net::awaitable<void> server::upgrade_here(beast::tcp_stream stream, http::request req,
+net::awaitable<void> server::upgrade_here(net::tcp::socket socket, http::request req,
                                           std::string remote) {
     const auto target = http::split_target(req.target());
     auto q = read_query(target.query);
     if (!q.transport.present || q.transport.value != "websocket") {
-        co_await refuse_upgrade(stream, error_response(0, req.version()));
+        co_await refuse_upgrade(std::move(socket), error_response(0, req.version()));
         co_return;
     }
     if (q.sid.present) {
         auto s = find(q.sid.value);
         if (!s) {
-            co_await refuse_upgrade(stream, error_response(1, req.version()));
+            co_await refuse_upgrade(std::move(socket), error_response(1, req.version()));
             co_return;
         }
-        co_await s->serve_websocket(std::move(stream), std::move(req), false);
+        co_await s->serve_websocket(std::move(socket), std::move(req), false);
         co_return;
     }
     auto v = parse_version(q.eio.value);
     if (!q.eio.present || !v || (*v == version::v3 && !settings_.allow_eio3)) {
-        co_await refuse_upgrade(stream, error_response(5, req.version()));
+        co_await refuse_upgrade(std::move(socket), error_response(5, req.version()));
         co_return;
     }
     auto s = create(transport_kind::websocket,
                     make_handshake(req, target.query, std::move(remote), *v,
                                    q.b64.present && q.b64.value != "0" && !q.b64.value.empty()));
-    co_await s->serve_websocket(std::move(stream), std::move(req), true);
+    co_await s->serve_websocket(std::move(socket), std::move(req), true);
 }
 
 } // namespace senna::engineio

@@ -100,7 +100,7 @@ public:
     /** Polling GET/POST (and the handshake); any shard. */
     net::awaitable<http::response> handle_request(http::request_context& ctx);
     /** A WebSocket upgrade request; any shard. */
-    net::awaitable<void> handle_upgrade(beast::tcp_stream stream, http::request req,
+    net::awaitable<void> handle_upgrade(net::tcp::socket socket, http::request req,
                                         std::string remote);
 
     /** Closes every session ("server shutting down"), releasing pending polls; WebSockets get a
@@ -126,7 +126,7 @@ public:
 private:
     net::awaitable<http::response> handle_local(const http::request& req, std::string remote);
     net::awaitable<void> upgrade_local(int fd, bool v6, http::request req, std::string remote);
-    net::awaitable<void> upgrade_here(beast::tcp_stream stream, http::request req,
+    net::awaitable<void> upgrade_here(net::tcp::socket socket, http::request req,
                                       std::string remote);
     std::string new_sid();
     std::shared_ptr<session> create(transport_kind t, handshake_request hr);

@@ -23,7 +23,7 @@ std::string_view handshake_request::header(std::string_view name) const {
 }
 
 struct session::ws_state {
-    explicit ws_state(beast::tcp_stream s) : ws(std::move(s)) {}
+    explicit ws_state(net::tcp::socket s) : ws(std::move(s)) {}
     websocket::stream<beast::tcp_stream> ws;
     beast::flat_buffer buffer;
     bool cut_ = false;
@@ -302,10 +302,10 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
     co_return res;
 }
 
-net::awaitable<void> session::serve_websocket(beast::tcp_stream stream, http::request req,
+net::awaitable<void> session::serve_websocket(net::tcp::socket socket, http::request req,
                                               bool fresh) {
     auto self = shared_from_this();
-    auto ws = std::make_shared<ws_state>(std::move(stream));
+    auto ws = std::make_shared<ws_state>(std::move(socket));
     beast::get_lowest_layer(ws->ws).expires_never();
     websocket::stream_base::timeout opt{};
     opt.handshake_timeout = settings_.upgrade_timeout;
@@ -315,6 +315,7 @@ net::awaitable<void> session::serve_websocket(beast::tcp_stream stream, http::re
     ws->ws.read_message_max(settings_.max_payload);
     ws->ws.auto_fragment(false);
     auto [aec] = co_await ws->ws.async_accept(req, net::use_tuple);
+    req = {}; // this frame lasts as long as the connection: give back the request's headers
     if (aec) {
         ws->cut();
         if (fresh)

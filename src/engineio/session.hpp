@@ -103,7 +103,7 @@ public:
     /** Serves a WebSocket: `fresh` for a session that starts on it (the open packet is sent
         and the server announces the session once the handshake succeeded), else a probe that
         upgrades a polling session. */
-    net::awaitable<void> serve_websocket(beast::tcp_stream stream, http::request req, bool fresh);
+    net::awaitable<void> serve_websocket(net::tcp::socket socket, http::request req, bool fresh);
     /** Starts the heartbeat; for polling sessions also queues the open packet. */
     void start(bool queue_open_packet);
     /** Immediate close: nothing more is delivered. */

@@ -226,7 +226,7 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
             // buffer (a few KB per idle WebSocket otherwise). Bytes after the request would be
             // the client's first frames, which it does not send before the 101.
             buffer = beast::flat_buffer();
-            co_await (*up)(std::move(stream), std::move(req), std::move(remote));
+            co_await (*up)(stream.release_socket(), std::move(req), std::move(remote));
             co_return;
         }
         std::size_t route_index = 0;

@@ -193,7 +193,7 @@ int main() {
         for (auto* e : {&s->bare, &s->eio})
             upgrades.push_back(http::upgrade_route{
                 e->config().path,
-                [e](boost::beast::tcp_stream st, http::request req, std::string remote) {
+                [e](senna::net::tcp::socket st, http::request req, std::string remote) {
                     return e->handle_upgrade(std::move(st), std::move(req), std::move(remote));
                 }});
         s->http = std::make_unique<http::server>(
