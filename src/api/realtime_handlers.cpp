@@ -429,12 +429,18 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
         if (!d.allowed)
             co_return error_ack(rate_limited_code, rate_limited_error().message);
     }
-    auto sent = co_await s.chat->send(me, ref, payload);
+    // As REST's send: the fan-out to other instances rides in the write's MULTI.
+    json::object entry;
+    const chat::service::with_write fan_out = [&](const chat::message& m, redis::request& r) {
+        entry = message_json(m);
+        if (s.hub)
+            s.hub->publications("new-message", me, ref, entry, r);
+    };
+    auto sent = co_await s.chat->send(me, ref, payload, fan_out);
     if (!sent)
         co_return problem_ack(sent.failure(), s);
-    json::object entry = message_json(*sent);
     if (s.hub)
-        s.hub->deliver("new-message", me, ref, entry);
+        s.hub->deliver_local("new-message", me, ref, entry);
     json::object out;
     out["ok"] = true;
     out["state"] = chat_state(ref);

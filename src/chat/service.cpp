@@ -137,7 +137,7 @@ std::optional<problem> check_content(std::string_view field, std::string_view va
 } // namespace
 
 net::awaitable<outcome<message>> service::send(const id& me, const chat_ref& chat,
-                                               const json::object& body) {
+                                               const json::object& body, const with_write& also) {
     auto type_it = body.find("type");
     std::string_view type;
     if (type_it != body.end() && type_it->value().is_string())
@@ -167,6 +167,8 @@ net::awaitable<outcome<message>> service::send(const id& me, const chat_ref& cha
     cmds.push("ZADD", keys_.inbox(me), static_cast<long long>(now), chat.inbox_member);
     if (chat.type == target::user)
         cmds.push("ZADD", keys_.inbox(chat.other), static_cast<long long>(now), "user-" + me.text);
+    if (also)
+        also(m, cmds);
     auto r = co_await transaction(redis_, cmds);
     if (!r)
         co_return r.failure();

@@ -10,9 +10,11 @@
 #include "chat/keys.hpp"
 #include "chat/message.hpp"
 #include "net/types.hpp"
+#include "redis/request.hpp"
 
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -82,8 +84,14 @@ public:
     /** `{target}/{id}` as seen by `me`: invalid_target, invalid_id, self_message. Pure. */
     outcome<chat_ref> resolve(const id& me, std::string_view target, std::string_view raw_id) const;
 
+    /** Commands to run in the same MULTI as a write, given the message written (the realtime
+        fan-out's PUBLISH: other instances then see the event exactly when, and only if, the
+        write happens). The chat module does not look at them. */
+    using with_write = std::function<void(const message&, redis::request&)>;
+
     net::awaitable<outcome<message>> send(const id& me, const chat_ref& chat,
-                                          const boost::json::object& body);
+                                          const boost::json::object& body,
+                                          const with_write& also = {});
     net::awaitable<outcome<message>> update(const id& me, const chat_ref& chat,
                                             std::string message_id,
                                             const boost::json::object& body);

@@ -234,19 +234,48 @@ json::object chat_json(const char* type, const chat::id& id) {
 }
 } // namespace
 
-void hub::deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                  const json::object& payload) const {
-    // One copy of the payload; its "chat" member is set per receiver and each emit encodes it.
+namespace {
+/** The payload as each receiving room sees it (its own "chat"), one copy for all. */
+template <class Emit>
+void per_room(const chat::id& me, const chat::chat_ref& chat, const json::object& payload,
+              Emit emit) {
     json::object o = payload;
     if (chat.type == chat::target::user) {
         o["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, {}, event, o);
+        emit("user-" + chat.other.text, o);
         o["chat"] = chat_json("user", chat.other);
-        emit("user-" + me.text, {}, event, o);
+        emit("user-" + me.text, o);
     } else {
         o["chat"] = chat_json("topic", chat.other);
-        emit("topic-" + chat.other.text, {}, event, o);
+        emit("topic-" + chat.other.text, o);
     }
+}
+} // namespace
+
+void hub::deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                  const json::object& payload) const {
+    per_room(me, chat, payload,
+             [&](std::string room, const json::object& o) { emit(std::move(room), {}, event, o); });
+}
+
+void hub::publications(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                       const json::object& payload, redis::request& into) const {
+    if (settings_.adapter_prefix.empty())
+        return;
+    per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
+        into.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
+                  encode_event_broadcast(settings_.instance_id, "/", event, o,
+                                         std::span<const std::string>(&room, 1), {}));
+    });
+}
+
+void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                        const json::object& payload) const {
+    per_room(me, chat, payload, [&](std::string room, const json::object& o) {
+        std::vector<std::string> rooms;
+        rooms.push_back(std::move(room));
+        cluster_.deliver("/", socketio::encode_event_frame("/", event, o), std::move(rooms), {});
+    });
 }
 
 void hub::typing(const chat::id& me, const chat::chat_ref& chat) const {

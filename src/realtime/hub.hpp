@@ -26,6 +26,7 @@
 #include "net/types.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/options.hpp"
+#include "redis/request.hpp"
 #include "socketio/server.hpp"
 
 #include <boost/json/object.hpp>
@@ -102,6 +103,13 @@ public:
     /** From any thread: `event` about `chat`, written by `me`, to everyone who sees it. */
     void deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                  const boost::json::object& payload) const;
+    /** deliver() split in two, for a write that carries its own fan-out: the PUBLISH commands
+        for other instances, appended to `into` (the write's MULTI), then, once the write
+        succeeded, deliver_local to this instance's sockets. */
+    void publications(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                      const boost::json::object& payload, redis::request& into) const;
+    void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                       const boost::json::object& payload) const;
     /** From any thread: `typing` to the other participants of `chat`. */
     void typing(const chat::id& me, const chat::chat_ref& chat) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */

@@ -70,7 +70,12 @@ describe('Redis restarted during REST and socket sends', () => {
   test('every acknowledged send is stored whole, every other one is refused, and senna recovers without a restart', async (t) => {
     const dir = tmpDir('senna-aof-');
     let r = await startRedis({ dir });
-    const senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    // Senders as fast as the store allows: the write and event limits (tested in limits.test.mjs)
+    // would answer some of them 429 instead of the outcome under test.
+    const senna = await startSenna({
+      SOCK_REDIS_URL: r.url, SOCK_REDIS_COMMAND_TIMEOUT_MS: '1000', SOCK_RATE_SEND_PER_SEC: '0',
+      SOCK_RATE_EVENTS_PER_SEC: '0',
+    });
     const alice = token({ user_id: 21 });
     const bob = token({ user_id: 22 });
     const sockets = [];
@@ -206,7 +211,9 @@ describe('a slow consumer', () => {
     // A small ASan quarantine, so freed memory is reused and RSS shows what senna holds.
     const asan = [process.env.ASAN_OPTIONS, 'quarantine_size_mb=8'].filter(Boolean).join(':');
     const senna = await startSenna({
+      // 200 KB messages, fast: beyond the default event-size cap and write rate on purpose.
       SOCK_REDIS_URL: r.url, SOCK_EIO_OUTBOX_LIMIT: '16', SOCK_MAX_TEXT_LENGTH: '300000', ASAN_OPTIONS: asan,
+      SOCK_SIO_MAX_EVENT_BYTES: '0', SOCK_RATE_SEND_PER_SEC: '0',
     });
     const producer = token({ user_id: 31 });
     const sockets = [];
@@ -352,6 +359,7 @@ describe('SIGTERM under load', () => {
     const r = await startRedis();
     const senna = await startSenna({
       SOCK_REDIS_URL: r.url, SOCK_SHUTDOWN_TIMEOUT_MS: '10000', SOCK_REDIS_COMMAND_TIMEOUT_MS: '5000',
+      SOCK_RATE_SEND_PER_SEC: '0', // many sends by one user in flight at once
     });
     const alice = token({ user_id: 41 });
     let paused = false;
