@@ -196,6 +196,30 @@ std::size_t jose_to_der(std::string_view raw, std::size_t coordinate_size,
 
 } // namespace
 
+namespace {
+/** An HMAC context initialised with `key` for `alg`'s digest (verifying and signing keys alike);
+    null when the key is empty or OpenSSL refuses. */
+mac_ctx_ptr hmac_context(algorithm alg, std::string_view key) {
+    if (key.empty())
+        return nullptr;
+    std::unique_ptr<EVP_MAC, mac_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+    if (!mac)
+        return nullptr;
+    mac_ctx_ptr ctx(EVP_MAC_CTX_new(mac.get()));
+    if (!ctx)
+        return nullptr;
+    std::array<OSSL_PARAM, 2> params{
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(alg)),
+                                         0),
+        OSSL_PARAM_construct_end()};
+    if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                     params.data()) != 1)
+        return nullptr;
+    return ctx;
+}
+
+} // namespace
+
 struct signature_key::state {
     pkey_ptr public_key; // RS*, ES*, EdDSA
     mac_ctx_ptr mac;     // HS*: HMAC initialised with the secret; duplicated per verify
@@ -205,20 +229,8 @@ boost::system::result<signature_key> signature_key::create(algorithm alg, std::s
     const clear_errors_on_exit clear;
     auto s = std::make_shared<state>();
     if (is_hmac(alg)) {
-        if (key.empty())
-            return make_error_code(error::invalid_key);
-        std::unique_ptr<EVP_MAC, mac_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-        if (!mac)
-            return make_error_code(error::invalid_key);
-        s->mac.reset(EVP_MAC_CTX_new(mac.get()));
+        s->mac = hmac_context(alg, key);
         if (!s->mac)
-            return make_error_code(error::invalid_key);
-        std::array<OSSL_PARAM, 2> params{
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                             const_cast<char*>(digest_name(alg)), 0),
-            OSSL_PARAM_construct_end()};
-        if (EVP_MAC_init(s->mac.get(), reinterpret_cast<const unsigned char*>(key.data()),
-                         key.size(), params.data()) != 1)
             return make_error_code(error::invalid_key);
     } else {
         s->public_key = load_public_key(key);
@@ -325,20 +337,8 @@ boost::system::result<signing_key> signing_key::create(algorithm alg, std::strin
     auto s = std::make_shared<state>();
     if (is_hmac(alg)) {
         // The verifying key of the same secret holds exactly the MAC set-up signing needs.
-        if (key.empty())
-            return make_error_code(error::invalid_key);
-        std::unique_ptr<EVP_MAC, mac_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-        if (!mac)
-            return make_error_code(error::invalid_key);
-        s->mac.reset(EVP_MAC_CTX_new(mac.get()));
+        s->mac = hmac_context(alg, key);
         if (!s->mac)
-            return make_error_code(error::invalid_key);
-        std::array<OSSL_PARAM, 2> params{
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                             const_cast<char*>(digest_name(alg)), 0),
-            OSSL_PARAM_construct_end()};
-        if (EVP_MAC_init(s->mac.get(), reinterpret_cast<const unsigned char*>(key.data()),
-                         key.size(), params.data()) != 1)
             return make_error_code(error::invalid_key);
     } else {
         s->private_key = load_private_key(key);

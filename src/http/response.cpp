@@ -8,20 +8,22 @@
 
 namespace senna::http {
 
-response json_response(status s, const boost::json::value& body, unsigned version) {
+namespace {
+response json_text_response(status s, std::string body, unsigned version) {
     response res{s, version};
     res.set(field::content_type, "application/json; charset=utf-8");
-    res.body() = boost::json::serialize(body);
+    res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }
+} // namespace
+
+response json_response(status s, const boost::json::value& body, unsigned version) {
+    return json_text_response(s, boost::json::serialize(body), version);
+}
 
 response json_response(status s, const boost::json::object& body, unsigned version) {
-    response res{s, version};
-    res.set(field::content_type, "application/json; charset=utf-8");
-    res.body() = boost::json::serialize(body);
-    res.prepare_payload();
-    return res;
+    return json_text_response(s, boost::json::serialize(body), version);
 }
 
 response error_response(status s, std::string_view code, std::string_view name,
