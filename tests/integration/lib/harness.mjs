@@ -12,11 +12,20 @@ export const SENNA_BIN = process.env.SENNA_BIN || path.resolve('build/asan/senna
 export const DEFAULT_SECRET = 'scene-passage-love-rhyme';
 
 const live = new Set(); // every child still running, killed on exit whatever happens
-process.on('exit', () => {
+function killAll() {
   for (const child of live) {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
-});
+}
+process.on('exit', killAll);
+// A test file whose test failed with handles still open is ended by the runner with a signal,
+// and 'exit' does not run on a signal: redis-servers were seen left behind that way.
+for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]]) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(128 + n);
+  });
+}
 
 export function tmpDir(prefix = 'senna-test-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
