@@ -4,6 +4,7 @@
 #include "api/directory.hpp"
 #include "api/error_map.hpp"
 #include "api/format.hpp"
+#include "api/send.hpp"
 #include "chat/service.hpp"
 #include "http/query.hpp"
 #include "http/response.hpp"
@@ -237,22 +238,12 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
     auto& call = std::get<chat_call>(prepared);
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
-    // The fan-out to other instances goes in the write's own MULTI: they see the event when,
-    // and only if, the message is stored, and before this answer leaves.
-    json::object entry;
-    const chat::service::with_write fan_out = [&](const chat::message& m, redis::request& r) {
-        entry = message_json(m);
-        if (s.hub)
-            s.hub->publications("new-message", call.me, call.chat, entry, r);
-    };
-    auto sent = co_await s.chat->send(call.me, call.chat, call.body, fan_out);
+    auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body);
     if (!sent)
         co_return failure(ctx, s, sent.failure());
-    if (s.hub)
-        s.hub->deliver_local("new-message", call.me, call.chat, entry);
     json::object out;
     out["state"] = state_of(call.chat);
-    out["entry"] = std::move(entry);
+    out["entry"] = std::move(*sent);
     co_return http::json_response(status::created, out, ctx.req.version());
 }
 

@@ -4,6 +4,7 @@
 #include "api/directory.hpp"
 #include "api/error_map.hpp"
 #include "api/format.hpp"
+#include "api/send.hpp"
 #include "chat/service.hpp"
 #include "http/query.hpp"
 #include "net/spawn.hpp"
@@ -429,22 +430,13 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
         if (!d.allowed)
             co_return error_ack(rate_limited_code, rate_limited_error().message);
     }
-    // As REST's send: the fan-out to other instances rides in the write's MULTI.
-    json::object entry;
-    const chat::service::with_write fan_out = [&](const chat::message& m, redis::request& r) {
-        entry = message_json(m);
-        if (s.hub)
-            s.hub->publications("new-message", me, ref, entry, r);
-    };
-    auto sent = co_await s.chat->send(me, ref, payload, fan_out);
+    auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload);
     if (!sent)
         co_return problem_ack(sent.failure(), s);
-    if (s.hub)
-        s.hub->deliver_local("new-message", me, ref, entry);
     json::object out;
     out["ok"] = true;
     out["state"] = chat_state(ref);
-    out["entry"] = std::move(entry);
+    out["entry"] = std::move(*sent);
     co_return out;
 }
 

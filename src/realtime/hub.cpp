@@ -172,32 +172,40 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
     // Two encodings of one event, each written once straight from `payload`: the adapter's
     // msgpack for other instances, the Socket.IO frame shared by this instance's sockets.
     publish(room, except, event, payload);
+    local(std::move(room), std::move(except), event, payload);
+}
+
+void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
+                const json::object& payload) const {
     std::vector<std::string> rooms;
     rooms.push_back(std::move(room));
     cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
                      std::move(except));
 }
 
+void hub::push_publish(redis::request& into, const std::string& room,
+                       const std::vector<std::string>& except, std::string_view event,
+                       const json::object& payload) const {
+    // One room: the adapter's room channel, so that instances without members can skip it.
+    into.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
+              encode_event_broadcast(settings_.instance_id, "/", event, payload,
+                                     std::span<const std::string>(&room, 1), except));
+}
+
 void hub::publish(const std::string& room, const std::vector<std::string>& except,
                   std::string_view event, const json::object& payload) const {
     if (settings_.adapter_prefix.empty() || shards_.empty())
         return;
-    const std::string* first = &room;
-    std::string bytes = encode_event_broadcast(settings_.instance_id, "/", event, payload,
-                                               std::span<const std::string>(first, 1), except);
-    // One room: the adapter's room channel, so that instances without members can skip it.
-    std::string channel = broadcast_channel(settings_.adapter_prefix, "/", room);
-    net::asio::post(shards_[0].executor,
-                    [this, channel = std::move(channel), bytes = std::move(bytes)] {
-                        if (!pub_ || stopping_.load())
-                            return;
-                        redis::request req;
-                        req.push("PUBLISH", channel, bytes);
-                        pub_->async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
-                            if (ec)
-                                log::warn("publish_failed", {{"error", ec.message()}});
-                        });
-                    });
+    redis::request req;
+    push_publish(req, room, except, event, payload);
+    net::asio::post(shards_[0].executor, [this, req = std::move(req)] {
+        if (!pub_ || stopping_.load())
+            return;
+        pub_->async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
+            if (ec)
+                log::warn("publish_failed", {{"error", ec.message()}});
+        });
+    });
 }
 
 bool hub::remote(std::string_view channel, std::string_view payload) const {
@@ -263,18 +271,14 @@ void hub::publications(std::string_view event, const chat::id& me, const chat::c
     if (settings_.adapter_prefix.empty())
         return;
     per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
-        into.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
-                  encode_event_broadcast(settings_.instance_id, "/", event, o,
-                                         std::span<const std::string>(&room, 1), {}));
+        push_publish(into, room, {}, event, o);
     });
 }
 
 void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                         const json::object& payload) const {
     per_room(me, chat, payload, [&](std::string room, const json::object& o) {
-        std::vector<std::string> rooms;
-        rooms.push_back(std::move(room));
-        cluster_.deliver("/", socketio::encode_event_frame("/", event, o), std::move(rooms), {});
+        local(std::move(room), {}, event, o);
     });
 }
 

@@ -130,8 +130,16 @@ private:
     hub_settings settings_;
     std::vector<shard_link> shards_;
     socketio::cluster cluster_;
+    /** To other instances, through shard 0's publisher connection. */
     void publish(const std::string& room, const std::vector<std::string>& except,
                  std::string_view event, const boost::json::object& payload) const;
+    /** The adapter's PUBLISH of one event to one room, appended to `into`. */
+    void push_publish(redis::request& into, const std::string& room,
+                      const std::vector<std::string>& except, std::string_view event,
+                      const boost::json::object& payload) const;
+    /** To this instance's sockets in `room`, on every shard. */
+    void local(std::string room, std::vector<std::string> except, std::string_view event,
+               const boost::json::object& payload) const;
 
     std::unique_ptr<redis::subscriber> sub_; // on shard 0's thread
     std::unique_ptr<redis::connection> pub_; // on shard 0's thread
