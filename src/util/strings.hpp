@@ -37,7 +37,17 @@ constexpr int hex_value(char c) noexcept {
     return -1;
 }
 
-/** True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+/** True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). ASCII
+    runs are checked 8 bytes at a time. */
 bool valid_utf8(std::string_view s) noexcept;
+
+/**
+ * For UTF-8 that arrives in pieces (WebSocket fragments): nullopt when no continuation could
+ * make `s` well-formed; otherwise how many bytes (0-3) at its end begin a code point still
+ * unfinished, each already checked as far as it goes (so "\xED\xA0" is nullopt: no third byte
+ * can save a surrogate). Check the next piece from those bytes on. valid_utf8(s) is
+ * utf8_unfinished(s) == 0.
+ */
+std::optional<std::size_t> utf8_unfinished(std::string_view s) noexcept;
 
 } // namespace senna::util

@@ -41,3 +41,16 @@ TEST(strings, valid_utf8) {
     EXPECT_FALSE(util::valid_utf8("\xFF"));
     EXPECT_FALSE(util::valid_utf8("a\x80"));
 }
+
+TEST(strings, utf8_unfinished_reports_a_code_point_cut_at_the_end) {
+    EXPECT_EQ(util::utf8_unfinished("abc"), 0u);
+    EXPECT_EQ(util::utf8_unfinished("abc\xC3"), 1u);
+    EXPECT_EQ(util::utf8_unfinished("\xE2\x82"), 2u);
+    EXPECT_EQ(util::utf8_unfinished("0123456789\xF0\x9F\x91"), 3u);
+    // Checked as far as it goes: no continuation makes these well-formed.
+    EXPECT_EQ(util::utf8_unfinished("\xED\xA0"), std::nullopt);     // surrogate
+    EXPECT_EQ(util::utf8_unfinished("\xE0\x80"), std::nullopt);     // overlong
+    EXPECT_EQ(util::utf8_unfinished("\xF4\x90"), std::nullopt);     // > U+10FFFF
+    EXPECT_EQ(util::utf8_unfinished("\xF0\x9F\x41"), std::nullopt); // third byte not 10xxxxxx
+    EXPECT_EQ(util::utf8_unfinished("\xF5"), std::nullopt);
+}
