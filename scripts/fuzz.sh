@@ -33,6 +33,7 @@ socketio=(src/socketio/binary.cpp src/socketio/error.cpp src/socketio/json.cpp
 auth=(src/auth/algorithm.cpp src/auth/base64url.cpp src/auth/error.cpp src/auth/jwt.cpp
     src/auth/signature.cpp src/auth/token_cache.cpp)
 chat=(src/chat/error.cpp src/chat/id.cpp src/chat/keys.cpp src/chat/message.cpp)
+websocket=(src/websocket/frame.cpp src/websocket/handshake.cpp)
 http=(src/http/cors.cpp src/http/query.cpp src/http/response.cpp src/http/router.cpp)
 
 # What each target links besides tests/fuzz/<target>.cpp.
@@ -43,6 +44,7 @@ declare -A sources=(
     [http_request_fuzz]="${http[*]} src/api/authenticate.cpp src/api/format.cpp ${chat[*]} ${auth[*]} src/util/time.cpp ${util[*]}"
     [jwt_fuzz]="${auth[*]} src/chat/id.cpp ${util[*]}"
     [resp_reader_fuzz]="src/redis/reader.cpp src/redis/reply.cpp src/redis/error.cpp"
+    [websocket_frame_fuzz]="${websocket[*]} ${util[*]}"
 )
 declare -A libs=(
     [engineio_payload_fuzz]=""
@@ -51,6 +53,7 @@ declare -A libs=(
     [http_request_fuzz]="-lboost_json -lcrypto"
     [jwt_fuzz]="-lboost_json -lcrypto"
     [resp_reader_fuzz]="-lhiredis"
+    [websocket_frame_fuzz]="-lcrypto"
 )
 
 targets=("$@")
