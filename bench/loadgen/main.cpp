@@ -168,10 +168,14 @@ struct Fleet : Hooks {
     ready = 0;
   }
   // conns=.. failed=.. connect_s=.. and the connect-time percentiles
-  std::string summary(double secs) const {
-    return fmt("conns=%zu failed=%zu connect_s=%.2f conns_per_s=%.0f connect_p50_ms=%s connect_p99_ms=%s connect_max_ms=%s",
-               ready, failed, secs, secs > 0 ? double(ready) / secs : 0.0, ms3(hist, 50).c_str(),
-               ms3(hist, 99).c_str(), ms3(hist, 100).c_str()) + " fail_reasons=" + why();
+  // `pre` prefixes every key (storm reports its initial connect as initial_*).
+  std::string summary(double secs, const std::string& pre = "") const {
+    const char* p = pre.c_str();
+    return fmt("%sconns=%zu %sfailed=%zu %sconnect_s=%.2f %sconns_per_s=%.0f ", p, ready, p, failed, p, secs, p,
+               secs > 0 ? double(ready) / secs : 0.0) +
+           fmt("%sconnect_p50_ms=%s %sconnect_p99_ms=%s %sconnect_max_ms=%s ", p, ms3(hist, 50).c_str(), p,
+               ms3(hist, 99).c_str(), p, ms3(hist, 100).c_str()) +
+           p + "fail_reasons=" + why();
   }
 };
 
@@ -213,6 +217,13 @@ struct CpuMeter {
   double gen_s() const { return self_cpu_s() - g0; }
   double srv_s() const { return pids.empty() ? NAN : cpu_s(pids) - s0; }
 };
+// The 1-minute load average (the machine is shared: quote it beside every measurement).
+std::string load1() {
+  FILE* f = fopen("/proc/loadavg", "r");
+  double v = NAN;
+  if (f) { if (fscanf(f, "%lf", &v) != 1) v = NAN; fclose(f); }
+  return fmt("%.2f", v);
+}
 std::string pct_or_nan(double v) { return std::isfinite(v) ? fmt("%.0f", v) : "nan"; }
 
 struct Common {
@@ -290,6 +301,7 @@ struct FanoutHooks : Hooks {
   std::vector<uint64_t> bits;     // receiver-major bitmap: has receiver r seen seq s
   std::vector<uint32_t> got;      // deliveries per seq (all receivers)
   std::vector<uint32_t> last;     // per receiver: highest seq seen + 1 (0 = none)
+  std::vector<uint64_t> ohash;    // per receiver: hash of its arrival order
   std::vector<uint8_t> joined;
   uint64_t dup = 0, ooo = 0, stray = 0, other = 0, checked = 0, wrong_chat = 0, in_measure = 0, last_recv = 0;
   size_t n_joined = 0, join_err = 0;
@@ -298,7 +310,7 @@ struct FanoutHooks : Hooks {
 
   FanoutHooks(size_t n, uint64_t maxs, const std::string& run, const std::string& t)
       : marker("bm:" + run + ":"), topic(t), max_seq(maxs), words((maxs + 63) / 64),
-        bits(n * words, 0), got(maxs, 0), last(n, 0), joined(n, 0) {}
+        bits(n * words, 0), got(maxs, 0), last(n, 0), ohash(n, 0), joined(n, 0) {}
   void on_event(Client& c, const char* p, size_t n, uint64_t now) override {
     if (n < 17 || memcmp(p, "42[\"new-message\"", 16) != 0) { other++; return; }
     const char* m = static_cast<const char*>(memmem(p + 16, n - 16, marker.data(), marker.size()));
@@ -310,6 +322,7 @@ struct FanoutHooks : Hooks {
     w |= bit;
     got[seq]++;
     if (seq + 1 < last[c.idx]) ooo++; else last[c.idx] = uint32_t(seq + 1);
+    ohash[c.idx] = ohash[c.idx] * 1000003u + seq + 1;
     if (checked < 1000) { checked++; if (!chat_is(p, n, "topic", topic)) wrong_chat++; }
     if (seq >= measure_from) { lat.add(now - t); last_recv = now; in_measure++; }
   }
@@ -376,6 +389,7 @@ int mode_fanout(const Args& a) {
   if (W > 0) { logf("warm-up %gs", W); seq0 = drive(loop, R, W, send); }
   h.measure_from = seq0;
   h.lat = Hist();
+  std::string load_before = load1();
   CpuMeter meter(cm.pids);
   logf("measuring %gs at %g msgs/s x %zu sockets (sender: %zu keep-alive connections, pipeline depth %zu)", T, R,
        h.n_joined, sconns, depth);
@@ -384,9 +398,10 @@ int mode_fanout(const Args& a) {
   auto expected = [&] { uint64_t c = 0; for (uint64_t i = seq0; i < end; i++) if (st[i] == 2) c += h.n_joined; return c; };
   loop.run_until([&] { return pool.inflight() == 0 && h.in_measure >= expected(); }, now_us() + uint64_t(G * 1e6));
   double dt = meter.dt(), gen = meter.gen_s(), srv = meter.srv_s();
-  uint64_t ok = 0, err = 0, delivered = 0, lost = 0, ghost = 0;
+  uint64_t ok = 0, err = 0, delivered = 0, lost = 0, ghost = 0, unanswered = 0;
   for (uint64_t s = seq0; s < end; s++) {
     delivered += h.got[s];
+    if (st[s] == 1) unanswered++;
     if (st[s] == 2) {
       ok++;
       for (size_t r = 0; r < N; r++)
@@ -396,19 +411,32 @@ int mode_fanout(const Args& a) {
       ghost += h.got[s];
     }
   }
+  // Receivers that got every message but in another order than the majority did.
+  std::map<uint64_t, size_t> orders;
+  std::vector<uint8_t> complete(N, 0);
+  for (size_t r = 0; r < N; r++) {
+    if (!h.joined[r]) continue;
+    bool all = true;
+    for (uint64_t s = 0; s < end && all; s++)
+      if (st[s] == 2 && !(h.bits[r * h.words + s / 64] & (uint64_t(1) << (s % 64)))) all = false;
+    if (all) { complete[r] = 1; orders[h.ohash[r]]++; }
+  }
+  size_t majority = 0, n_complete = 0;
+  for (auto& [k, v] : orders) { majority = std::max(majority, v); n_complete += v; }
   double span = double(std::max<uint64_t>(1, h.last_recv - first_send)) / 1e6;
-  printf("%s joined=%zu join_errors=%zu %s sent=%llu ok=%llu send_errors=%llu skipped=%llu expected=%llu delivered=%llu lost=%llu dup=%llu "
-         "out_of_order=%llu deliveries_per_s=%.0f p50_ms=%s p99_ms=%s max_ms=%s post_p50_ms=%s post_p99_ms=%s wrong_chat=%llu "
-         "gen_cpu_pct=%.0f gen_cpu_us_per_delivery=%s srv_cpu_pct=%s srv_cpu_us_per_delivery=%s sender=%zux%zu sender_conns_opened=%llu",
+  printf("%s joined=%zu join_errors=%zu %s sent=%llu ok=%llu send_errors=%llu unanswered=%llu skipped=%llu expected=%llu delivered=%llu lost=%llu dup=%llu "
+         "out_of_order=%llu order_disagree=%zu deliveries_per_s=%.0f p50_ms=%s p99_ms=%s max_ms=%s post_p50_ms=%s post_p99_ms=%s wrong_chat=%llu "
+         "gen_cpu_pct=%.0f gen_cpu_us_per_delivery=%s srv_cpu_pct=%s srv_cpu_us_per_delivery=%s sender=%zux%zu sender_conns_opened=%llu load1=%s",
          name.c_str(), h.n_joined, h.join_err + join_timeouts + f.failed, f.summary(connect_s).c_str(),
-         (unsigned long long)sent, (unsigned long long)ok, (unsigned long long)err, (unsigned long long)pool.skipped,
+         (unsigned long long)sent, (unsigned long long)ok, (unsigned long long)err, (unsigned long long)unanswered,
+         (unsigned long long)pool.skipped,
          (unsigned long long)(ok * h.n_joined), (unsigned long long)delivered, (unsigned long long)lost,
-         (unsigned long long)h.dup, (unsigned long long)h.ooo, double(delivered) / span, ms3(h.lat, 50).c_str(),
+         (unsigned long long)h.dup, (unsigned long long)h.ooo, n_complete - majority, double(delivered) / span, ms3(h.lat, 50).c_str(),
          ms3(h.lat, 99).c_str(), ms3(h.lat, 100).c_str(), ms3(post_lat, 50).c_str(), ms3(post_lat, 99).c_str(),
          (unsigned long long)h.wrong_chat, gen / dt * 100,
          delivered ? fmt("%.2f", gen * 1e6 / double(delivered)).c_str() : "nan", pct_or_nan(srv / dt * 100).c_str(),
          std::isfinite(srv) && delivered ? fmt("%.2f", srv * 1e6 / double(delivered)).c_str() : "nan", sconns, depth,
-         (unsigned long long)pool.opened);
+         (unsigned long long)pool.opened, load_before.c_str());
   if (ghost) printf(" ghost=%llu", (unsigned long long)ghost);
   if (h.stray) printf(" stray=%llu", (unsigned long long)h.stray);
   if (post_fail_status) printf(" first_bad_status=%llu", (unsigned long long)(post_fail_status - 1));
@@ -491,6 +519,7 @@ int mode_delivery(const Args& a) {
   uint64_t seq0 = 0;
   if (W > 0) { logf("warm-up %gs at %g/s", W, R); seq0 = drive(loop, R, W, send); }
   h.measure_from = seq0;
+  std::string load_before = load1();
   CpuMeter meter(cm.pids);
   logf("measuring %gs at %g/s", T, R);
   uint64_t ts = now_us();
@@ -505,22 +534,24 @@ int mode_delivery(const Args& a) {
   uint64_t gdead = now_us() + uint64_t(G * 1e6);
   while (!done() && now_us() < gdead) loop.run_until([] { return false; }, now_us() + 20000);
   double dt = meter.dt(), gen = meter.gen_s(), srv = meter.srv_s();
-  uint64_t ok = 0, err = 0, delivered = 0, lost = 0, dup = 0, ghost = 0, skipped = 0;
+  uint64_t ok = 0, err = 0, delivered = 0, lost = 0, dup = 0, ghost = 0, skipped = 0, unanswered = 0;
   for (auto& s : senders) skipped += s->skipped;
   for (uint64_t i = seq0; i < end; i++) {
+    if (st[i] == 1) unanswered++;
     if (st[i] == 2) { ok++; if (!h.got[i]) lost++; } else err++;
     if (h.got[i]) { delivered++; if (st[i] != 2) ghost++; }
     if (h.got[i] > 1) dup += h.got[i] - 1u;
   }
-  printf("%s sent=%llu ok=%llu send_errors=%llu skipped=%llu delivered=%llu lost=%llu dup=%llu out_of_order=%llu wrong_chat=%llu "
+  printf("%s sent=%llu ok=%llu send_errors=%llu unanswered=%llu skipped=%llu delivered=%llu lost=%llu dup=%llu out_of_order=%llu wrong_chat=%llu "
          "p50_ms=%s p99_ms=%s max_ms=%s post_p50_ms=%s post_p99_ms=%s rate=%.1f connect_failed=%zu connect_p50_ms=%s connect_p99_ms=%s "
-         "gen_cpu_pct=%.0f srv_cpu_pct=%s srv_cpu_us_per_msg=%s sender=%llux%zux%zu",
-         name.c_str(), (unsigned long long)n, (unsigned long long)ok, (unsigned long long)err, (unsigned long long)skipped,
+         "gen_cpu_pct=%.0f srv_cpu_pct=%s srv_cpu_us_per_msg=%s sender=%llux%zux%zu load1=%s",
+         name.c_str(), (unsigned long long)n, (unsigned long long)ok, (unsigned long long)err, (unsigned long long)unanswered,
+         (unsigned long long)skipped,
          (unsigned long long)delivered, (unsigned long long)lost, (unsigned long long)dup, (unsigned long long)h.ooo,
          (unsigned long long)h.wrong_chat, ms3(h.lat, 50).c_str(), ms3(h.lat, 99).c_str(), ms3(h.lat, 100).c_str(),
          ms3(post_lat, 50).c_str(), ms3(post_lat, 99).c_str(), double(n) / send_dt, f.failed, ms3(f.hist, 50).c_str(),
          ms3(f.hist, 99).c_str(), gen / dt * 100, pct_or_nan(srv / dt * 100).c_str(),
-         std::isfinite(srv) && n ? fmt("%.0f", srv * 1e6 / double(n)).c_str() : "nan", (unsigned long long)S, per, depth);
+         std::isfinite(srv) && n ? fmt("%.0f", srv * 1e6 / double(n)).c_str() : "nan", (unsigned long long)S, per, depth, load_before.c_str());
   if (ghost) printf(" ghost=%llu", (unsigned long long)ghost);
   if (h.stray) printf(" stray=%llu", (unsigned long long)h.stray);
   if (first_bad) printf(" first_bad_status=%llu", (unsigned long long)(first_bad - 1));
@@ -604,7 +635,7 @@ int mode_storm(const Args& a) {
   uint64_t tc = now_us();
   f.connect_all(tc + uint64_t(600e6));
   double connect_s = double(now_us() - tc) / 1e6;
-  std::string first = f.summary(connect_s);
+  std::string first = f.summary(connect_s, "initial_");
   logf("connected %zu/%zu in %.1fs", f.ready, K, connect_s);
   if (f.ready < K) logf("warning: %zu failed: %s", f.failed, f.why().c_str());
   // Failed initial connects are retried too: the goal is K connected.
@@ -631,7 +662,7 @@ int mode_storm(const Args& a) {
   }
   if (restart > 0) waitpid(restart, nullptr, 0);
   uint64_t fd0 = h.first_drop;
-  printf("%s initial_%s dropped=%llu reconnected=%s all_back=%d reconnect_all_s=%s first_back_s=%s attempts=%llu refused=%llu "
+  printf("%s %s dropped=%llu reconnected=%s all_back=%d reconnect_all_s=%s first_back_s=%s attempts=%llu refused=%llu "
          "other_failures=%s drop_reasons=%s reconnect_p50_ms=%s reconnect_p99_ms=%s reconnect_max_ms=%s connected_now=%zu "
          "delay_ms=%g jitter_ms=%g nofile=%ld\n",
          name.c_str(), first.c_str(), (unsigned long long)h.drops, fmt("%llu", (unsigned long long)h.recon.n).c_str(),
