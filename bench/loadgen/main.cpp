@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <queue>
+#include <set>
 
 #include "common.hpp"
 #include "http.hpp"
@@ -107,6 +108,7 @@ struct Fleet : Hooks {
     timeout_us = uint64_t(a.num("connect-timeout", 20) * 1e6);
     long per_ip = a.integer("per-ip", 20000);
     wso.tgt = t; wso.secret = secret_from(a);
+    wso.delay_acks = a.has("delay-acks");
     po.tgt = t; po.secret = wso.secret;
     uint32_t dst = ntohl(t.addr.sin_addr.s_addr);
     bool loop_dst = (dst >> 24) == 127;
@@ -290,7 +292,9 @@ int mode_idle(const Args& a) {
          conns ? fmt("%.0f", cpu_conn * 1e6 / double(conns)).c_str() : "nan", rss0, rss1,
          conns ? fmt("%.0f", double(rss1 - rss0) * 1024.0 / double(conns)).c_str() : "nan");
   if (hold > 0) printf(" rss_held_kb=%ld pings=%llu open_after_hold=%zu", rss_held, (unsigned long long)pings, open_after);
-  printf(" rss_closed_kb=%ld dropped=%zu nofile=%ld\n", rss2, dropped, cm.nofile);
+  std::set<uint32_t> srcs;
+  for (auto& x : f.c) srcs.insert(x->src);
+  printf(" rss_closed_kb=%ld dropped=%zu src_addrs=%zu nofile=%ld\n", rss2, dropped, srcs.size(), cm.nofile);
   return 0;
 }
 

@@ -2,6 +2,8 @@
 #include "ws.hpp"
 
 #include <openssl/sha.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -271,6 +273,12 @@ void WsClient::on_packet(const char* p, size_t n) {
             if (st == WaitConnect) {
               st = Ready;
               t_ready = now_us();
+              if (opts->delay_acks) {
+                // Delayed-ACK ("pingpong") mode: the kernel stops sending one ACK per drained read,
+                // which on loopback is most of a receiver's CPU per delivered frame.
+                int zero = 0;
+                setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof zero);
+              }
               hooks->on_ready(*this, t_ready);
             }
             return;

@@ -22,7 +22,8 @@ struct WsOpts {
   Target tgt;
   std::string secret;
   std::string path = "/socket.io/?EIO=4&transport=websocket";
-  bool send_token = true;  // false: CONNECT with no auth (selftest may skip the JWT)
+  bool send_token = true;
+  bool delay_acks = false;  // TCP_QUICKACK=0 once connected (--delay-acks)  // false: CONNECT with no auth (selftest may skip the JWT)
 };
 
 struct WsClient final : Client {
