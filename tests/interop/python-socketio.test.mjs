@@ -4,8 +4,9 @@
 // message sent over REST by another user, and reconnecting by itself after senna restarts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { token } from '../integration/lib/harness.mjs';
-import { digest, pattern, postTopic, api, spawnPython, startStack } from './lib/interop.mjs';
+import { api, digest, postTopic, spawnPython, startStack, until } from './lib/interop.mjs';
 
 const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
@@ -66,7 +67,6 @@ for (const transport of ['websocket', 'polling']) {
         data: { to: chatTopic, type: 'text', text: 'with attachment', blob: { $bytes: n } } }, 30000);
       assert.equal(reply.ack.ok, true, JSON.stringify(reply));
       assert.equal(reply.ack.entry.text, 'with attachment');
-      assert.equal(pattern(n).length, n);
       const ev = await py.next((l) => l.type === 'event' && l.data.id === reply.ack.entry.id, 15000);
       assert.deepEqual(ev.data, { ...reply.ack.entry, chat: chatTopic });
     });
@@ -79,11 +79,15 @@ for (const transport of ['websocket', 'polling']) {
 
     test('after senna restarts (SIGTERM, same port, same Redis) it reconnects by itself and gets a broadcast again',
       { todo: RECONNECT_TODO[transport] }, async () => {
+        // Let the client's next long-poll GET be pending when SIGTERM comes (the case that
+        // matters: a GET that is not pending fails on the closed listener and is retried).
+        await sleep(300);
         const stopped = await stack.restart();
         assert.equal(stopped.code, 0);
         await py.next('disconnect', 15000);
         await py.next('connect', 15000);
-        const state = await py.cmd({ cmd: 'state' });
+        // The 'connect' handler runs just before Client.connect() sets .connected.
+        const state = await until(async () => { const r = await py.cmd({ cmd: 'state' }); return r.connected && r; }, 5000, 'connected');
         assert.deepEqual(state, { type: 'reply', id: state.id, connected: true, transport, eio_state: 'connected' });
         // Rooms do not survive a reconnect: a DM (room user-1 is joined at connect) and a topic
         // message after joining again.
