@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # Boost 1.81 (never libboost-dev 1.74: the two conflict), hiredis for RESP parsing, OpenSSL for
 # JWT, redis-server for the managed Redis and the tests, GoogleTest and Google Benchmark, clang
 # for the fuzzers, ccache so rebuilds are quick, chromium for the browser test of the demo
-# (tests/browser, driven by playwright-core at /usr/bin/chromium).
+# (tests/browser, driven by playwright-core at /usr/bin/chromium). The interop tests
+# (tests/interop) drive Debian's python-socketio client and websocket-client from /usr/bin/python3;
+# python3-requests is python-engineio's polling transport.
 packages=(
     g++ cmake ninja-build ccache pkg-config git curl procps iproute2
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
@@ -16,6 +18,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format
     chromium
+    python3 python3-socketio python3-engineio python3-websocket python3-requests
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -6,8 +6,11 @@
 #   3. the libFuzzer targets, 10 s each, two at a time
 #   4. integration tests (node:test) against the real binary, a real redis-server on a free
 #      port, over real HTTP on loopback
-#   5. the browser test of the demo client: headless Chromium (/usr/bin/chromium) as two users;
-#      its screenshot goes to build/test-output/browser/
+#   5. interop tests (tests/interop): Debian's python-socketio and websocket-client (raw frames),
+#      socket.io-client 4.8 / 2.x and ws against the real binary: large and fragmented messages,
+#      protocol violations, broadcasts, reconnecting after senna restarts, shutdown times
+#   6. the browser tests of the demo client: headless Chromium (/usr/bin/chromium) as two users,
+#      and across a senna restart; the screenshot goes to build/test-output/browser/
 # Every process a test starts is stopped by it. Exit status 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +34,10 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_JOBS=${FUZZ_JOBS:-2} scripts/fuzz.sh
 echo "== integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/
+
+echo "== interop tests"
+SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
+    tests/interop/
 
 echo "== browser test (demo client in headless Chromium)"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
