@@ -83,8 +83,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.max_payload = cfg.eio_max_payload;
     es.outbox_limit = cfg.eio_outbox_limit;
     es.upgrade_timeout = cfg.eio_upgrade_timeout;
+    es.write_timeout = cfg.http_write_timeout;
     es.cors_origins = cfg.cors_origins;
-    eio_ = std::make_unique<engineio::server>(ioc_.get_executor(), es, shared.eio_metrics, index);
+    eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);
     socketio::server_settings sio;
     sio.connect_timeout = cfg.sio_connect_timeout;
     sio.ack_timeout = cfg.sio_ack_timeout;
@@ -116,9 +117,10 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     add_socketio_routes(router_, eio_.get());
     std::vector<http::upgrade_route> upgrades;
     upgrades.push_back(http::upgrade_route{
-        socketio_path,
-        [eio = eio_.get()](net::tcp::socket socket, http::request req, std::string remote) {
-            return eio->handle_upgrade(std::move(socket), std::move(req), std::move(remote));
+        socketio_path, [eio = eio_.get()](net::tcp::socket socket, http::request req,
+                                          std::string remote, std::function<void()> release) {
+            eio->handle_upgrade(std::move(socket), std::move(req), std::move(remote),
+                                std::move(release));
         }});
 
     http::session_settings ss;
@@ -180,6 +182,7 @@ void shard::stop() {
         eio_->close_all(true);
         http_->close_all();
         redis_->stop();
+        wheel_.clear(); // nothing of this shard is due any more: let its thread end
     });
     work_.reset();
 }

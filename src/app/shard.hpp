@@ -10,11 +10,13 @@
 #include "chat/service.hpp"
 #include "engineio/server.hpp"
 #include "http/server.hpp"
+#include "net/timer_wheel.hpp"
 #include "platform/client.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/presence.hpp"
 #include "redis/connection.hpp"
 #include "socketio/server.hpp"
+#include "websocket/connection.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -75,6 +77,8 @@ private:
     std::unique_ptr<chat::profile_store> profiles_;
     std::unique_ptr<platform::client> platform_; // with SOCK_API_URL only
     std::unique_ptr<api::directory> people_;
+    net::timer_wheel wheel_{ioc_.get_executor()}; // every deadline of this shard's connections
+    websocket::shard_context ws_{ioc_, wheel_};   // their read buffer and flush list
     http::router router_;
     std::unique_ptr<api::rest_services> services_;
     std::unique_ptr<http::cors_policy> cors_;

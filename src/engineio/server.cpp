@@ -2,9 +2,12 @@
 
 #include "http/query.hpp"
 #include "http/response.hpp"
+#include "net/spawn.hpp"
 #include "util/log.hpp"
 #include "util/metrics.hpp"
+#include "websocket/handshake.hpp"
 
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
@@ -14,6 +17,7 @@ namespace senna::engineio {
 
 namespace {
 
+namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 constexpr std::string_view sid_alphabet =
@@ -30,13 +34,12 @@ query_params read_query(std::string_view query) {
 }
 
 handshake_request make_handshake(const http::request& req, std::string_view query,
-                                 std::string remote, version v, bool b64) {
+                                 std::string remote) {
     handshake_request hr;
     hr.url = std::string(req.target());
     hr.query = std::string(query);
     hr.remote = std::move(remote);
-    hr.protocol = v;
-    hr.base64 = b64;
+    hr.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
     for (const auto& f : req) {
         std::string name(f.name_string());
         std::transform(name.begin(), name.end(), name.begin(),
@@ -46,18 +49,35 @@ handshake_request make_handshake(const http::request& req, std::string_view quer
     return hr;
 }
 
-// Writes an HTTP error on a connection that asked for an upgrade, then closes it.
-net::awaitable<void> refuse_upgrade(net::tcp::socket socket, http::response res) {
-    beast::tcp_stream stream(std::move(socket));
-    res.keep_alive(false);
-    stream.expires_after(std::chrono::seconds(5));
-    co_await bhttp::async_write(stream, res, net::use_tuple);
-    net::error_code ec;
-    stream.socket().shutdown(net::tcp::socket::shutdown_both, ec);
-    stream.socket().close(ec);
+// Writes an HTTP error on a connection that asked for an upgrade, then closes it. Short-lived:
+// the only coroutine of the upgrade path, and only for refusals.
+net::awaitable<void> refuse_upgrade(net::tcp::socket socket, http::response res,
+                                    std::function<void()> release) {
+    {
+        beast::tcp_stream stream(std::move(socket));
+        res.keep_alive(false);
+        stream.expires_after(std::chrono::seconds(5));
+        co_await bhttp::async_write(stream, res, net::use_tuple);
+        net::error_code ec;
+        stream.socket().shutdown(net::tcp::socket::shutdown_both, ec);
+        stream.socket().close(ec);
+    }
+    if (release)
+        release();
 }
 
-net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote);
+void refuse(net::executor ex, int fd, bool v6, http::response res, std::function<void()> release) {
+    net::tcp::socket socket(ex, v6 ? net::tcp::v6() : net::tcp::v4(), fd);
+    net::spawn(ex, refuse_upgrade(std::move(socket), std::move(res), std::move(release)),
+               "eio_refuse_upgrade");
+}
+
+bool wants_base64(const query_params& q) {
+    return q.b64.present && q.b64.value != "0" && !q.b64.value.empty();
+}
+
+net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote,
+                                              int fd);
 
 } // namespace
 
@@ -99,12 +119,19 @@ void metrics::render(std::string& out) const {
     m::sample(out, "senna_engineio_slow_consumers_total", "", slow_consumers_.value());
 }
 
-server::server(net::executor ex, settings s, metrics& m, unsigned shard)
-    : ex_(std::move(ex)), settings_(std::move(s)), metrics_(m), shard_(shard) {}
+server::server(websocket::shard_context& ws, settings s, metrics& m, unsigned shard)
+    : ws_(ws), ex_(ws.context().get_executor()), settings_(std::move(s)), metrics_(m),
+      shard_(shard) {
+    ws_settings_.max_message = settings_.max_payload;
+    ws_settings_.outbox_limit = settings_.outbox_limit;
+    ws_settings_.write_timeout = settings_.write_timeout;
+    ws_settings_.close_timeout = settings_.close_timeout;
+    ws_settings_.frame_gap = settings_.frame_gap;
+}
 
 server::~server() = default;
 
-std::shared_ptr<session> server::find(const std::string& sid) const {
+std::shared_ptr<session> server::find(std::string_view sid) const {
     auto it = sessions_.find(sid);
     return it == sessions_.end() ? nullptr : it->second;
 }
@@ -125,10 +152,10 @@ void server::close_all(bool immediate) {
     for (auto& [id, s] : sessions_)
         all.push_back(s);
     for (auto& s : all) {
-        s->close("server shutting down");
-        // Polling sessions without a pending GET would wait for one; cut them now.
-        if (immediate || s->transport() == transport_kind::polling)
+        if (immediate)
             s->close_now("server shutting down");
+        else
+            s->close_for_shutdown();
     }
 }
 
@@ -152,9 +179,10 @@ std::string server::new_sid() {
     }
 }
 
-std::shared_ptr<session> server::create(transport_kind t, handshake_request hr) {
-    auto s = std::make_shared<session>(*this, new_sid(), t, std::move(hr));
-    sessions_.emplace(s->id(), s);
+std::shared_ptr<session> server::create(transport_kind t, handshake_request hr, version v,
+                                        bool b64) {
+    auto s = std::make_shared<session>(*this, new_sid(), t, std::move(hr), v, b64);
+    sessions_.emplace(std::string_view(s->id()), s);
     metrics_.opened(t);
     return s;
 }
@@ -177,8 +205,9 @@ void server::apply_cors(const http::request& req, http::response& res) const {
 }
 
 namespace {
-net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote) {
-    co_return co_await peer->handle_request_on_owner(std::move(req), std::move(remote));
+net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote,
+                                              int fd) {
+    co_return co_await peer->handle_request_on_owner(std::move(req), std::move(remote), fd);
 }
 } // namespace
 
@@ -191,20 +220,21 @@ net::awaitable<http::response> server::handle_request(http::request_context& ctx
             server* peer = peers_[*owner];
             http::request copy = ctx.req;
             http::response res = co_await net::asio::co_spawn(
-                peer->executor(), remote_request(peer, std::move(copy), ctx.remote),
+                peer->executor(), remote_request(peer, std::move(copy), ctx.remote, ctx.fd),
                 net::use_awaitable);
             co_return res;
         }
     }
-    co_return co_await handle_local(ctx.req, ctx.remote);
+    co_return co_await handle_local(ctx.req, ctx.remote, ctx.fd);
 }
 
 net::awaitable<http::response> server::handle_request_on_owner(http::request req,
-                                                               std::string remote) {
-    co_return co_await handle_local(req, std::move(remote));
+                                                               std::string remote, int fd) {
+    co_return co_await handle_local(req, std::move(remote), fd);
 }
 
-net::awaitable<http::response> server::handle_local(const http::request& req, std::string remote) {
+net::awaitable<http::response> server::handle_local(const http::request& req, std::string remote,
+                                                    int fd) {
     auto fail = [&](int code) {
         auto res = error_response(code, req.version());
         apply_cors(req, res);
@@ -222,7 +252,7 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
         if (q.transport.value != "polling" || s->transport() != transport_kind::polling)
             co_return fail(3);
         if (req.method() == http::verb::get)
-            co_return co_await s->handle_poll(req);
+            co_return co_await s->handle_poll(req, fd);
         if (req.method() == http::verb::post)
             co_return co_await s->handle_post(req);
         co_return fail(3);
@@ -236,68 +266,84 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
         co_return fail(5);
     if (q.jsonp.present)
         co_return fail(3); // the v3 JSONP transport is not supported
-    auto s = create(transport_kind::polling,
-                    make_handshake(req, target.query, std::move(remote), *v,
-                                   q.b64.present && q.b64.value != "0" && !q.b64.value.empty()));
-    s->start(true);
+    auto s = create(transport_kind::polling, make_handshake(req, target.query, std::move(remote)),
+                    *v, wants_base64(q));
+    s->start();
     announce(s);
-    co_return co_await s->handle_poll(req);
+    co_return co_await s->handle_poll(req, fd);
 }
 
-net::awaitable<void> server::handle_upgrade(net::tcp::socket socket, http::request req,
-                                            std::string remote) {
+void server::handle_upgrade(net::tcp::socket socket, http::request req, std::string remote,
+                            std::function<void()> release) {
+    net::error_code ec;
+    const auto local = socket.local_endpoint(ec);
+    const bool v6 = !ec && local.address().is_v6();
+    const int fd = socket.release(ec);
+    if (ec) {
+        release();
+        return;
+    }
     auto q = read_query(http::split_target(req.target()).query);
     if (q.sid.present) {
         auto owner = shard_of(q.sid.value);
         if (owner && *owner != shard_ && *owner < peers_.size() && peers_[*owner]) {
-            // Move the connection's descriptor into the owner's io_context; this coroutine
-            // waits until the owner is done with it, so the HTTP layer's count stays right.
+            // Another shard's session: its owner takes the descriptor into its own io_context.
             server* peer = peers_[*owner];
-            const bool v6 = socket.local_endpoint().address().is_v6();
-            net::error_code ec;
-            int fd = socket.release(ec);
-            if (ec)
-                co_return;
-            co_await net::asio::co_spawn(
-                peer->executor(), peer->upgrade_local(fd, v6, std::move(req), std::move(remote)),
-                net::use_awaitable);
-            co_return;
+            auto moved = std::make_shared<http::request>(std::move(req));
+            net::asio::post(peer->executor(), [peer, fd, v6, moved, remote = std::move(remote),
+                                               release = std::move(release)]() mutable {
+                peer->upgrade_here(fd, v6, std::move(*moved), std::move(remote),
+                                   std::move(release));
+            });
+            return;
         }
     }
-    co_await upgrade_here(std::move(socket), std::move(req), std::move(remote));
+    upgrade_here(fd, v6, std::move(req), std::move(remote), std::move(release));
 }
 
-net::awaitable<void> server::upgrade_local(int fd, bool v6, http::request req, std::string remote) {
-    net::tcp::socket socket(ex_, v6 ? net::tcp::v6() : net::tcp::v4(), fd);
-    co_await upgrade_here(std::move(socket), std::move(req), std::move(remote));
-}
-
-net::awaitable<void> server::upgrade_here(net::tcp::socket socket, http::request req,
-                                          std::string remote) {
+void server::upgrade_here(int fd, bool v6, http::request req, std::string remote,
+                          std::function<void()> release) {
     const auto target = http::split_target(req.target());
     auto q = read_query(target.query);
-    if (!q.transport.present || q.transport.value != "websocket") {
-        co_await refuse_upgrade(std::move(socket), error_response(0, req.version()));
-        co_return;
-    }
+    auto fail = [&](http::response res) {
+        refuse(ex_, fd, v6, std::move(res), std::move(release));
+    };
+    if (!q.transport.present || q.transport.value != "websocket")
+        return fail(error_response(0, req.version()));
+    std::shared_ptr<session> probed;
+    std::optional<version> v;
     if (q.sid.present) {
-        auto s = find(q.sid.value);
-        if (!s) {
-            co_await refuse_upgrade(std::move(socket), error_response(1, req.version()));
-            co_return;
-        }
-        co_await s->serve_websocket(std::move(socket), std::move(req), false);
-        co_return;
+        probed = find(q.sid.value);
+        if (!probed)
+            return fail(error_response(1, req.version()));
+    } else {
+        v = parse_version(q.eio.value);
+        if (!q.eio.present || !v || (*v == version::v3 && !settings_.allow_eio3))
+            return fail(error_response(5, req.version()));
     }
-    auto v = parse_version(q.eio.value);
-    if (!q.eio.present || !v || (*v == version::v3 && !settings_.allow_eio3)) {
-        co_await refuse_upgrade(std::move(socket), error_response(5, req.version()));
-        co_return;
+    auto key = req.find(http::field::sec_websocket_key);
+    auto ver = req.find(http::field::sec_websocket_version);
+    std::optional<std::string> accept;
+    if (key != req.end())
+        accept = websocket::accept_key(key->value());
+    if (!accept || ver == req.end() || ver->value() != "13") {
+        auto res = http::text_response(http::status::bad_request, "Bad WebSocket handshake",
+                                       "text/plain; charset=utf-8", req.version());
+        res.set(http::field::sec_websocket_version, "13");
+        return fail(std::move(res));
     }
-    auto s = create(transport_kind::websocket,
-                    make_handshake(req, target.query, std::move(remote), *v,
-                                   q.b64.present && q.b64.value != "0" && !q.b64.value.empty()));
-    co_await s->serve_websocket(std::move(socket), std::move(req), true);
+    auto ws = std::make_shared<websocket::connection>(ws_, ws_settings_, fd, v6);
+    ws->on_released(std::move(release));
+    ws->send_raw(websocket::switching_protocols(*accept));
+    if (probed) {
+        probed->attach_probe(std::move(ws));
+        return;
+    }
+    auto s = create(transport_kind::websocket, make_handshake(req, target.query, std::move(remote)),
+                    *v, wants_base64(q));
+    req = {}; // what the session needs of the request is in its handshake
+    s->attach_fresh(std::move(ws));
+    announce(s);
 }
 
 } // namespace senna::engineio

@@ -8,8 +8,10 @@
 //
 // Sharding: a sid starts with two characters that name its shard. A request for a sid owned
 // by another shard is handed to the owner (asio::co_spawn onto its executor, awaited here);
-// an upgrade moves the socket's file descriptor into the owner's io_context. The owner is the
-// only thread that touches the session.
+// an upgrade posts the socket's file descriptor to the owner, which makes it a
+// websocket::connection of its own io_context. The owner is the only thread that touches the
+// session. An upgrade is served without any coroutine: the 101 response is queued on the new
+// connection and written with its first frames.
 //
 // Errors answered as the reference server does, HTTP 400 (403 for code 4) with
 // {"code":N,"message":...}: 0 Transport unknown, 1 Session ID unknown, 2 Bad handshake method,
@@ -18,6 +20,7 @@
 #include "engineio/session.hpp"
 #include "http/router.hpp"
 #include "util/metrics.hpp"
+#include "websocket/connection.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -41,6 +44,11 @@ struct settings {
     std::size_t outbox_limit = 1024;
     /** How long a WebSocket probe may take to send the upgrade packet. */
     std::chrono::milliseconds upgrade_timeout{10000};
+    /** How long a WebSocket write may wait for room in the socket buffer. */
+    std::chrono::milliseconds write_timeout{10000};
+    /** How long the server waits for the client's close frame after its own (RFC 6455 7.1.1
+        lets it drop TCP then): bounds shutdown with clients that never answer. */
+    std::chrono::milliseconds close_timeout{1000};
     /** Pause between two WebSocket frames written back to back. 0 (the default) in senna;
         the protocol test suites' WebSocket shim (ws 8.5, synchronous 'message' events) drops
         a frame that arrives in the same TCP read as the one it is waiting for
@@ -83,8 +91,9 @@ private:
 
 class server {
 public:
-    /** `shard` is this server's index among `peers` (set_peers); `m` may be shared by shards. */
-    server(net::executor ex, settings s, metrics& m, unsigned shard = 0);
+    /** `shard` is this server's index among `peers` (set_peers); `m` may be shared by shards;
+        `ws` is the shard's WebSocket context (its io_context, timer wheel and read buffer). */
+    server(websocket::shard_context& ws, settings s, metrics& m, unsigned shard = 0);
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -99,18 +108,21 @@ public:
 
     /** Polling GET/POST (and the handshake); any shard. */
     net::awaitable<http::response> handle_request(http::request_context& ctx);
-    /** A WebSocket upgrade request; any shard. */
-    net::awaitable<void> handle_upgrade(net::tcp::socket socket, http::request req,
-                                        std::string remote);
+    /** A WebSocket upgrade request; any shard. Returns at once; `release` runs once the
+        connection is closed. */
+    void handle_upgrade(net::tcp::socket socket, http::request req, std::string remote,
+                        std::function<void()> release);
 
-    /** Closes every session ("server shutting down"), releasing pending polls; WebSockets get a
-        close frame after what is queued, or with `immediate` are cut at once. */
+    /** Closes every session ("server shutting down"): WebSockets get a close frame after what
+        is queued (and at most close_timeout for the answer), pending polls are cut unanswered;
+        with `immediate` everything is cut at once. */
     void close_all(bool immediate = false);
 
     std::size_t session_count() const noexcept { return sessions_.size(); }
-    std::shared_ptr<session> find(const std::string& sid) const;
+    std::shared_ptr<session> find(std::string_view sid) const;
     const settings& config() const noexcept { return settings_; }
     net::executor executor() const { return ex_; }
+    net::timer_wheel& wheel() noexcept { return ws_.wheel(); }
     unsigned shard() const noexcept { return shard_; }
 
     // --- for session ---
@@ -121,22 +133,26 @@ public:
     void apply_cors(const http::request& req, http::response& res) const;
 
     /** handle_request's second half, on the session's owner (the request was copied over). */
-    net::awaitable<http::response> handle_request_on_owner(http::request req, std::string remote);
+    net::awaitable<http::response> handle_request_on_owner(http::request req, std::string remote,
+                                                           int fd);
 
 private:
-    net::awaitable<http::response> handle_local(const http::request& req, std::string remote);
-    net::awaitable<void> upgrade_local(int fd, bool v6, http::request req, std::string remote);
-    net::awaitable<void> upgrade_here(net::tcp::socket socket, http::request req,
-                                      std::string remote);
+    net::awaitable<http::response> handle_local(const http::request& req, std::string remote,
+                                                int fd);
+    void upgrade_here(int fd, bool v6, http::request req, std::string remote,
+                      std::function<void()> release);
     std::string new_sid();
-    std::shared_ptr<session> create(transport_kind t, handshake_request hr);
+    std::shared_ptr<session> create(transport_kind t, handshake_request hr, version v, bool b64);
 
+    websocket::shard_context& ws_;
     net::executor ex_;
     settings settings_;
+    websocket::connection_settings ws_settings_;
     metrics& metrics_;
     unsigned shard_;
     std::vector<server*> peers_;
-    std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+    // Keyed by a view of the session's own id: the sid is stored once.
+    std::unordered_map<std::string_view, std::shared_ptr<session>> sessions_;
 };
 
 /** Which shard owns `sid` (its first two characters); nullopt if they are not a shard number. */

@@ -3,17 +3,33 @@
 #include "engineio/handshake.hpp"
 #include "engineio/server.hpp"
 #include "http/response.hpp"
-#include "net/spawn.hpp"
 #include "util/log.hpp"
 
-#include <boost/beast/websocket/stream.hpp>
-
-#include <array>
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace senna::engineio {
 
-namespace websocket = boost::beast::websocket;
 using clock = std::chrono::steady_clock;
+
+namespace {
+
+const handshake_request empty_request{};
+
+// The type character of each packet type, as the frame's one-byte prefix.
+constexpr char type_chars[] = "0123456";
+constexpr char type_bytes[] = {0, 1, 2, 3, 4, 5, 6};
+
+// Whether the client of a waiting poll has gone: its connection reads as closed or failed.
+bool peer_gone(int fd) {
+    if (fd < 0)
+        return false;
+    char c;
+    const auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+} // namespace
 
 std::string_view handshake_request::header(std::string_view name) const {
     for (const auto& [k, v] : headers)
@@ -22,50 +38,84 @@ std::string_view handshake_request::header(std::string_view name) const {
     return {};
 }
 
-struct session::ws_state {
-    explicit ws_state(net::tcp::socket s) : ws(std::move(s)) {}
-    websocket::stream<beast::tcp_stream> ws;
-    beast::flat_buffer buffer;
-    bool cut_ = false;
-
-    /** Closes the socket: every pending operation on it ends with an error. */
-    void cut() {
-        if (cut_)
-            return;
-        cut_ = true;
-        net::error_code ec;
-        auto& sock = beast::get_lowest_layer(ws).socket();
-        sock.shutdown(net::tcp::socket::shutdown_both, ec);
-        sock.close(ec);
-    }
+/** A WebSocket probing a polling session, and how long it may take. */
+struct session::upgrade_state {
+    std::shared_ptr<websocket::connection> ws;
+    net::deadline timeout;
 };
 
-session::session(server& owner, std::string id, transport_kind t, handshake_request req)
-    : owner_(owner), settings_(owner.config()), id_(std::move(id)), transport_(t),
-      request_(std::move(req)), heartbeat_timer_(owner.executor()), poll_timer_(owner.executor()),
-      write_timer_(owner.executor()) {}
+session::session(server& owner, std::string id, transport_kind t, handshake_request req, version v,
+                 bool base64)
+    : owner_(owner), id_(std::move(id)),
+      request_(std::make_unique<handshake_request>(std::move(req))), transport_(t), protocol_(v),
+      base64_(base64) {}
 
-session::~session() = default;
+session::~session() {
+    if (ws_)
+        ws_->detach();
+    if (upgrade_ && upgrade_->ws)
+        upgrade_->ws->detach();
+}
 
-void session::start(bool queue_open_packet) {
+const handshake_request& session::request() const noexcept {
+    return request_ ? *request_ : empty_request;
+}
+
+std::size_t session::outbox_size() const noexcept {
+    return transport_ == transport_kind::websocket && ws_ ? ws_->queued() : outbox_.size();
+}
+
+void session::start() {
+    const auto& cfg = owner_.config();
     handshake h;
     h.sid = id_;
     if (transport_ == transport_kind::websocket)
         h.upgrades.clear();
-    h.ping_interval_ms = static_cast<std::uint64_t>(settings_.ping_interval.count());
-    h.ping_timeout_ms = static_cast<std::uint64_t>(settings_.ping_timeout.count());
-    h.max_payload = settings_.max_payload;
-    (void)queue_open_packet;
-    enqueue(packet_type::open, std::make_shared<const std::string>(handshake_json(h, protocol())),
+    h.ping_interval_ms = static_cast<std::uint64_t>(cfg.ping_interval.count());
+    h.ping_timeout_ms = static_cast<std::uint64_t>(cfg.ping_timeout.count());
+    h.max_payload = cfg.max_payload;
+    enqueue(packet_type::open, std::make_shared<const std::string>(handshake_json(h, protocol_)),
             false);
     last_ping_ = clock::now();
-    net::spawn(owner_.executor(), heartbeat(shared_from_this()), "eio_heartbeat");
+    if (protocol_ == version::v4)
+        schedule_beat(beat::interval, cfg.ping_interval);
+    else
+        schedule_beat(beat::interval, cfg.ping_interval + cfg.ping_timeout);
+}
+
+// ------------------------------------------------------------------------------------ output
+
+bool session::ws_send(websocket::connection& ws, packet_type t, const shared_text& data,
+                      bool binary) {
+    const auto ti = static_cast<unsigned>(t);
+    if (!binary)
+        return ws.send(websocket::opcode::text, std::string_view(&type_chars[ti], 1), data);
+    if (base64_) {
+        std::string tmp;
+        encode_frame(packet{t, *data, true}, tmp, protocol_, true);
+        return ws.send(websocket::opcode::text, {},
+                       std::make_shared<const std::string>(std::move(tmp)));
+    }
+    if (protocol_ == version::v3)
+        return ws.send(websocket::opcode::binary, std::string_view(&type_bytes[ti], 1), data);
+    return ws.send(websocket::opcode::binary, {}, data);
 }
 
 bool session::enqueue(packet_type t, shared_text data, bool binary) {
     if (state_ != state::open)
         return false;
-    if (outbox_.size() >= settings_.outbox_limit) {
+    const auto& cfg = owner_.config();
+    if (transport_ == transport_kind::websocket && ws_) {
+        if (ws_send(*ws_, t, data, binary))
+            return true;
+        if (ws_->is_open()) { // the outbox is full
+            owner_.stats().slow_consumer();
+            log::warn("eio_slow_consumer", {{"sid", id_}, {"queued", ws_->queued()}});
+            close_now("slow consumer");
+        }
+        return false;
+    }
+    if (outbox_.size() >= cfg.outbox_limit) {
         owner_.stats().slow_consumer();
         log::warn("eio_slow_consumer", {{"sid", id_}, {"queued", outbox_.size()}});
         close_now("slow consumer");
@@ -77,8 +127,8 @@ bool session::enqueue(packet_type t, shared_text data, bool binary) {
 }
 
 void session::wake() {
-    poll_timer_.cancel();
-    write_timer_.cancel();
+    if (poll_waiter_)
+        poll_waiter_->cancel();
 }
 
 bool session::send(shared_text data, bool binary) {
@@ -89,22 +139,48 @@ bool session::send(std::string data, bool binary) {
     return send(std::make_shared<const std::string>(std::move(data)), binary);
 }
 
+// ----------------------------------------------------------------------------------- closing
+
 void session::close(std::string_view reason) {
     if (state_ != state::open)
         return;
     auto self = shared_from_this();
+    end_probe();
+    if (transport_ == transport_kind::websocket) {
+        // The connection delivers what it has queued, then its close frame, on its own.
+        if (auto h = std::move(handler_))
+            h->on_close(reason);
+        if (ws_) {
+            ws_->detach();
+            ws_->close(websocket::close_code::normal);
+        }
+        finish(reason, false);
+        return;
+    }
     state_ = state::closing;
-    heartbeat_timer_.cancel();
-    if (probe_ws_)
-        probe_ws_->cut();
-    upgrading_ = false;
     if (auto h = std::move(handler_))
         h->on_close(reason);
-    if (transport_ == transport_kind::polling) {
-        // The pending GET (or the next one) takes what is queued and a close packet.
-        release_poll_ = true;
-    }
+    // The pending GET (or the next one) takes what is queued and a close packet; a client that
+    // never comes back for it is forgotten after the ping timeout.
+    release_poll_ = true;
+    schedule_beat(beat::closing, owner_.config().ping_timeout);
     wake();
+}
+
+void session::close_for_shutdown() {
+    if (state_ == state::closed)
+        return;
+    if (transport_ == transport_kind::websocket) {
+        close("server shutting down");
+        return;
+    }
+    // Polling: an Engine.IO close packet reads as a deliberate close to some clients
+    // (python-socketio does not reconnect after one). A GET cut unanswered is a lost
+    // transport to every client library, which then reconnects (docs/adr/0003).
+    auto self = shared_from_this();
+    abort_poll_ = true;
+    wake();
+    close_now("server shutting down");
 }
 
 void session::close_now(std::string_view reason) {
@@ -116,12 +192,13 @@ void session::close_now(std::string_view reason) {
 void session::finish(std::string_view reason, bool notify) {
     auto self = shared_from_this(); // forget() may drop the table's reference
     state_ = state::closed;
-    heartbeat_timer_.cancel();
+    heartbeat_.cancel();
     wake();
-    if (ws_)
+    if (ws_) {
+        ws_->detach();
         ws_->cut();
-    if (probe_ws_)
-        probe_ws_->cut();
+    }
+    end_probe();
     owner_.stats().closed(transport_);
     owner_.forget(id_);
     log::debug("eio_close", {{"sid", id_}, {"reason", reason}});
@@ -129,25 +206,61 @@ void session::finish(std::string_view reason, bool notify) {
         h->on_close(reason);
 }
 
-void session::on_packet(packet p, bool from_ws) {
-    (void)from_ws;
+// --------------------------------------------------------------------------------- heartbeat
+
+void session::schedule_beat(beat b, std::chrono::milliseconds after) {
+    beat_ = b;
+    owner_.wheel().schedule(heartbeat_, after, &session::on_beat, this);
+}
+
+void session::on_beat(void* p) {
+    auto& s = *static_cast<session*>(p);
+    auto self = s.shared_from_this();
+    const auto& cfg = s.owner_.config();
+    if (s.state_ == state::closed)
+        return;
+    if (s.beat_ == beat::closing || s.state_ == state::closing) {
+        s.close_now("forced close"); // a closed polling session whose client never came back
+        return;
+    }
+    if (s.protocol_ == version::v3) {
+        // v3: the client keeps the heartbeat.
+        const auto due = s.last_ping_ + cfg.ping_interval + cfg.ping_timeout;
+        if (clock::now() >= due) {
+            s.close_now("ping timeout");
+            return;
+        }
+        s.owner_.wheel().schedule_at(s.heartbeat_, due, &session::on_beat, p);
+        return;
+    }
+    if (s.beat_ == beat::awaiting_pong) {
+        s.close_now("ping timeout");
+        return;
+    }
+    s.enqueue(packet_type::ping, nullptr, false);
+    if (s.state_ == state::open)
+        s.schedule_beat(beat::awaiting_pong, cfg.ping_timeout);
+}
+
+// ------------------------------------------------------------------------------------- input
+
+void session::on_packet(packet p) {
     if (state_ != state::open)
         return;
     switch (p.type) {
     case packet_type::ping:
-        if (protocol() == version::v3) {
+        if (protocol_ == version::v3) {
             // v3: the client keeps the heartbeat; answer and note it is alive.
             last_ping_ = clock::now();
-            heartbeat_timer_.cancel();
             enqueue(packet_type::pong,
                     p.data.empty() ? nullptr : std::make_shared<const std::string>(p.data), false);
         }
         break;
     case packet_type::pong:
-        if (awaiting_pong_) {
-            awaiting_pong_ = false;
-            pong_received_ = true;
-            heartbeat_timer_.cancel();
+        if (protocol_ == version::v4 && beat_ == beat::awaiting_pong) {
+            schedule_beat(beat::interval, owner_.config().ping_interval);
+            if (ws_)
+                ws_->trim(); // idle between heartbeats: give back the outbox's memory
         }
         break;
     case packet_type::message:
@@ -165,52 +278,10 @@ void session::on_packet(packet p, bool from_ws) {
     }
 }
 
-net::awaitable<void> session::heartbeat(std::shared_ptr<session> self) {
-    session& s = *self;
-    const auto& cfg = s.settings_;
-    while (s.state_ != state::closed) {
-        if (s.state_ == state::closing) {
-            // Server-side close waiting for the client to collect its last packets.
-            s.heartbeat_timer_.expires_after(cfg.ping_timeout);
-            co_await s.heartbeat_timer_.async_wait(net::use_tuple);
-            if (s.state_ == state::closing)
-                s.close_now("forced close");
-            co_return;
-        }
-        if (s.protocol() == version::v4) {
-            s.heartbeat_timer_.expires_after(cfg.ping_interval);
-            co_await s.heartbeat_timer_.async_wait(net::use_tuple);
-            if (s.state_ != state::open)
-                continue;
-            s.awaiting_pong_ = true;
-            s.pong_received_ = false;
-            s.enqueue(packet_type::ping, nullptr, false);
-            if (s.state_ != state::open)
-                continue;
-            s.heartbeat_timer_.expires_after(cfg.ping_timeout);
-            co_await s.heartbeat_timer_.async_wait(net::use_tuple);
-            if (s.state_ != state::open)
-                continue;
-            if (!s.pong_received_) {
-                s.close_now("ping timeout");
-                co_return;
-            }
-        } else {
-            auto deadline = s.last_ping_ + cfg.ping_interval + cfg.ping_timeout;
-            s.heartbeat_timer_.expires_at(deadline);
-            co_await s.heartbeat_timer_.async_wait(net::use_tuple);
-            if (s.state_ != state::open)
-                continue;
-            if (clock::now() >= s.last_ping_ + cfg.ping_interval + cfg.ping_timeout) {
-                s.close_now("ping timeout");
-                co_return;
-            }
-        }
-    }
-}
+// ----------------------------------------------------------------------------------- polling
 
 http::response session::payload_response(const http::request& req, std::vector<packet> packets) {
-    auto format = response_format(protocol(), !request_.base64, packets);
+    auto format = response_format(protocol_, !base64_, packets);
     std::string body;
     encode_payload(packets, format, body);
     auto res =
@@ -219,7 +290,7 @@ http::response session::payload_response(const http::request& req, std::vector<p
     return res;
 }
 
-net::awaitable<http::response> session::handle_poll(const http::request& req) {
+net::awaitable<http::response> session::handle_poll(const http::request& req, int fd) {
     auto self = shared_from_this();
     if (state_ == state::closed || transport_ != transport_kind::polling) {
         auto res = error_response(3, req.version());
@@ -235,21 +306,32 @@ net::awaitable<http::response> session::handle_poll(const http::request& req) {
         co_return res;
     }
     poll_pending_ = true;
-    while (state_ == state::open && transport_ == transport_kind::polling && outbox_.empty() &&
-           !upgrading_ && !release_poll_) {
-        poll_timer_.expires_at(clock::time_point::max());
-        co_await poll_timer_.async_wait(net::use_tuple);
+    {
+        net::steady_timer waiter(owner_.executor());
+        poll_waiter_ = &waiter;
+        while (state_ == state::open && transport_ == transport_kind::polling && outbox_.empty() &&
+               !upgrading_ && !release_poll_ && !abort_poll_) {
+            waiter.expires_at(clock::time_point::max());
+            co_await waiter.async_wait(net::use_tuple);
+        }
+        poll_waiter_ = nullptr;
     }
     poll_pending_ = false;
     release_poll_ = false;
 
     std::vector<packet> packets;
-    if (state_ == state::closed) {
+    if (abort_poll_) {
+        throw http::drop_connection{}; // shutdown: cut unanswered (close_for_shutdown)
+    } else if (state_ == state::closed) {
         // The client's close packet (a noop ends its pending poll) or a failure (close).
         packets.push_back(
             packet{client_closed_ ? packet_type::noop : packet_type::close, {}, false});
     } else if (transport_ != transport_kind::polling || upgrading_) {
         packets.push_back(packet{packet_type::noop, {}, false}); // the upgrade goes on
+    } else if (peer_gone(fd)) {
+        // The client went away while its GET waited: what is queued stays for its next GET
+        // (or dies with the session at the ping timeout), instead of going to a dead socket.
+        throw http::drop_connection{};
     } else {
         packets.reserve(outbox_.size() + 1);
         for (auto& o : outbox_)
@@ -270,10 +352,11 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         owner_.apply_cors(req, res);
         return res;
     };
+    const auto& cfg = owner_.config();
     if (state_ != state::open || transport_ != transport_kind::polling)
         co_return fail(3);
     const std::string& body = req.body();
-    if (body.size() > settings_.max_payload) {
+    if (body.size() > cfg.max_payload) {
         close_now("transport error");
         auto res = http::text_response(http::status::payload_too_large, "Payload Too Large",
                                        "text/plain; charset=utf-8", req.version());
@@ -281,10 +364,10 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         co_return res;
     }
     auto ct = req.find(http::field::content_type);
-    auto format = request_format(protocol(), ct == req.end() ? std::string_view()
-                                                             : std::string_view(ct->value()));
+    auto format = request_format(protocol_, ct == req.end() ? std::string_view()
+                                                            : std::string_view(ct->value()));
     payload_limits lim;
-    lim.max_packet_size = settings_.max_payload;
+    lim.max_packet_size = cfg.max_payload;
     auto packets = decode_payload(body, format, lim);
     if (!packets) {
         log::debug("eio_parse_error",
@@ -293,7 +376,7 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         co_return fail(3);
     }
     for (auto& p : *packets) {
-        on_packet(std::move(p), false);
+        on_packet(std::move(p));
         if (state_ != state::open)
             break;
     }
@@ -302,181 +385,105 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
     co_return res;
 }
 
-net::awaitable<void> session::serve_websocket(net::tcp::socket socket, http::request req,
-                                              bool fresh) {
-    auto self = shared_from_this();
-    auto ws = std::make_shared<ws_state>(std::move(socket));
-    beast::get_lowest_layer(ws->ws).expires_never();
-    websocket::stream_base::timeout opt{};
-    opt.handshake_timeout = settings_.upgrade_timeout;
-    opt.idle_timeout = fresh ? websocket::stream_base::none() : settings_.upgrade_timeout;
-    opt.keep_alive_pings = false;
-    ws->ws.set_option(opt);
-    ws->ws.read_message_max(settings_.max_payload);
-    ws->ws.auto_fragment(false);
-    auto [aec] = co_await ws->ws.async_accept(req, net::use_tuple);
-    req = {}; // this frame lasts as long as the connection: give back the request's headers
-    if (aec) {
-        ws->cut();
-        if (fresh)
-            close_now("transport error");
-        co_return;
-    }
-    if (fresh) {
-        ws_ = ws;
-        start(true);
-        owner_.announce(self);
-        if (state_ != state::open && state_ != state::closing)
-            co_return;
-        net::spawn(owner_.executor(), ws_writer(self, ws), "eio_ws_writer");
-        co_await ws_reader(self, ws);
-        co_return;
-    }
-    if (state_ != state::open || transport_ != transport_kind::polling || probe_ws_ || upgrading_) {
+// --------------------------------------------------------------------------------- WebSocket
+
+void session::attach_fresh(std::shared_ptr<websocket::connection> ws) {
+    ws_ = std::move(ws);
+    ws_->start(this);
+    start();
+}
+
+void session::attach_probe(std::shared_ptr<websocket::connection> ws) {
+    if (state_ != state::open || transport_ != transport_kind::polling || upgrade_ || upgrading_) {
         // A second WebSocket for a session that has one: accepted, then closed (reference).
-        co_await ws->ws.async_close(websocket::close_code::policy_error, net::use_tuple);
-        ws->cut();
-        co_return;
+        ws->start(nullptr);
+        ws->close(websocket::close_code::policy_violation);
+        return;
     }
-    probe_ws_ = ws;
-    const bool ok = co_await ws_probe(self, ws);
-    if (probe_ws_ == ws)
-        probe_ws_.reset();
-    if (!ok || state_ != state::open) {
-        upgrading_ = false;
-        wake();
-        ws->cut();
-        co_return;
-    }
-    complete_upgrade(ws);
-    net::spawn(owner_.executor(), ws_writer(self, ws), "eio_ws_writer");
-    co_await ws_reader(self, ws);
+    upgrade_ = std::make_unique<upgrade_state>();
+    upgrade_->ws = std::move(ws);
+    upgrade_->ws->start(this);
+    owner_.wheel().schedule(
+        upgrade_->timeout, owner_.config().upgrade_timeout,
+        [](void* p) {
+            auto& s = *static_cast<session*>(p);
+            auto self = s.shared_from_this();
+            s.end_probe();
+        },
+        this);
 }
 
-net::awaitable<bool> session::ws_probe(std::shared_ptr<session> self,
-                                       std::shared_ptr<ws_state> ws) {
-    session& s = *self;
-    for (;;) {
-        ws->buffer.clear();
-        auto [ec, n] = co_await ws->ws.async_read(ws->buffer, net::use_tuple);
-        if (ec || s.state_ != state::open)
-            co_return false;
-        std::string_view data(static_cast<const char*>(ws->buffer.data().data()),
-                              ws->buffer.size());
-        auto p = decode_frame(data, ws->ws.got_text() ? frame_kind::text : frame_kind::binary,
-                              s.protocol());
-        if (!p)
-            co_return false;
-        if (p->type == packet_type::ping && p->data == "probe" && !s.upgrading_) {
-            static const std::string reply = "3probe";
-            ws->ws.text(true);
-            auto [wec, wn] = co_await ws->ws.async_write(net::asio::buffer(reply), net::use_tuple);
-            if (wec || s.state_ != state::open)
-                co_return false;
-            s.upgrading_ = true;
-            s.wake(); // the pending GET ends with a noop
-            continue;
-        }
-        if (p->type == packet_type::upgrade && s.upgrading_)
-            co_return true;
-        co_return false;
+void session::end_probe() {
+    if (!upgrade_)
+        return;
+    auto up = std::move(upgrade_);
+    upgrading_ = false;
+    if (up->ws) {
+        up->ws->detach();
+        up->ws->cut();
     }
+    wake();
 }
 
-void session::complete_upgrade(std::shared_ptr<ws_state> ws) {
+void session::complete_upgrade() {
+    auto up = std::move(upgrade_);
     upgrading_ = false;
     transport_ = transport_kind::websocket;
     owner_.stats().upgraded();
-    websocket::stream_base::timeout opt{};
-    opt.handshake_timeout = settings_.upgrade_timeout;
-    opt.idle_timeout = websocket::stream_base::none();
-    opt.keep_alive_pings = false;
-    ws->ws.set_option(opt);
-    ws_ = std::move(ws);
-    wake(); // a pending GET ends with a noop; the writer takes the outbox
-}
-
-net::awaitable<void> session::ws_writer(std::shared_ptr<session> self,
-                                        std::shared_ptr<ws_state> ws) {
-    static constexpr char type_chars[] = "0123456";
-    static constexpr unsigned char type_bytes[] = {0, 1, 2, 3, 4, 5, 6};
-    session& s = *self;
-    for (;;) {
-        while (s.outbox_.empty() && s.state_ == state::open && s.ws_ == ws) {
-            s.write_timer_.expires_at(clock::time_point::max());
-            co_await s.write_timer_.async_wait(net::use_tuple);
-        }
-        if (s.state_ == state::closed || s.ws_ != ws)
-            co_return;
-        if (s.outbox_.empty()) { // closing: everything was written
-            co_await ws->ws.async_close(websocket::close_code::normal, net::use_tuple);
-            if (s.state_ != state::closed)
-                s.finish("forced close", false);
-            co_return;
-        }
-        outgoing item = std::move(s.outbox_.front());
-        s.outbox_.pop_front();
-        const auto t = static_cast<unsigned>(item.type);
-        std::string tmp;
-        std::array<net::asio::const_buffer, 2> bufs{};
-        if (item.binary && s.request_.base64) {
-            encode_frame(packet{item.type, *item.data, true}, tmp, s.protocol(), true);
-            ws->ws.text(true);
-            bufs[0] = net::asio::buffer(tmp);
-        } else if (item.binary) {
-            ws->ws.binary(true);
-            if (s.protocol() == version::v3) {
-                bufs[0] = net::asio::buffer(&type_bytes[t], 1);
-                bufs[1] = net::asio::buffer(*item.data);
-            } else {
-                bufs[0] = net::asio::buffer(*item.data);
-            }
-        } else {
-            ws->ws.text(true);
-            bufs[0] = net::asio::buffer(&type_chars[t], 1);
-            if (item.data)
-                bufs[1] = net::asio::buffer(*item.data);
-        }
-        auto [ec, n] = co_await ws->ws.async_write(bufs, net::use_tuple);
-        if (ec) {
-            if (s.state_ != state::closed && s.ws_ == ws)
-                s.close_now("transport error");
-            co_return;
-        }
-        if (s.settings_.frame_gap.count() > 0 && !s.outbox_.empty()) {
-            // Test shims only (settings::frame_gap): let the peer read this frame alone.
-            s.write_timer_.expires_after(s.settings_.frame_gap);
-            co_await s.write_timer_.async_wait(net::use_tuple);
+    ws_ = std::move(up->ws);
+    // What polling had not delivered yet goes out first, in order.
+    auto pending = std::move(outbox_);
+    outbox_ = {};
+    for (auto& o : pending) {
+        if (!ws_send(*ws_, o.type, o.data, o.binary)) {
+            close_now("slow consumer");
+            return;
         }
     }
+    wake(); // a pending GET ends with a noop
 }
 
-net::awaitable<void> session::ws_reader(std::shared_ptr<session> self,
-                                        std::shared_ptr<ws_state> ws) {
-    session& s = *self;
-    for (;;) {
-        ws->buffer.clear();
-        auto [ec, n] = co_await ws->ws.async_read(ws->buffer, net::use_tuple);
-        if (s.state_ == state::closed || s.ws_ != ws)
-            co_return;
-        if (ec) {
-            const bool clean = ec == websocket::error::closed || ec == net::asio::error::eof ||
-                               ec == beast::error::timeout;
-            if (ec == websocket::error::message_too_big)
-                log::debug("eio_message_too_big", {{"sid", s.id_}});
-            s.close_now(clean ? "transport close" : "transport error");
-            co_return;
+void session::on_ws_message(websocket::connection& c, std::string_view data, bool binary) {
+    auto self = shared_from_this();
+    if (state_ != state::open)
+        return;
+    auto p = decode_frame(data, binary ? frame_kind::binary : frame_kind::text, protocol_);
+    if (upgrade_ && &c == upgrade_->ws.get()) {
+        if (p && p->type == packet_type::ping && p->data == "probe" && !upgrading_) {
+            static const auto probe = std::make_shared<const std::string>("probe");
+            c.send(websocket::opcode::text, "3", probe);
+            upgrading_ = true;
+            wake(); // the pending GET ends with a noop
+            return;
         }
-        std::string_view data(static_cast<const char*>(ws->buffer.data().data()),
-                              ws->buffer.size());
-        auto p = decode_frame(data, ws->ws.got_text() ? frame_kind::text : frame_kind::binary,
-                              s.protocol());
-        if (!p) {
-            s.close_now("parse error");
-            co_return;
+        if (p && p->type == packet_type::upgrade && upgrading_) {
+            complete_upgrade();
+            return;
         }
-        s.on_packet(std::move(*p), true);
+        end_probe();
+        return;
     }
+    if (&c != ws_.get())
+        return;
+    if (!p) {
+        close_now("parse error");
+        return;
+    }
+    on_packet(std::move(*p));
+}
+
+void session::on_ws_closed(websocket::connection& c, websocket::end_reason why) {
+    auto self = shared_from_this();
+    if (upgrade_ && &c == upgrade_->ws.get()) {
+        upgrade_->ws.reset();
+        end_probe();
+        return;
+    }
+    if (&c != ws_.get())
+        return;
+    if (why == websocket::end_reason::too_big)
+        log::debug("eio_message_too_big", {{"sid", id_}});
+    close_now(why == websocket::end_reason::peer_closed ? "transport close" : "transport error");
 }
 
 } // namespace senna::engineio

@@ -4,14 +4,21 @@
 //
 // Ownership and threading: a session lives on the shard that created it (its sid says which,
 // see server.hpp) and every member function runs on that shard's thread. The shard's
-// engineio::server holds it in its table until it is closed; coroutines that serve it hold a
-// shared_ptr, so the object outlives its last transport operation.
+// engineio::server holds it in its table until it is closed; a pending poll holds a shared_ptr
+// for as long as it waits.
 //
-// Output: one bounded outbox (settings::outbox_limit packets). Over WebSocket one writer
-// coroutine drains it, one frame in flight; over polling each GET takes everything queued. A
-// peer whose outbox overflows is closed as "slow consumer". Message data is shared
-// (std::shared_ptr<const std::string>): a broadcast hands the same text to every receiver and
-// the WebSocket writer sends the type character and the shared text as two buffers.
+// The connection model (docs/adr/0003-connection-model.md): no coroutine and no Asio timer per
+// session. Over WebSocket the session is the handler of a websocket::connection, which reads
+// and writes by callbacks; the heartbeat is one deadline in the shard's timer wheel. Over
+// polling, the HTTP request that waits for packets is the only coroutine, and the timer it
+// waits on lives in its frame, not here. The handshake request is kept only until the layer
+// above is done with it (release_request).
+//
+// Output: one bounded outbox (settings::outbox_limit packets). Over WebSocket it is the
+// connection's queue of frames; over polling each GET takes everything queued. A peer whose
+// outbox overflows is closed as "slow consumer". Message data is shared
+// (std::shared_ptr<const std::string>): a broadcast hands the same text to every receiver, and
+// the WebSocket frame is [header][type character][shared text].
 //
 // Close reasons passed to session_handler::on_close: "transport close" (the client closed),
 // "transport error", "parse error", "ping timeout", "slow consumer", "forced close" (server
@@ -20,13 +27,12 @@
 #include "engineio/packet.hpp"
 #include "engineio/payload.hpp"
 #include "http/types.hpp"
+#include "net/timer_wheel.hpp"
 #include "net/types.hpp"
-
-#include <boost/beast/core/tcp_stream.hpp>
+#include "websocket/connection.hpp"
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,8 +40,6 @@
 #include <vector>
 
 namespace senna::engineio {
-
-namespace beast = boost::beast;
 
 class server;
 struct settings;
@@ -50,8 +54,6 @@ struct handshake_request {
     std::string query; // its raw query string
     std::vector<std::pair<std::string, std::string>> headers; // names lower-case
     std::string remote;                                       // peer address
-    version protocol = version::v4;
-    bool base64 = false; // the client asked for base64 binary (`b64=1`)
 
     /** The first header named `name` (lower-case), "" when absent. */
     std::string_view header(std::string_view name) const;
@@ -67,18 +69,23 @@ public:
     virtual void on_close(std::string_view reason) = 0;
 };
 
-class session : public std::enable_shared_from_this<session> {
+class session : public std::enable_shared_from_this<session>, private websocket::handler {
 public:
     /** Use server's factory; public for make_shared only. */
-    session(server& owner, std::string id, transport_kind t, handshake_request req);
-    ~session();
+    session(server& owner, std::string id, transport_kind t, handshake_request req, version v,
+            bool base64);
+    ~session() override;
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
     const std::string& id() const noexcept { return id_; }
-    version protocol() const noexcept { return request_.protocol; }
+    version protocol() const noexcept { return protocol_; }
     transport_kind transport() const noexcept { return transport_; }
-    const handshake_request& request() const noexcept { return request_; }
+    /** The opening request; empty once released. */
+    const handshake_request& request() const noexcept;
+    /** Gives back the opening request's memory (headers, query): the layer above has what it
+        needs from it. */
+    void release_request() noexcept { request_.reset(); }
     /** False once close() or a transport failure began; nothing is sent after that. */
     bool is_open() const noexcept { return state_ == state::open; }
 
@@ -94,72 +101,69 @@ public:
     /** Server-initiated close: what is queued is still delivered, then the transport closes
         (polling: the next GET gets it and a close packet). `reason` goes to on_close. */
     void close(std::string_view reason = "forced close");
+    /** Shutdown: like close(), but a polling client is left to find its transport gone (the
+        pending GET's connection is cut unanswered), so that every client library reconnects. */
+    void close_for_shutdown();
 
-    std::size_t outbox_size() const noexcept { return outbox_.size(); }
+    std::size_t outbox_size() const noexcept;
 
     // --- used by engineio::server (same shard) ---
-    net::awaitable<http::response> handle_poll(const http::request& req);
+    net::awaitable<http::response> handle_poll(const http::request& req, int fd);
     net::awaitable<http::response> handle_post(const http::request& req);
-    /** Serves a WebSocket: `fresh` for a session that starts on it (the open packet is sent
-        and the server announces the session once the handshake succeeded), else a probe that
-        upgrades a polling session. */
-    net::awaitable<void> serve_websocket(net::tcp::socket socket, http::request req, bool fresh);
-    /** Starts the heartbeat; for polling sessions also queues the open packet. */
-    void start(bool queue_open_packet);
+    /** A session that starts on WebSocket: the 101 is queued on `ws`; sends the open packet. */
+    void attach_fresh(std::shared_ptr<websocket::connection> ws);
+    /** A WebSocket that probes this polling session for an upgrade. */
+    void attach_probe(std::shared_ptr<websocket::connection> ws);
+    /** Starts the heartbeat and queues the open packet. */
+    void start();
     /** Immediate close: nothing more is delivered. */
     void close_now(std::string_view reason);
 
 private:
     enum class state : std::uint8_t { open, closing, closed };
+    enum class beat : std::uint8_t { interval, awaiting_pong, closing };
     struct outgoing {
         packet_type type;
         shared_text data; // null: no data
         bool binary = false;
     };
-    struct ws_state;
+    struct upgrade_state;
 
     bool enqueue(packet_type t, shared_text data, bool binary);
+    bool ws_send(websocket::connection& ws, packet_type t, const shared_text& data, bool binary);
     void wake();
-    void on_packet(packet p, bool from_ws);
+    void on_packet(packet p);
     void finish(std::string_view reason, bool notify);
-    // Each coroutine holds `self` so the session outlives it.
-    static net::awaitable<void> heartbeat(std::shared_ptr<session> self);
-    static net::awaitable<void> ws_writer(std::shared_ptr<session> self,
-                                          std::shared_ptr<ws_state> ws);
-    static net::awaitable<void> ws_reader(std::shared_ptr<session> self,
-                                          std::shared_ptr<ws_state> ws);
-    static net::awaitable<bool> ws_probe(std::shared_ptr<session> self,
-                                         std::shared_ptr<ws_state> ws);
-    void complete_upgrade(std::shared_ptr<ws_state> ws);
+    void schedule_beat(beat b, std::chrono::milliseconds after);
+    static void on_beat(void* self);
+    void end_probe();
+    void complete_upgrade();
     http::response payload_response(const http::request& req, std::vector<packet> packets);
 
+    // websocket::handler
+    void on_ws_message(websocket::connection& c, std::string_view data, bool binary) override;
+    void on_ws_closed(websocket::connection& c, websocket::end_reason why) override;
+
     server& owner_;
-    const settings& settings_;
     std::string id_;
-    transport_kind transport_;
-    handshake_request request_;
+    std::unique_ptr<handshake_request> request_;
     std::shared_ptr<session_handler> handler_;
-    state state_ = state::open;
-    std::deque<outgoing> outbox_;
-
-    net::steady_timer heartbeat_timer_;
-    bool awaiting_pong_ = false;
-    bool pong_received_ = false;
+    std::vector<outgoing> outbox_; // polling only: over WebSocket the connection queues
+    std::shared_ptr<websocket::connection> ws_;
+    std::unique_ptr<upgrade_state> upgrade_; // a probe in progress
+    net::deadline heartbeat_;
     std::chrono::steady_clock::time_point last_ping_; // v3: when the client last pinged
-
-    // polling
-    net::steady_timer poll_timer_; // a pending GET waits on it; wake() cancels it
+    net::steady_timer* poll_waiter_ = nullptr;        // the pending GET's timer (in its frame)
+    transport_kind transport_;
+    version protocol_;
+    state state_ = state::open;
+    beat beat_ = beat::interval;
+    bool base64_ = false; // the client asked for base64 binary (`b64=1`)
     bool poll_pending_ = false;
-    bool post_pending_ = false;
     bool release_poll_ = false; // the pending GET ends with whatever it has (or a noop)
+    bool abort_poll_ = false;   // the pending GET ends unanswered (shutdown)
     bool client_closed_ = false;
-
-    // upgrade and WebSocket
-    bool upgrading_ = false;             // a probe succeeded; waiting for the upgrade packet
-    bool probing_ = false;               // a WebSocket probe connection is attached
-    std::shared_ptr<ws_state> ws_;       // the WebSocket transport, once upgraded
-    std::shared_ptr<ws_state> probe_ws_; // a probe in progress
-    net::steady_timer write_timer_;      // the WebSocket writer waits on it; wake() cancels it
+    bool upgrading_ = false; // a probe succeeded; waiting for the upgrade packet
 };
 
 } // namespace senna::engineio

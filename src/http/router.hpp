@@ -22,10 +22,15 @@ struct request_context {
     std::vector<std::pair<std::string_view, std::string>> params; // decoded captures
     std::string remote;                                           // peer address, for logs
     std::string user; // set by the handler for the access log: a user id, never a token
+    int fd = -1;      // the connection's socket, to peek whether its client is still there
 
     /** The decoded capture named `name` ("" when the pattern has none). */
     std::string_view param(std::string_view name) const;
 };
+
+/** Thrown by a handler that wants its connection closed without any answer (a long-poll whose
+    client left, or a poll cut at shutdown so that the client sees its transport lost). */
+struct drop_connection {};
 
 using handler = std::function<net::awaitable<response>(request_context&)>;
 

@@ -67,11 +67,13 @@ net::awaitable<void> server::session(net::tcp::socket socket) {
     struct unregister {
         server* s;
         std::list<session_state*>::iterator it;
+        session_state* state;
         ~unregister() {
             s->sessions_.erase(it);
-            s->env_.metrics.connection_closed();
+            if (!state->handed_over)
+                s->env_.metrics.connection_closed();
         }
-    } guard{this, self};
+    } guard{this, self, &state};
     if (draining_)
         state.closing = true;
     co_await run_session(beast::tcp_stream(std::move(socket)), env_, state);

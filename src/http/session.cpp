@@ -107,7 +107,7 @@ const upgrade_handler* find_upgrade(const session_env& env, const request& req) 
 } // namespace
 
 net::awaitable<response> dispatch(const request& req, session_env& env, std::string remote,
-                                  std::size_t& route_index, std::string& user) {
+                                  std::size_t& route_index, std::string& user, int fd, bool& drop) {
     route_index = env.metrics.unmatched();
     if (cors_policy::is_preflight(req))
         co_return env.cors.preflight(req);
@@ -124,9 +124,12 @@ net::awaitable<response> dispatch(const request& req, session_env& env, std::str
     } else {
         route_index = m.index;
         request_context ctx{req, target.path, target.query, std::move(m.params), std::move(remote),
-                            {}};
+                            {},  fd};
         try {
             res = co_await (*m.fn)(ctx);
+        } catch (const drop_connection&) {
+            drop = true;
+            co_return res;
         } catch (const std::exception& e) {
             log::error("handler_failed", {{"route", m.matched->pattern}, {"error", e.what()}});
             res = internal_error_response(req.version());
@@ -220,18 +223,24 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
 
         request req = parser.release();
         if (const upgrade_handler* up = find_upgrade(env, req)) {
-            // The handler owns the connection now; shutdown reaches it through its own owner.
+            // The handler owns the connection now (and its place in the open-connection count);
+            // shutdown reaches it through its own owner. This coroutine ends here. Bytes after
+            // the request would be the client's first frames, which it does not send before
+            // the 101.
             state.stream = nullptr;
-            // This frame stays suspended for the connection's whole life: give back the read
-            // buffer (a few KB per idle WebSocket otherwise). Bytes after the request would be
-            // the client's first frames, which it does not send before the 101.
-            buffer = beast::flat_buffer();
-            co_await (*up)(stream.release_socket(), std::move(req), std::move(remote));
+            state.handed_over = true;
+            auto* metrics = &env.metrics;
+            (*up)(stream.release_socket(), std::move(req), std::move(remote),
+                  [metrics] { metrics->connection_closed(); });
             co_return;
         }
         std::size_t route_index = 0;
         std::string user;
-        response res = co_await dispatch(req, env, remote, route_index, user);
+        bool drop = false;
+        response res = co_await dispatch(req, env, remote, route_index, user,
+                                         stream.socket().native_handle(), drop);
+        if (drop)
+            break; // closed unanswered, as the handler asked
         bool keep_alive = req.keep_alive() && !state.closing;
         res.keep_alive(keep_alive);
         stream.expires_after(s.write_timeout);

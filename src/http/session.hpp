@@ -31,13 +31,13 @@ struct session_settings {
  * websocket`) on a path under the route's prefix: the handler owns the stream from then on and
  * answers the request itself (101 or an error). The http module only hands the connection over;
  * what runs on it (Engine.IO) is the layer above's business. The connection stays counted in
- * the metrics until the handler returns.
+ * the metrics until the handler releases it.
  */
-/* It is handed the bare socket, not the tcp_stream: moving a Beast stream allocates a new
- * implementation each time and the moved-from one lives on in every suspended frame of the
- * hand-over chain (heaptrack counted ~11 per idle WebSocket, ~4 KB). */
-using upgrade_handler =
-    std::function<net::awaitable<void>(net::tcp::socket socket, request req, std::string remote)>;
+/* It is handed the bare socket and returns at once: no frame of the HTTP layer stays
+ * suspended behind an upgraded connection. The connection stays counted in the metrics until
+ * the handler calls `release` (once, when the socket is closed). */
+using upgrade_handler = std::function<void(net::tcp::socket socket, request req, std::string remote,
+                                           std::function<void()> release)>;
 
 struct upgrade_route {
     std::string prefix; // "/socket.io/": matches paths starting with it (or equal to it sans '/')
@@ -56,15 +56,17 @@ struct session_env {
 /** A session's handle in its server's registry, so shutdown can reach it. Shard-local. */
 struct session_state {
     beast::tcp_stream* stream = nullptr;
-    bool idle = false;    // waiting for the first byte of the next request
-    bool closing = false; // finish the request in hand, then close
+    bool idle = false;        // waiting for the first byte of the next request
+    bool closing = false;     // finish the request in hand, then close
+    bool handed_over = false; // an upgrade took the connection (and its place in the count)
 };
 
 /** Runs one connection to its end. `state` must stay valid until the coroutine returns. */
 net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, session_state& state);
 
-/** Routes one parsed request (CORS, 404/405, handler errors -> 500). Exposed for tests. */
+/** Routes one parsed request (CORS, 404/405, handler errors -> 500). Exposed for tests.
+    `drop` is set when the handler asked for the connection to be closed unanswered. */
 net::awaitable<response> dispatch(const request& req, session_env& env, std::string remote,
-                                  std::size_t& route_index, std::string& user);
+                                  std::size_t& route_index, std::string& user, int fd, bool& drop);
 
 } // namespace senna::http

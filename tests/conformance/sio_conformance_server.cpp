@@ -103,9 +103,8 @@ void setup(socketio::namespace_& ns) {
 
 struct shard {
     shard(unsigned index, const engineio::settings& base, engineio::metrics& m)
-        : bare(ioc.get_executor(), with_path(base, "/engine.io/"), m, index),
-          eio(ioc.get_executor(), with_path(base, "/socket.io/"), m, index),
-          io(eio, sio_settings()) {
+        : bare(ws, with_path(base, "/engine.io/"), m, index),
+          eio(ws, with_path(base, "/socket.io/"), m, index), io(eio, sio_settings()) {
         bare.on_connection = [](const std::shared_ptr<engineio::session>& s) {
             s->set_handler(std::make_shared<echo>(s));
         };
@@ -141,6 +140,8 @@ struct shard {
     }
 
     net::asio::io_context ioc{1};
+    net::timer_wheel wheel{ioc.get_executor()};
+    websocket::shard_context ws{ioc, wheel};
     engineio::server bare;
     engineio::server eio;
     socketio::server io;
@@ -192,9 +193,10 @@ int main() {
         std::vector<http::upgrade_route> upgrades;
         for (auto* e : {&s->bare, &s->eio})
             upgrades.push_back(http::upgrade_route{
-                e->config().path,
-                [e](senna::net::tcp::socket st, http::request req, std::string remote) {
-                    return e->handle_upgrade(std::move(st), std::move(req), std::move(remote));
+                e->config().path, [e](senna::net::tcp::socket st, http::request req,
+                                      std::string remote, std::function<void()> release) {
+                    e->handle_upgrade(std::move(st), std::move(req), std::move(remote),
+                                      std::move(release));
                 }});
         s->http = std::make_unique<http::server>(
             s->ioc, http::session_env{s->routes, cors, hm, hs, std::move(upgrades)}, 100000);

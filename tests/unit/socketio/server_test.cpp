@@ -19,8 +19,10 @@ namespace {
 
 struct harness {
     net::asio::io_context ioc{1};
+    net::timer_wheel wheel{ioc.get_executor()};
+    websocket::shard_context ws{ioc, wheel};
     engineio::metrics metrics;
-    engineio::server eio{ioc.get_executor(), engineio::settings{}, metrics};
+    engineio::server eio{ws, engineio::settings{}, metrics};
     socketio::server io{eio};
 
     // One polling request, run to completion (or until `poll_ms` passes for a held GET).
