@@ -30,14 +30,16 @@ namespace {
 
 const char* const invalid_token_message = "Your token is invalid - please check it and try again";
 
-// What the layer keeps per socket (socket::data).
+// What the layer keeps per socket (socket::data). The deadlines are entries of the shard's
+// timer wheel; they are cancelled at disconnect (and with the state at the latest).
 struct socket_state {
     std::optional<chat::id> user;
     std::optional<std::int64_t> expires_at; // exp of the token in force
     bool authenticating = false;
-    bool counted = false; // presence and local_users know this socket
-    std::unique_ptr<net::steady_timer> auth_timer;
-    std::unique_ptr<net::steady_timer> expiry_timer;
+    bool counted = false;          // presence and local_users know this socket
+    socket* owner = nullptr;       // the socket whose data this is (valid while it holds the state)
+    net::deadline auth_deadline;   // the legacy `authenticate` event must come before it
+    net::deadline expiry_deadline; // the token in force expires
     // Abuse limits: this socket's place in its user's socket count (released with the state at
     // the latest), its event budget, and the budget of refusals it may run up before it is cut.
     std::optional<abuse_limits::socket_slot> slot;
@@ -50,8 +52,13 @@ state_ptr state_of(socket& s) {
     if (auto* p = std::any_cast<state_ptr>(&s.data))
         return *p;
     auto st = std::make_shared<socket_state>();
+    st->owner = &s;
     s.data = st;
     return st;
+}
+
+net::timer_wheel& wheel_of(socket& s) {
+    return s.nsp().owner().engine().wheel();
 }
 
 std::int64_t now_unix() {
@@ -257,32 +264,29 @@ net::awaitable<admission> admit(const realtime_services& s, std::string token) {
 }
 
 // Disconnects the socket when the token in force expires (as verification would refuse it:
-// exp plus the leeway), unless a refresh re-armed the timer first.
+// exp plus the leeway), unless a refresh re-armed the deadline first.
 void arm_expiry(socket& sock, const state_ptr& st, const realtime_services& s) {
-    if (st->expiry_timer)
-        st->expiry_timer->cancel();
+    st->expiry_deadline.cancel();
     if (!st->expires_at)
         return;
-    if (!st->expiry_timer)
-        st->expiry_timer = std::make_unique<net::steady_timer>(sock.nsp().owner().executor());
     const auto left = std::chrono::seconds(*st->expires_at + s.auth.leeway_seconds - now_unix());
-    st->expiry_timer->expires_after(std::max<std::chrono::milliseconds>(left, {}));
-    std::weak_ptr<socket> weak = sock.shared_from_this();
-    st->expiry_timer->async_wait([weak](net::error_code ec) {
-        if (ec)
-            return;
-        auto sp = weak.lock();
-        if (!sp || !sp->connected())
-            return;
-        json::object o;
-        o["code"] = "INVALID_TOKEN_ERR";
-        o["name"] = "TokenExpiredError";
-        o["message"] = "Your token has expired - please authenticate again";
-        json::array args;
-        args.push_back(std::move(o));
-        sp->emit("token-expired", std::move(args));
-        sp->disconnect();
-    });
+    wheel_of(sock).schedule(
+        st->expiry_deadline, std::max<std::chrono::milliseconds>(left, {}),
+        [](void* p) {
+            auto* state = static_cast<socket_state*>(p);
+            auto sp = state->owner->shared_from_this();
+            if (!sp->connected())
+                return;
+            json::object o;
+            o["code"] = "INVALID_TOKEN_ERR";
+            o["name"] = "TokenExpiredError";
+            o["message"] = "Your token has expired - please authenticate again";
+            json::array args;
+            args.push_back(std::move(o));
+            sp->emit("token-expired", std::move(args));
+            sp->disconnect();
+        },
+        st.get());
 }
 
 void on_authenticated(socket& sock, const state_ptr& st, const realtime_services& s) {
@@ -298,87 +302,90 @@ void on_authenticated(socket& sock, const state_ptr& st, const realtime_services
 
 // The seed's socketio-jwt flow: no token at connect, `authenticate` {token} within the timeout.
 void await_legacy_authentication(socket& sock, const state_ptr& st, const realtime_services& s) {
-    st->auth_timer = std::make_unique<net::steady_timer>(sock.nsp().owner().executor());
-    st->auth_timer->expires_after(s.auth_timeout);
+    wheel_of(sock).schedule(
+        st->auth_deadline, s.auth_timeout,
+        [](void* p) {
+            auto* state = static_cast<socket_state*>(p);
+            if (state->user)
+                return;
+            state->owner->shared_from_this()->disconnect(true);
+        },
+        st.get());
+}
+
+// The `authenticate` event of the legacy flow (declared once for the namespace).
+void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
+                  const realtime_services& s) {
+    auto st = state_of(sock);
+    if (!admit_event(sock, *st, s, ack))
+        return;
+    if (st->user) {
+        sock.emit("authenticated");
+        return;
+    }
+    if (st->authenticating)
+        return;
+    st->authenticating = true;
+    st->auth_deadline.cancel();
+    std::string token;
+    if (!ev.args.empty() && ev.args[0].is_object())
+        token = nonempty(ev.args[0].get_object().if_contains("token"));
     std::weak_ptr<socket> weak = sock.shared_from_this();
-    st->auth_timer->async_wait([weak, st](net::error_code ec) {
-        if (ec || st->user)
-            return;
-        if (auto sp = weak.lock())
-            sp->disconnect(true);
-    });
-    sock.on("authenticate", [weak, st, &s](socketio::event& ev, socketio::ack_fn ack) {
-        auto sp = weak.lock();
-        if (!sp || !admit_event(*sp, *st, s, ack))
-            return;
-        if (st->user) {
-            sp->emit("authenticated");
-            return;
-        }
-        if (st->authenticating)
-            return;
-        st->authenticating = true;
-        if (st->auth_timer)
-            st->auth_timer->cancel();
-        std::string token;
-        if (!ev.args.empty() && ev.args[0].is_object())
-            token = nonempty(ev.args[0].get_object().if_contains("token"));
-        net::spawn(
-            sp->nsp().owner().executor(),
-            [](std::weak_ptr<socket> w, state_ptr state, const realtime_services& svc,
-               std::string tok) -> net::awaitable<void> {
-                admission a = co_await admit(svc, std::move(tok));
-                auto so = w.lock();
-                if (!so || !so->connected())
-                    co_return;
-                if (a.ok) {
-                    state->user = chat::id{a.who->user_id, a.who->numeric};
-                    if (!take_socket_slot(*state, svc)) {
-                        state->user.reset();
-                        a.ok = false;
-                        a.code = "TOO_MANY_SOCKETS";
-                        a.message = too_many_sockets_message;
-                    }
+    net::spawn(
+        sock.nsp().owner().executor(),
+        [](std::weak_ptr<socket> w, state_ptr state, const realtime_services& svc,
+           std::string tok) -> net::awaitable<void> {
+            admission a = co_await admit(svc, std::move(tok));
+            auto so = w.lock();
+            if (!so || !so->connected())
+                co_return;
+            if (a.ok) {
+                state->user = chat::id{a.who->user_id, a.who->numeric};
+                if (!take_socket_slot(*state, svc)) {
+                    state->user.reset();
+                    a.ok = false;
+                    a.code = "TOO_MANY_SOCKETS";
+                    a.message = too_many_sockets_message;
                 }
-                if (a.ok) {
-                    state->expires_at = a.who->expires_at;
-                    so->emit("authenticated");
-                    on_authenticated(*so, state, svc);
-                    co_return;
-                }
-                // The seed's codes: invalid_token, api_error (session check failed), user_error;
-                // and too_many_sockets for senna's per-user socket limit.
-                std::string code = a.code == "INVALID_TOKEN_ERR"      ? "invalid_token"
-                                   : a.code == "SESSION_CHECK_FAILED" ? "api_error"
-                                   : a.code == "TOO_MANY_SOCKETS"     ? "too_many_sockets"
-                                                                      : "user_error";
-                json::object detail;
-                detail["message"] = a.message;
-                detail["code"] = code;
-                detail["type"] = "UnauthorizedError";
-                json::object body = detail;
-                body["data"] = detail;
-                json::array args;
-                args.push_back(std::move(body));
-                so->emit("unauthorized", std::move(args));
-                // Leave the namespace but let the client close the connection: closing it here
-                // can drop the queued packets when the client is mid-upgrade to WebSocket.
-                so->disconnect();
-            }(weak, st, s, std::move(token)),
-            "socket_authenticate");
-    });
+            }
+            if (a.ok) {
+                state->expires_at = a.who->expires_at;
+                so->emit("authenticated");
+                on_authenticated(*so, state, svc);
+                co_return;
+            }
+            // The seed's codes: invalid_token, api_error (session check failed), user_error;
+            // and too_many_sockets for senna's per-user socket limit.
+            std::string code = a.code == "INVALID_TOKEN_ERR"      ? "invalid_token"
+                               : a.code == "SESSION_CHECK_FAILED" ? "api_error"
+                               : a.code == "TOO_MANY_SOCKETS"     ? "too_many_sockets"
+                                                                  : "user_error";
+            json::object detail;
+            detail["message"] = a.message;
+            detail["code"] = code;
+            detail["type"] = "UnauthorizedError";
+            json::object body = detail;
+            body["data"] = detail;
+            json::array args;
+            args.push_back(std::move(body));
+            so->emit("unauthorized", std::move(args));
+            // Leave the namespace but let the client close the connection: closing it here
+            // can drop the queued packets when the client is mid-upgrade to WebSocket.
+            so->disconnect();
+        }(weak, st, s, std::move(token)),
+        "socket_authenticate");
 }
 
 // A client event answered through its ack: the job returns the whole ack object.
 using job = net::awaitable<json::object> (*)(const realtime_services&, socket&, socket_state&,
                                              json::object payload);
 
-void handle(socket& sock, const state_ptr& st, const realtime_services& s, std::string name,
-            job fn) {
-    std::weak_ptr<socket> weak = sock.shared_from_this();
-    sock.on(name, [weak, st, &s, fn, name](socketio::event& ev, socketio::ack_fn ack) {
-        auto sp = weak.lock();
-        if (!sp || !admit_event(*sp, *st, s, ack))
+// Declares `name` on the namespace: every socket's event runs `fn` in a coroutine of its own
+// and answers with what it returns.
+void handle(socketio::namespace_& ns, const realtime_services& s, std::string name, job fn) {
+    ns.on(name, [&s, fn, name](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
+        auto st = state_of(sock);
+        if (!admit_event(sock, *st, s, ack))
             return;
         json::object payload;
         if (!ev.args.empty() && ev.args[0].is_object())
@@ -389,8 +396,9 @@ void handle(socket& sock, const state_ptr& st, const realtime_services& s, std::
             ack(std::move(a));
             return;
         }
+        std::weak_ptr<socket> weak = sock.shared_from_this();
         net::spawn(
-            sp->nsp().owner().executor(),
+            sock.nsp().owner().executor(),
             [](job f, const realtime_services& svc, std::weak_ptr<socket> w, state_ptr state,
                json::object p, socketio::ack_fn reply) -> net::awaitable<void> {
                 auto so = w.lock();
@@ -478,7 +486,7 @@ net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock
     if (!room)
         co_return err;
     const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
-    if (max != 0 && !sock.rooms().contains(*room) && topic_count(sock) >= max)
+    if (max != 0 && !sock.in(*room) && topic_count(sock) >= max)
         co_return error_ack("TOO_MANY_TOPICS",
                             "A socket may join at most " + std::to_string(max) + " topics");
     sock.join(*room);
@@ -542,35 +550,43 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
         st->expires_at = a.who->expires_at;
         co_return socketio::accept();
     });
+    // Handlers are declared once here, for every socket of the namespace.
+    handle(ns, s, "send-message", &send_message);
+    handle(ns, s, "typing", &typing);
+    handle(ns, s, "join-topic", &join_topic);
+    handle(ns, s, "leave-topic", &leave_topic);
+    handle(ns, s, "refresh-token", &refresh_token);
+    ns.on("authenticate", [&s](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
+        authenticate(sock, ev, std::move(ack), s);
+    });
+    // Events nobody handles still spend the socket's event budget; one that asks for an ack
+    // gets an error instead of waiting forever.
+    ns.on_any([&s](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
+        auto st = state_of(sock);
+        if (!admit_event(sock, *st, s, ack))
+            return;
+        if (ack.wanted())
+            ack(ack_args(error_ack("UNKNOWN_EVENT", "Unknown event \"" + ev.name + "\"")));
+    });
+    ns.on_disconnect([&s](socket& sock, std::string_view) {
+        auto st = state_of(sock);
+        st->auth_deadline.cancel();
+        st->expiry_deadline.cancel();
+        st->slot.reset();
+        if (!st->counted || !st->user)
+            return;
+        st->counted = false;
+        if (s.users)
+            s.users->remove(st->user->text, &sock);
+        if (s.presence)
+            net::spawn(sock.nsp().owner().executor(), s.presence->left(*st->user), "presence_left");
+    });
+    // The token is read from the CONNECT payload or the request by the hook above; neither is
+    // needed after that.
+    ns.keep_auth(false);
+    ns.keep_handshake(false);
     ns.on_connection([&s](socket& sock) {
         auto st = state_of(sock);
-        handle(sock, st, s, "send-message", &send_message);
-        handle(sock, st, s, "typing", &typing);
-        handle(sock, st, s, "join-topic", &join_topic);
-        handle(sock, st, s, "leave-topic", &leave_topic);
-        handle(sock, st, s, "refresh-token", &refresh_token);
-        // Events nobody handles still spend the socket's event budget (and get no answer).
-        std::weak_ptr<socket> weak = sock.shared_from_this();
-        sock.on_any([weak, st, &s](socketio::event&, socketio::ack_fn ack) {
-            if (auto sp = weak.lock())
-                admit_event(*sp, *st, s, ack);
-        });
-        const socket* raw = &sock;
-        auto ex = sock.nsp().owner().executor();
-        sock.on_disconnect([st, &s, raw, ex](std::string_view) {
-            if (st->auth_timer)
-                st->auth_timer->cancel();
-            if (st->expiry_timer)
-                st->expiry_timer->cancel();
-            st->slot.reset();
-            if (!st->counted || !st->user)
-                return;
-            st->counted = false;
-            if (s.users)
-                s.users->remove(st->user->text, raw);
-            if (s.presence)
-                net::spawn(ex, s.presence->left(*st->user), "presence_left");
-        });
         if (st->user)
             on_authenticated(sock, st, s);
         else

@@ -83,6 +83,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.max_payload = cfg.eio_max_payload;
     es.outbox_limit = cfg.eio_outbox_limit;
     es.upgrade_timeout = cfg.eio_upgrade_timeout;
+    es.close_timeout = cfg.eio_close_timeout;
     es.write_timeout = cfg.http_write_timeout;
     es.cors_origins = cfg.cors_origins;
     eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);

@@ -58,6 +58,7 @@ struct config {
     std::size_t eio_max_payload = 1000000;   // reference maxHttpBufferSize: one message / POST
     std::size_t eio_outbox_limit = 1024;     // queued packets per client before "slow consumer"
     milliseconds eio_upgrade_timeout{10000}; // a WebSocket probe must finish the upgrade by then
+    milliseconds eio_close_timeout{1000};    // WebSocket close handshake bound (RFC 6455 7.1.1)
     milliseconds sio_connect_timeout{45000}; // reference connectTimeout: join a namespace by then
     milliseconds sio_ack_timeout{10000};     // default wait for a client's acknowledgement
 

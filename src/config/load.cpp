@@ -229,6 +229,10 @@ const std::vector<setting>& settings() {
         duration("SOCK_EIO_UPGRADE_TIMEOUT_MS",
                  "time a WebSocket probe has to complete the upgrade",
                  &config::eio_upgrade_timeout),
+        duration("SOCK_EIO_CLOSE_TIMEOUT_MS",
+                 "after its close frame, how long the server waits for the client's before "
+                 "dropping TCP",
+                 &config::eio_close_timeout),
         duration("SOCK_SIO_CONNECT_TIMEOUT_MS",
                  "a connection that joins no namespace within this time is closed",
                  &config::sio_connect_timeout),

@@ -142,6 +142,10 @@ bool session::send(std::string data, bool binary) {
 // ----------------------------------------------------------------------------------- closing
 
 void session::close(std::string_view reason) {
+    close_with(reason, websocket::close_code::normal);
+}
+
+void session::close_with(std::string_view reason, std::uint16_t ws_code) {
     if (state_ != state::open)
         return;
     auto self = shared_from_this();
@@ -152,7 +156,7 @@ void session::close(std::string_view reason) {
             h->on_close(reason);
         if (ws_) {
             ws_->detach();
-            ws_->close(websocket::close_code::normal);
+            ws_->close(ws_code);
         }
         finish(reason, false);
         return;
@@ -171,7 +175,7 @@ void session::close_for_shutdown() {
     if (state_ == state::closed)
         return;
     if (transport_ == transport_kind::websocket) {
-        close("server shutting down");
+        close_with("server shutting down", websocket::close_code::going_away);
         return;
     }
     // Polling: an Engine.IO close packet reads as a deliberate close to some clients
@@ -195,8 +199,10 @@ void session::finish(std::string_view reason, bool notify) {
     heartbeat_.cancel();
     wake();
     if (ws_) {
+        // One that is closing (close(), or a protocol error) finishes its close on its own.
         ws_->detach();
-        ws_->cut();
+        if (ws_->is_open())
+            ws_->cut();
     }
     end_probe();
     owner_.stats().closed(transport_);

@@ -129,6 +129,7 @@ private:
     };
     struct upgrade_state;
 
+    void close_with(std::string_view reason, std::uint16_t ws_code);
     bool enqueue(packet_type t, shared_text data, bool binary);
     bool ws_send(websocket::connection& ws, packet_type t, const shared_text& data, bool binary);
     void wake();

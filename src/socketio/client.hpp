@@ -4,6 +4,7 @@
 // by the session (as its session_handler), on the session's shard.
 
 #include "engineio/session.hpp"
+#include "net/timer_wheel.hpp"
 #include "net/types.hpp"
 #include "socketio/binary.hpp"
 #include "socketio/revision.hpp"
@@ -11,8 +12,7 @@
 
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 namespace senna::socketio {
 
@@ -40,7 +40,7 @@ public:
 
     revision protocol() const noexcept { return revision_; }
     const engineio::session& session() const noexcept { return *eio_; }
-    const std::string& sid() const noexcept { return sid_; }
+    const std::string& sid() const noexcept { return eio_->id(); }
     server& owner() noexcept { return server_; }
 
 private:
@@ -48,17 +48,19 @@ private:
     void connect(std::string_view nsp, boost::json::value auth);
     static net::awaitable<void> run_hooks(std::shared_ptr<client> self, std::shared_ptr<socket> s);
     void joined(const std::shared_ptr<socket>& s);
+    std::shared_ptr<socket> find(std::string_view nsp) const;
+    static void on_connect_timeout(void* self);
 
     server& server_;
     // The session owns this client (its handler) and outlives it; a shared_ptr here would be a
     // cycle that leaks every session that is never closed.
     engineio::session* eio_;
-    std::string sid_;
     revision revision_;
     decoder decoder_;
-    std::unordered_map<std::string, std::shared_ptr<socket>> sockets_;
-    std::unordered_set<std::string> connecting_;
-    net::steady_timer connect_timer_;
+    // A client joins one namespace or a few: short vectors, not hash tables.
+    std::vector<std::shared_ptr<socket>> sockets_;
+    std::vector<std::string> connecting_;
+    net::deadline connect_timeout_;
     bool closed_ = false;
     bool ever_connected_ = false;
 };

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <array>
 #include <sys/random.h>
 
@@ -36,14 +37,16 @@ std::string random_id() {
 
 // ---------------------------------------------------------------------------------- namespace_
 
-std::shared_ptr<socket> namespace_::find(const std::string& id) const {
+std::shared_ptr<socket> namespace_::find(std::string_view id) const {
     auto it = sockets_.find(id);
     return it == sockets_.end() ? nullptr : it->second;
 }
 
 std::size_t namespace_::room_size(const std::string& room) const {
     auto it = rooms_.find(room);
-    return it == rooms_.end() ? 0 : it->second.size();
+    if (it != rooms_.end())
+        return it->second.size();
+    return sockets_.contains(room) ? 1 : 0; // a socket's own room
 }
 
 std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& rooms,
@@ -54,7 +57,7 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
         if (&s == exclude)
             return true;
         for (const auto& r : except)
-            if (s.rooms().contains(r))
+            if (s.in(r))
                 return true;
         return false;
     };
@@ -65,14 +68,18 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
                 targets.push_back(s);
     } else {
         std::unordered_set<const socket*> seen;
+        auto take = [&](socket* s) {
+            if (excluded(*s) || (rooms.size() > 1 && !seen.insert(s).second))
+                return;
+            targets.push_back(s->shared_from_this());
+        };
         for (const auto& r : rooms) {
-            auto it = rooms_.find(r);
-            if (it == rooms_.end())
-                continue;
-            for (socket* s : it->second) {
-                if (excluded(*s) || (rooms.size() > 1 && !seen.insert(s).second))
-                    continue;
-                targets.push_back(s->shared_from_this());
+            if (auto it = rooms_.find(r); it != rooms_.end()) {
+                targets.reserve(targets.size() + it->second.size());
+                for (socket* s : it->second)
+                    take(s);
+            } else if (auto own = sockets_.find(r); own != sockets_.end()) {
+                take(own->second.get());
             }
         }
     }
@@ -82,7 +89,7 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
 }
 
 void namespace_::add(const std::shared_ptr<socket>& s) {
-    sockets_[s->id()] = s;
+    sockets_[std::string_view(s->id())] = s;
 }
 
 void namespace_::remove(socket& s) {
@@ -92,15 +99,20 @@ void namespace_::remove(socket& s) {
 }
 
 void namespace_::joined(socket& s, const std::string& room) {
-    rooms_[room].insert(&s);
+    rooms_[room].push_back(&s);
 }
 
 void namespace_::left(socket& s, const std::string& room) {
     auto it = rooms_.find(room);
     if (it == rooms_.end())
         return;
-    it->second.erase(&s);
-    if (it->second.empty())
+    auto& members = it->second;
+    auto m = std::find(members.begin(), members.end(), &s);
+    if (m != members.end()) {
+        *m = members.back(); // order within a room is not kept
+        members.pop_back();
+    }
+    if (members.empty())
         rooms_.erase(it);
 }
 
@@ -111,6 +123,17 @@ void namespace_::connected(socket& s) {
             break;
         fn(s);
     }
+    s.connected_done(keep_auth_);
+}
+
+const namespace_event_handler* namespace_::handler(const std::string& event) const {
+    auto it = handlers_.find(event);
+    return it == handlers_.end() ? nullptr : &it->second;
+}
+
+void namespace_::disconnected(socket& s, std::string_view reason) {
+    for (const auto& fn : disconnect_handlers_)
+        fn(s, reason);
 }
 
 // -------------------------------------------------------------------------------------- server
@@ -174,8 +197,8 @@ void cluster::deliver(std::string nsp, frame f, std::vector<std::string> rooms,
 // -------------------------------------------------------------------------------------- client
 
 client::client(server& srv, std::shared_ptr<engineio::session> eio)
-    : server_(srv), eio_(eio.get()), sid_(eio_->id()), revision_(revision_for(eio_->protocol())),
-      decoder_(srv.config().codec), connect_timer_(srv.executor()) {
+    : server_(srv), eio_(eio.get()), revision_(revision_for(eio_->protocol())),
+      decoder_(srv.config().codec) {
     server_.client_opened();
 }
 
@@ -183,14 +206,23 @@ client::client(server& srv, std::shared_ptr<engineio::session> eio)
 // io_context (shutdown), after the server.
 client::~client() = default;
 
+std::shared_ptr<socket> client::find(std::string_view nsp) const {
+    for (const auto& s : sockets_)
+        if (s->nsp_name() == nsp)
+            return s;
+    return nullptr;
+}
+
+void client::on_connect_timeout(void* p) {
+    auto& c = *static_cast<client*>(p);
+    auto self = c.shared_from_this();
+    if (!c.closed_ && !c.ever_connected_)
+        c.close("forced close"); // no namespace joined in time
+}
+
 void client::start() {
-    connect_timer_.expires_after(server_.config().connect_timeout);
-    connect_timer_.async_wait([w = weak_from_this()](net::error_code ec) {
-        if (ec)
-            return;
-        if (auto c = w.lock(); c && !c->closed_ && !c->ever_connected_)
-            c->close("forced close"); // no namespace joined in time
-    });
+    server_.engine().wheel().schedule(connect_timeout_, server_.config().connect_timeout,
+                                      &client::on_connect_timeout, this);
     if (revision_ == revision::v4) {
         // v4 clients never ask for "/": the server joins them right away.
         connect("/", boost::json::object());
@@ -203,7 +235,8 @@ void client::on_message(std::string_view data, bool binary) {
     auto self = shared_from_this();
     auto r = binary ? decoder_.on_binary(data) : decoder_.on_text(data);
     if (!r) {
-        log::debug("sio_parse_error", {{"sid", sid_}, {"error", std::string(r.error().message())}});
+        log::debug("sio_parse_error",
+                   {{"sid", sid()}, {"error", std::string(r.error().message())}});
         eio_->close_now("parse error");
         return;
     }
@@ -219,33 +252,22 @@ void client::on_packet(packet p) {
         connect(parts.name, std::move(auth));
         break;
     }
-    case packet_type::disconnect: {
-        auto it = sockets_.find(p.nsp);
-        if (it != sockets_.end()) {
-            auto s = it->second;
-            sockets_.erase(it);
+    case packet_type::disconnect:
+        if (auto s = find(p.nsp)) {
+            detach(s->nsp_name());
             s->on_close("client namespace disconnect");
         }
         break;
-    }
     case packet_type::event:
-    case packet_type::binary_event: {
-        auto it = sockets_.find(p.nsp);
-        if (it != sockets_.end()) {
-            auto s = it->second;
+    case packet_type::binary_event:
+        if (auto s = find(p.nsp))
             s->on_event(std::move(p));
-        }
         break;
-    }
     case packet_type::ack:
-    case packet_type::binary_ack: {
-        auto it = sockets_.find(p.nsp);
-        if (it != sockets_.end()) {
-            auto s = it->second;
+    case packet_type::binary_ack:
+        if (auto s = find(p.nsp))
             s->on_ack(std::move(p));
-        }
         break;
-    }
     case packet_type::connect_error:
         // Only servers send it.
         eio_->close_now("parse error");
@@ -260,17 +282,17 @@ void client::connect(std::string_view nsp, boost::json::value auth) {
         send(connect_error(name, "Invalid namespace", nullptr, revision_));
         return;
     }
-    if (sockets_.contains(name) || connecting_.contains(name))
+    if (find(name) || std::find(connecting_.begin(), connecting_.end(), name) != connecting_.end())
         return;
     std::string id = revision_ == revision::v5 ? random_id()
-                     : name == "/"             ? sid_
-                                               : name + "#" + sid_;
+                     : name == "/"             ? sid()
+                                               : name + "#" + sid();
     auto s = std::make_shared<socket>(*ns, *this, std::move(id), std::move(auth));
     if (ns->hooks().empty()) {
         joined(s);
         return;
     }
-    connecting_.insert(name);
+    connecting_.push_back(name);
     net::spawn(server_.executor(), run_hooks(shared_from_this(), s), "sio_connect_hook");
 }
 
@@ -288,7 +310,7 @@ net::awaitable<void> client::run_hooks(std::shared_ptr<client> self, std::shared
             break;
         }
     }
-    self->connecting_.erase(name);
+    std::erase(self->connecting_, name);
     if (self->closed_)
         co_return;
     if (!verdict.accepted) {
@@ -300,15 +322,16 @@ net::awaitable<void> client::run_hooks(std::shared_ptr<client> self, std::shared
 
 void client::joined(const std::shared_ptr<socket>& s) {
     const std::string& name = s->nsp_name();
-    sockets_[name] = s;
+    sockets_.push_back(s);
     ever_connected_ = true;
-    connect_timer_.cancel();
+    connect_timeout_.cancel();
     s->nsp().add(s);
-    s->join(s->id());
     send(connect_ack(name, s->id(), revision_));
     if (!s->connected())
         return;
     s->nsp().connected(*s);
+    if (!s->nsp().keeps_handshake() && connecting_.empty())
+        eio_->release_request(); // its hooks have read what they needed of the request
 }
 
 bool client::send(const frame& f) {
@@ -323,7 +346,7 @@ bool client::send(const frame& f) {
 }
 
 void client::detach(const std::string& nsp) {
-    sockets_.erase(nsp);
+    std::erase_if(sockets_, [&](const std::shared_ptr<socket>& s) { return s->nsp_name() == nsp; });
 }
 
 void client::close(std::string_view reason) {
@@ -338,10 +361,10 @@ void client::on_close(std::string_view reason) {
     auto self = shared_from_this();
     closed_ = true;
     server_.client_closed();
-    connect_timer_.cancel();
+    connect_timeout_.cancel();
     auto sockets = std::move(sockets_);
     sockets_.clear();
-    for (auto& [name, s] : sockets)
+    for (auto& s : sockets)
         s->on_close(reason);
     decoder_.reset();
 }

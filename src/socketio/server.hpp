@@ -48,6 +48,23 @@ public:
     void use(connect_hook hook) { hooks_.push_back(std::move(hook)); }
     /** Runs for every socket that joined, after the CONNECT answer was queued. */
     void on_connection(std::function<void(socket&)> fn) { on_connection_.push_back(std::move(fn)); }
+    /** The handler of `event` for every socket of the namespace, declared once. */
+    void on(std::string event, namespace_event_handler fn) {
+        handlers_[std::move(event)] = std::move(fn);
+    }
+    /** Events that no handler (the socket's or the namespace's) takes. */
+    void on_any(namespace_event_handler fn) { any_handler_ = std::move(fn); }
+    /** Runs for every socket of the namespace that disconnects. */
+    void on_disconnect(std::function<void(socket&, std::string_view reason)> fn) {
+        disconnect_handlers_.push_back(std::move(fn));
+    }
+    /** Whether sockets keep their CONNECT payload (auth()) after the connection handlers ran;
+        true by default, as Socket.IO's socket.handshake.auth. A server that has taken what it
+        needs from it (a token) says false and saves its bytes per socket. */
+    void keep_auth(bool keep) noexcept { keep_auth_ = keep; }
+    /** Likewise for the opening request's headers and query (handshake()): false releases them
+        once a socket of this namespace connected. */
+    void keep_handshake(bool keep) noexcept { keep_handshake_ = keep; }
 
     broadcast to(std::string room) {
         broadcast b(*this);
@@ -66,7 +83,7 @@ public:
     }
 
     std::size_t size() const noexcept { return sockets_.size(); }
-    std::shared_ptr<socket> find(const std::string& id) const;
+    std::shared_ptr<socket> find(std::string_view id) const;
     /** Members of `room` on this shard (0 when none). */
     std::size_t room_size(const std::string& room) const;
 
@@ -81,14 +98,25 @@ public:
     void joined(socket& s, const std::string& room);
     void left(socket& s, const std::string& room);
     void connected(socket& s);
+    const namespace_event_handler* handler(const std::string& event) const;
+    const namespace_event_handler& any_handler() const noexcept { return any_handler_; }
+    void disconnected(socket& s, std::string_view reason);
+    bool keeps_handshake() const noexcept { return keep_handshake_; }
 
 private:
     server& server_;
     std::string name_;
     std::vector<connect_hook> hooks_;
     std::vector<std::function<void(socket&)>> on_connection_;
-    std::unordered_map<std::string, std::shared_ptr<socket>> sockets_;
-    std::unordered_map<std::string, std::unordered_set<socket*>> rooms_;
+    std::unordered_map<std::string, namespace_event_handler> handlers_;
+    namespace_event_handler any_handler_;
+    std::vector<std::function<void(socket&, std::string_view)>> disconnect_handlers_;
+    // Keyed by a view of the socket's own id. A socket's own room is this table, not rooms_.
+    std::unordered_map<std::string_view, std::shared_ptr<socket>> sockets_;
+    // Members, unordered; a room of a few members is a short vector, not a hash set.
+    std::unordered_map<std::string, std::vector<socket*>> rooms_;
+    bool keep_auth_ = true;
+    bool keep_handshake_ = true;
 };
 
 class server {

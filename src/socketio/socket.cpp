@@ -7,6 +7,8 @@
 
 #include <boost/asio/error.hpp>
 
+#include <algorithm>
+
 namespace senna::socketio {
 
 namespace {
@@ -76,7 +78,9 @@ std::size_t broadcast::emit(std::string_view event, boost::json::array args,
 
 struct socket::pending_ack {
     ack_callback cb;
-    net::steady_timer timer;
+    net::deadline timeout;
+    socket* owner = nullptr;
+    std::uint64_t id = 0;
 };
 
 socket::socket(namespace_& ns, client& c, std::string id, boost::json::value auth)
@@ -120,25 +124,26 @@ bool socket::emit_with_ack(std::string_view event, boost::json::array args, ack_
         return false;
     if (!connected_)
         return false;
-    auto pa = std::make_unique<pending_ack>(
-        pending_ack{std::move(cb), net::steady_timer(ns_->owner().executor())});
-    pa->timer.expires_after(timeout.count() > 0 ? timeout : ns_->owner().config().ack_timeout);
-    pa->timer.async_wait([w = weak_from_this(), id](net::error_code ec) {
-        if (ec)
-            return;
-        if (auto s = w.lock())
-            s->ack_timed_out(id);
-    });
+    auto pa = std::make_unique<pending_ack>();
+    pa->cb = std::move(cb);
+    pa->owner = this;
+    pa->id = id;
+    ns_->owner().engine().wheel().schedule(
+        pa->timeout, timeout.count() > 0 ? timeout : ns_->owner().config().ack_timeout,
+        &socket::ack_timed_out, pa.get());
     acks_.emplace(id, std::move(pa));
     return true;
 }
 
-void socket::ack_timed_out(std::uint64_t id) {
-    auto it = acks_.find(id);
-    if (it == acks_.end())
+void socket::ack_timed_out(void* p) {
+    auto* pa = static_cast<pending_ack*>(p);
+    socket& s = *pa->owner;
+    auto self = s.shared_from_this();
+    auto it = s.acks_.find(pa->id);
+    if (it == s.acks_.end())
         return;
     auto cb = std::move(it->second->cb);
-    acks_.erase(it);
+    s.acks_.erase(it);
     event none;
     cb(net::asio::error::timed_out, none);
 }
@@ -156,16 +161,28 @@ void socket::send_ack(std::uint64_t id, boost::json::array args,
     client_->send(p);
 }
 
+bool socket::in(std::string_view room) const noexcept {
+    return room == id_ || std::find(rooms_.begin(), rooms_.end(), room) != rooms_.end();
+}
+
 void socket::join(const std::string& room) {
-    if (!connected_)
-        return;
-    if (rooms_.insert(room).second)
-        ns_->joined(*this, room);
+    if (!connected_ || in(room))
+        return; // its own room it is always in
+    rooms_.push_back(room);
+    ns_->joined(*this, room);
 }
 
 void socket::leave(const std::string& room) {
-    if (rooms_.erase(room) > 0)
-        ns_->left(*this, room);
+    auto it = std::find(rooms_.begin(), rooms_.end(), room);
+    if (it == rooms_.end())
+        return;
+    rooms_.erase(it);
+    ns_->left(*this, room);
+}
+
+void socket::connected_done(bool keep_auth) {
+    if (!keep_auth)
+        auth_ = nullptr;
 }
 
 void socket::on_event(packet p) {
@@ -181,13 +198,23 @@ void socket::on_event(packet p) {
     ev.args = boost::json::array(arr.begin() + 1, arr.end());
     ev.attachments = std::move(p.attachments);
     ack_fn ack(weak_from_this(), p.id);
-    auto it = handlers_.find(ev.name);
-    if (it != handlers_.end()) {
-        auto fn = it->second; // the handler may replace itself
+    if (own_) {
+        auto it = own_->handlers.find(ev.name);
+        if (it != own_->handlers.end()) {
+            auto fn = it->second; // the handler may replace itself
+            fn(ev, std::move(ack));
+            return;
+        }
+    }
+    if (const auto* fn = ns_->handler(ev.name)) {
+        (*fn)(*this, ev, std::move(ack)); // declared once, before any socket: stable
+        return;
+    }
+    if (own_ && own_->any) {
+        auto fn = own_->any;
         fn(ev, std::move(ack));
-    } else if (any_handler_) {
-        auto fn = any_handler_;
-        fn(ev, std::move(ack));
+    } else if (const auto& any = ns_->any_handler()) {
+        any(*this, ev, std::move(ack));
     }
 }
 
@@ -236,16 +263,16 @@ void socket::on_close(std::string_view reason) {
     auto acks = std::move(acks_);
     acks_.clear();
     for (auto& [id, pa] : acks) {
-        pa->timer.cancel();
+        pa->timeout.cancel();
         event none;
         if (pa->cb)
             pa->cb(net::asio::error::operation_aborted, none);
     }
-    auto handlers = std::move(disconnect_handlers_);
-    for (auto& fn : handlers)
-        fn(reason);
-    handlers_.clear();
-    any_handler_ = nullptr;
+    ns_->disconnected(*this, reason);
+    if (auto own = std::move(own_)) {
+        for (auto& fn : own->disconnect)
+            fn(reason);
+    }
 }
 
 } // namespace senna::socketio

@@ -94,6 +94,8 @@ private:
 };
 
 using event_handler = std::function<void(event&, ack_fn)>;
+/** A handler declared once for every socket of a namespace. */
+using namespace_event_handler = std::function<void(socket&, event&, ack_fn)>;
 /** An ack reply (ec empty), or ec = asio::error::timed_out / operation_aborted (disconnect). */
 using ack_callback = std::function<void(boost::system::error_code, event&)>;
 
@@ -146,9 +148,11 @@ public:
     const std::string& id() const noexcept { return id_; }
     namespace_& nsp() const noexcept { return *ns_; }
     const std::string& nsp_name() const noexcept;
-    /** The CONNECT payload (v5), {} when none (and always for v4). */
+    /** The CONNECT payload (v5), {} when none (and always for v4). Null after the connection
+        handlers ran, in a namespace that does not keep it (namespace_::keep_auth). */
     const boost::json::value& auth() const noexcept { return auth_; }
-    /** Query, headers and remote address of the request that opened the connection. */
+    /** Query, headers and remote address of the request that opened the connection; empty
+        once released (namespace_::keep_handshake). */
     const engineio::handshake_request& handshake() const noexcept;
     revision protocol() const noexcept;
     bool connected() const noexcept { return connected_; }
@@ -156,11 +160,15 @@ public:
     /** Free slot for the layer above (an identity, say). */
     std::any data;
 
-    void on(std::string event, event_handler fn) { handlers_[std::move(event)] = std::move(fn); }
+    /** A handler for this socket only (tests, one-off sockets). Handlers every socket shares
+        belong to the namespace (namespace_::on): these cost memory per socket. */
+    void on(std::string event, event_handler fn) {
+        own().handlers[std::move(event)] = std::move(fn);
+    }
     /** Events that have no handler of their own. */
-    void on_any(event_handler fn) { any_handler_ = std::move(fn); }
+    void on_any(event_handler fn) { own().any = std::move(fn); }
     void on_disconnect(std::function<void(std::string_view reason)> fn) {
-        disconnect_handlers_.push_back(std::move(fn));
+        own().disconnect.push_back(std::move(fn));
     }
 
     /** Sends an event to this socket. False when it is not connected (or the outbox overflowed
@@ -176,7 +184,9 @@ public:
 
     void join(const std::string& room);
     void leave(const std::string& room);
-    const std::unordered_set<std::string>& rooms() const noexcept { return rooms_; }
+    /** The rooms joined, besides the socket's own (its id), which every socket is in. */
+    const std::vector<std::string>& rooms() const noexcept { return rooms_; }
+    bool in(std::string_view room) const noexcept;
     /** Everyone in `room` of this namespace (this shard) but this socket. */
     broadcast to(std::string room) {
         broadcast b(*ns_, this);
@@ -190,6 +200,8 @@ public:
 
     // --- for client and namespace_ (same shard) ---
     void deliver(const frame& f);
+    /** The connection handlers ran: give back what the namespace does not keep. */
+    void connected_done(bool keep_auth);
     void on_event(packet p);
     void on_ack(packet p);
     void on_close(std::string_view reason);
@@ -197,19 +209,30 @@ public:
 
 private:
     struct pending_ack;
-    void ack_timed_out(std::uint64_t id);
+    struct own_handlers {
+        std::unordered_map<std::string, event_handler> handlers;
+        event_handler any;
+        std::vector<std::function<void(std::string_view)>> disconnect;
+    };
+    own_handlers& own() {
+        if (!own_)
+            own_ = std::make_unique<own_handlers>();
+        return *own_;
+    }
+    static void ack_timed_out(void* p);
 
+    // Budget (x86-64): 16 enable_shared_from_this, 16 namespace and client, 32 id (20 chars:
+    // +32 on the heap), 24 auth (null once connected in senna), 8 own handlers (null in
+    // senna), 24 rooms (+32 a room), 8 + 56 acks (empty: no heap), 8 flags: ~200 bytes.
     namespace_* ns_;
     client* client_;
     std::string id_;
     boost::json::value auth_;
-    bool connected_ = true;
-    std::unordered_map<std::string, event_handler> handlers_;
-    event_handler any_handler_;
-    std::vector<std::function<void(std::string_view)>> disconnect_handlers_;
-    std::unordered_set<std::string> rooms_;
+    std::unique_ptr<own_handlers> own_; // only when socket::on was used
+    std::vector<std::string> rooms_;
     std::uint64_t next_ack_ = 0;
     std::unordered_map<std::uint64_t, std::unique_ptr<pending_ack>> acks_;
+    bool connected_ = true;
 };
 
 } // namespace senna::socketio

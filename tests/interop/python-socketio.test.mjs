@@ -13,15 +13,10 @@ const bob = token({ user_id: 2, username: 'bob' });
 const TOPIC = 'interop';
 const chatTopic = { type: 'topic', id: TOPIC };
 
-// Polling-only clients do not come back today: on SIGTERM senna answers the pending long-poll GET
-// with an Engine.IO close packet, which python-engineio takes as the server closing the session
-// on purpose (client.py: CLOSE -> disconnect(abort=True), state 'disconnecting' before the
-// 'disconnect' event, so socketio's _handle_eio_disconnect does not reconnect).
-const RECONNECT_TODO = {
-  websocket: undefined,
-  polling: 'new engine: answers the pending GET with a close packet on shutdown, so python-socketio never reconnects',
-};
-
+// Polling-only clients must come back too: an Engine.IO close packet on the pending GET would
+// read to python-engineio as the server closing the session on purpose (client.py: CLOSE ->
+// disconnect(abort=True), state 'disconnecting' before the 'disconnect' event, so socketio's
+// _handle_eio_disconnect does not reconnect); senna cuts that GET unanswered on shutdown.
 for (const transport of ['websocket', 'polling']) {
   describe(`python-socketio 5.7, transports=['${transport}']`, () => {
     let stack;
@@ -78,7 +73,7 @@ for (const transport of ['websocket', 'polling']) {
     });
 
     test('after senna restarts (SIGTERM, same port, same Redis) it reconnects by itself and gets a broadcast again',
-      { todo: RECONNECT_TODO[transport] }, async () => {
+      async () => {
         // Let the client's next long-poll GET be pending when SIGTERM comes (the case that
         // matters: a GET that is not pending fails on the closed listener and is retried).
         await sleep(300);

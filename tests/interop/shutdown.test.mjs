@@ -11,10 +11,9 @@ import { spawnPython, startStack } from './lib/interop.mjs';
 const alice = token({ user_id: 1, username: 'alice' });
 const DRAIN_MS = 10000; // senna's default SOCK_SHUTDOWN_TIMEOUT_MS, the bound on any exit
 const PROMPT_MS = 2000;
-// Beast's server teardown after the closing handshake shuts down its sending side and then
-// waits for the client's FIN, up to the close timeout (SOCK_EIO_UPGRADE_TIMEOUT_MS, also 10 s):
-// a client that never closes its socket holds senna's exit for the whole 10 s today.
-const TEARDOWN_TODO = 'new engine: after the close handshake senna waits for the client\'s FIN (10 s) instead of closing TCP';
+// After its close frame senna waits at most SOCK_EIO_CLOSE_TIMEOUT_MS (1 s) for the client's close
+// frame or FIN, then drops TCP (RFC 6455 7.1.1), so a client that never closes its socket does not
+// hold the exit for the whole drain.
 
 describe('SIGTERM with one idle realtime client connected', () => {
   let stack;
@@ -39,7 +38,7 @@ describe('SIGTERM with one idle realtime client connected', () => {
   const sio = (transports) => (s) => spawnPython('sio_client.py', { url: s.url, token: alice, transports, events: [] });
   const raw = (mode) => (s) => spawnPython('raw_ws.py', { url: s.url, token: alice, scenario: 'idle', mode });
 
-  test('python-socketio over WebSocket: senna exits promptly', { todo: TEARDOWN_TODO }, async (t) => {
+  test('python-socketio over WebSocket: senna exits promptly', async (t) => {
     const ms = await measure(t, sio(['websocket']));
     assert.ok(ms < PROMPT_MS, `${ms} ms`);
   });
@@ -50,7 +49,7 @@ describe('SIGTERM with one idle realtime client connected', () => {
   });
 
   test('raw websocket-client that answers the close frame and keeps its socket: senna exits promptly',
-    { todo: TEARDOWN_TODO }, async (t) => {
+    async (t) => {
       const ms = await measure(t, raw('answer'));
       assert.equal((await py.next('close_frame')).type, 'close_frame');
       assert.ok(ms < PROMPT_MS, `${ms} ms`);
@@ -64,7 +63,7 @@ describe('SIGTERM with one idle realtime client connected', () => {
 
   // RFC 6455 7.4.1: 1001 "going away", such as a server going down. Beast sends 1000 today.
   test('the close frame senna sends on shutdown carries 1001 (going away)',
-    { todo: 'new engine: Beast sends 1000 (normal) on shutdown' }, async (t) => {
+    async (t) => {
       await measure(t, raw('answer_close'));
       assert.deepEqual(await py.next('close_frame'), { type: 'close_frame', close_code: 1001 });
     });

@@ -87,7 +87,7 @@ for (const transport of ['websocket', 'polling']) {
     });
 
     test('an unknown event with an ack id gets an UNKNOWN_EVENT error ack',
-      { todo: 'new engine: an unknown event is ignored today, so the ack never comes' }, async () => {
+      async () => {
         const a = await s.timeout(3000).emitWithAck('no-such-event', { x: 1 });
         assert.deepEqual(a, { error: { code: 'UNKNOWN_EVENT', message: 'Unknown event "no-such-event"' } });
       });
