@@ -58,7 +58,7 @@ bool placeholders_valid(const boost::json::value& data, std::size_t count) noexc
 void reconstructor::start(packet header) {
     assert(!busy() && is_binary(header.type) && header.pending_attachments > 0);
     header.attachments.reserve(header.pending_attachments);
-    header_ = std::move(header);
+    header_ = std::make_unique<packet>(std::move(header));
     bytes_ = 0;
 }
 
@@ -73,7 +73,7 @@ boost::system::result<std::optional<packet>> reconstructor::feed(std::string_vie
     header_->attachments.emplace_back(bytes);
     if (--header_->pending_attachments != 0)
         return std::optional<packet>();
-    std::optional<packet> done = std::move(header_);
+    std::optional<packet> done(std::move(*header_));
     reset();
     return done;
 }
@@ -88,7 +88,7 @@ boost::system::result<std::optional<packet>> decoder::on_text(std::string_view t
         reconstructor_.reset();
         return error::unexpected_text;
     }
-    auto p = decode(text, limits_);
+    auto p = decode(text, reconstructor_.bounds());
     if (!p)
         return p.error();
     if (p->pending_attachments == 0)

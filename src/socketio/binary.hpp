@@ -15,6 +15,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -45,7 +46,8 @@ public:
     explicit reconstructor(limits lim = {}) : limits_(lim) {}
 
     /** A binary packet is waiting for attachments. */
-    bool busy() const noexcept { return header_.has_value(); }
+    bool busy() const noexcept { return header_ != nullptr; }
+    const limits& bounds() const noexcept { return limits_; }
 
     /**
      * Starts on a header fresh from `decode` (a binary packet, pending_attachments > 0).
@@ -66,7 +68,7 @@ public:
 
 private:
     limits limits_;
-    std::optional<packet> header_;
+    std::unique_ptr<packet> header_; // a binary packet waiting for its attachments (rare)
     std::size_t bytes_ = 0;
 };
 
@@ -76,7 +78,7 @@ private:
  */
 class decoder {
 public:
-    explicit decoder(limits lim = {}) : limits_(lim), reconstructor_(lim) {}
+    explicit decoder(limits lim = {}) : reconstructor_(lim) {}
 
     /**
      * A text message: a complete packet, or nullopt when it is a binary header whose
@@ -95,8 +97,7 @@ public:
     void reset() noexcept { reconstructor_.reset(); }
 
 private:
-    limits limits_;
-    reconstructor reconstructor_;
+    reconstructor reconstructor_; // holds the limits too: one copy per connection
 };
 
 } // namespace senna::socketio
