@@ -95,7 +95,17 @@ struct Client : Handler {
     // Close without telling hooks (end of a run); `polite` sends a Socket.IO disconnect first.
     virtual void shutdown(bool polite) = 0;
     // Close and report through the hooks (on_fail or on_close depending on state).
-    virtual void die(const std::string& why) = 0;
+    void die(const std::string& why) {
+        bool was_ready = st == Ready;
+        close_fd();
+        st = Closed;
+        if (was_ready)
+            hooks->on_close(*this, why);
+        else
+            hooks->on_fail(*this, why);
+    }
+    virtual void close_fd() = 0;
+    virtual ~Client() = default;
 };
 
 // HS256 JWT with the claims of shared/bench/lib/jwt.js:

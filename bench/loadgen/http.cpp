@@ -291,16 +291,6 @@ void PollClient::shutdown(bool) {
     st = Closed;
 }
 
-void PollClient::die(const std::string& why) {
-    bool was_ready = st == Ready;
-    close_fd();
-    st = Closed;
-    if (was_ready)
-        hooks->on_close(*this, why);
-    else
-        hooks->on_fail(*this, why);
-}
-
 void PollClient::request(Step s, bool post, const std::string& body) {
     bool fresh = fd < 0;
     if (fresh) {

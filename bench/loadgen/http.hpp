@@ -65,7 +65,6 @@ struct PollClient final : Client {
 
     void start(uint64_t now) override;
     void shutdown(bool polite) override;
-    void die(const std::string& why) override;
     void on_io(uint32_t ev) override;
 
 private:
@@ -73,7 +72,7 @@ private:
     void request(Step s, bool post, const std::string& body);
     void on_body(std::string_view b);
     void next();
-    void close_fd();
+    void close_fd() override;
 };
 
 } // namespace lg

@@ -376,6 +376,22 @@ int mode_idle(const Args& a) {
 }
 
 // ------------------------------------------------------------------------------- fanout
+// The benchmark mark (sequence number, send time) of a `new-message` frame; a frame that is not
+// one counts as `other`, one without a valid mark of this run as `stray`.
+bool read_mark(const char* p, size_t n, const std::string& marker, uint64_t max_seq, uint64_t& seq,
+               uint64_t& t, uint64_t& other, uint64_t& stray) {
+    if (n < 17 || memcmp(p, "42[\"new-message\"", 16) != 0) {
+        other++;
+        return false;
+    }
+    const char* m = static_cast<const char*>(memmem(p + 16, n - 16, marker.data(), marker.size()));
+    if (!m || !parse_mark(m + marker.size(), p + n, seq, t) || seq >= max_seq) {
+        stray++;
+        return false;
+    }
+    return true;
+}
+
 struct FanoutHooks : Hooks {
     std::string marker, topic;
     uint64_t max_seq = 0, words = 0, measure_from = UINT64_MAX;
@@ -394,17 +410,9 @@ struct FanoutHooks : Hooks {
         : marker("bm:" + run + ":"), topic(t), max_seq(maxs), words((maxs + 63) / 64),
           bits(n * words, 0), got(maxs, 0), last(n, 0), ohash(n, 0), joined(n, 0) {}
     void on_event(Client& c, const char* p, size_t n, uint64_t now) override {
-        if (n < 17 || memcmp(p, "42[\"new-message\"", 16) != 0) {
-            other++;
-            return;
-        }
-        const char* m =
-            static_cast<const char*>(memmem(p + 16, n - 16, marker.data(), marker.size()));
         uint64_t seq, t;
-        if (!m || !parse_mark(m + marker.size(), p + n, seq, t) || seq >= max_seq) {
-            stray++;
+        if (!read_mark(p, n, marker, max_seq, seq, t, other, stray))
             return;
-        }
         uint64_t& w = bits[c.idx * words + seq / 64];
         uint64_t bit = uint64_t(1) << (seq % 64);
         if (w & bit) {
@@ -609,17 +617,9 @@ struct DeliveryHooks : Hooks {
         : marker("bm:" + run + ":"), C(c), S(s), recv0(r0), send0(s0), max_seq(maxs), got(maxs, 0),
           last(c, 0) {}
     void on_event(Client& c, const char* p, size_t n, uint64_t now) override {
-        if (n < 17 || memcmp(p, "42[\"new-message\"", 16) != 0) {
-            other++;
-            return;
-        }
-        const char* m =
-            static_cast<const char*>(memmem(p + 16, n - 16, marker.data(), marker.size()));
         uint64_t seq, t;
-        if (!m || !parse_mark(m + marker.size(), p + n, seq, t) || seq >= max_seq) {
-            stray++;
+        if (!read_mark(p, n, marker, max_seq, seq, t, other, stray))
             return;
-        }
         if (got[seq]++ == 0) {
             if (c.uid != recv0 + seq % C || !chat_is(p, n, "user", std::to_string(send0 + seq % S)))
                 wrong_chat++;

@@ -75,16 +75,6 @@ void WsClient::shutdown(bool polite) {
     st = Closed;
 }
 
-void WsClient::die(const std::string& why) {
-    bool was_ready = st == Ready;
-    close_fd();
-    st = Closed;
-    if (was_ready)
-        hooks->on_close(*this, why);
-    else
-        hooks->on_fail(*this, why);
-}
-
 void WsClient::queue(const char* p, size_t n) {
     if (fd < 0)
         return;

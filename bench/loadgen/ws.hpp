@@ -35,7 +35,6 @@ struct WsClient final : Client {
 
     void start(uint64_t now) override;
     void shutdown(bool polite) override;
-    void die(const std::string& why) override;
     void on_io(uint32_t ev) override;
 
     // Send one text message (an Engine.IO packet), masked.
@@ -47,7 +46,7 @@ private:
     void send_frame(uint8_t op, const char* p, size_t n);
     void queue(const char* p, size_t n);
     void flush();
-    void close_fd();
+    void close_fd() override;
     void on_readable();
     size_t on_upgrade(const char* p, size_t n); // bytes of the 101 head consumed, 0 = need more
     size_t on_frames(const char* p, size_t n);  // bytes of whole frames consumed
