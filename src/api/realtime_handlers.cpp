@@ -30,16 +30,17 @@ namespace {
 
 const char* const invalid_token_message = "Your token is invalid - please check it and try again";
 
-// What the layer keeps per socket (socket::data). The deadlines are entries of the shard's
-// timer wheel; they are cancelled at disconnect (and with the state at the latest).
+// What the layer keeps per socket (socket::data). Its deadline is an entry of the shard's
+// timer wheel, cancelled at disconnect (and with the state at the latest).
 struct socket_state {
     std::optional<chat::id> user;
     std::optional<std::int64_t> expires_at; // exp of the token in force
     bool authenticating = false;
-    bool counted = false;          // presence and local_users know this socket
-    socket* owner = nullptr;       // the socket whose data this is (valid while it holds the state)
-    net::deadline auth_deadline;   // the legacy `authenticate` event must come before it
-    net::deadline expiry_deadline; // the token in force expires
+    bool counted = false;    // presence and local_users know this socket
+    socket* owner = nullptr; // the socket whose data this is (valid while it holds the state)
+    // Before authentication, the legacy flow's timeout (`authenticate` must come before it);
+    // after, the expiry of the token in force. One entry: the two never overlap.
+    net::deadline deadline;
     // Abuse limits: this socket's place in its user's socket count (released with the state at
     // the latest), its event budget, and the budget of refusals it may run up before it is cut.
     std::optional<abuse_limits::socket_slot> slot;
@@ -266,12 +267,12 @@ net::awaitable<admission> admit(const realtime_services& s, std::string token) {
 // Disconnects the socket when the token in force expires (as verification would refuse it:
 // exp plus the leeway), unless a refresh re-armed the deadline first.
 void arm_expiry(socket& sock, const state_ptr& st, const realtime_services& s) {
-    st->expiry_deadline.cancel();
+    st->deadline.cancel();
     if (!st->expires_at)
         return;
     const auto left = std::chrono::seconds(*st->expires_at + s.auth.leeway_seconds - now_unix());
     wheel_of(sock).schedule(
-        st->expiry_deadline, std::max<std::chrono::milliseconds>(left, {}),
+        st->deadline, std::max<std::chrono::milliseconds>(left, {}),
         [](void* p) {
             auto* state = static_cast<socket_state*>(p);
             auto sp = state->owner->shared_from_this();
@@ -303,7 +304,7 @@ void on_authenticated(socket& sock, const state_ptr& st, const realtime_services
 // The seed's socketio-jwt flow: no token at connect, `authenticate` {token} within the timeout.
 void await_legacy_authentication(socket& sock, const state_ptr& st, const realtime_services& s) {
     wheel_of(sock).schedule(
-        st->auth_deadline, s.auth_timeout,
+        st->deadline, s.auth_timeout,
         [](void* p) {
             auto* state = static_cast<socket_state*>(p);
             if (state->user)
@@ -326,7 +327,7 @@ void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
     if (st->authenticating)
         return;
     st->authenticating = true;
-    st->auth_deadline.cancel();
+    st->deadline.cancel();
     std::string token;
     if (!ev.args.empty() && ev.args[0].is_object())
         token = nonempty(ev.args[0].get_object().if_contains("token"));
@@ -570,8 +571,7 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
     });
     ns.on_disconnect([&s](socket& sock, std::string_view) {
         auto st = state_of(sock);
-        st->auth_deadline.cancel();
-        st->expiry_deadline.cancel();
+        st->deadline.cancel();
         st->slot.reset();
         if (!st->counted || !st->user)
             return;

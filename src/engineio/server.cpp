@@ -147,6 +147,7 @@ void server::announce(const std::shared_ptr<session>& s) {
 }
 
 void server::close_all(bool immediate) {
+    shutting_down_ = true;
     std::vector<std::shared_ptr<session>> all;
     all.reserve(sessions_.size());
     for (auto& [id, s] : sessions_)
@@ -209,23 +210,30 @@ net::awaitable<http::response> remote_request(server* peer, http::request req, s
                                               int fd) {
     co_return co_await peer->handle_request_on_owner(std::move(req), std::move(remote), fd);
 }
+
+// Another shard's session: hand the request over and wait for its answer there.
+net::awaitable<http::response> on_peer(server* peer, http::request copy, std::string remote,
+                                       int fd) {
+    co_return co_await net::asio::co_spawn(
+        peer->executor(), remote_request(peer, std::move(copy), std::move(remote), fd),
+        net::use_awaitable);
+}
+
+net::awaitable<http::response> ready(http::response res) {
+    co_return res;
+}
 } // namespace
 
+// handle_request and handle_local are plain functions that return the awaitable of the work
+// (a held poll): no coroutine frame of theirs stays alive while a GET waits for packets.
 net::awaitable<http::response> server::handle_request(http::request_context& ctx) {
     auto q = read_query(ctx.query);
     if (q.sid.present) {
         auto owner = shard_of(q.sid.value);
-        if (owner && *owner != shard_ && *owner < peers_.size() && peers_[*owner]) {
-            // Another shard's session: hand the request over and wait for its answer there.
-            server* peer = peers_[*owner];
-            http::request copy = ctx.req;
-            http::response res = co_await net::asio::co_spawn(
-                peer->executor(), remote_request(peer, std::move(copy), ctx.remote, ctx.fd),
-                net::use_awaitable);
-            co_return res;
-        }
+        if (owner && *owner != shard_ && *owner < peers_.size() && peers_[*owner])
+            return on_peer(peers_[*owner], ctx.req, ctx.remote, ctx.fd);
     }
-    co_return co_await handle_local(ctx.req, ctx.remote, ctx.fd);
+    return handle_local(ctx.req, ctx.remote, ctx.fd);
 }
 
 net::awaitable<http::response> server::handle_request_on_owner(http::request req,
@@ -238,39 +246,41 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
     auto fail = [&](int code) {
         auto res = error_response(code, req.version());
         apply_cors(req, res);
-        return res;
+        return ready(std::move(res));
     };
     const auto target = http::split_target(req.target());
     auto q = read_query(target.query);
+    if (shutting_down_ && q.sid.present)
+        throw http::drop_connection{}; // a 4xx now would read as a deliberate close (close_all)
     if (!q.transport.present ||
         (q.transport.value != "polling" && q.transport.value != "websocket"))
-        co_return fail(0);
+        return fail(0);
     if (q.sid.present) {
         auto s = find(q.sid.value);
         if (!s)
-            co_return fail(1);
+            return fail(1);
         if (q.transport.value != "polling" || s->transport() != transport_kind::polling)
-            co_return fail(3);
+            return fail(3);
         if (req.method() == http::verb::get)
-            co_return co_await s->handle_poll(req, fd);
+            return s->handle_poll(req, fd);
         if (req.method() == http::verb::post)
-            co_return co_await s->handle_post(req);
-        co_return fail(3);
+            return s->handle_post(req);
+        return fail(3);
     }
     if (req.method() != http::verb::get)
-        co_return fail(2);
+        return fail(2);
     if (q.transport.value != "polling")
-        co_return fail(3);
+        return fail(3);
     auto v = parse_version(q.eio.value);
     if (!q.eio.present || !v || (*v == version::v3 && !settings_.allow_eio3))
-        co_return fail(5);
+        return fail(5);
     if (q.jsonp.present)
-        co_return fail(3); // the v3 JSONP transport is not supported
+        return fail(3); // the v3 JSONP transport is not supported
     auto s = create(transport_kind::polling, make_handshake(req, target.query, std::move(remote)),
                     *v, wants_base64(q));
     s->start();
     announce(s);
-    co_return co_await s->handle_poll(req, fd);
+    return s->handle_poll(req, fd);
 }
 
 void server::handle_upgrade(net::tcp::socket socket, http::request req, std::string remote,

@@ -150,6 +150,7 @@ private:
     websocket::connection_settings ws_settings_;
     metrics& metrics_;
     unsigned shard_;
+    bool shutting_down_ = false; // close_all ran: requests for a session are cut unanswered
     std::vector<server*> peers_;
     // Keyed by a view of the session's own id: the sid is stored once.
     std::unordered_map<std::string_view, std::shared_ptr<session>> sessions_;

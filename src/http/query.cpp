@@ -48,9 +48,23 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
 }
 
 query_value find_query(std::string_view query, std::string_view name) {
-    for (auto& [k, v] : parse_query(query))
-        if (k == name)
-            return {true, std::move(v)};
+    // As parse_query, without building the list: only the value asked for is decoded (a
+    // WebSocket connect looks up half a dozen names in the same query).
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto piece = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (piece.empty())
+            continue;
+        auto eq = piece.find('=');
+        auto key = piece.substr(0, eq);
+        const bool plain = key.find_first_of("%+") == std::string_view::npos;
+        if (plain ? key != name : percent_decode(key, true) != name)
+            continue;
+        if (eq == std::string_view::npos)
+            return {true, {}};
+        return {true, percent_decode(piece.substr(eq + 1), true)};
+    }
     return {};
 }
 

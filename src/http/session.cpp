@@ -222,6 +222,10 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         }
 
         request req = parser.release();
+        // A long-poll may hold this request for a ping interval: the read buffer (4 KB) is
+        // given back while nothing else is in it, and allocated again for the next request.
+        if (buffer.size() == 0)
+            buffer.shrink_to_fit();
         if (const upgrade_handler* up = find_upgrade(env, req)) {
             // The handler owns the connection now (and its place in the open-connection count);
             // shutdown reaches it through its own owner. This coroutine ends here. Bytes after

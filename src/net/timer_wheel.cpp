@@ -51,7 +51,8 @@ void timer_wheel::schedule_at(deadline& d, clock::time_point due, deadline::call
     d.fn_ = fn;
     d.ctx_ = ctx;
     link(d);
-    arm();
+    if (walking_ < 0)
+        arm_at(t); // on_tick arms for what is left when it is done
 }
 
 void timer_wheel::link(deadline& d) noexcept {
@@ -76,7 +77,11 @@ void timer_wheel::unlink(deadline& d) noexcept {
         d.next_->prev_ = d.prev_;
     d.prev_ = d.next_ = nullptr;
     d.wheel_ = nullptr;
-    --size_;
+    if (--size_ == 0 && armed_ && walking_ < 0) {
+        // Nothing left: no wake-up, and no wait that keeps the io_context from running out.
+        armed_ = false;
+        timer_.cancel();
+    }
 }
 
 void timer_wheel::clear() noexcept {
@@ -84,13 +89,31 @@ void timer_wheel::clear() noexcept {
         while (head)
             unlink(*head);
     }
+    // Nothing is due: the timer's wait must not keep the io_context (and shutdown) waiting.
+    armed_ = false;
+    timer_.cancel();
 }
 
 void timer_wheel::arm() {
-    if (armed_ || size_ == 0)
+    if (size_ == 0)
+        return;
+    // Sleep until the first bucket that holds anything (an entry of a later revolution wakes
+    // its bucket's tick too, and is looked at again then).
+    std::int64_t t = next_tick_;
+    const auto n = static_cast<std::int64_t>(slots_.size());
+    for (std::int64_t i = 0; i < n; ++i, ++t)
+        if (slots_[static_cast<std::size_t>(t % n)])
+            break;
+    arm_at(t);
+}
+
+void timer_wheel::arm_at(std::int64_t t) {
+    if (armed_ && armed_tick_ <= t)
         return;
     armed_ = true;
-    timer_.expires_at(clock::time_point(std::chrono::milliseconds(next_tick_ * tick_ms_)));
+    armed_tick_ = t;
+    // Setting the expiry cancels a wait for a later tick (its handler sees operation_aborted).
+    timer_.expires_at(clock::time_point(std::chrono::milliseconds(t * tick_ms_)));
     timer_.async_wait([self = self_](net::error_code ec) {
         if (ec || !*self)
             return;

@@ -4,9 +4,10 @@
 // (and a pending wait operation) each. An entry is a `deadline` embedded in its owner: 48
 // bytes, no allocation, O(1) to schedule and to cancel.
 //
-// Resolution: `tick` (10 ms by default). A deadline fires at the first tick at or after its due
+// Resolution: `tick` (1 ms by default). A deadline fires at the first tick at or after its due
 // time, never before it. The wheel has `slots` buckets; an entry due further away than one
-// revolution waits in its bucket and is looked at once per revolution until it is due.
+// revolution waits in its bucket and is looked at once per revolution until it is due. The
+// shard's thread wakes only for ticks whose bucket holds something.
 //
 // Threading: a wheel and its deadlines belong to one shard; use them on its thread only.
 // A callback may schedule or cancel any deadline, itself included.
@@ -50,8 +51,7 @@ class timer_wheel {
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit timer_wheel(executor ex,
-                         std::chrono::milliseconds tick = std::chrono::milliseconds(10),
+    explicit timer_wheel(executor ex, std::chrono::milliseconds tick = std::chrono::milliseconds(1),
                          std::size_t slots = 1024);
     ~timer_wheel();
     timer_wheel(const timer_wheel&) = delete;
@@ -71,6 +71,7 @@ private:
     void unlink(deadline& d) noexcept;
     void link(deadline& d) noexcept;
     void arm();
+    void arm_at(std::int64_t tick);
     void on_tick();
     std::int64_t now_ticks() const noexcept;
 
@@ -83,6 +84,7 @@ private:
     deadline* cursor_ = nullptr; // the entry on_tick looks at next (unlink moves it on)
     std::int64_t walking_ = -1;  // the tick whose bucket on_tick is walking, -1 outside it
     bool armed_ = false;
+    std::int64_t armed_tick_ = 0;        // the tick the timer waits for, while armed_
     bool* alive_ = nullptr;              // lets on_tick notice that a callback destroyed the wheel
     std::shared_ptr<timer_wheel*> self_; // the timer's handler checks it: null once destroyed
 };

@@ -128,6 +128,7 @@
 
     socket.on('connect', () => {
       setConnection('live', 'online');
+      if (state.me) scheduleInbox(); // whatever arrived while we were away
       if (state.chat && state.chat.type === 'topic') socket.emit('join-topic', { id: state.chat.id });
     });
     socket.on('disconnect', () => setConnection('reconnecting…', 'offline'));
@@ -177,7 +178,9 @@
   let inboxTimer = null;
   function scheduleInbox() {
     clearTimeout(inboxTimer);
-    inboxTimer = setTimeout(loadInbox, 150);
+    // A refresh that fails (senna restarting, network gone) is dropped quietly: the socket's
+    // next 'connect' refreshes again.
+    inboxTimer = setTimeout(() => loadInbox().catch(() => {}), 150);
   }
 
   async function loadInbox() {
