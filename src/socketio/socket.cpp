@@ -131,21 +131,28 @@ bool socket::emit_with_ack(std::string_view event, boost::json::array args, ack_
     ns_->owner().engine().wheel().schedule(
         pa->timeout, timeout.count() > 0 ? timeout : ns_->owner().config().ack_timeout,
         &socket::ack_timed_out, pa.get());
-    acks_.emplace(id, std::move(pa));
+    acks_.push_back(std::move(pa));
     return true;
+}
+
+std::unique_ptr<socket::pending_ack> socket::take_ack(std::uint64_t id) {
+    auto it = std::find_if(acks_.begin(), acks_.end(), [id](const auto& a) { return a->id == id; });
+    if (it == acks_.end())
+        return nullptr;
+    auto pa = std::move(*it);
+    acks_.erase(it);
+    return pa;
 }
 
 void socket::ack_timed_out(void* p) {
     auto* pa = static_cast<pending_ack*>(p);
     socket& s = *pa->owner;
     auto self = s.shared_from_this();
-    auto it = s.acks_.find(pa->id);
-    if (it == s.acks_.end())
+    auto mine = s.take_ack(pa->id);
+    if (!mine)
         return;
-    auto cb = std::move(it->second->cb);
-    s.acks_.erase(it);
     event none;
-    cb(net::asio::error::timed_out, none);
+    mine->cb(net::asio::error::timed_out, none);
 }
 
 void socket::send_ack(std::uint64_t id, boost::json::array args,
@@ -221,17 +228,16 @@ void socket::on_event(packet p) {
 void socket::on_ack(packet p) {
     if (!p.id)
         return;
-    auto it = acks_.find(*p.id);
-    if (it == acks_.end())
-        return;
     auto self = shared_from_this();
-    auto cb = std::move(it->second->cb);
-    acks_.erase(it);
+    auto pa = take_ack(*p.id);
+    if (!pa)
+        return;
+    pa->timeout.cancel();
     event reply;
     if (p.data.is_array())
         reply.args = std::move(p.data.as_array());
     reply.attachments = std::move(p.attachments);
-    cb(net::error_code(), reply);
+    pa->cb(net::error_code(), reply);
 }
 
 void socket::disconnect(bool close_connection) {
@@ -262,7 +268,7 @@ void socket::on_close(std::string_view reason) {
     ns_->remove(*this);
     auto acks = std::move(acks_);
     acks_.clear();
-    for (auto& [id, pa] : acks) {
+    for (auto& pa : acks) {
         pa->timeout.cancel();
         event none;
         if (pa->cb)

@@ -220,10 +220,11 @@ private:
         return *own_;
     }
     static void ack_timed_out(void* p);
+    std::unique_ptr<pending_ack> take_ack(std::uint64_t id);
 
     // Budget (x86-64): 16 enable_shared_from_this, 16 namespace and client, 32 id (20 chars:
     // +32 on the heap), 24 auth (null once connected in senna), 8 own handlers (null in
-    // senna), 24 rooms (+32 a room), 8 + 56 acks (empty: no heap), 8 flags: ~200 bytes.
+    // senna), 24 rooms (+32 a room), 8 + 24 acks (empty: no heap), 16 data, 8 flags: ~176.
     namespace_* ns_;
     client* client_;
     std::string id_;
@@ -231,7 +232,8 @@ private:
     std::unique_ptr<own_handlers> own_; // only when socket::on was used
     std::vector<std::string> rooms_;
     std::uint64_t next_ack_ = 0;
-    std::unordered_map<std::uint64_t, std::unique_ptr<pending_ack>> acks_;
+    // Acks this server waits for: few at a time, a vector (empty: no heap).
+    std::vector<std::unique_ptr<pending_ack>> acks_;
     bool connected_ = true;
 };
 

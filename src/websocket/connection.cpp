@@ -15,8 +15,9 @@ namespace {
 constexpr std::size_t max_batch = 128;
 // Reads per readiness before yielding to other connections of the shard.
 constexpr int max_reads_per_wake = 4;
-// An outbox or partial-frame buffer above this is given back once empty.
-constexpr std::size_t keep_outbox = 4;
+// An outbox or partial-frame buffer above this is given back once empty: an idle connection
+// keeps room for one frame (the next delivery needs no allocation), not the burst it last had.
+constexpr std::size_t keep_outbox = 1;
 constexpr std::size_t keep_partial = 4096;
 } // namespace
 
@@ -122,10 +123,10 @@ void connection::on_readable(const net::error_code& ec) {
 
 bool connection::consume(char* data, std::size_t n) {
     std::span<char> in;
-    const bool held = !partial_.empty();
+    const bool held = partial_ && !partial_->empty();
     if (held) {
-        partial_.append(data, n);
-        in = std::span<char>(partial_.data(), partial_.size());
+        partial_->append(data, n);
+        in = std::span<char>(partial_->data(), partial_->size());
     } else {
         in = std::span<char>(data, n);
     }
@@ -143,12 +144,14 @@ bool connection::consume(char* data, std::size_t n) {
     if (state_ == state::closed)
         return false;
     if (held) {
-        partial_.erase(0, off);
+        partial_->erase(0, off);
     } else if (off < in.size()) {
-        partial_.assign(in.data() + off, in.size() - off);
+        if (!partial_)
+            partial_ = std::make_unique<std::string>();
+        partial_->assign(in.data() + off, in.size() - off);
     }
-    if (partial_.empty() && partial_.capacity() > keep_partial)
-        std::string().swap(partial_);
+    if (partial_ && partial_->empty() && partial_->capacity() > keep_partial)
+        partial_.reset();
     return true;
 }
 
@@ -263,8 +266,8 @@ void connection::trim() {
         out_head_ = 0;
         sent_ = 0;
     }
-    if (partial_.empty())
-        std::string().swap(partial_);
+    if (partial_ && partial_->empty())
+        partial_.reset();
 }
 
 void connection::schedule_flush() {
@@ -396,7 +399,7 @@ void connection::end(end_reason why) {
     out_head_ = 0;
     sent_ = 0;
     parser_.reset();
-    std::string().swap(partial_);
+    partial_.reset();
     release();
     if (handler_) {
         auto* h = handler_;

@@ -7,10 +7,11 @@
 // no Asio timer: one pending readiness wait on the socket, one deadline in the shard's wheel
 // (write deadline, then close deadline), the bytes of an incomplete frame only while one is
 // incomplete, an outbox that is empty when idle. Budget, bytes per member (x86-64, libstdc++):
-//   enable_shared_from_this 16, socket 24, context/handler/settings 24, parser 48 (a fragmented
-//   message's bytes only while one is in flight), partial frame 32, outbox 24 + sent 8,
-//   deadline 48, release hook 32, state 8  ->  ~290 bytes, plus the control block (16) of
-//   make_shared and Asio's per-descriptor state in the reactor.
+//   enable_shared_from_this 16, socket 40, context/handler/settings 24, parser 40 (a fragmented
+//   message's bytes only while one is in flight), partial frame 8 (a heap string only while a
+//   frame is incomplete), outbox 24 + positions 8, deadline 48, release hook 32, state 8 ->
+//   248 bytes, plus the control block (16) of make_shared, an outbox entry (32) once a frame
+//   was sent, Asio's per-descriptor state in the reactor (168) and its pending wait (~112).
 //
 // Output: `send` queues a message as [header][prefix][body]: the body is shared (a broadcast
 // hands the same string to every receiver), the header and an optional one-byte prefix (a
@@ -159,11 +160,11 @@ private:
     handler* handler_ = nullptr;
     socket_type socket_;
     parser parser_;
-    std::string partial_; // bytes of an incomplete frame (only then)
+    std::unique_ptr<std::string> partial_; // bytes of an incomplete frame (only then)
     std::vector<out_frame> out_;
-    std::size_t out_head_ = 0; // first unsent frame in out_
-    std::size_t sent_ = 0;     // bytes of out_[out_head_] already written
-    net::deadline deadline_;   // write deadline; while closing, the close deadline
+    std::uint32_t out_head_ = 0; // first unsent frame in out_ (at most outbox_limit)
+    std::uint32_t sent_ = 0;     // bytes of out_[out_head_] already written (one frame)
+    net::deadline deadline_;     // write deadline; while closing, the close deadline
     std::function<void()> released_;
     state state_ = state::open;
     bool flush_queued_ = false;

@@ -4,6 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
@@ -200,6 +201,50 @@ describe('socket.io-client 4.8 against the test server (2 shards)', () => {
       assert.ok(Date.now() - started < 2000);
     } finally {
       assert.equal(await quick.stop(), 0);
+    }
+  });
+
+  test('a slow consumer over WebSocket is disconnected when its outbox overflows', async () => {
+    const tight = await startServer({ OUTBOX_LIMIT: '32', THREADS: '1' });
+    try {
+      const sock = connect(tight.url, { transports: ['websocket'] });
+      await once(sock, 'auth');
+      const gone = once(sock, 'disconnect');
+      sock.emit('flood', 100); // 100 frames queued in one turn: over the limit before any write
+      const [reason] = await gone;
+      assert.match(reason, /transport (close|error)/);
+    } finally {
+      assert.equal(await tight.stop(), 0);
+    }
+  });
+
+  test('a long-poll whose client left keeps its packets for the next GET', async () => {
+    const one = await startServer({ THREADS: '1' });
+    try {
+      const base = `${one.url}/socket.io/?EIO=4&transport=polling`;
+      const open = await (await fetch(base)).text();
+      const sid = JSON.parse(open.slice(1)).sid;
+      const poll = `${base}&sid=${sid}`;
+      assert.equal(await (await fetch(poll, { method: 'POST', body: '40' })).text(), 'ok');
+      const connected = await (await fetch(poll)).text();
+      assert.match(connected, /^40\{"sid":"[^"]+"\}\x1e42\["auth",\{\}\]$/);
+      // A GET held on a connection of its own, whose client then goes away.
+      const { port, hostname } = new URL(one.url);
+      const held = net.connect(Number(port), hostname);
+      await new Promise((r) => held.once('connect', r));
+      held.write(`GET /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await sleep(200);
+      held.destroy();
+      await sleep(200);
+      // The answer to this event would have gone to the dead socket.
+      assert.equal(await (await fetch(poll, { method: 'POST', body: '42["message","kept"]' })).text(), 'ok');
+      const next = await Promise.race([
+        fetch(poll).then((r) => r.text()),
+        sleep(3000).then(() => 'no answer within 3 s'),
+      ]);
+      assert.equal(next, '42["message-back","kept"]');
+    } finally {
+      assert.equal(await one.stop(), 0);
     }
   });
 
