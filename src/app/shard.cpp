@@ -133,6 +133,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     http_ = std::make_unique<http::server>(
         ioc_, http::session_env{router_, *cors_, *shared.http_metrics, ss, std::move(upgrades)},
         cfg.max_connections);
+    eio_->adopt = [this](net::tcp::socket s) { http_->adopt(std::move(s)); };
 }
 
 shard::~shard() {

@@ -76,9 +76,6 @@ bool wants_base64(const query_params& q) {
     return q.b64.present && q.b64.value != "0" && !q.b64.value.empty();
 }
 
-net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote,
-                                              int fd);
-
 } // namespace
 
 std::optional<unsigned> shard_of(std::string_view sid) noexcept {
@@ -189,33 +186,39 @@ std::shared_ptr<session> server::create(transport_kind t, handshake_request hr, 
 }
 
 void server::apply_cors(const http::request& req, http::response& res) const {
-    auto origin = req.find(http::field::origin);
+    auto o = req.find(http::field::origin);
+    apply_cors(o == req.end() ? std::nullopt : std::optional<std::string>(o->value()), res);
+}
+
+void server::apply_cors(const std::optional<std::string>& origin, http::response& res) const {
     const bool any = std::find(settings_.cors_origins.begin(), settings_.cors_origins.end(), "*") !=
                      settings_.cors_origins.end();
-    if (origin == req.end()) {
+    if (!origin) {
         if (any)
             res.set(http::field::access_control_allow_origin, "*");
         return;
     }
     res.set(http::field::vary, "Origin");
-    if (any || std::find(settings_.cors_origins.begin(), settings_.cors_origins.end(),
-                         origin->value()) != settings_.cors_origins.end()) {
-        res.set(http::field::access_control_allow_origin, origin->value());
+    if (any || std::find(settings_.cors_origins.begin(), settings_.cors_origins.end(), *origin) !=
+                   settings_.cors_origins.end()) {
+        res.set(http::field::access_control_allow_origin, *origin);
         res.set(http::field::access_control_allow_credentials, "true");
     }
 }
 
 namespace {
 net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote,
-                                              int fd) {
-    co_return co_await peer->handle_request_on_owner(std::move(req), std::move(remote), fd);
+                                              int fd, bool can_park) {
+    co_return co_await peer->handle_request_on_owner(std::move(req), std::move(remote), fd,
+                                                     can_park);
 }
 
-// Another shard's session: hand the request over and wait for its answer there.
-net::awaitable<http::response> on_peer(server* peer, http::request copy, std::string remote,
-                                       int fd) {
+// Another shard's session: hand the request over and wait for its answer there. A poll that
+// parks throws http::drop_connection back through co_spawn, to the shard that read it.
+net::awaitable<http::response> on_peer(server* peer, http::request copy, std::string remote, int fd,
+                                       bool can_park) {
     co_return co_await net::asio::co_spawn(
-        peer->executor(), remote_request(peer, std::move(copy), std::move(remote), fd),
+        peer->executor(), remote_request(peer, std::move(copy), std::move(remote), fd, can_park),
         net::use_awaitable);
 }
 
@@ -231,18 +234,18 @@ net::awaitable<http::response> server::handle_request(http::request_context& ctx
     if (q.sid.present) {
         auto owner = shard_of(q.sid.value);
         if (owner && *owner != shard_ && *owner < peers_.size() && peers_[*owner])
-            return on_peer(peers_[*owner], ctx.req, ctx.remote, ctx.fd);
+            return on_peer(peers_[*owner], ctx.req, ctx.remote, ctx.fd, ctx.can_park);
     }
-    return handle_local(ctx.req, ctx.remote, ctx.fd);
+    return handle_local(ctx.req, ctx.remote, ctx.fd, ctx.can_park);
 }
 
-net::awaitable<http::response> server::handle_request_on_owner(http::request req,
-                                                               std::string remote, int fd) {
-    co_return co_await handle_local(req, std::move(remote), fd);
+net::awaitable<http::response>
+server::handle_request_on_owner(http::request req, std::string remote, int fd, bool can_park) {
+    co_return co_await handle_local(req, std::move(remote), fd, can_park);
 }
 
 net::awaitable<http::response> server::handle_local(const http::request& req, std::string remote,
-                                                    int fd) {
+                                                    int fd, bool can_park) {
     auto fail = [&](int code) {
         auto res = error_response(code, req.version());
         apply_cors(req, res);
@@ -262,7 +265,7 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
         if (q.transport.value != "polling" || s->transport() != transport_kind::polling)
             return fail(3);
         if (req.method() == http::verb::get)
-            return s->handle_poll(req, fd);
+            return s->handle_poll(req, fd, can_park);
         if (req.method() == http::verb::post)
             return s->handle_post(req);
         return fail(3);
@@ -280,7 +283,7 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
                     *v, wants_base64(q));
     s->start();
     announce(s);
-    return s->handle_poll(req, fd);
+    return s->handle_poll(req, fd, can_park);
 }
 
 void server::handle_upgrade(net::tcp::socket socket, http::request req, std::string remote,

@@ -102,6 +102,10 @@ public:
         it the server is alone (sids of other shards are unknown). */
     void set_peers(std::vector<server*> peers) { peers_ = std::move(peers); }
 
+    /** Takes back a parked poll's connection once it is answered (http::server::adopt of
+        this shard); unset: such a connection is closed after its answer. */
+    std::function<void(net::tcp::socket)> adopt;
+
     /** Called on the owning shard when a session opens, before its first packet is read;
         typically sets a session_handler. */
     std::function<void(const std::shared_ptr<session>&)> on_connection;
@@ -123,6 +127,7 @@ public:
     const settings& config() const noexcept { return settings_; }
     net::executor executor() const { return ex_; }
     net::timer_wheel& wheel() noexcept { return ws_.wheel(); }
+    net::asio::io_context& context() noexcept { return ws_.context(); }
     unsigned shard() const noexcept { return shard_; }
 
     // --- for session ---
@@ -131,14 +136,16 @@ public:
     void announce(const std::shared_ptr<session>& s);
     /** CORS headers of a polling response (credentials allowed). */
     void apply_cors(const http::request& req, http::response& res) const;
+    /** The same from the request's Origin header alone (nullopt: none). */
+    void apply_cors(const std::optional<std::string>& origin, http::response& res) const;
 
     /** handle_request's second half, on the session's owner (the request was copied over). */
     net::awaitable<http::response> handle_request_on_owner(http::request req, std::string remote,
-                                                           int fd);
+                                                           int fd, bool can_park);
 
 private:
     net::awaitable<http::response> handle_local(const http::request& req, std::string remote,
-                                                int fd);
+                                                int fd, bool can_park);
     void upgrade_here(int fd, bool v6, http::request req, std::string remote,
                       std::function<void()> release);
     std::string new_sid();

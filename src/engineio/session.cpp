@@ -3,7 +3,10 @@
 #include "engineio/handshake.hpp"
 #include "engineio/server.hpp"
 #include "http/response.hpp"
+#include "net/spawn.hpp"
 #include "util/log.hpp"
+
+#include <boost/asio/write.hpp>
 
 #include <cerrno>
 #include <sys/socket.h>
@@ -44,6 +47,15 @@ struct session::upgrade_state {
     net::deadline timeout;
 };
 
+/** A GET's connection, handed over by the HTTP layer, while it waits for packets. */
+struct session::parked_poll {
+    parked_poll(http::parked_connection c, std::optional<std::string> o)
+        : conn(std::move(c)), origin(std::move(o)) {}
+    http::parked_connection conn;
+    std::optional<std::string> origin; // the request's, for the answer's CORS headers
+    net::deadline write_deadline;      // a long answer that the socket takes slowly
+};
+
 session::session(server& owner, std::string id, transport_kind t, handshake_request req, version v,
                  bool base64)
     : owner_(owner), id_(std::move(id)),
@@ -51,6 +63,12 @@ session::session(server& owner, std::string id, transport_kind t, handshake_requ
       base64_(base64) {}
 
 session::~session() {
+    if (parked_) {
+        net::error_code ec;
+        parked_->conn.socket.close(ec);
+        if (parked_->conn.release)
+            parked_->conn.release();
+    }
     if (ws_)
         ws_->detach();
     if (upgrade_ && upgrade_->ws)
@@ -129,6 +147,8 @@ bool session::enqueue(packet_type t, shared_text data, bool binary) {
 void session::wake() {
     if (poll_waiter_)
         poll_waiter_->cancel();
+    if (parked_)
+        post_answer();
 }
 
 bool session::send(shared_text data, bool binary) {
@@ -296,7 +316,44 @@ http::response session::payload_response(const http::request& req, std::vector<p
     return res;
 }
 
-net::awaitable<http::response> session::handle_poll(const http::request& req, int fd) {
+bool session::must_wait() const noexcept {
+    return state_ == state::open && transport_ == transport_kind::polling && outbox_.empty() &&
+           !upgrading_ && !release_poll_ && !abort_poll_;
+}
+
+bool session::poll_packets(std::vector<packet>& packets, int fd) {
+    poll_pending_ = false;
+    release_poll_ = false;
+    if (abort_poll_)
+        return false; // shutdown: cut unanswered (close_for_shutdown)
+    if (state_ == state::closed) {
+        // The client's close packet (a noop ends its pending poll) or a failure (close).
+        packets.push_back(
+            packet{client_closed_ ? packet_type::noop : packet_type::close, {}, false});
+        return true;
+    }
+    if (transport_ != transport_kind::polling || upgrading_) {
+        packets.push_back(packet{packet_type::noop, {}, false}); // the upgrade goes on
+        return true;
+    }
+    if (peer_gone(fd)) {
+        // The client went away while its GET waited: what is queued stays for its next GET
+        // (or dies with the session at the ping timeout), instead of going to a dead socket.
+        return false;
+    }
+    packets.reserve(outbox_.size() + 1);
+    for (auto& o : outbox_)
+        packets.push_back(packet{o.type, o.data ? *o.data : std::string(), o.binary});
+    outbox_.clear();
+    if (state_ == state::closing) {
+        packets.push_back(packet{packet_type::close, {}, false});
+        finish("forced close", false);
+    }
+    return true;
+}
+
+net::awaitable<http::response> session::handle_poll(const http::request& req, int fd,
+                                                    bool can_park) {
     auto self = shared_from_this();
     if (state_ == state::closed || transport_ != transport_kind::polling) {
         auto res = error_response(3, req.version());
@@ -312,43 +369,138 @@ net::awaitable<http::response> session::handle_poll(const http::request& req, in
         co_return res;
     }
     poll_pending_ = true;
+    if (must_wait() && can_park) {
+        std::optional<std::string> origin;
+        if (auto o = req.find(http::field::origin); o != req.end())
+            origin.emplace(o->value());
+        throw http::drop_connection{
+            [self, origin = std::move(origin)](http::parked_connection c) mutable {
+                self->park(std::move(c), std::move(origin));
+            }};
+    }
     {
         net::steady_timer waiter(owner_.executor());
         poll_waiter_ = &waiter;
-        while (state_ == state::open && transport_ == transport_kind::polling && outbox_.empty() &&
-               !upgrading_ && !release_poll_ && !abort_poll_) {
+        while (must_wait()) {
             waiter.expires_at(clock::time_point::max());
             co_await waiter.async_wait(net::use_tuple);
         }
         poll_waiter_ = nullptr;
     }
-    poll_pending_ = false;
-    release_poll_ = false;
-
     std::vector<packet> packets;
-    if (abort_poll_) {
-        throw http::drop_connection{}; // shutdown: cut unanswered (close_for_shutdown)
-    } else if (state_ == state::closed) {
-        // The client's close packet (a noop ends its pending poll) or a failure (close).
-        packets.push_back(
-            packet{client_closed_ ? packet_type::noop : packet_type::close, {}, false});
-    } else if (transport_ != transport_kind::polling || upgrading_) {
-        packets.push_back(packet{packet_type::noop, {}, false}); // the upgrade goes on
-    } else if (peer_gone(fd)) {
-        // The client went away while its GET waited: what is queued stays for its next GET
-        // (or dies with the session at the ping timeout), instead of going to a dead socket.
+    if (!poll_packets(packets, fd))
         throw http::drop_connection{};
-    } else {
-        packets.reserve(outbox_.size() + 1);
-        for (auto& o : outbox_)
-            packets.push_back(packet{o.type, o.data ? *o.data : std::string(), o.binary});
-        outbox_.clear();
-        if (state_ == state::closing) {
-            packets.push_back(packet{packet_type::close, {}, false});
-            finish("forced close", false);
-        }
-    }
     co_return payload_response(req, std::move(packets));
+}
+
+void session::park(http::parked_connection c, std::optional<std::string> origin) {
+    auto& ioc = owner_.context();
+    if (!ioc.get_executor().running_in_this_thread()) {
+        // Read on another shard: the descriptor moves to this one, as an upgrade's does.
+        net::error_code ec;
+        const auto local = c.socket.local_endpoint(ec);
+        const bool v6 = !ec && local.address().is_v6();
+        const int fd = c.socket.release(ec);
+        if (ec) {
+            if (c.release)
+                c.release();
+            return;
+        }
+        net::asio::post(ioc, [self = shared_from_this(), fd, v6, version = c.version,
+                              keep_alive = c.keep_alive, release = std::move(c.release),
+                              origin = std::move(origin)]() mutable {
+            auto& here = self->owner_.context();
+            http::parked_connection moved{
+                net::tcp::socket(here.get_executor(), v6 ? net::tcp::v6() : net::tcp::v4(), fd),
+                version, keep_alive, std::move(release)};
+            self->park(std::move(moved), std::move(origin));
+        });
+        return;
+    }
+    parked_ = std::make_unique<parked_poll>(std::move(c), std::move(origin));
+    if (!must_wait())
+        post_answer(); // something came while the connection was handed over
+}
+
+void session::post_answer() {
+    if (answer_posted_)
+        return;
+    answer_posted_ = true;
+    // At the end of this turn: what else is queued meanwhile goes in the same answer.
+    net::asio::post(owner_.context(), [self = shared_from_this()] {
+        self->answer_posted_ = false;
+        self->answer_parked();
+    });
+}
+
+void session::answer_parked() {
+    if (!parked_ || must_wait())
+        return;
+    auto self = shared_from_this(); // poll_packets may finish (and forget) the session
+    auto p = std::move(parked_);
+    std::vector<packet> packets;
+    if (!poll_packets(packets, p->conn.socket.native_handle())) {
+        end_parked(std::move(p), false);
+        return;
+    }
+    auto format = response_format(protocol_, !base64_, packets);
+    std::string body;
+    encode_payload(packets, format, body);
+    auto res = http::text_response(http::status::ok, std::move(body), content_type(format),
+                                   p->conn.version);
+    owner_.apply_cors(p->origin, res);
+    res.keep_alive(p->conn.keep_alive);
+    auto bytes = http::serialize(res);
+    std::size_t sent = 0;
+    while (bytes && sent < bytes->size()) {
+        const auto n = ::send(p->conn.socket.native_handle(), bytes->data() + sent,
+                              bytes->size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            // A full socket buffer (a large payload): the rest within the write deadline.
+            net::spawn(owner_.executor(), write_rest(self, std::move(p), std::move(*bytes), sent),
+                       "eio_poll_write");
+            return;
+        }
+        end_parked(std::move(p), false);
+        return;
+    }
+    end_parked(std::move(p), bytes.has_value());
+}
+
+net::awaitable<void> session::write_rest(std::shared_ptr<session> self,
+                                         std::unique_ptr<parked_poll> p, std::string bytes,
+                                         std::size_t sent) {
+    auto* raw = p.get();
+    self->owner_.wheel().schedule(
+        p->write_deadline, self->owner_.config().write_timeout,
+        [](void* q) {
+            net::error_code ec;
+            static_cast<parked_poll*>(q)->conn.socket.cancel(ec);
+        },
+        raw);
+    auto [ec, n] = co_await net::asio::async_write(
+        p->conn.socket, net::asio::buffer(bytes.data() + sent, bytes.size() - sent),
+        net::use_tuple);
+    p->write_deadline.cancel();
+    self->end_parked(std::move(p), !ec);
+}
+
+void session::end_parked(std::unique_ptr<parked_poll> p, bool reuse) {
+    if (reuse && p->conn.keep_alive && owner_.adopt) {
+        owner_.adopt(std::move(p->conn.socket)); // still counted: the HTTP layer goes on
+        return;
+    }
+    net::error_code ec;
+    p->conn.socket.shutdown(net::tcp::socket::shutdown_both, ec);
+    p->conn.socket.close(ec);
+    if (p->conn.release)
+        p->conn.release();
 }
 
 net::awaitable<http::response> session::handle_post(const http::request& req) {

@@ -26,6 +26,7 @@
 
 #include "engineio/packet.hpp"
 #include "engineio/payload.hpp"
+#include "http/router.hpp"
 #include "http/types.hpp"
 #include "net/timer_wheel.hpp"
 #include "net/types.hpp"
@@ -34,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -108,7 +110,11 @@ public:
     std::size_t outbox_size() const noexcept;
 
     // --- used by engineio::server (same shard) ---
-    net::awaitable<http::response> handle_poll(const http::request& req, int fd);
+    /** A polling GET. With `can_park`, one that must wait is parked: the HTTP layer hands its
+        connection over (http::drop_connection::take) and the session answers it when it has
+        packets, then gives it back (server::adopt); no coroutine waits meanwhile. */
+    net::awaitable<http::response> handle_poll(const http::request& req, int fd,
+                                               bool can_park = false);
     net::awaitable<http::response> handle_post(const http::request& req);
     /** A session that starts on WebSocket: the 101 is queued on `ws`; sends the open packet. */
     void attach_fresh(std::shared_ptr<websocket::connection> ws);
@@ -128,6 +134,7 @@ private:
         bool binary = false;
     };
     struct upgrade_state;
+    struct parked_poll;
 
     void close_with(std::string_view reason, std::uint16_t ws_code);
     bool enqueue(packet_type t, shared_text data, bool binary);
@@ -140,6 +147,16 @@ private:
     void end_probe();
     void complete_upgrade();
     http::response payload_response(const http::request& req, std::vector<packet> packets);
+    bool must_wait() const noexcept;
+    /** What a poll answers now, into `packets`; false: cut it unanswered. */
+    bool poll_packets(std::vector<packet>& packets, int fd);
+    void park(http::parked_connection c, std::optional<std::string> origin);
+    void post_answer();
+    void answer_parked();
+    void end_parked(std::unique_ptr<parked_poll> p, bool reuse);
+    static net::awaitable<void> write_rest(std::shared_ptr<session> self,
+                                           std::unique_ptr<parked_poll> p, std::string bytes,
+                                           std::size_t sent);
 
     // websocket::handler
     void on_ws_message(websocket::connection& c, std::string_view data, bool binary) override;
@@ -152,6 +169,7 @@ private:
     std::vector<outgoing> outbox_; // polling only: over WebSocket the connection queues
     std::shared_ptr<websocket::connection> ws_;
     std::unique_ptr<upgrade_state> upgrade_; // a probe in progress
+    std::unique_ptr<parked_poll> parked_;    // a GET's connection waiting for packets
     net::deadline heartbeat_;
     std::chrono::steady_clock::time_point last_ping_; // v3: when the client last pinged
     net::steady_timer* poll_waiter_ = nullptr;        // the pending GET's timer (in its frame)
@@ -165,6 +183,7 @@ private:
     bool abort_poll_ = false;   // the pending GET ends unanswered (shutdown)
     bool client_closed_ = false;
     bool upgrading_ = false; // a probe succeeded; waiting for the upgrade packet
+    bool answer_posted_ = false;
 };
 
 } // namespace senna::engineio

@@ -81,4 +81,30 @@ response internal_error_response(unsigned version) {
                           "Something went wrong", version);
 }
 
+// Beast's serializer was a tenth of a REST request's instructions; a Content-Length response
+// is just this.
+std::optional<std::string> serialize(const response& res) {
+    if (res.chunked() || res.find(field::content_length) == res.end())
+        return std::nullopt;
+    std::string out;
+    out.reserve(256 + res.body().size());
+    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    char code[4] = {static_cast<char>('0' + res.result_int() / 100 % 10),
+                    static_cast<char>('0' + res.result_int() / 10 % 10),
+                    static_cast<char>('0' + res.result_int() % 10), ' '};
+    out.append(code, 4);
+    const auto reason = res.reason();
+    out.append(reason.data(), reason.size());
+    out += "\r\n";
+    for (const auto& f : res) {
+        const auto name = f.name_string();
+        const auto value = f.value();
+        out.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
+        out += "\r\n";
+    }
+    out += "\r\n";
+    out += res.body();
+    return out;
+}
+
 } // namespace senna::http

@@ -6,6 +6,8 @@
 
 #include <boost/json/fwd.hpp>
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace senna::http {
@@ -30,5 +32,9 @@ response payload_too_large_response(std::size_t limit, unsigned version = 11);
 response header_too_large_response(unsigned version = 11);
 response bad_request_response(std::string_view message, unsigned version = 11);
 response internal_error_response(unsigned version = 11);
+
+/** The response's bytes in one buffer (status line, fields as they are, body), for a
+    Content-Length response; nullopt for others (chunked, no length), which go through Beast. */
+std::optional<std::string> serialize(const response& res);
 
 } // namespace senna::http

@@ -21,16 +21,30 @@ struct request_context {
     std::string_view query; // the raw query string, not decoded
     std::vector<std::pair<std::string_view, std::string>> params; // decoded captures
     std::string remote;                                           // peer address, for logs
-    std::string user; // set by the handler for the access log: a user id, never a token
-    int fd = -1;      // the connection's socket, to peek whether its client is still there
+    std::string user;      // set by the handler for the access log: a user id, never a token
+    int fd = -1;           // the connection's socket, to peek whether its client is still there
+    bool can_park = false; // nothing of a next request was read yet: the handler may take over
 
     /** The decoded capture named `name` ("" when the pattern has none). */
     std::string_view param(std::string_view name) const;
 };
 
+/** A connection a handler keeps after reading its request (a long-poll waiting for data): it
+    answers later by itself, then gives the socket back to an http::server (server::adopt) for
+    the next request, or closes it and calls `release`. No frame of the HTTP layer waits. */
+struct parked_connection {
+    net::tcp::socket socket;
+    unsigned version = 11;
+    bool keep_alive = true;
+    std::function<void()> release; // gives back the connection's place in the open count
+};
+
 /** Thrown by a handler that wants its connection closed without any answer (a long-poll whose
-    client left, or a poll cut at shutdown so that the client sees its transport lost). */
-struct drop_connection {};
+    client left, or a poll cut at shutdown so that the client sees its transport lost); with
+    `take` (only where request_context::can_park), handed to `take` instead. */
+struct drop_connection {
+    std::function<void(parked_connection)> take;
+};
 
 using handler = std::function<net::awaitable<response>(request_context&)>;
 

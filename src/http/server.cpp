@@ -54,15 +54,20 @@ net::awaitable<void> server::accept_loop(net::tcp::acceptor& acceptor) {
         }
         net::error_code ignored;
         socket.set_option(net::tcp::no_delay(true), ignored);
-        net::spawn(ioc_.get_executor(), session(std::move(socket)), "http_session");
+        net::spawn(ioc_.get_executor(), session(std::move(socket), false), "http_session");
     }
 }
 
-net::awaitable<void> server::session(net::tcp::socket socket) {
+void server::adopt(net::tcp::socket socket) {
+    net::spawn(ioc_.get_executor(), session(std::move(socket), true), "http_session");
+}
+
+net::awaitable<void> server::session(net::tcp::socket socket, bool counted) {
     session_state state;
     sessions_.push_front(&state);
     auto self = sessions_.begin();
-    env_.metrics.connection_opened();
+    if (!counted)
+        env_.metrics.connection_opened();
     // Runs on every exit path, exceptions included.
     struct unregister {
         server* s;

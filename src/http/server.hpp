@@ -34,9 +34,14 @@ public:
 
     std::size_t session_count() const { return sessions_.size(); }
 
+    /** Serves a connection that a handler took over (parked_connection) and answered: its
+        next request, on this shard. It is still counted as open (it never stopped). Any
+        thread's socket descriptor may come here, re-made on this io_context by the caller. */
+    void adopt(net::tcp::socket socket);
+
 private:
     net::awaitable<void> accept_loop(net::tcp::acceptor& acceptor);
-    net::awaitable<void> session(net::tcp::socket socket);
+    net::awaitable<void> session(net::tcp::socket socket, bool counted);
 
     net::asio::io_context& ioc_;
     session_env env_;

@@ -60,33 +60,6 @@ bool is_parse_error(const net::error_code& ec) {
            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
-// The response's bytes in one buffer: status line, fields as they are, body. Beast's serializer
-// was a tenth of a REST request's instructions; a Content-Length response is just this. Others
-// (chunked, or with no length) return nullopt and go through Beast.
-std::optional<std::string> serialize(const response& res) {
-    if (res.chunked() || res.find(field::content_length) == res.end())
-        return std::nullopt;
-    std::string out;
-    out.reserve(256 + res.body().size());
-    out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    char code[4] = {static_cast<char>('0' + res.result_int() / 100 % 10),
-                    static_cast<char>('0' + res.result_int() / 10 % 10),
-                    static_cast<char>('0' + res.result_int() % 10), ' '};
-    out.append(code, 4);
-    const auto reason = res.reason();
-    out.append(reason.data(), reason.size());
-    out += "\r\n";
-    for (const auto& f : res) {
-        const auto name = f.name_string();
-        const auto value = f.value();
-        out.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
-        out += "\r\n";
-    }
-    out += "\r\n";
-    out += res.body();
-    return out;
-}
-
 // The upgrade route that takes this request over, if any.
 const upgrade_handler* find_upgrade(const session_env& env, const request& req) {
     if (env.upgrades.empty() || req.method() != verb::get)
@@ -107,7 +80,8 @@ const upgrade_handler* find_upgrade(const session_env& env, const request& req) 
 } // namespace
 
 net::awaitable<response> dispatch(const request& req, session_env& env, std::string remote,
-                                  std::size_t& route_index, std::string& user, int fd, bool& drop) {
+                                  std::size_t& route_index, std::string& user, connection_info conn,
+                                  std::optional<drop_connection>& dropped) {
     route_index = env.metrics.unmatched();
     if (cors_policy::is_preflight(req))
         co_return env.cors.preflight(req);
@@ -124,11 +98,11 @@ net::awaitable<response> dispatch(const request& req, session_env& env, std::str
     } else {
         route_index = m.index;
         request_context ctx{req, target.path, target.query, std::move(m.params), std::move(remote),
-                            {},  fd};
+                            {},  conn.fd,     conn.can_park};
         try {
             res = co_await (*m.fn)(ctx);
-        } catch (const drop_connection&) {
-            drop = true;
+        } catch (drop_connection& d) {
+            dropped.emplace(std::move(d));
             co_return res;
         } catch (const std::exception& e) {
             log::error("handler_failed", {{"route", m.matched->pattern}, {"error", e.what()}});
@@ -240,10 +214,21 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         }
         std::size_t route_index = 0;
         std::string user;
-        bool drop = false;
-        response res = co_await dispatch(req, env, remote, route_index, user,
-                                         stream.socket().native_handle(), drop);
-        if (drop)
+        std::optional<drop_connection> dropped;
+        const connection_info conn{stream.socket().native_handle(), buffer.size() == 0};
+        response res = co_await dispatch(req, env, remote, route_index, user, conn, dropped);
+        if (dropped && dropped->take && conn.can_park) {
+            // The handler keeps the connection (a long-poll): it answers, and gives the socket
+            // back through server::adopt; this coroutine ends here.
+            state.stream = nullptr;
+            state.handed_over = true;
+            auto* metrics = &env.metrics;
+            const bool ka = req.keep_alive() && !state.closing;
+            dropped->take(parked_connection{stream.release_socket(), req.version(), ka,
+                                            [metrics] { metrics->connection_closed(); }});
+            co_return;
+        }
+        if (dropped)
             break; // closed unanswered, as the handler asked
         bool keep_alive = req.keep_alive() && !state.closing;
         res.keep_alive(keep_alive);

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,12 @@ struct session_state {
     bool idle = false;        // waiting for the first byte of the next request
     bool closing = false;     // finish the request in hand, then close
     bool handed_over = false; // an upgrade took the connection (and its place in the count)
+};
+
+/** What a handler may know of the connection its request came on. */
+struct connection_info {
+    int fd = -1;
+    bool can_park = false; // no byte of a next request is buffered
 };
 
 /** Runs one connection to its end. `state` must stay valid until the coroutine returns. */

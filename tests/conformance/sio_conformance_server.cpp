@@ -200,6 +200,8 @@ int main() {
                 }});
         s->http = std::make_unique<http::server>(
             s->ioc, http::session_env{s->routes, cors, hm, hs, std::move(upgrades)}, 100000);
+        for (auto* e : {&s->bare, &s->eio})
+            e->adopt = [h = s->http.get()](senna::net::tcp::socket st) { h->adopt(std::move(st)); };
         bound =
             s->http->listen(net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), bound));
         if (port != 0) {
