@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <functional>
+
 namespace senna::chat {
 
 namespace json = boost::json;
@@ -36,14 +38,15 @@ json::object profile_store::from_claims(const id& user, const json::object& clai
 void profile_store::remember(const id& user, const json::object& claims) {
     std::string profile = json::serialize(from_claims(user, claims));
     auto now = std::chrono::steady_clock::now();
+    const std::size_t digest = std::hash<std::string>{}(profile);
     auto it = recent_.find(user.text);
-    if (it != recent_.end() && it->second.json == profile && now - it->second.at < refresh)
+    if (it != recent_.end() && it->second.digest == digest && now - it->second.at < refresh)
         return;
     if (recent_.size() >= max_recent)
         recent_.clear();
     redis::request req;
     req.push("SET", keys_.profile(user), profile, "EX", ttl_seconds);
-    recent_[user.text] = written{std::move(profile), now};
+    recent_[user.text] = written{digest, now};
     redis_.async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
         if (ec)
             log::debug("profile_write_failed", {{"error", ec.message()}});
