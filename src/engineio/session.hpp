@@ -10,9 +10,9 @@
 // The connection model (docs/adr/0003-connection-model.md): no coroutine and no Asio timer per
 // session. Over WebSocket the session is the handler of a websocket::connection, which reads
 // and writes by callbacks; the heartbeat is one deadline in the shard's timer wheel. Over
-// polling, the HTTP request that waits for packets is the only coroutine, and the timer it
-// waits on lives in its frame, not here. The handshake request is kept only until the layer
-// above is done with it (release_request).
+// polling, a GET that must wait is parked: the HTTP layer hands its connection to the session,
+// which writes the answer when it has packets and gives the connection back (handle_poll).
+// The handshake request is kept only until the layer above is done with it (release_request).
 //
 // Output: one bounded outbox (settings::outbox_limit packets). Over WebSocket it is the
 // connection's queue of frames; over polling each GET takes everything queued. A peer whose

@@ -29,8 +29,11 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
     return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
-    std::vector<std::pair<std::string, std::string>> out;
+namespace {
+
+// Calls fn(raw key, raw value) for each non-empty `&`-separated piece, in order, until it
+// returns true; a piece without `=` has an empty value.
+template <class Fn> void each_pair(std::string_view query, Fn&& fn) {
     while (!query.empty()) {
         auto amp = query.find('&');
         auto piece = query.substr(0, amp);
@@ -38,34 +41,35 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
         if (piece.empty())
             continue;
         auto eq = piece.find('=');
-        if (eq == std::string_view::npos)
-            out.emplace_back(percent_decode(piece, true), std::string{});
-        else
-            out.emplace_back(percent_decode(piece.substr(0, eq), true),
-                             percent_decode(piece.substr(eq + 1), true));
+        const bool has_value = eq != std::string_view::npos;
+        if (fn(piece.substr(0, eq), has_value ? piece.substr(eq + 1) : std::string_view{}))
+            return;
     }
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+    std::vector<std::pair<std::string, std::string>> out;
+    each_pair(query, [&](std::string_view k, std::string_view v) {
+        out.emplace_back(percent_decode(k, true), percent_decode(v, true));
+        return false;
+    });
     return out;
 }
 
 query_value find_query(std::string_view query, std::string_view name) {
     // As parse_query, without building the list: only the value asked for is decoded (a
     // WebSocket connect looks up half a dozen names in the same query).
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        auto piece = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        if (piece.empty())
-            continue;
-        auto eq = piece.find('=');
-        auto key = piece.substr(0, eq);
-        const bool plain = key.find_first_of("%+") == std::string_view::npos;
-        if (plain ? key != name : percent_decode(key, true) != name)
-            continue;
-        if (eq == std::string_view::npos)
-            return {true, {}};
-        return {true, percent_decode(piece.substr(eq + 1), true)};
-    }
-    return {};
+    query_value out;
+    each_pair(query, [&](std::string_view k, std::string_view v) {
+        const bool plain = k.find_first_of("%+") == std::string_view::npos;
+        if (plain ? k != name : percent_decode(k, true) != name)
+            return false;
+        out = {true, percent_decode(v, true)};
+        return true;
+    });
+    return out;
 }
 
 } // namespace senna::http
