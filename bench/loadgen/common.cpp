@@ -98,20 +98,20 @@ Loop::Loop() : buf(1 << 20) {
         exit(1);
     }
 }
-void Loop::add(int fd, Handler* h, uint32_t ev) {
+static int ctl(int ep, int op, int fd, Handler* h, uint32_t ev) {
     epoll_event e{};
     e.events = ev;
     e.data.ptr = h;
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) != 0) {
+    return epoll_ctl(ep, op, fd, &e);
+}
+void Loop::add(int fd, Handler* h, uint32_t ev) {
+    if (ctl(ep, EPOLL_CTL_ADD, fd, h, ev) != 0) {
         perror("epoll_ctl add");
         exit(1);
     }
 }
 void Loop::mod(int fd, Handler* h, uint32_t ev) {
-    epoll_event e{};
-    e.events = ev;
-    e.data.ptr = h;
-    epoll_ctl(ep, EPOLL_CTL_MOD, fd, &e);
+    ctl(ep, EPOLL_CTL_MOD, fd, h, ev);
 }
 void Loop::del(int fd) {
     epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);

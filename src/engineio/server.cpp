@@ -207,18 +207,13 @@ void server::apply_cors(const std::optional<std::string>& origin, http::response
 }
 
 namespace {
-net::awaitable<http::response> remote_request(server* peer, http::request req, std::string remote,
-                                              int fd, bool can_park) {
-    co_return co_await peer->handle_request_on_owner(std::move(req), std::move(remote), fd,
-                                                     can_park);
-}
-
 // Another shard's session: hand the request over and wait for its answer there. A poll that
 // parks throws http::drop_connection back through co_spawn, to the shard that read it.
 net::awaitable<http::response> on_peer(server* peer, http::request copy, std::string remote, int fd,
                                        bool can_park) {
     co_return co_await net::asio::co_spawn(
-        peer->executor(), remote_request(peer, std::move(copy), std::move(remote), fd, can_park),
+        peer->executor(),
+        peer->handle_request_on_owner(std::move(copy), std::move(remote), fd, can_park),
         net::use_awaitable);
 }
 

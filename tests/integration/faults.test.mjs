@@ -13,7 +13,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, tmpDir, token } from './lib/harness.mjs';
+import { request, startRedis, startSenna, tmpDir, token, until } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
 const require = createRequire(import.meta.url);
@@ -29,15 +29,6 @@ function once(emitter, event, timeoutMs = 5000) {
   });
 }
 
-async function until(fn, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const send = (base, path, as, body, timeoutMs = 8000) => request(`${base}${path}`, {
   method: 'POST', headers: { 'X-Auth-Token': as, 'Content-Type': 'application/json' }, body: JSON.stringify(body), timeoutMs,

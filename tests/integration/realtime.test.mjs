@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, token } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startFakePlatform } from './lib/fake-platform.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
@@ -44,15 +44,6 @@ async function connectAs(url, tok, opts = {}) {
 
 const ack = (s, event, payload) => s.timeout(5000).emitWithAck(event, payload);
 
-async function until(fn, timeoutMs = 5000, what = 'condition') {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function closeAll() {
   for (const s of open) s.disconnect();

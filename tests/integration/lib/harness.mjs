@@ -203,3 +203,15 @@ export function rawExchange(baseUrl, chunks, { gapMs = 0, timeoutMs = 5000 } = {
     });
   });
 }
+
+/** Polls `fn` every 25 ms until it returns something truthy (that value), or throws after
+    `timeoutMs`, naming `what`. */
+export async function until(fn, timeoutMs = 5000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}

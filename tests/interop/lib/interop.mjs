@@ -8,7 +8,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, request, startRedis, startSenna } from '../../integration/lib/harness.mjs';
+import { freePort, request, startRedis, startSenna, until } from '../../integration/lib/harness.mjs';
+
+export { until };
 
 export const PYTHON = process.env.INTEROP_PYTHON || '/usr/bin/python3'; // Debian's, not a pyenv one
 const PY_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'py');
@@ -90,15 +92,6 @@ export async function postTopic(base, as, topic, text) {
   return r.json.entry;
 }
 
-export async function until(fn, timeoutMs = 5000, what = 'condition') {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** What the python scripts report for a long string or bytes. */
 export function digest(v) {
