@@ -9,6 +9,7 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
@@ -198,7 +199,11 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
         return;
     redis::request req;
     push_publish(req, room, except, event, payload);
-    net::asio::post(shards_[0].executor, [this, req = std::move(req)] {
+    // dispatch, not post: on shard 0 itself the PUBLISH is queued on the connection now. A post
+    // from a shard's own thread waits in its private queue until the running handler returns,
+    // behind posts that other threads made meanwhile: a REST edit's event could then reach
+    // Redis after an event that the client sent only once it had the edit's answer.
+    net::asio::dispatch(shards_[0].executor, [this, req = std::move(req)] {
         if (!pub_ || stopping_.load())
             return;
         pub_->async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
