@@ -2,7 +2,7 @@
 // the control channel's join-room / leave-room) and presence; and uncounted when it leaves.
 #include "api/realtime_edge.hpp"
 #include "net/spawn.hpp"
-#include "realtime/hub.hpp"
+#include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
 
 namespace senna::api::edge {
