@@ -32,7 +32,8 @@ chat::service::with_write fan_out(const realtime::hub* hub, std::string_view eve
     return [=](const chat::message& m) {
         json::object o = shape(m);
         o["seq"] = realtime::hub::placeholder(chat::slot::seq);
-        o["rev"] = realtime::hub::placeholder(chat::slot::rev);
+        if (event != "new-message") // sends are counted by seq
+            o["rev"] = realtime::hub::placeholder(chat::slot::rev);
         return hub->publications(event, me, chat, o);
     };
 }
@@ -44,7 +45,8 @@ void deliver_local(const realtime::hub* hub, std::string_view event, const chat:
         return;
     json::object o = shape(c.msg);
     o["seq"] = c.msg.seq;
-    o["rev"] = c.rev;
+    if (event != "new-message")
+        o["rev"] = c.rev;
     hub->deliver_local(event, me, chat, o);
 }
 

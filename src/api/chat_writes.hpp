@@ -6,9 +6,10 @@
 // is stored, in the order Redis stored it, before the caller answers); this instance's sockets
 // get it once the write succeeded.
 //
-// Events (docs/api.md): new-message and update-message carry MESSAGE (with its `seq`) plus
-// `chat` and `rev`, the chat's change counter after the write; delete-message carries `id`,
-// `seq`, `chat` and `rev`; read and unread follow a cursor's move.
+// Events (docs/api.md): new-message carries MESSAGE (with its `seq`) plus `chat`;
+// update-message the same plus `rev`, the chat's change counter after the write (it counts
+// edits and deletes); delete-message carries `id`, `seq`, `chat` and `rev`; read and unread
+// follow a cursor's move.
 
 #include "chat/service.hpp"
 #include "net/types.hpp"

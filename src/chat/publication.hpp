@@ -12,7 +12,7 @@ namespace senna::chat {
 /** A number that only the write itself knows. */
 enum class slot : char {
     seq = 's', // the sequence number of the message written (or edited, or deleted)
-    rev = 'r', // the chat's change counter after the write
+    rev = 'r', // the chat's change counter after an edit or a delete
 };
 
 /** One PUBLISH: `pieces[0] N(slots[0]) pieces[1] ... N(slots[k-1]) pieces[k]`, where N writes

@@ -128,7 +128,6 @@ if has_cmid then
 end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12])
 local seq = redis.call('INCR', KEYS[3])
-local rev = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[5], seq, ARGV[3])
@@ -137,8 +136,8 @@ redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
 redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
 if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
 if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
-publish(13, {s = seq, r = rev})
-return {0, seq, rev}
+publish(13, {s = seq})
+return {0, seq, 0}
 )";
     return body;
 }

@@ -8,7 +8,7 @@
 
 namespace senna::chat::scripts {
 
-/** A new message. Returns {0, seq, rev}, or {1, seq, stored JSON} for a client_msg_id seen in
+/** A new message (the change counter counts edits and deletes, not sends). Returns {0, seq, 0}, or {1, seq, stored JSON} for a client_msg_id seen in
     the last 24 hours (nothing written). */
 const std::string& send();
 /** Compare-and-set of one message's JSON. Returns {0} when the stored JSON is not the expected
