@@ -5,6 +5,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+
 namespace senna::api {
 
 namespace json = boost::json;
@@ -127,8 +129,15 @@ chat::outcome<std::optional<std::uint64_t>> read_seq(const json::object& body) {
         if (n <= chat::cursor_request::newest)
             return std::optional<std::uint64_t>{n};
     }
-    return chat::outcome<std::optional<std::uint64_t>>(chat::error::invalid_cursor,
-                                                       json::serialize(*v));
+    std::string shown;
+    if (v->is_double()) { // as JavaScript prints it: 1.5, not Boost's 1.5E0
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v->get_double());
+        shown.assign(buf, ec == std::errc() ? end : buf);
+    } else {
+        shown = v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
+    }
+    return chat::outcome<std::optional<std::uint64_t>>(chat::error::invalid_cursor, shown);
 }
 
 } // namespace senna::api

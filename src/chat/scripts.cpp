@@ -61,9 +61,15 @@ end
 -- numbers, in list order (oldest first). Ids numbered but gone from the list (deleted by the
 -- seed) leave the log; ids in the list without data (not messages) leave the list. In a DM a
 -- message the seed marked "seen" moves the other participant's read cursor to it. O(n), once
--- per chat: while the list and the log hold as many ids, it does nothing.
-local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b)
-  if redis.call('LLEN', list) == redis.call('ZCARD', seqs) then return 0 end
+-- per chat: while the list and the log hold as many ids and the newest id has a seq (the seed
+-- appends), it does nothing, unless `force` (a reader met an id without a seq).
+local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
+  if not force then
+    local n = redis.call('LLEN', list)
+    if n == redis.call('ZCARD', seqs) then
+      if n == 0 or redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then return 0 end
+    end
+  end
   local ids = redis.call('LRANGE', list, 0, -1)
   local last = tonumber(redis.call('GET', seqk) or '0')
   local listed, kept = {}, 0
@@ -200,11 +206,11 @@ return {cur, unread(KEYS[4], KEYS[5], ARGV[1], cur), moved, last}
 }
 
 // KEYS: list, data, seq, seqs, authors, read
-// ARGV: DM pair (2)
+// ARGV: DM pair (2), "1" to check every id even when the counts agree
 const std::string& adopt() {
     static const std::string body =
         std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
-return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2])
+return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3] == '1')
 )";
     return body;
 }
@@ -225,8 +231,12 @@ for i = 1, #KEYS, 5 do
       seq = tonumber(redis.call('ZSCORE', seqs, id) or '0')
     end
   end
-  local stale = 0
-  if redis.call('LLEN', list) ~= redis.call('ZCARD', seqs) then stale = 1 end
+  local stale, n = 0, redis.call('LLEN', list)
+  if n ~= redis.call('ZCARD', seqs) then
+    stale = 1
+  elseif n > 0 and not redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then
+    stale = 1
+  end
   local cur = tonumber(redis.call('HGET', KEYS[i + 4], ARGV[1]) or '0')
   local n = #out
   out[n + 1], out[n + 2], out[n + 3] = raw, seq, cur

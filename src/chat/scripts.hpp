@@ -8,8 +8,8 @@
 
 namespace senna::chat::scripts {
 
-/** A new message (the change counter counts edits and deletes, not sends). Returns {0, seq, 0}, or {1, seq, stored JSON} for a client_msg_id seen in
-    the last 24 hours (nothing written). */
+/** A new message (the change counter counts edits and deletes, not sends). Returns {0, seq, 0}, or
+   {1, seq, stored JSON} for a client_msg_id seen in the last 24 hours (nothing written). */
 const std::string& send();
 /** Compare-and-set of one message's JSON. Returns {0} when the stored JSON is not the expected
     one any more, else {1, seq, rev}. */

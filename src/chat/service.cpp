@@ -251,7 +251,7 @@ std::optional<chat_ref> service::chat_of(const id& me, target t, const id& chat_
     return keys_.dm(me, chat_id);
 }
 
-net::awaitable<std::optional<problem>> service::adopt(const chat_ref& chat) {
+net::awaitable<std::optional<problem>> service::adopt(const chat_ref& chat, bool force) {
     script_args k;
     k.add(chat.list_key);
     k.add(chat.data_key);
@@ -261,6 +261,7 @@ net::awaitable<std::optional<problem>> service::adopt(const chat_ref& chat) {
     k.add(chat.read_key());
     script_args a;
     add_dm_pair(a, chat);
+    a.add(force ? "1" : "0");
     auto r = co_await run(redis_, scripts_->adopt, k, a);
     if (!r)
         co_return r.failure();
@@ -534,6 +535,10 @@ net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, pag
         std::vector<std::uint64_t> seqs;
         for (const auto& s : (*values)[1].elements)
             seqs.push_back(as_seq(s));
+        if (attempt == 0 && std::find(seqs.begin(), seqs.end(), 0) != seqs.end()) {
+            co_await adopt(chat, true); // an id the counts did not give away
+            continue;
+        }
         collect((*values)[0], seqs, out.messages, sp);
         co_return out;
     }
@@ -550,7 +555,8 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
         redis::request cmds;
         cmds.push("LLEN", chat.list_key);
         cmds.push("ZCARD", seqs_key);
-        // [2]: older than `at` (newest first), [3]: newer (oldest first; from `at` on for around)
+        // [2]: older than `at` (newest first), [3]: newer (oldest first; from `at` on for around),
+        // [4]: the newest id, to check it has a seq
         if (p.dir == dir::after)
             cmds.push("ZCOUNT", seqs_key, "-inf", at); // only whether anything is older
         else
@@ -561,6 +567,7 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
         else
             cmds.push("ZRANGEBYSCORE", seqs_key, p.dir == dir::after ? open_at : at, "+inf",
                       "WITHSCORES", "LIMIT", 0LL, wide);
+        cmds.push("LINDEX", chat.list_key, -1LL);
         auto r = co_await pipeline(redis_, cmds);
         if (!r)
             co_return r.failure();
@@ -630,14 +637,19 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
             out.state.prev = lo;
         if (more_newer)
             out.state.next = hi;
-        if (fields.empty())
-            co_return out;
         redis::request get;
-        get.push_range("HMGET", chat.data_key, fields);
+        get.push("ZSCORE", seqs_key, replies[4].as_string());
+        if (!fields.empty())
+            get.push_range("HMGET", chat.data_key, fields);
         auto values = co_await pipeline(redis_, get);
         if (!values)
             co_return values.failure();
-        collect((*values)[0], seqs, out.messages, sp);
+        if (attempt == 0 && !replies[4].is_nil() && (*values)[0].is_nil()) {
+            co_await adopt(chat, true); // the seed appended since
+            continue;
+        }
+        if (!fields.empty())
+            collect((*values)[1], seqs, out.messages, sp);
         co_return out;
     }
 }

@@ -183,8 +183,9 @@ public:
 
 private:
     struct script_set;
-    /** Numbers the seed's messages of `chat` (scripts::adopt). */
-    net::awaitable<std::optional<problem>> adopt(const chat_ref& chat);
+    /** Numbers the seed's messages of `chat` (scripts::adopt); with `force`, checks every id
+        even when the list and the log hold as many. */
+    net::awaitable<std::optional<problem>> adopt(const chat_ref& chat, bool force = false);
     /** Fills the entries' read cursors and unread counts (and latest messages) in one
         read-only script, numbering seed data first where it finds some. */
     net::awaitable<std::optional<problem>> view(const id& me, std::vector<inbox_entry>& entries,
