@@ -1,9 +1,9 @@
 // The client events of SPEC §5 (`send-message`, `typing`, `join-topic`, `leave-topic`,
 // `refresh-token`), each answered through its ack with {ok: true, ...} or {error: {code,
 // message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
+#include "api/chat_writes.hpp"
 #include "api/error_map.hpp"
 #include "api/realtime_edge.hpp"
-#include "api/chat_writes.hpp"
 #include "chat/service.hpp"
 #include "net/spawn.hpp"
 #include "realtime/hub.hpp"

@@ -372,6 +372,24 @@ describe('the conversation log', () => {
     closeAll();
   });
 
+  test('seqs of every MessagePack width reach sockets on another instance intact', async () => {
+    const b = await connectAs(two.url, tok(72));
+    const key = `${P}:dm:71-72:seq`;
+    const want = [];
+    for (const start of [126, 254, 65534, 4294967294, 2 ** 40]) {
+      await rcmd(r.port, 'SET', key, start);
+      for (let i = 1; i <= 2; i++) {
+        const e = (await api(one.url, '/api/user/72', { as: tok(71), method: 'POST', body: { type: 'text', text: `w${start + i}` } })).json.entry;
+        assert.equal(e.seq, start + i);
+        want.push([e.id, start + i]);
+      }
+    }
+    await until(() => b.got.length >= want.length, 10000, 'every width');
+    assert.deepEqual(b.got.map(([ev, m]) => [ev, m.id, m.seq, m.text]),
+      want.map(([id, seq]) => ['new-message', id, seq, `w${seq}`]));
+    closeAll();
+  });
+
   test('seed-written chats get stable seqs and right unread counts, also when the seed keeps writing', async () => {
     const dm = `${P}:dm:61-62`;
     const seed = (id, author, minute, extra = '') =>
