@@ -14,7 +14,7 @@ constexpr std::uint8_t rest = via::rest, ack = via::ack, connect = via::connect_
                        legacy = via::legacy, event = via::event;
 
 // In the order of the enum (checked below).
-constexpr std::array<std::pair<client_error, client_error_info>, 26> table{{
+constexpr std::array<std::pair<client_error, client_error_info>, 28> table{{
     // clang-format off
     {client_error::invalid_token, {"INVALID_TOKEN_ERR", "", status::unauthorized,
         "Your token is invalid - please check it and try again", "invalid_token",
@@ -56,6 +56,10 @@ constexpr std::array<std::pair<client_error, client_error_info>, 26> table{{
         status::bad_request, "", "", rest | ack, false}},
     {client_error::nothing_to_update, {"MESSAGES_NOTHING_TO_UPDATE", "ArgumentError",
         status::bad_request, "No valid data was supplied", "", rest, false}},
+    {client_error::invalid_client_msg_id, {"MESSAGES_INVALID_CLIENT_MSG_ID", "ArgumentError",
+        status::bad_request, "", "", rest | ack, false}},
+    {client_error::invalid_cursor, {"MESSAGES_INVALID_CURSOR", "ArgumentError",
+        status::bad_request, "", "", rest, false}},
     {client_error::bad_request, {"BAD_REQUEST", "BadRequestError", status::bad_request, "", "",
         rest | ack, false}},
     {client_error::not_found, {"NOT_FOUND", "NotFound", status::not_found, "Message not found",

@@ -45,6 +45,8 @@ enum class client_error : std::uint8_t {
     missing_content,
     text_too_long,
     nothing_to_update,
+    invalid_client_msg_id,
+    invalid_cursor,
     bad_request,
     not_found,
     forbidden,

@@ -49,6 +49,12 @@ api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
         return make(client_error::conflict);
     case error::store_unavailable:
         return make(client_error::store_unavailable);
+    case error::invalid_client_msg_id:
+        return make(client_error::invalid_client_msg_id,
+                    "Invalid client_msg_id \"" + d +
+                        "\" - use 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
+    case error::invalid_cursor:
+        return make(client_error::invalid_cursor, "Invalid cursor \"" + d + "\"");
     case error::store_failed:
         break;
     }

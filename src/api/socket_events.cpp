@@ -1,9 +1,9 @@
 // The client events of SPEC §5 (`send-message`, `typing`, `join-topic`, `leave-topic`,
 // `refresh-token`), each answered through its ack with {ok: true, ...} or {error: {code,
 // message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
+#include "api/chat_writes.hpp"
 #include "api/error_map.hpp"
 #include "api/realtime_edge.hpp"
-#include "api/send.hpp"
 #include "chat/service.hpp"
 #include "net/spawn.hpp"
 #include "realtime/hub.hpp"
@@ -140,7 +140,33 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     json::object out;
     out["ok"] = true;
     out["state"] = chat_state(ref);
-    out["entry"] = std::move(*sent);
+    out["entry"] = std::move(sent->entry);
+    if (sent->duplicate)
+        out["duplicate"] = true;
+    co_return out;
+}
+
+// `read` {to, seq?}: the same as POST /api/:target/:id/read; the asking socket gets the ack,
+// the user's other sockets the `unread` event.
+net::awaitable<json::object> read_chat(const realtime_services& s, socket& sock, socket_state& st,
+                                       json::object payload) {
+    const chat::id me = *st.user;
+    auto chat = resolve_to(s, me, payload);
+    if (!chat)
+        co_return problem_ack(chat.failure(), s);
+    const chat::chat_ref ref = *chat;
+    auto seq = read_seq(payload);
+    if (!seq)
+        co_return problem_ack(seq.failure(), s);
+    auto moved = co_await read_and_deliver(*s.chat, s.hub, me, ref, *seq, sock.id());
+    if (!moved)
+        co_return problem_ack(moved.failure(), s);
+    json::object out;
+    out["ok"] = true;
+    out["state"] = chat_state(ref);
+    out["read_seq"] = moved->state.read_seq;
+    out["unread"] = moved->state.unread;
+    out["total"] = moved->total_unread;
     co_return out;
 }
 
@@ -226,6 +252,7 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
 
 void add_client_events(socketio::namespace_& ns, const realtime_services& s) {
     handle(ns, s, "send-message", &send_message);
+    handle(ns, s, "read", &read_chat);
     handle(ns, s, "typing", &typing);
     handle(ns, s, "join-topic", &join_topic);
     handle(ns, s, "leave-topic", &leave_topic);

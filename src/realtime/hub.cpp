@@ -115,13 +115,10 @@ void hub::local(std::string room, std::vector<std::string> except, std::string_v
                      std::move(except));
 }
 
-void hub::push_publish(redis::request& into, const std::string& room,
-                       const std::vector<std::string>& except, std::string_view event,
-                       const json::object& payload) const {
-    // One room: the adapter's room channel, so that instances without members can skip it.
-    into.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
-              encode_event_broadcast(settings_.instance_id, "/", event, payload,
-                                     std::span<const std::string>(&room, 1), except));
+std::string hub::encode_publish(const std::string& room, const std::vector<std::string>& except,
+                                std::string_view event, const json::object& payload) const {
+    return encode_event_broadcast(settings_.instance_id, "/", event, payload,
+                                  std::span<const std::string>(&room, 1), except);
 }
 
 void hub::publish(const std::string& room, const std::vector<std::string>& except,
@@ -129,7 +126,9 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
     if (settings_.adapter_prefix.empty() || shards_.empty())
         return;
     redis::request req;
-    push_publish(req, room, except, event, payload);
+    // One room: the adapter's room channel, so that instances without members can skip it.
+    req.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
+             encode_publish(room, except, event, payload));
     // dispatch, not post: on shard 0 itself the PUBLISH is queued on the connection now. A post
     // from a shard's own thread waits in its private queue until the running handler returns,
     // behind posts that other threads made meanwhile: a REST edit's event could then reach
@@ -196,19 +195,42 @@ void per_room(const chat::id& me, const chat::chat_ref& chat, const json::object
 }
 } // namespace
 
-void hub::deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                  const json::object& payload) const {
-    per_room(me, chat, payload,
-             [&](std::string room, const json::object& o) { emit(std::move(room), {}, event, o); });
+namespace {
+// Placeholders: integers no real seq or rev reaches (they are below 2^53), whose MessagePack
+// form (0xcf, then 8 big-endian bytes) cannot occur inside the UTF-8 of a string either: 0xff
+// is never a UTF-8 byte.
+constexpr std::uint64_t placeholder_base = 0x7fff'ffff'ffff'ff00ULL;
+constexpr std::string_view placeholder_head = "\xcf\x7f\xff\xff\xff\xff\xff\xff";
+} // namespace
+
+json::value hub::placeholder(chat::slot s) {
+    return json::value(static_cast<std::int64_t>(placeholder_base + static_cast<unsigned char>(s)));
 }
 
-void hub::publications(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                       const json::object& payload, redis::request& into) const {
+std::vector<chat::publication> hub::publications(std::string_view event, const chat::id& me,
+                                                 const chat::chat_ref& chat,
+                                                 const json::object& payload) const {
+    std::vector<chat::publication> out;
     if (settings_.adapter_prefix.empty())
-        return;
+        return out;
     per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
-        push_publish(into, room, {}, event, o);
+        chat::publication p;
+        p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
+        const std::string bytes = encode_publish(room, {}, event, o);
+        // Cut at each placeholder: the write puts the number there (chat/publication.hpp).
+        std::size_t from = 0;
+        for (;;) {
+            const auto at = bytes.find(placeholder_head, from);
+            if (at == std::string::npos || at + placeholder_head.size() >= bytes.size())
+                break;
+            p.pieces.push_back(bytes.substr(from, at - from));
+            p.slots.push_back(static_cast<chat::slot>(bytes[at + placeholder_head.size()]));
+            from = at + placeholder_head.size() + 1;
+        }
+        p.pieces.push_back(bytes.substr(from));
+        out.push_back(std::move(p));
     });
+    return out;
 }
 
 void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
@@ -216,6 +238,23 @@ void hub::deliver_local(std::string_view event, const chat::id& me, const chat::
     per_room(me, chat, payload, [&](std::string room, const json::object& o) {
         local(std::move(room), {}, event, o);
     });
+}
+
+void hub::deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                            const json::object& payload) const {
+    json::object o = payload;
+    if (chat.type == chat::target::user) {
+        o["chat"] = chat_json("user", me);
+        emit("user-" + chat.other.text, {}, event, o);
+    } else {
+        o["chat"] = chat_json("topic", chat.other);
+        emit("topic-" + chat.other.text, {}, event, o);
+    }
+}
+
+void hub::deliver_to_user(std::string_view event, const chat::id& user, const json::object& payload,
+                          std::vector<std::string> except) const {
+    emit("user-" + user.text, std::move(except), event, payload);
 }
 
 void hub::typing(const chat::id& me, const chat::chat_ref& chat) const {

@@ -25,6 +25,7 @@
 
 #include "chat/id.hpp"
 #include "chat/keys.hpp"
+#include "chat/publication.hpp"
 #include "net/types.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/options.hpp"
@@ -93,16 +94,26 @@ public:
         then. True when the loop never started. */
     bool retired() const noexcept;
 
-    /** From any thread: `event` about `chat`, written by `me`, to everyone who sees it. */
-    void deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                 const boost::json::object& payload) const;
-    /** deliver() split in two, for a write that carries its own fan-out: the PUBLISH commands
-        for other instances, appended to `into` (the write's MULTI), then, once the write
-        succeeded, deliver_local to this instance's sockets. */
-    void publications(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                      const boost::json::object& payload, redis::request& into) const;
+    /** A chat write's event (`event` about `chat`, written by `me`) to everyone who sees it,
+        in two halves: the publications
+        for other instances, which the write itself makes (chat/publication.hpp), then, once
+        the write succeeded, deliver_local to this instance's sockets. In `payload`, numbers
+        only the write knows are placeholder(slot)s. */
+    std::vector<chat::publication> publications(std::string_view event, const chat::id& me,
+                                                const chat::chat_ref& chat,
+                                                const boost::json::object& payload) const;
     void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                        const boost::json::object& payload) const;
+    /** The value that stands for `s` in a payload given to publications(). */
+    static boost::json::value placeholder(chat::slot s);
+    /** From any thread: `event` about `chat` to its participants other than `me` (a DM's
+        other user; a topic's whole room). */
+    void deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                           const boost::json::object& payload) const;
+    /** From any thread: `event` to every socket of `user` (but those in `except`). */
+    void deliver_to_user(std::string_view event, const chat::id& user,
+                         const boost::json::object& payload,
+                         std::vector<std::string> except = {}) const;
     /** From any thread: `typing` to the other participants of `chat`. */
     void typing(const chat::id& me, const chat::chat_ref& chat) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
@@ -127,10 +138,9 @@ private:
     /** To other instances, through shard 0's publisher connection. */
     void publish(const std::string& room, const std::vector<std::string>& except,
                  std::string_view event, const boost::json::object& payload) const;
-    /** The adapter's PUBLISH of one event to one room, appended to `into`. */
-    void push_publish(redis::request& into, const std::string& room,
-                      const std::vector<std::string>& except, std::string_view event,
-                      const boost::json::object& payload) const;
+    /** The adapter's message of one event to one room. */
+    std::string encode_publish(const std::string& room, const std::vector<std::string>& except,
+                               std::string_view event, const boost::json::object& payload) const;
     /** To this instance's sockets in `room`, on every shard. */
     void local(std::string room, std::vector<std::string> except, std::string_view event,
                const boost::json::object& payload) const;
