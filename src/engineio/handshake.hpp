@@ -34,8 +34,4 @@ std::string handshake_json(const handshake& h, version v);
 /** The open packet carrying handshake_json. */
 packet open_packet(const handshake& h, version v);
 
-/** Appends `s` as a JSON string literal, escaped as JSON.stringify does (", \, and control
-    characters; everything else, non-ASCII included, verbatim). Precondition: UTF-8. */
-void append_json_string(std::string_view s, std::string& out);
-
 } // namespace senna::engineio

@@ -4,9 +4,9 @@
 #include "redis/request.hpp"
 #include "redis/script.hpp"
 #include "util/log.hpp"
+#include "util/time.hpp"
 
 #include <array>
-#include <ctime>
 
 namespace senna::realtime {
 
@@ -79,19 +79,6 @@ void log_failure(const char* what, const net::error_code& ec, const redis::reply
 
 } // namespace
 
-std::string iso_now() {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms % 1000));
-    return buf;
-}
-
 presence::presence(redis::connection& redis, presence_settings s)
     : redis_(redis), settings_(std::move(s)), arrive_(std::make_unique<redis::script>(arrive_lua)),
       leave_(std::make_unique<redis::script>(leave_lua)),
@@ -116,7 +103,7 @@ net::awaitable<void> presence::left(chat::id user) {
     const std::string pk = b + "presence:" + user.text;
     const std::string ak = b + "activity:" + user.text;
     const std::string uk = b + "instance:" + settings_.instance_id + ":users";
-    const std::string now = iso_now();
+    const std::string now = util::iso8601(util::now_ms());
     std::array<std::string_view, 3> keys{pk, ak, uk};
     std::array<std::string_view, 4> args{settings_.instance_id, user.text, now, b};
     auto [ec, r] = co_await redis_.evalsha(*leave_, keys, args);
@@ -134,7 +121,7 @@ net::awaitable<void> presence::beat() {
         co_return;
     }
     const std::string ik = b + "instances";
-    const std::string now = iso_now();
+    const std::string now = util::iso8601(util::now_ms());
     std::array<std::string_view, 1> keys{ik};
     std::array<std::string_view, 3> args{b, now, settings_.instance_id};
     auto [ec2, r] = co_await redis_.evalsha(*sweep_, keys, args);

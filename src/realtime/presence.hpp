@@ -57,7 +57,4 @@ private:
     std::unique_ptr<redis::script> sweep_;
 };
 
-/** Now as ISO-8601 UTC with milliseconds ("2026-11-27T23:05:53.123Z"), as JavaScript prints. */
-std::string iso_now();
-
 } // namespace senna::realtime

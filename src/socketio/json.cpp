@@ -1,6 +1,6 @@
 #include "socketio/json.hpp"
 
-#include "engineio/handshake.hpp"
+#include "util/strings.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
@@ -194,7 +194,7 @@ void append_json(const boost::json::value& v, std::string& out) {
         append_double(v.get_double(), out);
         return;
     case boost::json::kind::string:
-        engineio::append_json_string(v.get_string(), out);
+        util::append_json_string(v.get_string(), out);
         return;
     case boost::json::kind::array: {
         out += '[';
@@ -221,7 +221,7 @@ void append_json(const boost::json::object& o, std::string& out) {
         if (!first)
             out += ',';
         first = false;
-        engineio::append_json_string(member.key(), out);
+        util::append_json_string(member.key(), out);
         out += ':';
         append_json(member.value(), out);
     }

@@ -1,9 +1,9 @@
 #include "socketio/socket.hpp"
 
-#include "engineio/handshake.hpp"
 #include "socketio/client.hpp"
 #include "socketio/json.hpp"
 #include "socketio/server.hpp"
+#include "util/strings.hpp"
 
 #include <boost/asio/error.hpp>
 
@@ -54,7 +54,7 @@ frame encode_event_frame(std::string_view nsp, std::string_view event,
     out.reserve(64 + event.size());
     encode(head, out);
     out += '[';
-    engineio::append_json_string(event, out);
+    util::append_json_string(event, out);
     out += ',';
     append_json(payload, out);
     out += ']';

@@ -1,9 +1,11 @@
 #include "util/log.hpp"
 
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <unistd.h>
 
 namespace senna::log {
@@ -40,35 +42,7 @@ void append_value(std::string& out, std::string_view v) {
         out += v;
         return;
     }
-    out += '"';
-    for (char c : v) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
-    }
-    out += '"';
+    util::append_json_string(v, out); // quoted and escaped as a JSON string
 }
 
 } // namespace
@@ -101,14 +75,7 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
                    std::int64_t unix_ms) {
     std::string line;
     line.reserve(128);
-    std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char ts[96];
-    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(unix_ms % 1000));
-    line += ts;
+    line += util::iso8601(unix_ms);
     line += ' ';
     line += level_name(l);
     line += ' ';

@@ -20,6 +20,11 @@ std::vector<std::string_view> split(std::string_view s, char delim);
 
 std::string to_lower(std::string_view s);
 
+/** Appends `s` as a JSON string literal, escaped as JSON.stringify does (", \, and control
+    characters; everything else, non-ASCII included, verbatim). Precondition: UTF-8 (for JSON;
+    other bytes pass through as they are). */
+void append_json_string(std::string_view s, std::string& out);
+
 /**
  * Parses a whole string of ASCII digits into an unsigned integer: no sign, no spaces, no
  * overflow. Returns nullopt otherwise.

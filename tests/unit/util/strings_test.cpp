@@ -54,3 +54,9 @@ TEST(strings, utf8_unfinished_reports_a_code_point_cut_at_the_end) {
     EXPECT_EQ(util::utf8_unfinished("\xF0\x9F\x41"), std::nullopt); // third byte not 10xxxxxx
     EXPECT_EQ(util::utf8_unfinished("\xF5"), std::nullopt);
 }
+
+TEST(strings, append_json_string_escapes_as_json_stringify) {
+    std::string out;
+    util::append_json_string("\b\f\r\t\x1f\x7f", out);
+    EXPECT_EQ(out, "\"\\b\\f\\r\\t\\u001f\x7f\"");
+}
