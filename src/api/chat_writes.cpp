@@ -1,5 +1,6 @@
 #include "api/chat_writes.hpp"
 
+#include "api/deliveries.hpp"
 #include "api/format.hpp"
 #include "realtime/hub.hpp"
 
@@ -36,7 +37,7 @@ chat::service::with_write fan_out(const realtime::hub* hub, std::string_view eve
         o["seq"] = realtime::hub::placeholder(chat::slot::seq);
         if (event != "new-message") // sends are counted by seq
             o["rev"] = realtime::hub::placeholder(chat::slot::rev);
-        return hub->publications(event, me, chat, o);
+        return hub->publications(event, to_participants(me, chat, o));
     };
 }
 
@@ -49,7 +50,7 @@ void deliver_local(const realtime::hub* hub, std::string_view event, const chat:
     o["seq"] = c.msg.seq;
     if (event != "new-message")
         o["rev"] = c.rev;
-    hub->deliver_local(event, me, chat, o);
+    hub->deliver_local(event, to_participants(me, chat, o));
 }
 
 } // namespace
@@ -103,18 +104,12 @@ read_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
         json::object receipt;
         receipt["user_id"] = me.to_json();
         receipt["seq"] = moved->read_seq;
-        hub->deliver_to_others("read", me, chat, receipt);
+        hub->deliver("read", to_others(me, chat, receipt));
         json::object badge;
-        json::object c;
-        c["type"] = chat.type == chat::target::user ? "user" : "topic";
-        c["id"] = chat.other.to_json();
-        badge["chat"] = std::move(c);
+        badge["chat"] = chat_json(chat);
         badge["unread"] = moved->unread;
         badge["total"] = out.total_unread;
-        std::vector<std::string> skip;
-        if (!except.empty())
-            skip.push_back(std::move(except));
-        hub->deliver_to_user("unread", me, badge, std::move(skip));
+        hub->deliver("unread", to_user(me, badge, std::move(except)));
     }
     co_return out;
 }

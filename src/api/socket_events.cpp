@@ -2,8 +2,10 @@
 // `refresh-token`), each answered through its ack with {ok: true, ...} or {error: {code,
 // message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
 #include "api/chat_writes.hpp"
+#include "api/deliveries.hpp"
 #include "api/error_map.hpp"
 #include "api/realtime_edge.hpp"
+#include "chat/rooms.hpp"
 #include "chat/service.hpp"
 #include "net/spawn.hpp"
 #include "realtime/hub.hpp"
@@ -177,7 +179,7 @@ net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_
     if (!chat)
         co_return problem_ack(chat.failure(), s);
     if (s.hub)
-        s.hub->typing(me, *chat);
+        s.hub->deliver("typing", api::typing(me, *chat));
     json::object out;
     out["ok"] = true;
     co_return out;
@@ -190,14 +192,14 @@ std::optional<std::string> topic_room(const json::object& payload, json::object&
         error = ack_error(client_error::invalid_id, "Invalid topic id \"" + js_string(v) + "\"");
         return std::nullopt;
     }
-    return "topic-" + id->text;
+    return chat::topic_room(*id);
 }
 
 // Topic rooms the socket is in (joined here or moved there by the platform's control channel).
 std::size_t topic_count(const socket& sock) {
     std::size_t n = 0;
     for (const auto& r : sock.rooms())
-        n += r.starts_with("topic-") ? 1 : 0;
+        n += chat::is_topic_room(r) ? 1 : 0;
     return n;
 }
 

@@ -1,6 +1,7 @@
 // An authenticated socket is counted: it joins its user's room, the shard's local users (for
 // the control channel's join-room / leave-room) and presence; and uncounted when it leaves.
 #include "api/realtime_edge.hpp"
+#include "chat/rooms.hpp"
 #include "net/spawn.hpp"
 #include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
@@ -9,7 +10,7 @@ namespace senna::api::edge {
 
 void on_authenticated(socketio::socket& sock, const state_ptr& st, const realtime_services& s) {
     const chat::id me = *st->user;
-    sock.join("user-" + me.text);
+    sock.join(chat::user_room(me));
     st->counted = true;
     if (s.users)
         s.users->add(me.text, sock.shared_from_this());

@@ -1,5 +1,7 @@
 #include "chat/keys.hpp"
 
+#include "chat/rooms.hpp"
+
 namespace senna::chat {
 
 keys::keys(std::string prefix, std::string domain)
@@ -13,7 +15,7 @@ chat_ref keys::make(target t, const id& viewer, const id& other, std::string sta
     c.list_key = base_ + state_key;
     c.data_key = c.list_key + ":data";
     c.state_key = std::move(state_key);
-    c.inbox_member = (t == target::user ? "user-" : "topic-") + other.text;
+    c.inbox_member = t == target::user ? user_room(other) : topic_room(other);
     return c;
 }
 

@@ -1,5 +1,6 @@
 #include "chat/service.hpp"
 
+#include "chat/rooms.hpp"
 #include "chat/scripts.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
@@ -186,11 +187,11 @@ std::optional<problem> check_content(std::string_view field, std::string_view va
 // "user-2" / "topic-7" of an inbox; nullopt for anything else.
 std::optional<inbox_entry> inbox_member(std::string_view member) {
     inbox_entry e;
-    if (member.starts_with("user-")) {
-        member.remove_prefix(5);
-    } else if (member.starts_with("topic-")) {
+    if (member.starts_with(user_room_prefix)) {
+        member.remove_prefix(user_room_prefix.size());
+    } else if (member.starts_with(topic_room_prefix)) {
         e.type = target::topic;
-        member.remove_prefix(6);
+        member.remove_prefix(topic_room_prefix.size());
     } else {
         return std::nullopt;
     }
@@ -315,7 +316,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(util::iso8601(now));
     a.add(std::to_string(now));
     a.add(chat.inbox_member);
-    a.add(dm ? "user-" + me.text : std::string());
+    a.add(dm ? user_room(me) : std::string());
     a.add(me.text);
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);

@@ -169,33 +169,6 @@ bool hub::remote(std::string_view channel, std::string_view payload) const {
 }
 
 namespace {
-json::object chat_json(const char* type, const chat::id& id) {
-    json::object c;
-    c["type"] = type;
-    c["id"] = id.to_json();
-    return c;
-}
-} // namespace
-
-namespace {
-/** The payload as each receiving room sees it (its own "chat"), one copy for all. */
-template <class Emit>
-void per_room(const chat::id& me, const chat::chat_ref& chat, const json::object& payload,
-              Emit emit) {
-    json::object o = payload;
-    if (chat.type == chat::target::user) {
-        o["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, o);
-        o["chat"] = chat_json("user", chat.other);
-        emit("user-" + me.text, o);
-    } else {
-        o["chat"] = chat_json("topic", chat.other);
-        emit("topic-" + chat.other.text, o);
-    }
-}
-} // namespace
-
-namespace {
 // Placeholders: integers no real seq or rev reaches (they are below 2^53), whose MessagePack
 // form (0xcf, then 8 big-endian bytes) cannot occur inside the UTF-8 of a string either: 0xff
 // is never a UTF-8 byte.
@@ -207,16 +180,15 @@ json::value hub::placeholder(chat::slot s) {
     return json::value(static_cast<std::int64_t>(placeholder_base + static_cast<unsigned char>(s)));
 }
 
-std::vector<chat::publication> hub::publications(std::string_view event, const chat::id& me,
-                                                 const chat::chat_ref& chat,
-                                                 const json::object& payload) const {
+std::vector<chat::publication> hub::publications(std::string_view event,
+                                                 std::span<const delivery> to) const {
     std::vector<chat::publication> out;
     if (settings_.adapter_prefix.empty())
         return out;
-    per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
+    for (const auto& d : to) {
         chat::publication p;
-        p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
-        const std::string bytes = encode_publish(room, {}, event, o);
+        p.channel = broadcast_channel(settings_.adapter_prefix, "/", d.room);
+        const std::string bytes = encode_publish(d.room, d.except, event, d.payload);
         // Cut at each placeholder: the write puts the number there (chat/publication.hpp).
         std::size_t from = 0;
         for (;;) {
@@ -229,45 +201,18 @@ std::vector<chat::publication> hub::publications(std::string_view event, const c
         }
         p.pieces.push_back(bytes.substr(from));
         out.push_back(std::move(p));
-    });
+    }
     return out;
 }
 
-void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                        const json::object& payload) const {
-    per_room(me, chat, payload, [&](std::string room, const json::object& o) {
-        local(std::move(room), {}, event, o);
-    });
+void hub::deliver_local(std::string_view event, std::span<const delivery> to) const {
+    for (const auto& d : to)
+        local(d.room, d.except, event, d.payload);
 }
 
-void hub::deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                            const json::object& payload) const {
-    json::object o = payload;
-    if (chat.type == chat::target::user) {
-        o["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, {}, event, o);
-    } else {
-        o["chat"] = chat_json("topic", chat.other);
-        emit("topic-" + chat.other.text, {}, event, o);
-    }
-}
-
-void hub::deliver_to_user(std::string_view event, const chat::id& user, const json::object& payload,
-                          std::vector<std::string> except) const {
-    emit("user-" + user.text, std::move(except), event, payload);
-}
-
-void hub::typing(const chat::id& me, const chat::chat_ref& chat) const {
-    json::object o;
-    o["user_id"] = me.to_json();
-    if (chat.type == chat::target::user) {
-        o["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, {}, "typing", o);
-    } else {
-        o["chat"] = chat_json("topic", chat.other);
-        std::vector<std::string> except{"user-" + me.text};
-        emit("topic-" + chat.other.text, std::move(except), "typing", o);
-    }
+void hub::deliver(std::string_view event, std::span<const delivery> to) const {
+    for (const auto& d : to)
+        emit(d.room, d.except, event, d.payload);
 }
 
 void hub::move(const std::string& user, const std::string& room, bool join) const {

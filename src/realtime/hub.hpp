@@ -1,8 +1,8 @@
 #pragma once
 // The instance-wide side of realtime (issue 5, SPEC §5):
-//  - delivery: `new-message` / `update-message` / `delete-message` to `user-<a>` and `user-<b>`
-//    (each with `chat` as that receiver sees it) or to `topic-<T>`, and `typing` to the other
-//    participants, on every shard of this instance through socketio::cluster;
+//  - delivery: an event to rooms, each with its own payload (shaped by the API edge, which knows
+//    SPEC's fields and the room names: api/deliveries.hpp), on every shard of this instance
+//    through socketio::cluster;
 //  - the control channel (`messages:events`: join-room / leave-room), applied to each shard's
 //    local_users (local_users.hpp);
 //  - the presence heartbeat (heartbeat.hpp) on shard 0;
@@ -13,7 +13,7 @@
 //    one subscriber per instance, both on shard 0.
 //
 // Threading: `hub` is built by app::server before the shards, attached to them once they exist,
-// then started; deliver / typing / move may be called from any thread (they only post).
+// then started; deliver / deliver_local / move may be called from any thread (they only post).
 // `local_users` and `presence` belong to one shard each. start() and stop() are coroutines
 // that run their part on shard 0 and complete on the caller's executor: nothing blocks a
 // thread on another.
@@ -37,6 +37,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,13 @@ namespace senna::realtime {
 class heartbeat;
 class local_users;
 class presence;
+
+/** One event's payload for one room; the sockets also in a room of `except` skip it. */
+struct delivery {
+    std::string room;
+    boost::json::object payload;
+    std::vector<std::string> except;
+};
 
 struct shard_link {
     net::executor executor;
@@ -94,28 +102,18 @@ public:
         then. True when the loop never started. */
     bool retired() const noexcept;
 
-    /** A chat write's event (`event` about `chat`, written by `me`) to everyone who sees it,
-        in two halves: the publications
-        for other instances, which the write itself makes (chat/publication.hpp), then, once
-        the write succeeded, deliver_local to this instance's sockets. In `payload`, numbers
-        only the write knows are placeholder(slot)s. */
-    std::vector<chat::publication> publications(std::string_view event, const chat::id& me,
-                                                const chat::chat_ref& chat,
-                                                const boost::json::object& payload) const;
-    void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                       const boost::json::object& payload) const;
+    /** A chat write's event to everyone who sees it, in two halves: the publications for other
+        instances, which the write itself makes (chat/publication.hpp), then, once the write
+        succeeded, deliver_local to this instance's sockets. In the payloads, numbers only the
+        write knows are placeholder(slot)s. */
+    std::vector<chat::publication> publications(std::string_view event,
+                                                std::span<const delivery> to) const;
+    /** From any thread: `event` to this instance's sockets in each room. */
+    void deliver_local(std::string_view event, std::span<const delivery> to) const;
     /** The value that stands for `s` in a payload given to publications(). */
     static boost::json::value placeholder(chat::slot s);
-    /** From any thread: `event` about `chat` to its participants other than `me` (a DM's
-        other user; a topic's whole room). */
-    void deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                           const boost::json::object& payload) const;
-    /** From any thread: `event` to every socket of `user` (but those in `except`). */
-    void deliver_to_user(std::string_view event, const chat::id& user,
-                         const boost::json::object& payload,
-                         std::vector<std::string> except = {}) const;
-    /** From any thread: `typing` to the other participants of `chat`. */
-    void typing(const chat::id& me, const chat::chat_ref& chat) const;
+    /** From any thread: `event` to each room, on this instance and (published) on the others. */
+    void deliver(std::string_view event, std::span<const delivery> to) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
     void move(const std::string& user, const std::string& room, bool join) const;
     /** Applies a control-channel message (JSON); false when it is not one. */

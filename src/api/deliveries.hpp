@@ -1,0 +1,37 @@
+#pragma once
+// Who receives a chat's realtime event, and what each receiver's copy says (SPEC §5): the
+// shaping of events that realtime::hub then delivers without looking into them. A receiver's
+// `chat` is the chat as that receiver sees it: in a DM, the other participant.
+
+#include "chat/keys.hpp"
+#include "realtime/hub.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <vector>
+
+namespace senna::api {
+
+/** `chat` as the participant it was made for sees it: {"type": "user"|"topic", "id": the
+    other user or the topic}. */
+boost::json::object chat_json(const chat::chat_ref& chat);
+
+/** `payload` plus `chat` to every participant: a DM's two users (each its own `chat`), a
+    topic's room. */
+std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
+                                                const boost::json::object& payload);
+
+/** `payload` plus `chat` to the participants other than `me`: a DM's other user, a topic's
+    whole room. */
+std::vector<realtime::delivery> to_others(const chat::id& me, const chat::chat_ref& chat,
+                                          const boost::json::object& payload);
+
+/** `payload` to every socket of `user`, but those in the room `except` (none when empty). */
+std::vector<realtime::delivery> to_user(const chat::id& user, const boost::json::object& payload,
+                                        std::string except = {});
+
+/** `typing` {user_id, chat}: a DM's other user, a topic's room but `me`'s own sockets. */
+std::vector<realtime::delivery> typing(const chat::id& me, const chat::chat_ref& chat);
+
+} // namespace senna::api
