@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "api/control_channel.hpp"
 #include "app/managed_redis.hpp"
 #include "app/shard.hpp"
 #include "app/shared_state.hpp"
@@ -227,6 +228,9 @@ int server::run() {
         hs.adapter_prefix = cfg_.redis_prefix;
         hs.heartbeat = cfg_.presence_heartbeat;
         hs.instance_id = realtime::make_instance_id();
+        hs.on_control = [&hub = shared.hub](std::string_view payload) {
+            api::apply_control(*hub, payload);
+        };
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
     }
 

@@ -8,11 +8,9 @@
 #include "redis/request.hpp"
 #include "redis/subscriber.hpp"
 #include "util/log.hpp"
-#include "util/strings.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <random>
@@ -59,9 +57,10 @@ net::awaitable<void> hub::start_on_home() {
         std::make_unique<redis::subscriber>(ex, settings_.endpoint, settings_.subscriber_options);
     sub_->set_handler(
         [this](std::string_view channel, std::string_view pattern, std::string_view p) {
-            if (pattern.empty() && channel == settings_.control_channel)
-                control(p);
-            else if (!pattern.empty())
+            if (pattern.empty() && channel == settings_.control_channel) {
+                if (settings_.on_control)
+                    settings_.on_control(p);
+            } else if (!pattern.empty())
                 remote(channel, p);
         });
     sub_->subscribe(settings_.control_channel);
@@ -222,30 +221,6 @@ void hub::move(const std::string& user, const std::string& room, bool join) cons
                 users->apply(user, room, join);
         });
     }
-}
-
-bool hub::control(std::string_view payload) const {
-    net::error_code ec;
-    json::value v = json::parse(payload, ec);
-    if (ec || !v.is_object())
-        return false;
-    const auto& o = v.get_object();
-    const auto* type = o.if_contains("type");
-    const auto* uid = o.if_contains("user_id");
-    const auto* room = o.if_contains("room");
-    if (!type || !type->is_string() || !uid || !room || !room->is_string())
-        return false;
-    auto user = chat::id::from_json(*uid);
-    auto r = util::trim(std::string_view(room->get_string()));
-    if (!user || r.empty())
-        return false;
-    if (type->get_string() == "join-room")
-        move(user->text, std::string(r), true);
-    else if (type->get_string() == "leave-room")
-        move(user->text, std::string(r), false);
-    else
-        return false;
-    return true;
 }
 
 } // namespace senna::realtime

@@ -36,6 +36,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -67,8 +68,11 @@ struct shard_link {
 };
 
 struct hub_settings {
-    /** The control channel of the seed (SPEC §5). */
+    /** The control channel of the seed (SPEC §5), and what to do with its messages: the API
+        edge reads them (api/control_channel.hpp) and moves users with move(). Called on
+        shard 0's thread. */
     std::string control_channel = "messages:events";
+    std::function<void(std::string_view payload)> on_control;
     redis::endpoint endpoint;
     redis::connection_options subscriber_options;
     redis::connection_options publisher_options;
@@ -116,8 +120,6 @@ public:
     void deliver(std::string_view event, std::span<const delivery> to) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
     void move(const std::string& user, const std::string& room, bool join) const;
-    /** Applies a control-channel message (JSON); false when it is not one. */
-    bool control(std::string_view payload) const;
     /** Delivers a redis-adapter broadcast published on `channel` to this instance's sockets;
         false when it is not one for us (ours, another namespace, undecodable). */
     bool remote(std::string_view channel, std::string_view payload) const;
