@@ -96,9 +96,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
     presence_ = std::make_unique<realtime::presence>(
-        *conn, realtime::presence_settings{cfg.redis_prefix + ":messages:" + cfg.domain + ":",
-                                           shared.hub ? shared.hub->settings().instance_id : "",
-                                           cfg.presence_heartbeat});
+        *conn, chat_->key_space(),
+        realtime::presence_settings{shared.hub ? shared.hub->settings().instance_id : "",
+                                    cfg.presence_heartbeat});
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
         api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
         platform_.get(),

@@ -49,5 +49,17 @@ std::string keys::activity(const id& user) const {
 std::string keys::profile(const id& user) const {
     return base_ + domain_ + ":profile:" + user.text;
 }
+std::string keys::presence(const id& user) const {
+    return base_ + domain_ + ":presence:" + user.text;
+}
+std::string keys::instance(std::string_view instance_id) const {
+    return base_ + domain_ + ":instance:" + std::string(instance_id);
+}
+std::string keys::instance_users(std::string_view instance_id) const {
+    return instance(instance_id) + ":users";
+}
+std::string keys::instances() const {
+    return base_ + domain_ + ":instances";
+}
 
 } // namespace senna::chat

@@ -8,7 +8,9 @@
 // conversation log's keys: L:seq (last sequence number), L:rev (change counter), L:seqs (sorted
 // set: message id by seq), L:authors (sorted set: "<author>:<seq, 16 digits>", for counting a
 // user's own messages), L:read (hash: user id -> read cursor), L:cmid:<author>:<client_msg_id>
-// (a send's idempotency record, 24 hours).
+// (a send's idempotency record, 24 hours). Presence across instances (realtime/presence.hpp):
+// P:messages:D:presence:U, P:messages:D:instance:I (and :users), P:messages:D:instances.
+// No other module builds a key name; Lua scripts get theirs as KEYS.
 
 #include "chat/id.hpp"
 
@@ -55,6 +57,11 @@ public:
     std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"
     std::string activity(const id& user) const;
     std::string profile(const id& user) const;
+    // Presence (realtime/presence.hpp):
+    std::string presence(const id& user) const;                     // hash: instance -> sockets
+    std::string instance(std::string_view instance_id) const;       // its heartbeat
+    std::string instance_users(std::string_view instance_id) const; // set: users with sockets
+    std::string instances() const;                                  // set: instance ids
     const std::string& domain() const { return domain_; }
 
 private:
