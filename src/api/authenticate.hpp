@@ -16,7 +16,7 @@ namespace senna::api {
 
 struct auth_settings {
     const auth::verifier& verifier;
-    std::string header; // SOCK_JWT_HEADER
+    std::string header{}; // SOCK_JWT_HEADER
     std::int64_t leeway_seconds = 30;
     auth::token_cache* cache = nullptr; // the shard's; none: every token is verified in full
 };

@@ -24,9 +24,9 @@ class directory;
 struct rest_services {
     auth_settings auth;
     /** True while the store answers (Redis PING), for /readyz. */
-    std::function<net::awaitable<bool>()> ready;
+    std::function<net::awaitable<bool>()> ready{};
     /** The Prometheus text of every metric, for /metrics. */
-    std::function<std::string()> metrics;
+    std::function<std::string()> metrics{};
     /** The shard's chat use cases and user/topic look-ups (null in the label probe). */
     chat::service* chat = nullptr;
     directory* people = nullptr;

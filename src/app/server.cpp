@@ -167,8 +167,7 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_,    make_verifier(cfg_), {},     nullptr, {}, {}, {}, nullptr,
-                        nullptr, std::nullopt,        nullptr};
+    shared_state shared{.cfg = cfg_, .verifier = make_verifier(cfg_)};
     if (cfg_.demo_enabled()) {
         shared.demo_signer = make_demo_signer(cfg_);
         shared.demo = std::make_unique<api::demo_services>(
@@ -205,7 +204,7 @@ int server::run() {
     // The route labels come from the route table, which every shard builds the same way.
     {
         http::router probe;
-        api::rest_services none{api::auth_settings{shared.verifier, "", 0}, {}, {}};
+        api::rest_services none{.auth = {.verifier = shared.verifier, .leeway_seconds = 0}};
         api::add_routes(probe, none);
         if (shared.demo)
             api::add_demo_routes(probe, *shared.demo);

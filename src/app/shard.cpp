@@ -54,20 +54,25 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
             std::make_unique<platform::client>(ioc_.get_executor(), ps, &shared.platform_stats);
         people_ = std::make_unique<api::platform_directory>(*platform_);
     }
+    // The shard's REST and sockets verify tokens alike, through the shard's cache.
+    const api::auth_settings auth{.verifier = shared.verifier,
+                                  .header = cfg.jwt_header,
+                                  .leeway_seconds = cfg.jwt_leeway_seconds,
+                                  .cache = &tokens_};
     services_ = std::make_unique<api::rest_services>(api::rest_services{
-        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
-        [conn]() -> net::awaitable<bool> {
+        .auth = auth,
+        .ready = [conn]() -> net::awaitable<bool> {
             redis::request ping;
             ping.push("PING");
             auto [ec, replies] = co_await conn->exec(ping);
             co_return !ec && replies.size() == 1 && !replies[0].is_error();
         },
-        [&shared] { return render_metrics(shared); },
-        chat_.get(),
-        people_.get(),
-        cfg.max_text_length,
-        shared.hub.get(),
-        shared.limits.get(),
+        .metrics = [&shared] { return render_metrics(shared); },
+        .chat = chat_.get(),
+        .people = people_.get(),
+        .max_text_length = cfg.max_text_length,
+        .hub = shared.hub.get(),
+        .limits = shared.limits.get(),
     });
     api::add_routes(router_, *services_);
     if (shared.demo)
@@ -100,17 +105,17 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         realtime::presence_settings{shared.hub ? shared.hub->settings().instance_id : "",
                                     cfg.presence_heartbeat});
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
-        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
-        platform_.get(),
-        cfg.api_session_fail_open,
-        chat_.get(),
-        people_.get(),
-        shared.hub.get(),
-        presence_.get(),
-        users_.get(),
-        cfg.max_text_length,
-        cfg.auth_timeout,
-        shared.limits.get(),
+        .auth = auth,
+        .platform = platform_.get(),
+        .session_fail_open = cfg.api_session_fail_open,
+        .chat = chat_.get(),
+        .people = people_.get(),
+        .hub = shared.hub.get(),
+        .presence = presence_.get(),
+        .users = users_.get(),
+        .max_text_length = cfg.max_text_length,
+        .auth_timeout = cfg.auth_timeout,
+        .limits = shared.limits.get(),
     });
     api::attach_realtime(io_->of("/"), *realtime_);
     add_socketio_routes(router_, eio_.get());

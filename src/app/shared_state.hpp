@@ -19,22 +19,24 @@
 
 namespace senna::app {
 
+// Built with designated initialisers (server.cpp): every member has a default, so none can be
+// given to the wrong one by position.
 struct shared_state {
     config::config cfg;
     auth::verifier verifier;
-    redis::endpoint redis_endpoint;
-    std::unique_ptr<http::request_metrics> http_metrics;
-    redis::stats redis_stats;
-    platform::stats platform_stats;
-    engineio::metrics eio_metrics; // open Socket.IO sessions by transport
+    redis::endpoint redis_endpoint{};
+    std::unique_ptr<http::request_metrics> http_metrics{};
+    redis::stats redis_stats{};
+    platform::stats platform_stats{};
+    engineio::metrics eio_metrics{}; // open Socket.IO sessions by transport
     /** Instance-wide realtime: delivery to every shard, control channel, presence heartbeat. */
-    std::unique_ptr<realtime::hub> hub;
+    std::unique_ptr<realtime::hub> hub{};
     /** The demo web client's routes (null: SOCK_DEMO off) and the key its tokens are signed
         with (unset: it mints none, see api/demo_routes.hpp). */
-    std::unique_ptr<api::demo_services> demo;
-    std::optional<auth::signing_key> demo_signer;
+    std::unique_ptr<api::demo_services> demo{};
+    std::optional<auth::signing_key> demo_signer{};
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
-    std::unique_ptr<api::abuse_limits> limits;
+    std::unique_ptr<api::abuse_limits> limits{};
 };
 
 } // namespace senna::app
