@@ -1,6 +1,7 @@
 #include "api/client_error.hpp"
 
 #include "http/response.hpp"
+#include "util/enum_table.hpp"
 
 #include <array>
 
@@ -79,13 +80,7 @@ constexpr std::array<std::pair<client_error, client_error_info>, 28> table{{
     // clang-format on
 }};
 
-constexpr bool in_enum_order() {
-    for (std::size_t i = 0; i < table.size(); ++i)
-        if (static_cast<std::size_t>(table[i].first) != i)
-            return false;
-    return true;
-}
-static_assert(in_enum_order(), "client_error table rows must follow the enum");
+static_assert(util::rows_in_enum_order(table), "client_error table rows must follow the enum");
 static_assert(table.size() == static_cast<std::size_t>(client_error::demo_tokens_disabled) + 1);
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "engineio/disconnect_reason.hpp"
 
+#include "util/enum_table.hpp"
 #include "websocket/frame.hpp"
 
 #include <array>
@@ -30,13 +31,7 @@ constexpr std::array<std::pair<disconnect_reason, disconnect_info>, 9> table{{
     {server_namespace_disconnect, {"server namespace disconnect", 0, false}},
 }};
 
-constexpr bool in_enum_order() {
-    for (std::size_t i = 0; i < table.size(); ++i)
-        if (static_cast<std::size_t>(table[i].first) != i)
-            return false;
-    return true;
-}
-static_assert(in_enum_order(), "disconnect_reason table rows must follow the enum");
+static_assert(util::rows_in_enum_order(table), "disconnect_reason table rows must follow the enum");
 static_assert(table.size() == static_cast<std::size_t>(server_namespace_disconnect) + 1);
 
 } // namespace

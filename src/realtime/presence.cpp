@@ -27,11 +27,12 @@ redis.call('HSET', KEYS[2], 'status', 'active')
 return 1
 )lua";
 
-// The instances of hash KEYS[1] that are alive: itself (`self`), those whose heartbeat key (the
-// KEYS from `kfirst` on, for the instance ids in the ARGV from `afirst` on) exists, and any the
-// caller did not list. With `drop_dead`, the fields of the others are deleted.
-constexpr std::string_view live_count_lua = R"lua(
-local function live_count(self, kfirst, afirst, drop_dead)
+// Counts the instances of hash KEYS[1] that are alive: itself (`self`), those whose heartbeat key
+// (the KEYS from `kfirst` on, for the instance ids in the ARGV from `afirst` on) exists, and any
+// the caller did not list; with `drop_dead`, the fields of the others are deleted. None alive:
+// activity KEYS[2] turns inactive, last active `now`. The scripts below are prefixed with it.
+constexpr std::string_view settle_lua = R"lua(
+local function settle(self, kfirst, afirst, drop_dead, now)
   local heartbeat = {}
   for j = 0, #KEYS - kfirst do heartbeat[ARGV[afirst + j]] = KEYS[kfirst + j] end
   local live = 0
@@ -42,6 +43,9 @@ local function live_count(self, kfirst, afirst, drop_dead)
     elseif drop_dead then
       redis.call('HDEL', KEYS[1], f)
     end
+  end
+  if live == 0 then
+    redis.call('HSET', KEYS[2], 'status', 'inactive', 'last_active', now)
   end
   return live
 end
@@ -55,22 +59,14 @@ if n <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('SREM', KEYS[3], ARGV[2])
 end
-local live = live_count(ARGV[1], 4, 4, true)
-if live == 0 then
-  redis.call('HSET', KEYS[2], 'status', 'inactive', 'last_active', ARGV[3])
-end
-return live
+return settle(ARGV[1], 4, 4, true, ARGV[3])
 )lua";
 
 // One user of dead instance D. KEYS: presence:U, activity:U, then the heartbeat keys of the
 // instances in presence:U. ARGV: D, now (ISO), I (ourselves), then those instances' ids.
 constexpr std::string_view sweep_user_lua = R"lua(
 redis.call('HDEL', KEYS[1], ARGV[1])
-local live = live_count(ARGV[3], 3, 4, false)
-if live == 0 then
-  redis.call('HSET', KEYS[2], 'status', 'inactive', 'last_active', ARGV[2])
-end
-return live
+return settle(ARGV[3], 3, 4, false, ARGV[2])
 )lua";
 
 // Dead instance D, once its users are swept; nothing when it came back meanwhile.
@@ -105,9 +101,9 @@ std::vector<std::string> strings_of(const redis::reply& r) {
 presence::presence(redis::connection& redis, chat::keys keys, presence_settings s)
     : redis_(redis), keys_(std::move(keys)), settings_(std::move(s)),
       arrive_(std::make_unique<redis::script>(arrive_lua)),
-      leave_(std::make_unique<redis::script>(std::string(live_count_lua) + std::string(leave_lua))),
-      sweep_user_(std::make_unique<redis::script>(std::string(live_count_lua) +
-                                                  std::string(sweep_user_lua))),
+      leave_(std::make_unique<redis::script>(std::string(settle_lua) + std::string(leave_lua))),
+      sweep_user_(
+          std::make_unique<redis::script>(std::string(settle_lua) + std::string(sweep_user_lua))),
       forget_(std::make_unique<redis::script>(forget_lua)) {}
 
 presence::~presence() = default;
