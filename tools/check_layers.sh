@@ -37,5 +37,50 @@ for dir in */; do
         fi
     done < <(grep -rn '#include "[a-z_]*/' "$module" || true)
 done
+
+# Files held to less than their module may include (issue 18's leaks, closed): a codec that
+# borrowed from another layer for one helper.
+declare -A narrow=(
+    # Socket.IO's JSON codec: nothing of Engine.IO (it once took its string escaper from there).
+    [socketio/json.*]="socketio util"
+    # The msgpack codec and its JSON bridge: no protocol (they once made socket.io placeholders).
+    [realtime/msgpack*]="realtime util"
+)
+for glob in "${!narrow[@]}"; do
+    for file in $glob; do
+        [[ -e "$file" ]] || continue
+        while IFS=: read -r _ inc; do
+            target=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$inc")
+            if [[ " ${narrow[$glob]} " != *" $target "* ]]; then
+                echo "check_layers: $file includes $target; it may include only: ${narrow[$glob]}"
+                status=1
+            fi
+        done < <(grep -n '#include "[a-z_]*/' "$file" || true)
+    done
+done
+
+# What only one module may name (issue 18): SPEC's JSON fields are shaped by api, not realtime;
+# room names are chat/rooms.hpp's; key names are chat/keys.cpp's; Lua scripts get their keys as
+# KEYS, never built from ARGV (Redis Cluster requires it).
+refuse() { # refuse <what> <regex> <path>... : every match (outside // comments) is a failure
+    local what=$1 regex=$2
+    shift 2
+    local hits
+    hits=$(grep -rnE "$regex" "$@" --include='*.cpp' --include='*.hpp' | grep -vE '^[^:]+:[0-9]+: *//' || true)
+    if [[ -n "$hits" ]]; then
+        echo "$hits"
+        echo "check_layers: $what"
+        status=1
+    fi
+}
+refuse "realtime writes a JSON field (shape events in api/deliveries.cpp)" \
+    '\["[a-z_]+"\] *=' realtime
+refuse "a room name outside chat/rooms.hpp" '"(user|topic)-"' \
+    $(ls -d */ | grep -v '^chat/$') chat/keys.cpp chat/service.cpp
+refuse "a Redis key name built outside chat/keys.cpp" '":messages:"|\+ *":messages' \
+    $(ls -d */ | grep -v '^chat/$')
+refuse "a Lua script builds a key from ARGV (pass it in KEYS)" \
+    "redis\.call\('[A-Z]+', [^,)]*\.\.|ARGV\[[^]]*\] *\.\. *'[a-z_]+:" .
+
 [[ $status -eq 0 ]] && echo "check_layers: ok"
 exit $status
