@@ -126,8 +126,8 @@ void authenticate(socketio::socket& sock, socketio::event& ev, socketio::ack_fn 
 
 // --- socket_events.cpp
 
-/** Declares the client events (send-message, typing, join-topic, leave-topic, refresh-token)
-    and the answer to unknown ones on `ns`. */
+/** Declares the client events (send-message, read, typing, join-topic, leave-topic,
+    refresh-token) and the answer to unknown ones on `ns`. */
 void add_client_events(socketio::namespace_& ns, const realtime_services& s);
 
 } // namespace senna::api::edge

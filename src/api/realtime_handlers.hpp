@@ -2,9 +2,9 @@
 // The Socket.IO edge of SPEC §5 on namespace "/": connect-time authentication (auth.token, the
 // `token` query parameter, the SOCK_JWT_HEADER header or Authorization: Bearer), the platform's
 // session check, the seed's legacy `authenticate` flow, token expiry and `refresh-token`,
-// presence, and the client events `send-message`, `typing`, `join-topic`, `leave-topic` with
-// their acks, and the abuse limits of abuse_limits.hpp at this edge. Mirrors the Node reference
-// peer (bench/peer-node/src/realtime.js) event for event. The parts are listed in
+// presence, and the client events `send-message`, `read`, `typing`, `join-topic`, `leave-topic`
+// with their acks, and the abuse limits of abuse_limits.hpp at this edge; event for event what
+// SPEC §5 gives (the Node reference peer follows the same). The parts are listed in
 // realtime_edge.hpp, one file each.
 //
 // Threading: one per shard; everything runs on that shard's thread.

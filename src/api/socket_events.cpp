@@ -1,4 +1,4 @@
-// The client events of SPEC §5 (`send-message`, `typing`, `join-topic`, `leave-topic`,
+// The client events of SPEC §5 (`send-message`, `read`, `typing`, `join-topic`, `leave-topic`,
 // `refresh-token`), each answered through its ack with {ok: true, ...} or {error: {code,
 // message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
 #include "api/chat_writes.hpp"
