@@ -1,8 +1,8 @@
 // The client against a real redis-server that each test starts on a free port or unix socket.
 
-#include "async_test.hpp"
 #include "net/spawn.hpp"
 #include "redis/connection.hpp"
+#include "support/async_test.hpp"
 #include "support/redis_server.hpp"
 
 #include <array>

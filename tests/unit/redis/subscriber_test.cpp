@@ -1,8 +1,8 @@
 // The subscriber against a real redis-server that each test starts.
 
-#include "async_test.hpp"
 #include "redis/connection.hpp"
 #include "redis/subscriber.hpp"
+#include "support/async_test.hpp"
 #include "support/redis_server.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 #pragma once
-// Running coroutines in tests: one io_context on the test thread, a bounded run so that a bug
-// shows up as a failure instead of a hung suite.
+// Running coroutines in tests (every test that awaits: redis, platform, the sessions): one
+// io_context on the test thread, a bounded run so that a bug shows up as a failure instead of a
+// hung suite.
 
 #include "net/types.hpp"
 
@@ -44,9 +45,11 @@ void run_async(net::asio::io_context& ioc, Body body, std::chrono::milliseconds 
             ADD_FAILURE() << "coroutine threw: " << e.what();
         }
     }
-    // Let posted completions and cancelled loops run before the test's objects go away.
+    // Let posted completions and cancelled loops run before the test's objects go away, and
+    // leave `ioc` ready for the next run_async.
     ioc.restart();
     ioc.poll();
+    ioc.restart();
 }
 
 /** Polls `pred` every 5 ms; false if it is still false after `limit`. */
