@@ -21,6 +21,7 @@ echo "== source checks"
 tools/check_layers.sh
 tools/check_format.sh
 tools/check_pitfalls.sh
+SENNA_BIN="$PWD/build/asan/senna" tools/check_settings.py
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -95,7 +95,7 @@ const std::vector<setting>& settings() {
              c.env = l;
          },
          [](const config& c) { return c.env; }},
-        text("SOCK_HTTP_HOST", "listen address", &config::http_host),
+        text("SOCK_HTTP_HOST", "listen address (0.0.0.0 for all interfaces)", &config::http_host),
         number("SOCK_HTTP_PORT", "listen port (0: any free port, logged at start-up)",
                &config::http_port, 0, 65535),
         {"SOCK_DOMAIN_HANDLE", "key prefix of this deployment's data ([A-Za-z0-9_.-]{1,64})",
@@ -154,7 +154,7 @@ const std::vector<setting>& settings() {
          [](const config& c) { return std::string(c.api_session_fail_open ? "1" : "0"); }},
         text("SOCK_DATA_DIR", "managed Redis data (append-only file, unix socket, log)",
              &config::data_dir),
-        {"SOCK_THREADS", "event-loop threads (shards), 1-256 (default: number of cores)",
+        {"SOCK_THREADS", "event-loop threads (shards), 1-256",
          [](config& c, const std::string& v) {
              c.threads = static_cast<unsigned>(parse_number("SOCK_THREADS", v, 1, 256));
          },
@@ -177,7 +177,7 @@ const std::vector<setting>& settings() {
                  s += (s.empty() ? "" : ",") + o;
              return s;
          }},
-        {"SOCK_DEMO", "serve the demo web client at /demo (1/0; unset: on only in development)",
+        {"SOCK_DEMO", "serve the demo web client at /demo (1/0)",
          [](config& c, const std::string& v) { c.demo = parse_bool("SOCK_DEMO", v); },
          [](const config& c) {
              return c.demo ? std::string(*c.demo ? "1" : "0")
