@@ -37,15 +37,6 @@ std::optional<std::int64_t> parse_ttl(std::string_view text) noexcept {
     return static_cast<std::int64_t>(*n) * unit;
 }
 
-namespace {
-
-bool user_id_char(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
-} // namespace
-
 std::optional<json::object> make_claims(const token_claims& c, std::string& why) {
     json::object o;
     const std::string_view id = c.user_id;
@@ -54,10 +45,7 @@ std::optional<json::object> make_claims(const token_claims& c, std::string& why)
         *n <= static_cast<std::uint64_t>(max_numeric_user_id)) {
         o["user_id"] = static_cast<std::int64_t>(*n);
     } else {
-        bool ok = !id.empty() && id.size() <= 64;
-        for (const char ch : id)
-            ok = ok && user_id_char(ch);
-        if (!ok) {
+        if (!is_user_id_text(id)) {
             why = "user id '" + c.user_id +
                   "' must be a positive integer up to 2^53-1 or 1-64 characters of "
                   "A-Z a-z 0-9 _ -";

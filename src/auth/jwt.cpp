@@ -19,8 +19,6 @@ namespace {
 
 using verify_result = boost::system::result<identity>;
 
-constexpr std::size_t max_user_id_length = 64;
-
 verify_result fail(error e) {
     return make_error_code(e);
 }
@@ -73,11 +71,6 @@ std::int64_t to_unix_seconds(const json::value& v) noexcept {
     return static_cast<std::int64_t>(d);
 }
 
-bool user_id_char(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
-
 // SPEC §2: the identity is `user_id`, a positive integer or a short token-safe string.
 bool read_user_id(const json::object& claims, identity& out) {
     const json::value* v = claims.if_contains("user_id");
@@ -102,11 +95,8 @@ bool read_user_id(const json::object& claims, identity& out) {
     }
     if (v->is_string()) {
         const std::string_view s = v->get_string();
-        if (s.empty() || s.size() > max_user_id_length)
+        if (!is_user_id_text(s))
             return false;
-        for (const char c : s)
-            if (!user_id_char(c))
-                return false;
         // "42" names the same user as 42; "042" and "0" stay plain strings.
         const auto n = util::parse_uint(s);
         out.numeric =
@@ -183,6 +173,16 @@ verify_result verify_token(const signature_key& key, std::string_view token, std
 }
 
 } // namespace
+
+bool is_user_id_text(std::string_view s) noexcept {
+    if (s.empty() || s.size() > 64)
+        return false;
+    for (const char c : s)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+    return true;
+}
 
 boost::system::result<verifier> verifier::create(algorithm alg, std::string_view key) {
     auto k = signature_key::create(alg, key);

@@ -26,6 +26,9 @@ inline constexpr std::size_t max_token_size = 8 * 1024;
 /** Largest integer user id: 2^53 - 1, the largest a JavaScript client represents exactly. */
 inline constexpr std::int64_t max_numeric_user_id = (std::int64_t{1} << 53) - 1;
 
+/** A user id as text (SPEC §2): 1-64 characters of [A-Za-z0-9_-]. */
+bool is_user_id_text(std::string_view s) noexcept;
+
 /** Who a verified token speaks for. */
 struct identity {
     std::string user_id;        // canonical text: "42" for numeric ids, else the string id

@@ -6,16 +6,6 @@
 
 namespace senna::engineio {
 
-namespace {
-
-void append_number(std::uint64_t n, std::string& out) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, r.ptr);
-}
-
-} // namespace
-
 std::string handshake_json(const handshake& h, version v) {
     std::string out;
     out.reserve(128);
@@ -28,12 +18,12 @@ std::string handshake_json(const handshake& h, version v) {
         util::append_json_string(h.upgrades[i], out);
     }
     out += "],\"pingInterval\":";
-    append_number(h.ping_interval_ms, out);
+    util::append_integer(h.ping_interval_ms, out);
     out += ",\"pingTimeout\":";
-    append_number(h.ping_timeout_ms, out);
+    util::append_integer(h.ping_timeout_ms, out);
     if (v == version::v4) {
         out += ",\"maxPayload\":";
-        append_number(h.max_payload, out);
+        util::append_integer(h.max_payload, out);
     }
     out += '}';
     return out;

@@ -14,12 +14,6 @@ namespace senna::socketio {
 
 namespace {
 
-template <class Integer> void append_integer(Integer n, std::string& out) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, r.ptr);
-}
-
 /**
  * Number#toString (ECMA-262 Number::toString, radix 10): with the shortest digits d1..dk and
  * the exponent n such that the value is 0.d1..dk * 10^n, write plain decimals for
@@ -70,7 +64,7 @@ void append_double(double d, std::string& out) {
             out.append(digits, 1);
         }
         out += n - 1 < 0 ? "e-" : "e+";
-        append_integer(std::abs(n - 1), out);
+        util::append_integer(std::abs(n - 1), out);
     }
 }
 
@@ -185,10 +179,10 @@ void append_json(const boost::json::value& v, std::string& out) {
         out += v.get_bool() ? "true" : "false";
         return;
     case boost::json::kind::int64:
-        append_integer(v.get_int64(), out);
+        util::append_integer(v.get_int64(), out);
         return;
     case boost::json::kind::uint64:
-        append_integer(v.get_uint64(), out);
+        util::append_integer(v.get_uint64(), out);
         return;
     case boost::json::kind::double_:
         append_double(v.get_double(), out);

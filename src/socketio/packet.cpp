@@ -3,6 +3,7 @@
 #include "socketio/binary.hpp"
 #include "socketio/error.hpp"
 #include "socketio/json.hpp"
+#include "util/strings.hpp"
 
 #include <array>
 #include <charconv>
@@ -62,12 +63,6 @@ boost::system::result<void> check_payload(packet_type type, const boost::json::v
 
 bool may_carry_id(packet_type t) noexcept {
     return t == packet_type::event || t == packet_type::ack || is_binary(t);
-}
-
-template <class Integer> void append_integer(Integer n, std::string& out) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, r.ptr);
 }
 
 } // namespace
@@ -165,7 +160,7 @@ void encode(const packet& p, std::string& out) {
         type = packet_type::binary_ack;
     out += static_cast<char>('0' + static_cast<int>(type));
     if (is_binary(type)) {
-        append_integer(p.attachments.size(), out);
+        util::append_integer(p.attachments.size(), out);
         out += '-';
     }
     if (!p.nsp.empty() && p.nsp != "/") {
@@ -173,7 +168,7 @@ void encode(const packet& p, std::string& out) {
         out += ',';
     }
     if (p.id)
-        append_integer(*p.id, out);
+        util::append_integer(*p.id, out);
     if (!p.data.is_null())
         append_json(p.data, out);
 }

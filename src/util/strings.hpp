@@ -1,6 +1,7 @@
 #pragma once
 // Small string helpers shared by every layer. Pure, no allocation unless a string is returned.
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,13 @@ std::string_view trim(std::string_view s) noexcept;
 std::vector<std::string_view> split(std::string_view s, char delim);
 
 std::string to_lower(std::string_view s);
+
+/** Appends the decimal digits of `n` (std::to_chars: no locale, no allocation). */
+template <class Integer> void append_integer(Integer n, std::string& out) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, r.ptr);
+}
 
 /** Appends `s` as a JSON string literal, escaped as JSON.stringify does (", \, and control
     characters; everything else, non-ASCII included, verbatim). Precondition: UTF-8 (for JSON;
