@@ -20,7 +20,7 @@ using detail::clock;
 
 namespace {
 
-enum class state { idle, connecting, connected, stopped };
+enum class conn_state { idle, connecting, connected, stopped };
 
 /** One request awaiting its replies. Requests are written in the order they are queued, so
  *  the replies of the front one always come first. */
@@ -64,7 +64,7 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     net::steady_timer watchdog_;
     std::deque<pending> pending_;
     std::size_t pending_commands_ = 0;
-    state state_ = state::idle;
+    conn_state state_ = conn_state::idle;
     /** When the last reply arrived: a long pipeline that is being answered is not stalled. */
     clock::time_point last_reply_{};
 
@@ -77,8 +77,8 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
 
     void exec(std::string_view payload, std::size_t commands, exec_handler handler) {
         net::error_code ec;
-        if (state_ != state::connected)
-            ec = state_ == state::stopped ? error::stopped : error::not_connected;
+        if (state_ != conn_state::connected)
+            ec = state_ == conn_state::stopped ? error::stopped : error::not_connected;
         else if (pending_commands_ + commands > opts_.max_pending)
             ec = error::too_large;
         if (ec || commands == 0) {
@@ -131,19 +131,19 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     void lost(net::error_code ec) {
         if (!reason_)
             reason_ = ec;
-        if (state_ == state::connected)
-            state_ = state::connecting;
+        if (state_ == conn_state::connected)
+            state_ = conn_state::connecting;
         fail_all(ec == error::timeout ? net::error_code(error::timeout)
                                       : net::error_code(error::connection_lost));
     }
 
     // --- the link's hooks
 
-    bool stopped() const noexcept override { return state_ == state::stopped; }
-    void connecting() override { state_ = state::connecting; }
+    bool stopped() const noexcept override { return state_ == conn_state::stopped; }
+    void connecting() override { state_ = conn_state::connecting; }
 
     void opened() override {
-        state_ = state::connected;
+        state_ = conn_state::connected;
         last_reply_ = clock::now();
         failures_ = 0;
         backoff_.reset();
@@ -153,7 +153,7 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     net::awaitable<void> serve() override { co_await (read_loop() || write_loop() || watchdog()); }
 
     void closed() override { lost(error::connection_lost); }
-    bool reading() const noexcept override { return state_ == state::connected; }
+    bool reading() const noexcept override { return state_ == conn_state::connected; }
     void fail(net::error_code ec) override { lost(ec); }
 
     bool on_reply(reply&& r) override {
@@ -180,7 +180,7 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
             else
                 watchdog_.expires_at(front_deadline());
             auto [ec] = co_await watchdog_.async_wait(net::use_tuple);
-            if (ec || state_ != state::connected)
+            if (ec || state_ != conn_state::connected)
                 co_return;
             if (!pending_.empty() && clock::now() >= front_deadline()) {
                 log::warn(
@@ -197,10 +197,10 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     }
 
     void stop() {
-        if (state_ == state::stopped)
+        if (state_ == conn_state::stopped)
             return;
-        bool was_running = state_ != state::idle;
-        state_ = state::stopped;
+        bool was_running = state_ != conn_state::idle;
+        state_ = conn_state::stopped;
         watchdog_.cancel();
         fail_all(error::stopped);
         shut(was_running);
@@ -216,9 +216,9 @@ connection::~connection() {
 }
 
 void connection::start() {
-    if (impl_->state_ != state::idle)
+    if (impl_->state_ != conn_state::idle)
         return;
-    impl_->state_ = state::connecting;
+    impl_->state_ = conn_state::connecting;
     net::spawn(impl_->ex_, detail::link::run(impl_), "redis_connection " + impl_->opts_.name);
 }
 
@@ -227,7 +227,7 @@ void connection::stop() {
 }
 
 bool connection::connected() const noexcept {
-    return impl_->state_ == state::connected;
+    return impl_->state_ == conn_state::connected;
 }
 
 const endpoint& connection::where() const noexcept {

@@ -22,7 +22,7 @@ namespace {
 
 // subscribing: connected, SUBSCRIBE/PSUBSCRIBE + PING sent, waiting for the PONG that proves
 // the server has processed them.
-enum class state { idle, connecting, subscribing, connected, stopped };
+enum class sub_state { idle, connecting, subscribing, connected, stopped };
 
 } // namespace
 
@@ -34,11 +34,11 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     std::set<std::string, std::less<>> channels_;
     std::set<std::string, std::less<>> patterns_;
     handler handler_;
-    state state_ = state::idle;
+    sub_state state_ = sub_state::idle;
     clock::time_point last_read_{};
 
     bool live() const noexcept {
-        return state_ == state::subscribing || state_ == state::connected;
+        return state_ == sub_state::subscribing || state_ == sub_state::connected;
     }
 
     void send(std::string_view command, std::string_view arg) {
@@ -64,8 +64,8 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
 
     // --- the link's hooks
 
-    bool stopped() const noexcept override { return state_ == state::stopped; }
-    void connecting() override { state_ = state::connecting; }
+    bool stopped() const noexcept override { return state_ == sub_state::stopped; }
+    void connecting() override { state_ = sub_state::connecting; }
 
     void opened() override {
         // Everything remembered goes out in one write; the PING's answer marks them done.
@@ -76,7 +76,7 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
             batch.push_range("PSUBSCRIBE", patterns_);
         batch.push("PING");
         outbox_.push(batch.payload());
-        state_ = state::subscribing;
+        state_ = sub_state::subscribing;
         last_read_ = clock::now();
     }
 
@@ -85,7 +85,7 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     }
 
     void closed() override {
-        state_ = state::connecting;
+        state_ = sub_state::connecting;
         if (!reason_)
             reason_ = error::connection_lost;
     }
@@ -103,13 +103,13 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
         if (!reason_)
             reason_ = ec;
         if (live())
-            state_ = state::connecting;
+            state_ = sub_state::connecting;
     }
 
     void on_pong() {
-        if (state_ != state::subscribing)
+        if (state_ != sub_state::subscribing)
             return;
-        state_ = state::connected;
+        state_ = sub_state::connected;
         failures_ = 0;
         backoff_.reset();
         log::info("redis_connected", {{"name", opts_.name},
@@ -171,10 +171,10 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     }
 
     void stop() {
-        if (state_ == state::stopped)
+        if (state_ == sub_state::stopped)
             return;
-        bool was_running = state_ != state::idle;
-        state_ = state::stopped;
+        bool was_running = state_ != sub_state::idle;
+        state_ = sub_state::stopped;
         health_timer_.cancel();
         shut(was_running);
     }
@@ -209,9 +209,9 @@ void subscriber::punsubscribe(std::string_view pattern) {
 }
 
 void subscriber::start() {
-    if (impl_->state_ != state::idle)
+    if (impl_->state_ != sub_state::idle)
         return;
-    impl_->state_ = state::connecting;
+    impl_->state_ = sub_state::connecting;
     net::spawn(impl_->ex_, detail::link::run(impl_), "redis_subscriber " + impl_->opts_.name);
 }
 
@@ -220,7 +220,7 @@ void subscriber::stop() {
 }
 
 bool subscriber::connected() const noexcept {
-    return impl_->state_ == state::connected;
+    return impl_->state_ == sub_state::connected;
 }
 
 } // namespace senna::redis
