@@ -121,7 +121,7 @@ void await_legacy_authentication(socketio::socket& sock, const state_ptr& st,
                                  const realtime_services& s);
 
 /** The `authenticate` event of the legacy flow. */
-void authenticate(socketio::socket& sock, socketio::event& ev, socketio::ack_fn ack,
+void authenticate(socketio::socket& sock, socketio::event& ev, const socketio::ack_fn& ack,
                   const realtime_services& s);
 
 // --- socket_events.cpp

@@ -80,7 +80,7 @@ using job = net::awaitable<json::object> (*)(const realtime_services&, socket&, 
 
 // Declares `name` on the namespace: every socket's event runs `fn` in a coroutine of its own
 // and answers with what it returns.
-void handle(socketio::namespace_& ns, const realtime_services& s, std::string name, job fn) {
+void handle(socketio::namespace_& ns, const realtime_services& s, const std::string& name, job fn) {
     ns.on(name, [&s, fn, name](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
         auto st = state_of(sock);
         if (!admit_event(sock, *st, s, ack))
@@ -261,7 +261,7 @@ void add_client_events(socketio::namespace_& ns, const realtime_services& s) {
     handle(ns, s, "refresh-token", &refresh_token);
     // Events nobody handles still spend the socket's event budget; one that asks for an ack
     // gets an error instead of waiting forever.
-    ns.on_any([&s](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
+    ns.on_any([&s](socket& sock, socketio::event& ev, const socketio::ack_fn& ack) {
         auto st = state_of(sock);
         if (!admit_event(sock, *st, s, ack))
             return;

@@ -23,7 +23,7 @@ void await_legacy_authentication(socket& sock, const state_ptr& st, const realti
 }
 
 // The `authenticate` event of the legacy flow (declared once for the namespace).
-void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
+void authenticate(socket& sock, socketio::event& ev, const socketio::ack_fn& ack,
                   const realtime_services& s) {
     auto st = state_of(sock);
     if (!admit_event(sock, *st, s, ack))

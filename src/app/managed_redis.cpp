@@ -91,6 +91,7 @@ pid_t managed_redis::spawn_child() {
         "",
     };
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);

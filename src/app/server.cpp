@@ -239,6 +239,7 @@ int server::run() {
     // Every shard's Engine.IO server knows its peers, so a request for another shard's session
     // reaches its owner.
     std::vector<engineio::server*> engines;
+    engines.reserve(shards.size());
     for (auto& s : shards)
         engines.push_back(&s->engine());
     for (auto& s : shards)
@@ -246,6 +247,7 @@ int server::run() {
     // Instance-wide broadcast (socketio::cluster), per-shard user sockets and presence.
     {
         std::vector<realtime::shard_link> links;
+        links.reserve(shards.size());
         for (auto& s : shards)
             links.push_back(s->realtime_link());
         shared.hub->attach(std::move(links));
@@ -273,7 +275,7 @@ int server::run() {
     // A failure of the start-up itself is a start-up failure: it leaves control.run() and
     // run() (the shards stop as they are destroyed), so main reports it and exits non-zero.
     net::asio::co_spawn(control, serve(shards, shared, bound, managed != nullptr, signals, control),
-                        [](std::exception_ptr failure) {
+                        [](const std::exception_ptr& failure) {
                             if (failure)
                                 std::rethrow_exception(failure);
                         });

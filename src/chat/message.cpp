@@ -47,11 +47,11 @@ std::optional<message> parse_stored(std::string_view raw, boost::json::storage_p
     return m;
 }
 
-message make_message(std::string id, const chat::id& author, std::int64_t epoch_ms,
+message make_message(std::string_view id, const chat::id& author, std::int64_t epoch_ms,
                      std::string_view type, std::string_view content) {
     message m;
     m.json.reserve(5);
-    m.json.emplace("id", std::move(id));
+    m.json.emplace("id", id);
     m.json.emplace("author", author.to_json());
     m.json.emplace("timestamp", util::iso8601(epoch_ms));
     m.json.emplace("type", type);

@@ -28,7 +28,7 @@ struct message {
 std::optional<message> parse_stored(std::string_view raw, boost::json::storage_ptr sp = {});
 
 /** A new message as the seed would store it: id, author, timestamp, type, then the content. */
-message make_message(std::string id, const chat::id& author, std::int64_t epoch_ms,
+message make_message(std::string_view id, const chat::id& author, std::int64_t epoch_ms,
                      std::string_view type, std::string_view content);
 
 /** Serialises for storage. */

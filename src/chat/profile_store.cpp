@@ -47,7 +47,7 @@ void profile_store::remember(const id& user, const json::object& claims) {
     redis::request req;
     req.push("SET", keys_.profile(user), profile, "EX", ttl_seconds);
     recent_[user.text] = written{digest, now};
-    redis_.async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
+    redis_.async_exec(req, [](net::error_code ec, const std::vector<redis::reply>&) {
         if (ec)
             log::debug("profile_write_failed", {{"error", ec.message()}});
     });

@@ -551,7 +551,7 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
     const std::string seqs_key = chat.seqs_key();
     const std::string at = number(p.at);
     const std::string open_at = "(" + at;
-    const auto wide = static_cast<long long>(p.limit + 1);
+    const auto wide = static_cast<long long>(p.limit) + 1;
     for (int attempt = 0;; ++attempt) {
         redis::request cmds;
         cmds.push("LLEN", chat.list_key);
@@ -658,7 +658,7 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
 net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p, bool with_latest,
                                                    boost::json::storage_ptr sp) {
     const auto key = keys_.inbox(me);
-    const auto start = static_cast<long long>((p.page - 1) * p.per_page);
+    const auto start = static_cast<long long>(p.page - 1) * static_cast<long long>(p.per_page);
     redis::request cmds;
     cmds.push("ZCARD", key);
     cmds.push("ZREVRANGE", key, start, start + static_cast<long long>(p.per_page) - 1,

@@ -353,7 +353,7 @@ load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
     if (c.threads == 0)
         c.threads = std::max(1u, std::thread::hardware_concurrency());
     if (c.redis_url.empty() && c.redis_host.empty() && env("SOCK_REDIS_PORT"))
-        out.warnings.push_back(
+        out.warnings.emplace_back(
             "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
     if (!out.show_help && !out.show_version)
         validate(c, require_public_key);

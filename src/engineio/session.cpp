@@ -271,7 +271,7 @@ void session::on_beat(void* p) {
 
 // ------------------------------------------------------------------------------------- input
 
-void session::on_packet(packet p) {
+void session::on_packet(const packet& p) {
     if (state_ != state::open)
         return;
     switch (p.type) {
@@ -535,7 +535,7 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         co_return fail(3);
     }
     for (auto& p : *packets) {
-        on_packet(std::move(p));
+        on_packet(p);
         if (state_ != state::open)
             break;
     }
@@ -628,7 +628,7 @@ void session::on_ws_message(websocket::connection& c, std::string_view data, boo
         close_now(disconnect_reason::parse_error);
         return;
     }
-    on_packet(std::move(*p));
+    on_packet(*p);
 }
 
 void session::on_ws_closed(websocket::connection& c, websocket::end_reason why) {

@@ -139,7 +139,7 @@ private:
     bool enqueue(packet_type t, shared_text data, bool binary);
     bool ws_send(websocket::connection& ws, packet_type t, const shared_text& data, bool binary);
     void wake();
-    void on_packet(packet p);
+    void on_packet(const packet& p);
     void finish(disconnect_reason reason, bool notify);
     void schedule_beat(beat b, std::chrono::milliseconds after);
     static void on_beat(void* self);

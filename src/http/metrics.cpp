@@ -3,7 +3,7 @@
 namespace senna::http {
 
 request_metrics::request_metrics(std::vector<std::string> labels) : labels_(std::move(labels)) {
-    labels_.push_back("unmatched");
+    labels_.emplace_back("unmatched");
     for (std::size_t i = 0; i < labels_.size(); ++i)
         routes_.push_back(std::make_unique<per_route>());
 }

@@ -15,7 +15,7 @@ using reuse_port = net::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUS
 }
 
 server::server(net::asio::io_context& ioc, session_env env, std::size_t max_connections)
-    : ioc_(ioc), env_(env), max_connections_(max_connections) {}
+    : ioc_(ioc), env_(std::move(env)), max_connections_(max_connections) {}
 
 std::uint16_t server::listen(const net::tcp::endpoint& ep) {
     auto& a = acceptors_.emplace_back(ioc_);

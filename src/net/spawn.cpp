@@ -6,7 +6,7 @@
 
 namespace senna::net {
 
-void log_task_exception(const std::string& what, std::exception_ptr ep) {
+void log_task_exception(const std::string& what, const std::exception_ptr& ep) {
     try {
         std::rethrow_exception(ep);
     } catch (const std::exception& e) {

@@ -8,13 +8,14 @@
 
 namespace senna::net {
 
-void log_task_exception(const std::string& what, std::exception_ptr ep);
+void log_task_exception(const std::string& what, const std::exception_ptr& ep);
 
 template <class Executor> void spawn(Executor ex, awaitable<void> task, std::string what) {
-    asio::co_spawn(std::move(ex), std::move(task), [what = std::move(what)](std::exception_ptr ep) {
-        if (ep)
-            log_task_exception(what, ep);
-    });
+    asio::co_spawn(std::move(ex), std::move(task),
+                   [what = std::move(what)](const std::exception_ptr& ep) {
+                       if (ep)
+                           log_task_exception(what, ep);
+                   });
 }
 
 } // namespace senna::net

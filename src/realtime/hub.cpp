@@ -135,7 +135,7 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
     net::asio::dispatch(shards_[0].executor, [this, req = std::move(req)] {
         if (!pub_ || stopping_.load())
             return;
-        pub_->async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
+        pub_->async_exec(req, [](net::error_code ec, const std::vector<redis::reply>&) {
             if (ec)
                 log::warn("publish_failed", {{"error", ec.message()}});
         });

@@ -112,7 +112,7 @@ void namespace_::disconnected(socket& s, std::string_view reason) {
 
 // -------------------------------------------------------------------------------------- server
 
-server::server(engineio::server& eio, server_settings s) : eio_(eio), settings_(std::move(s)) {
+server::server(engineio::server& eio, server_settings s) : eio_(eio), settings_(s) {
     eio_.on_connection = [this](const std::shared_ptr<engineio::session>& session) {
         auto c = std::make_shared<client>(*this, session);
         session->set_handler(c);
