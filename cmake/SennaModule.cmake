@@ -17,5 +17,10 @@ function(senna_add_module name)
     target_link_libraries(senna_${name} ${scope} ${ARG_LIBS} senna_sanitizers)
     if(ARG_SOURCES)
         target_link_libraries(senna_${name} PRIVATE senna_warnings)
+        if(SENNA_UNITY)
+            # One translation unit per module: Asio and Beast headers parsed once, not per file
+            # (scripts/build.sh tsan; see SennaWarnings.cmake for the warnings it turns off).
+            set_target_properties(senna_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+        endif()
     endif()
 endfunction()

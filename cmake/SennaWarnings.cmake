@@ -6,10 +6,26 @@ target_compile_options(senna_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshado
 if(SENNA_WERROR)
     target_compile_options(senna_warnings INTERFACE -Werror)
 endif()
+if(SENNA_UNITY)
+    # In a module compiled as one unit (SennaModule.cmake), a file's namespace-scope names
+    # shadow the next file's locals and its internal types look like a header's: artefacts of
+    # the unity, which the ASan tree, built file by file, still checks.
+    target_compile_options(senna_warnings INTERFACE -Wno-shadow -Wno-subobject-linkage)
+endif()
 
 add_library(senna_sanitizers INTERFACE)
 if(SENNA_SANITIZE)
     target_compile_options(senna_sanitizers INTERFACE
         -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(senna_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+if(SENNA_TSAN)
+    if(SENNA_SANITIZE)
+        message(FATAL_ERROR "SENNA_TSAN and SENNA_SANITIZE exclude each other")
+    endif()
+    # -Wno-tsan: Asio's handler recycling uses std::atomic_thread_fence, which TSan does not
+    # model and GCC 12 warns about; senna's own code has no fences.
+    target_compile_options(senna_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer
+        -Wno-tsan)
+    target_link_options(senna_sanitizers INTERFACE -fsanitize=thread)
 endif()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds senna. Usage: scripts/build.sh [release|debug|asan]  (default: release)
+# Builds senna. Usage: scripts/build.sh [release|debug|asan|tsan]  (default: release)
 #   release  optimised, what run.sh starts and what bench/ measures
 #   debug    -O0 -g
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors (CI)
+#   tsan     ThreadSanitizer, warnings as errors (CI): each module's sources compiled as one
+#            (SENNA_UNITY), line tables only, so that a second tree fits CI's time
 # Output: build/<kind>/senna. ccache keeps rebuilds quick; -j2 fits this 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +14,10 @@ release) flags=(-DCMAKE_BUILD_TYPE=Release -DSENNA_TESTS=OFF) ;;
 debug) flags=(-DCMAKE_BUILD_TYPE=Debug -DSENNA_WERROR=ON) ;;
 asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
     -DSENNA_SANITIZE=ON -DSENNA_WERROR=ON) ;;
+tsan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
+    -DSENNA_TSAN=ON -DSENNA_WERROR=ON -DSENNA_UNITY=ON) ;;
 *)
-    echo "usage: $0 [release|debug|asan]" >&2
+    echo "usage: $0 [release|debug|asan|tsan]" >&2
     exit 2
     ;;
 esac

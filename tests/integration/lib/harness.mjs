@@ -114,6 +114,7 @@ export async function startRedis({ port, dir: keepDir } = {}) {
 export async function startSenna(env = {}, { args = [], expectListen = true } = {}) {
   const child = track(spawn(SENNA_BIN, args, {
     env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS, UBSAN_OPTIONS: process.env.UBSAN_OPTIONS,
+      TSAN_OPTIONS: process.env.TSAN_OPTIONS,
       SOCK_HTTP_HOST: '127.0.0.1', SOCK_HTTP_PORT: '0', SOCK_THREADS: '2', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
