@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 # Boost 1.81 (never libboost-dev 1.74: the two conflict), hiredis for RESP parsing, OpenSSL for
 # JWT, redis-server for the managed Redis and the tests, GoogleTest and Google Benchmark, clang
-# for the fuzzers, ccache so rebuilds are quick, chromium for the browser test of the demo
-# (tests/browser, driven by playwright-core at /usr/bin/chromium). The interop tests
+# for the fuzzers, clang-format and clang-tidy for tools/check_format.sh and check_tidy.sh (CI
+# only, like the test libraries; one list, which run.sh installs too), ccache so rebuilds are
+# quick, chromium for the browser test of the demo (tests/browser, driven by playwright-core at
+# /usr/bin/chromium). The interop tests
 # (tests/interop) drive Debian's python-socketio client and websocket-client from /usr/bin/python3;
 # python3-requests is python-engineio's polling transport.
 packages=(
@@ -16,7 +18,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libhiredis-dev libssl-dev redis-server
     libgtest-dev libgmock-dev libbenchmark-dev
-    clang clang-format
+    clang clang-format clang-tidy
     chromium
     python3 python3-socketio python3-engineio python3-websocket python3-requests
 )

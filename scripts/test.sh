@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds senna and its tests with AddressSanitizer and
-# UndefinedBehaviorSanitizer (warnings as errors), then runs every test:
-#   1. source checks (layering, formatting)
-#   2. unit tests (GoogleTest through CTest; the Redis ones start their own redis-server)
+# UndefinedBehaviorSanitizer (build/asan) and with ThreadSanitizer (build/tsan; warnings as errors
+# in both), then runs every test:
+#   1. source checks (layering, formatting, GCC coroutine pitfalls, settings drift, clang-tidy)
+#   2. unit tests (GoogleTest through CTest; the Redis ones start their own redis-server), under
+#      ASan+UBSan and again under TSan
 #   3. the libFuzzer targets, 10 s each, two at a time
 #   4. integration tests (node:test) against the real binary, a real redis-server on a free
-#      port, over real HTTP on loopback
+#      port, over real HTTP on loopback; two of them (realtime, chat: two shards per instance,
+#      two instances) again against the TSan binary, which must report no race
 #   5. interop tests (tests/interop): Debian's python-socketio and websocket-client (raw frames),
 #      socket.io-client 4.8 / 2.x and ws against the real binary: large and fragmented messages,
 #      protocol violations, broadcasts, reconnecting after senna restarts, shutdown times
@@ -16,12 +19,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh asan
+scripts/build.sh tsan
 
 echo "== source checks"
 tools/check_layers.sh
 tools/check_format.sh
 tools/check_pitfalls.sh
 SENNA_BIN="$PWD/build/asan/senna" tools/check_settings.py
+tools/check_tidy.sh build/tsan
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -29,12 +34,30 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "== unit tests"
 ctest --test-dir build/asan --output-on-failure -j 2 --timeout 120
 
+echo "== unit tests under ThreadSanitizer"
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+    ctest --test-dir build/tsan --output-on-failure -j 2 --timeout 300
+
 echo "== fuzzing, briefly (scripts/fuzz.sh runs longer)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_JOBS=${FUZZ_JOBS:-2} scripts/fuzz.sh
 
 echo "== integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/
+
+echo "== integration tests with several shards under ThreadSanitizer"
+# Every report goes to a file of its own (the tests read senna's stderr as its log); any file
+# there fails the step.
+tsan_logs=$(mktemp -d)
+trap 'rm -rf "$tsan_logs"' EXIT
+TSAN_OPTIONS="log_path=$tsan_logs/tsan:second_deadlock_stack=1" SENNA_BIN="$PWD/build/tsan/senna" \
+    node --test --test-concurrency=1 --test-timeout=120000 \
+    tests/integration/realtime.test.mjs tests/integration/chat.test.mjs
+if compgen -G "$tsan_logs/tsan.*" >/dev/null; then
+    cat "$tsan_logs"/tsan.*
+    echo "ThreadSanitizer reported the races above"
+    exit 1
+fi
 
 echo "== interop tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \

@@ -36,8 +36,8 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
     });
     // Handlers are declared once here, for every socket of the namespace.
     add_client_events(ns, s);
-    ns.on("authenticate", [&s](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
-        authenticate(sock, ev, std::move(ack), s);
+    ns.on("authenticate", [&s](socket& sock, socketio::event& ev, const socketio::ack_fn& ack) {
+        authenticate(sock, ev, ack, s);
     });
     ns.on_disconnect([&s](socket& sock, std::string_view) { on_left(sock, s); });
     // The token is read from the CONNECT payload or the request by the hook above; neither is
