@@ -101,6 +101,12 @@ struct harness {
 
 const std::string unknown_sid = R"({"code":1,"message":"Session ID unknown"})";
 
+// The request was answered, with `body`.
+void expect_body(const std::optional<http::response>& res, std::string_view body) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body(), body);
+}
+
 } // namespace
 
 TEST(engineio_session, handshake_names_the_session_and_the_settings) {
@@ -147,16 +153,12 @@ TEST(engineio_session, an_unknown_sid_is_code_1) {
 TEST(engineio_session, the_clients_close_packet_ends_it_as_transport_close) {
     harness h;
     const auto sid = h.open();
-    auto res = h.post(sid, "1");
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->body(), "ok");
+    expect_body(h.post(sid, "1"), "ok");
     ASSERT_TRUE(h.handler->closed);
     EXPECT_EQ(*h.handler->closed, disconnect_reason::transport_close);
     EXPECT_FALSE(h.session->is_open());
     EXPECT_EQ(h.eio.session_count(), 0u);
-    res = h.poll(sid);
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->body(), unknown_sid);
+    expect_body(h.poll(sid), unknown_sid);
 }
 
 TEST(engineio_session, an_undecodable_post_is_a_parse_error) {
@@ -195,35 +197,27 @@ TEST(engineio_session, a_full_outbox_is_a_slow_consumer) {
     ASSERT_TRUE(h.handler->closed);
     EXPECT_EQ(*h.handler->closed, disconnect_reason::slow_consumer);
     EXPECT_FALSE(h.session->send(std::string("5")));
-    EXPECT_EQ(h.poll(sid)->body(), unknown_sid);
+    expect_body(h.poll(sid), unknown_sid);
 }
 
 TEST(engineio_session, no_pong_after_a_ping_is_a_ping_timeout) {
     harness h;
     const auto sid = h.open();
     // A poll is held until the ping is due (pingInterval, 300 ms); the client never answers it.
-    auto res = h.poll(sid, 5000);
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->body(), "2");
+    expect_body(h.poll(sid, 5000), "2");
     EXPECT_FALSE(h.handler->closed);
     ASSERT_TRUE(h.run_until_closed());
     EXPECT_EQ(*h.handler->closed, disconnect_reason::ping_timeout);
-    EXPECT_EQ(h.poll(sid)->body(), unknown_sid);
+    expect_body(h.poll(sid), unknown_sid);
 }
 
 TEST(engineio_session, a_pong_keeps_it_open_until_the_next_ping) {
     harness h;
     const auto sid = h.open();
-    auto res = h.poll(sid, 5000);
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->body(), "2");
-    res = h.post(sid, "3");
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->body(), "ok");
+    expect_body(h.poll(sid, 5000), "2");
+    expect_body(h.post(sid, "3"), "ok");
     // Answered: the next ping comes, the session still open (pingTimeout ran out meanwhile).
-    res = h.poll(sid, 5000);
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->body(), "2");
+    expect_body(h.poll(sid, 5000), "2");
     EXPECT_FALSE(h.handler->closed);
     EXPECT_TRUE(h.session->is_open());
 }
