@@ -17,39 +17,47 @@
 # Every process a test starts is stopped by it. Exit status 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step's heading says when it began (seconds since the start), for CI's time budget.
+step() { echo "== $* (at ${SECONDS}s)"; }
+trap 'echo "== ${SECONDS}s in all"' EXIT
+
 scripts/install-deps.sh
+step "build: ASan+UBSan"
 scripts/build.sh asan
+step "build: ThreadSanitizer"
 scripts/build.sh tsan
 
-echo "== source checks"
+step "source checks"
 tools/check_layers.sh
 tools/check_format.sh
 tools/check_pitfalls.sh
 SENNA_BIN="$PWD/build/asan/senna" tools/check_settings.py
+
+step "clang-tidy (tools/check_tidy.sh: each module as one unit, unchanged ones cached)"
 tools/check_tidy.sh build/tsan
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-echo "== unit tests"
+step "unit tests"
 ctest --test-dir build/asan --output-on-failure -j 2 --timeout 120
 
-echo "== unit tests under ThreadSanitizer"
+step "unit tests under ThreadSanitizer"
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
     ctest --test-dir build/tsan --output-on-failure -j 2 --timeout 300
 
-echo "== fuzzing, briefly (scripts/fuzz.sh runs longer)"
+step "fuzzing, briefly (scripts/fuzz.sh runs longer)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_JOBS=${FUZZ_JOBS:-2} scripts/fuzz.sh
 
-echo "== integration tests"
+step "integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/
 
-echo "== integration tests with several shards under ThreadSanitizer"
+step "integration tests with several shards under ThreadSanitizer"
 # Every report goes to a file of its own (the tests read senna's stderr as its log); any file
 # there fails the step.
 tsan_logs=$(mktemp -d)
-trap 'rm -rf "$tsan_logs"' EXIT
+trap 'rm -rf "$tsan_logs"; echo "== ${SECONDS}s in all"' EXIT
 TSAN_OPTIONS="log_path=$tsan_logs/tsan:second_deadlock_stack=1" SENNA_BIN="$PWD/build/tsan/senna" \
     node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/realtime.test.mjs tests/integration/chat.test.mjs
@@ -59,10 +67,10 @@ if compgen -G "$tsan_logs/tsan.*" >/dev/null; then
     exit 1
 fi
 
-echo "== interop tests"
+step "interop tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/interop/
 
-echo "== browser test (demo client in headless Chromium)"
+step "browser test (demo client in headless Chromium)"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/browser/
