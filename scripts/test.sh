@@ -4,7 +4,7 @@
 # in both), then runs every test:
 #   1. source checks (layering, formatting, GCC coroutine pitfalls, settings drift, clang-tidy)
 #   2. unit tests (GoogleTest through CTest; the Redis ones start their own redis-server), under
-#      ASan+UBSan and again under TSan
+#      ASan+UBSan, and those that run several threads again under TSan
 #   3. the libFuzzer targets, 10 s each, two at a time
 #   4. integration tests (node:test) against the real binary, a real redis-server on a free
 #      port, over real HTTP on loopback; two of them (realtime, chat: two shards per instance,
@@ -42,7 +42,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 step "unit tests"
 ctest --test-dir build/asan --output-on-failure -j 2 --timeout 120
 
-step "unit tests under ThreadSanitizer"
+step "unit tests that run several threads, under ThreadSanitizer"
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
     ctest --test-dir build/tsan --output-on-failure -j 2 --timeout 300
 
