@@ -153,6 +153,24 @@ int server::run() {
             throw std::runtime_error("SOCK_API_URL: " + why);
     }
 
+    // Before anything starts: a port another process listens on is refused (SO_REUSEPORT would
+    // let this process join it silently and take half of its connections).
+    const auto endpoints = resolve_listen(cfg_);
+    for (const auto& e : endpoints) {
+        bool taken = false;
+        try {
+            taken = http::port_taken(e);
+        } catch (const std::exception& ex) {
+            throw std::runtime_error("SOCK_HTTP_PORT: cannot listen on " + url_of(e) + ": " +
+                                     ex.what());
+        }
+        if (taken)
+            throw std::runtime_error("SOCK_HTTP_PORT: another process already listens on " +
+                                     url_of(e) +
+                                     " (is senna already running?): stop it or choose another "
+                                     "port");
+    }
+
     std::unique_ptr<managed_redis> managed;
     if (cfg_.managed_redis()) {
         auto dir = std::filesystem::absolute(cfg_.data_dir).lexically_normal().string();
@@ -216,7 +234,6 @@ int server::run() {
     }
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.
-    auto endpoints = resolve_listen(cfg_);
     std::vector<net::tcp::endpoint> bound;
     for (auto e : endpoints) {
         if (!bound.empty())

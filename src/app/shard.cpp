@@ -74,7 +74,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     api::add_routes(router_, *services_);
     if (shared.demo)
         api::add_demo_routes(router_, *shared.demo);
-    cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);
+    cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins,
+                                                std::vector<std::string>{socketio_path});
 
     engineio::settings es;
     es.path = socketio_path;

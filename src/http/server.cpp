@@ -7,11 +7,30 @@
 #include <boost/asio/ip/v6_only.hpp>
 
 #include <sys/socket.h>
+#include <system_error>
 
 namespace senna::http {
 
 namespace {
 using reuse_port = net::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+}
+
+bool port_taken(const net::tcp::endpoint& ep) {
+    if (ep.port() == 0)
+        return false;
+    net::asio::io_context ioc;
+    net::tcp::acceptor probe(ioc);
+    probe.open(ep.protocol());
+    probe.set_option(net::tcp::acceptor::reuse_address(true));
+    if (ep.address().is_v6())
+        probe.set_option(net::asio::ip::v6_only(true));
+    net::error_code ec;
+    probe.bind(ep, ec);
+    if (ec == net::asio::error::address_in_use)
+        return true;
+    if (ec)
+        throw std::system_error(ec);
+    return false;
 }
 
 server::server(net::asio::io_context& ioc, session_env env, std::size_t max_connections)
