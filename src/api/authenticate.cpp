@@ -1,6 +1,7 @@
 #include "api/authenticate.hpp"
 
 #include "http/response.hpp"
+#include "realtime/moderation.hpp"
 #include "util/strings.hpp"
 
 #include <chrono>
@@ -39,6 +40,37 @@ http::response token_error_response(auth::error e, unsigned version) {
                                 "Your token is invalid - please check it and try again", version);
 }
 
+http::response user_banned_response(unsigned version) {
+    return http::error_response(http::status::forbidden, user_banned_code, "ForbiddenError",
+                                user_banned_message, version);
+}
+
+http::response token_revoked_response(unsigned version) {
+    return http::error_response(http::status::unauthorized, token_revoked_code, "TokenRevokedError",
+                                token_revoked_message, version);
+}
+
+http::response user_muted_response(unsigned version) {
+    return http::error_response(http::status::forbidden, user_muted_code, "ForbiddenError",
+                                user_muted_message, version);
+}
+
+bool muted(const auth_settings& settings, std::string_view topic, std::string_view user) {
+    return settings.moderation &&
+           settings.moderation->state().muted(topic, user, realtime::unix_now());
+}
+
+moderated moderation_of(const auth_settings& settings, const auth::identity& who) {
+    if (!settings.moderation)
+        return moderated::no;
+    const auto& state = settings.moderation->state();
+    if (state.banned(who.user_id, realtime::unix_now()))
+        return moderated::banned;
+    if (state.revoked(who.user_id, who.issued_at))
+        return moderated::revoked;
+    return moderated::no;
+}
+
 http::response not_authenticated_response(unsigned version) {
     return http::error_response(http::status::unauthorized, "NOT_AUTHENTICATED",
                                 "UnauthenticatedError", "You are not authenticated", version);
@@ -63,7 +95,18 @@ auth_result authenticate(const http::request& req, const auth_settings& settings
         auto e = static_cast<auth::error>(r.error().value());
         if (r.error().category() != auth::make_error_code(auth::error::malformed).category())
             e = auth::error::malformed;
+        util::metrics::count(settings.refusals, util::metrics::refusal::rest_invalid_token);
         return {std::nullopt, token_error_response(e, req.version())};
+    }
+    switch (moderation_of(settings, *r)) {
+    case moderated::banned:
+        util::metrics::count(settings.refusals, util::metrics::refusal::rest_user_banned);
+        return {std::nullopt, user_banned_response(req.version())};
+    case moderated::revoked:
+        util::metrics::count(settings.refusals, util::metrics::refusal::rest_token_revoked);
+        return {std::nullopt, token_revoked_response(req.version())};
+    case moderated::no:
+        break;
     }
     return {std::move(*r), std::nullopt};
 }

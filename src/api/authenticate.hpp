@@ -5,11 +5,16 @@
 #include "auth/jwt.hpp"
 #include "auth/token_cache.hpp"
 #include "http/types.hpp"
+#include "util/metrics.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+
+namespace senna::realtime {
+class moderation_view;
+}
 
 namespace senna::api {
 
@@ -18,7 +23,28 @@ struct auth_settings {
     std::string header; // SOCK_JWT_HEADER
     std::int64_t leeway_seconds = 30;
     auth::token_cache* cache = nullptr; // the shard's; none: every token is verified in full
+    /** The shard's copy of the moderation state: bans and revocations refuse a verified token
+        (null: none, e.g. the label probe). */
+    const realtime::moderation_view* moderation = nullptr;
+    /** Where refusals are counted (null: nowhere). */
+    util::metrics::refusals* refusals = nullptr;
 };
+
+/** A verified identity that moderation refuses: banned (403 USER_BANNED on REST, CONNECT_ERROR
+    USER_BANNED on sockets) or a revoked token (401 TOKEN_REVOKED). */
+enum class moderated { no, banned, revoked };
+moderated moderation_of(const auth_settings& settings, const auth::identity& who);
+
+/** True when `user` is muted in `topic` now (sends there are refused: USER_MUTED). */
+bool muted(const auth_settings& settings, std::string_view topic, std::string_view user);
+
+inline constexpr const char* user_muted_code = "USER_MUTED";
+inline constexpr const char* user_muted_message = "You are muted in this topic";
+inline constexpr const char* user_banned_code = "USER_BANNED";
+inline constexpr const char* user_banned_message = "Banned users cannot use this";
+inline constexpr const char* token_revoked_code = "TOKEN_REVOKED";
+inline constexpr const char* token_revoked_message =
+    "Your token has been revoked - please authenticate again";
 
 /** Verifies `token` through the settings' cache when there is one. */
 boost::system::result<auth::identity> verify_token(const auth_settings& settings,
@@ -37,6 +63,12 @@ auth_result authenticate(const http::request& req, const auth_settings& settings
 
 /** The 401 of SPEC §2 for a verification error. */
 http::response token_error_response(auth::error e, unsigned version = 11);
+
+/** 403 USER_BANNED and 401 TOKEN_REVOKED. */
+http::response user_banned_response(unsigned version = 11);
+http::response token_revoked_response(unsigned version = 11);
+/** 403 USER_MUTED. */
+http::response user_muted_response(unsigned version = 11);
 
 /** 401 NOT_AUTHENTICATED, for routes that need a user. */
 http::response not_authenticated_response(unsigned version = 11);

@@ -10,6 +10,7 @@
 #include "net/spawn.hpp"
 #include "platform/client.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -25,6 +26,7 @@ namespace senna::api {
 
 namespace json = boost::json;
 using socketio::socket;
+using util::metrics::refusal;
 
 namespace {
 
@@ -35,6 +37,7 @@ const char* const invalid_token_message = "Your token is invalid - please check 
 struct socket_state {
     std::optional<chat::id> user;
     std::optional<std::int64_t> expires_at; // exp of the token in force
+    std::optional<std::int64_t> issued_at;  // its iat, against a moderator's revocation
     bool authenticating = false;
     bool counted = false;    // presence and local_users know this socket
     socket* owner = nullptr; // the socket whose data this is (valid while it holds the state)
@@ -163,8 +166,10 @@ bool take_socket_slot(socket_state& st, const realtime_services& s) {
     if (!s.limits || st.slot)
         return true;
     auto slot = s.limits->acquire_socket(st.user->text);
-    if (!slot)
+    if (!slot) {
+        util::metrics::count(s.auth.refusals, refusal::socket_too_many_sockets);
         return false;
+    }
     st.slot.emplace(std::move(slot));
     return true;
 }
@@ -183,11 +188,13 @@ bool admit_event(socket& sock, socket_state& st, const realtime_services& s,
         return true;
     const util::rate refusal_budget{r.per_second, 10 * r.burst};
     if (!st.refusals.take(refusal_budget, now).allowed) {
+        util::metrics::count(s.auth.refusals, refusal::socket_flood);
         log::warn("socket_flood",
                   {{"socket", sock.id()}, {"user", st.user ? st.user->text : std::string("-")}});
         sock.disconnect(true);
         return false;
     }
+    util::metrics::count(s.auth.refusals, refusal::socket_events_rate_limited);
     ack(ack_args(error_ack(rate_limited_code, "Too many events - please slow down")));
     return false;
 }
@@ -216,11 +223,26 @@ admission verify_token(const realtime_services& s, std::string_view token) {
     admission a;
     auto r = api::verify_token(s.auth, token, now_unix());
     if (!r) {
+        util::metrics::count(s.auth.refusals, refusal::socket_invalid_token);
         a.code = "INVALID_TOKEN_ERR";
         const bool no_user = r.error() == auth::make_error_code(auth::error::invalid_user_id);
         a.message =
             no_user ? "Incorrect token - please try a different one" : invalid_token_message;
         return a;
+    }
+    switch (moderation_of(s.auth, *r)) {
+    case moderated::banned:
+        util::metrics::count(s.auth.refusals, refusal::socket_user_banned);
+        a.code = user_banned_code;
+        a.message = user_banned_message;
+        return a;
+    case moderated::revoked:
+        util::metrics::count(s.auth.refusals, refusal::socket_token_revoked);
+        a.code = token_revoked_code;
+        a.message = token_revoked_message;
+        return a;
+    case moderated::no:
+        break;
     }
     a.ok = true;
     a.who = std::move(*r);
@@ -235,6 +257,9 @@ net::awaitable<admission> admit(const realtime_services& s, std::string token) {
         platform::session_result r = co_await s.platform->session(token);
         using oc = platform::session_result::outcome;
         if (r.result == oc::refused) {
+            util::metrics::count(s.auth.refusals, r.reason == "banned"
+                                                      ? refusal::socket_user_banned
+                                                      : refusal::socket_session_rejected);
             a.ok = false;
             if (r.reason == "banned") {
                 a.code = "USER_BANNED";
@@ -252,6 +277,7 @@ net::awaitable<admission> admit(const realtime_services& s, std::string token) {
             log::warn("session_check_failed",
                       {{"reason", r.reason}, {"admitting", s.session_fail_open}});
             if (!s.session_fail_open) {
+                util::metrics::count(s.auth.refusals, refusal::socket_session_rejected);
                 a.ok = false;
                 a.code = "SESSION_CHECK_FAILED";
                 a.message = "The platform could not confirm this session - please try again later";
@@ -351,13 +377,15 @@ void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
             }
             if (a.ok) {
                 state->expires_at = a.who->expires_at;
+                state->issued_at = a.who->issued_at;
                 so->emit("authenticated");
                 on_authenticated(*so, state, svc);
                 co_return;
             }
             // The seed's codes: invalid_token, api_error (session check failed), user_error;
             // and too_many_sockets for senna's per-user socket limit.
-            std::string code = a.code == "INVALID_TOKEN_ERR"      ? "invalid_token"
+            std::string code = a.code == "INVALID_TOKEN_ERR" || a.code == token_revoked_code
+                                   ? "invalid_token"
                                : a.code == "SESSION_CHECK_FAILED" ? "api_error"
                                : a.code == "TOO_MANY_SOCKETS"     ? "too_many_sockets"
                                                                   : "user_error";
@@ -427,6 +455,15 @@ chat::outcome<chat::chat_ref> resolve_to(const realtime_services& s, const chat:
     return s.chat->resolve(me, type, id);
 }
 
+// A moderator's mute in a topic refuses the user's sends (and typing) there (issue 17).
+std::optional<json::object> muted_ack(const realtime_services& s, const chat::id& me,
+                                      const chat::chat_ref& chat) {
+    if (chat.type != chat::target::topic || !muted(s.auth, chat.other.text, me.text))
+        return std::nullopt;
+    util::metrics::count(s.auth.refusals, refusal::socket_user_muted);
+    return error_ack(user_muted_code, user_muted_message);
+}
+
 net::awaitable<json::object> send_message(const realtime_services& s, socket&, socket_state& st,
                                           json::object payload) {
     const chat::id me = *st.user;
@@ -434,10 +471,14 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     if (!chat)
         co_return problem_ack(chat.failure(), s);
     const chat::chat_ref ref = *chat;
+    if (auto refused = muted_ack(s, me, ref))
+        co_return std::move(*refused);
     if (s.limits) {
         const auto d = s.limits->message_write(me.text);
-        if (!d.allowed)
+        if (!d.allowed) {
+            util::metrics::count(s.auth.refusals, refusal::socket_rate_limited);
             co_return error_ack(rate_limited_code, rate_limited_error().message);
+        }
     }
     auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload);
     if (!sent)
@@ -455,6 +496,8 @@ net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_
     auto chat = resolve_to(s, me, payload);
     if (!chat)
         co_return problem_ack(chat.failure(), s);
+    if (auto refused = muted_ack(s, me, *chat))
+        co_return std::move(*refused);
     if (s.hub)
         s.hub->typing(me, *chat);
     json::object out;
@@ -487,9 +530,11 @@ net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock
     if (!room)
         co_return err;
     const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
-    if (max != 0 && !sock.in(*room) && topic_count(sock) >= max)
+    if (max != 0 && !sock.in(*room) && topic_count(sock) >= max) {
+        util::metrics::count(s.auth.refusals, refusal::socket_too_many_topics);
         co_return error_ack("TOO_MANY_TOPICS",
                             "A socket may join at most " + std::to_string(max) + " topics");
+    }
     sock.join(*room);
     json::object out;
     out["ok"] = true;
@@ -520,6 +565,7 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
     if (!(chat::id{a.who->user_id, a.who->numeric} == *st.user))
         co_return error_ack("INVALID_TOKEN_ERR", "The token is for another user");
     st.expires_at = a.who->expires_at;
+    st.issued_at = a.who->issued_at;
     if (auto* p = std::any_cast<state_ptr>(&sock.data))
         arm_expiry(sock, *p, s);
     json::object out;
@@ -528,6 +574,37 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
 }
 
 } // namespace
+
+std::size_t enforce_moderation(realtime::local_users& users, const realtime::moderation_action& a) {
+    using kind = realtime::moderation_action::kind;
+    std::size_t n = 0;
+    for (auto& sock : users.sockets(a.user)) {
+        auto st = state_of(*sock);
+        json::object o;
+        if (a.type == kind::kick) {
+            o["code"] = "KICKED";
+            o["message"] = "You were disconnected by a moderator";
+        } else if (a.type == kind::ban) {
+            o["code"] = user_banned_code;
+            o["message"] = user_banned_message;
+        } else if (a.type == kind::revoke) {
+            if (st->issued_at && *st->issued_at >= a.before)
+                continue; // a token issued since then (refresh-token) stays good
+            o["code"] = token_revoked_code;
+            o["message"] = token_revoked_message;
+        } else {
+            continue;
+        }
+        if (!a.reason.empty())
+            o["reason"] = a.reason;
+        json::array args;
+        args.push_back(std::move(o));
+        sock->emit("kicked", std::move(args));
+        sock->disconnect();
+        ++n;
+    }
+    return n;
+}
 
 void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
     ns.use([&s](socket& sock) -> net::awaitable<socketio::connect_verdict> {
@@ -549,6 +626,7 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
             co_return socketio::refuse(too_many_sockets_message, std::move(data));
         }
         st->expires_at = a.who->expires_at;
+        st->issued_at = a.who->issued_at;
         co_return socketio::accept();
     });
     // Handlers are declared once here, for every socket of the namespace.

@@ -100,6 +100,7 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
     const auto& cfg = shared.cfg;
     log::info("shutdown", {{"signal", sig}, {"drain_ms", long(cfg.shutdown_timeout.count())}});
     shared.hub->stop();
+    shared.moderation->stop();
     for (auto& s : shards)
         s->drain();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
@@ -133,13 +134,22 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_,    make_verifier(cfg_), {},     nullptr, {}, {}, {}, nullptr,
-                        nullptr, std::nullopt,        nullptr};
+    shared_state shared{
+        cfg_,    make_verifier(cfg_), {},      nullptr, {},           {},      {}, nullptr,
+        nullptr, std::nullopt,        nullptr, nullptr, std::nullopt, nullptr, {}};
     if (cfg_.demo_enabled()) {
         shared.demo_signer = make_demo_signer(cfg_);
         shared.demo = std::make_unique<api::demo_services>(
             api::demo_services{shared.demo_signer ? &*shared.demo_signer : nullptr, 3600,
                                [] { return static_cast<std::int64_t>(std::time(nullptr)); }});
+    }
+    if (cfg_.max_connections_per_ip != 0)
+        shared.per_address = std::make_unique<engineio::address_limit>(cfg_.max_connections_per_ip);
+    if (!cfg_.admin_secret.empty()) {
+        auto v = auth::verifier::create(auth::algorithm::hs256, cfg_.admin_secret);
+        if (!v)
+            throw std::runtime_error("SOCK_ADMIN_SECRET: " + v.error().message());
+        shared.admin_verifier.emplace(std::move(*v));
     }
     shared.limits = std::make_unique<api::abuse_limits>(api::abuse_settings{
         util::rate{cfg_.rate_send_per_sec, cfg_.rate_send_burst},
@@ -191,6 +201,8 @@ int server::run() {
         http::router probe;
         api::rest_services none{api::auth_settings{shared.verifier, "", 0}, {}, {}};
         api::add_routes(probe, none);
+        api::admin_services no_admin;
+        api::add_admin_routes(probe, no_admin);
         if (shared.demo)
             api::add_demo_routes(probe, *shared.demo);
         add_socketio_routes(probe, nullptr);
@@ -213,6 +225,11 @@ int server::run() {
         hs.heartbeat = cfg_.presence_heartbeat;
         hs.instance_id = realtime::make_instance_id();
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
+        realtime::moderation_settings ms;
+        ms.keys = chat::keys(cfg_.redis_prefix, cfg_.domain);
+        ms.control_channel = shared.hub->settings().control_channel;
+        shared.moderation = std::make_unique<realtime::moderation>(std::move(ms));
+        shared.hub->set_moderation(shared.moderation.get());
     }
 
     std::vector<std::unique_ptr<shard>> shards;
@@ -231,6 +248,10 @@ int server::run() {
         for (auto& s : shards)
             links.push_back(s->realtime_link());
         shared.hub->attach(std::move(links));
+        std::vector<realtime::moderation_shard> mods;
+        for (auto& s : shards)
+            mods.push_back(s->moderation_link());
+        shared.moderation->attach(std::move(mods), &shards[0]->redis());
     }
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.
@@ -258,8 +279,10 @@ int server::run() {
     for (auto& s : shards)
         while (!s->redis_ready() && std::chrono::steady_clock::now() < ready_by)
             std::this_thread::sleep_for(5ms);
-    // The control channel and the first presence heartbeat before any socket is counted.
+    // The control channel and the first presence heartbeat before any socket is counted; the
+    // moderation state before any request is answered (a restarted instance honours bans).
     shared.hub->start();
+    shared.moderation->start();
     for (auto& s : shards)
         s->accept();
     for (const auto& e : bound)

@@ -11,8 +11,10 @@
 #include "http/metrics.hpp"
 #include "platform/stats.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/moderation.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "util/metrics.hpp"
 
 #include <memory>
 #include <optional>
@@ -35,6 +37,14 @@ struct shared_state {
     std::optional<auth::signing_key> demo_signer;
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
     std::unique_ptr<api::abuse_limits> limits;
+    /** Moderation across instances (bans, revocations, mutes, kicks; realtime/moderation.hpp). */
+    std::unique_ptr<realtime::moderation> moderation;
+    /** SOCK_ADMIN_SECRET's verifier (unset: no admin tokens by secret). */
+    std::optional<auth::verifier> admin_verifier;
+    /** SOCK_MAX_CONNECTIONS_PER_IP's table, shared by the shards (null: no limit). */
+    std::unique_ptr<engineio::address_limit> per_address;
+    /** Refusals by surface and reason (senna_refusals_total). */
+    util::metrics::refusals refusals;
 };
 
 } // namespace senna::app

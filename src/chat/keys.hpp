@@ -4,11 +4,13 @@
 //   P:messages:D:topic:T and :data, P:messages:D:inbox:U (sorted set), P:messages:D:activity:U.
 // `state.key` in responses is the part after P:messages: ("myplatform:dm:1-2"), as in the seed.
 // senna's own addition: P:messages:D:profile:U (a string: the profile from U's last token, for
-// deployments without SOCK_API_URL; docs/storage.md).
+// deployments without SOCK_API_URL; docs/storage.md), and moderation's (issue 17):
+// P:messages:D:moderation:bans / :revocations / :mutes (hashes) and :version (a counter).
 
 #include "chat/id.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace senna::chat {
 
@@ -36,6 +38,16 @@ public:
     std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"
     std::string activity(const id& user) const;
     std::string profile(const id& user) const;
+
+    /** Moderation (docs/storage.md): bans (user -> until, epoch seconds, 0: until lifted),
+        revocations (user -> tokens issued before this are refused), mutes (mute_field ->
+        until), and the counter bumped by every change, which instances poll. */
+    std::string moderation_bans() const;
+    std::string moderation_revocations() const;
+    std::string moderation_mutes() const;
+    std::string moderation_version() const;
+    /** The field of `user`'s mute in `topic`: "T:U" (ids never hold ':'). */
+    static std::string mute_field(std::string_view topic, std::string_view user);
     const std::string& domain() const { return domain_; }
 
 private:

@@ -226,6 +226,7 @@ void session::finish(std::string_view reason, bool notify) {
     }
     end_probe();
     owner_.stats().closed(transport_);
+    slot_.reset();
     owner_.forget(id_);
     log::debug("eio_close", {{"sid", id_}, {"reason", reason}});
     if (auto h = std::move(handler_); h && notify)
@@ -515,6 +516,7 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         co_return fail(3);
     const std::string& body = req.body();
     if (body.size() > cfg.max_payload) {
+        util::metrics::count(cfg.refusals, util::metrics::refusal::socket_oversize);
         close_now("transport error");
         auto res = http::text_response(http::status::payload_too_large, "Payload Too Large",
                                        "text/plain; charset=utf-8", req.version());
@@ -639,8 +641,10 @@ void session::on_ws_closed(websocket::connection& c, websocket::end_reason why) 
     }
     if (&c != ws_.get())
         return;
-    if (why == websocket::end_reason::too_big)
+    if (why == websocket::end_reason::too_big) {
+        util::metrics::count(owner_.config().refusals, util::metrics::refusal::socket_oversize);
         log::debug("eio_message_too_big", {{"sid", id_}});
+    }
     close_now(why == websocket::end_reason::peer_closed ? "transport close" : "transport error");
 }
 

@@ -67,6 +67,7 @@ net::awaitable<void> server::accept_loop(net::tcp::acceptor& acceptor) {
         }
         if (static_cast<std::size_t>(env_.metrics.open_connections()) >= max_connections_) {
             env_.metrics.connection_refused();
+            util::metrics::count(env_.settings.refusals, util::metrics::refusal::connection_limit);
             net::error_code ignored;
             socket.close(ignored);
             continue;

@@ -2,6 +2,7 @@
 
 #include "net/spawn.hpp"
 #include "realtime/adapter_codec.hpp"
+#include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
@@ -66,6 +67,17 @@ std::size_t local_users::apply(const std::string& user, const std::string& room,
 std::size_t local_users::sockets_of(const std::string& user) const {
     auto it = users_.find(user);
     return it == users_.end() ? 0 : it->second.size();
+}
+
+std::vector<std::shared_ptr<socketio::socket>> local_users::sockets(const std::string& user) const {
+    std::vector<std::shared_ptr<socketio::socket>> out;
+    auto it = users_.find(user);
+    if (it == users_.end())
+        return out;
+    for (const auto& w : it->second)
+        if (auto s = w.lock(); s && s->connected())
+            out.push_back(std::move(s));
+    return out;
 }
 
 // --- hub ---
@@ -316,6 +328,17 @@ bool hub::control(std::string_view payload) const {
         return false;
     const auto& o = v.get_object();
     const auto* type = o.if_contains("type");
+    if (type && type->is_string() && moderation_kind(type->get_string())) {
+        auto parsed = parse_moderation(o);
+        if (!parsed.action) {
+            log::warn("control_message_invalid",
+                      {{"type", std::string(type->get_string())}, {"field", parsed.error}});
+            return false;
+        }
+        if (moderation_)
+            moderation_->receive(std::move(*parsed.action));
+        return true;
+    }
     const auto* uid = o.if_contains("user_id");
     const auto* room = o.if_contains("room");
     if (!type || !type->is_string() || !uid || !room || !room->is_string())

@@ -46,6 +46,7 @@ class subscriber;
 namespace senna::realtime {
 
 class presence;
+class moderation;
 
 /** One shard's authenticated sockets by user id (canonical text). */
 class local_users {
@@ -55,6 +56,8 @@ public:
     /** All of `user`'s sockets on this shard join (or leave) `room`; returns how many. */
     std::size_t apply(const std::string& user, const std::string& room, bool join);
     std::size_t sockets_of(const std::string& user) const;
+    /** `user`'s connected sockets on this shard (a copy: the caller may disconnect them). */
+    std::vector<std::shared_ptr<socketio::socket>> sockets(const std::string& user) const;
 
 private:
     std::unordered_map<std::string, std::vector<std::weak_ptr<socketio::socket>>> users_;
@@ -114,8 +117,11 @@ public:
     void typing(const chat::id& me, const chat::chat_ref& chat) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
     void move(const std::string& user, const std::string& room, bool join) const;
-    /** Applies a control-channel message (JSON); false when it is not one. */
+    /** Applies a control-channel message (JSON); false when it is not one. join-room and
+        leave-room move sockets; kick, ban, unban, revoke, mute and unmute go to `moderation`. */
     bool control(std::string_view payload) const;
+    /** Once, before start(): where moderation messages go (null: ignored). */
+    void set_moderation(moderation* m) noexcept { moderation_ = m; }
     /** Delivers a redis-adapter broadcast published on `channel` to this instance's sockets;
         false when it is not one for us (ours, another namespace, undecodable). */
     bool remote(std::string_view channel, std::string_view payload) const;
@@ -141,6 +147,7 @@ private:
     void local(std::string room, std::vector<std::string> except, std::string_view event,
                const boost::json::object& payload) const;
 
+    moderation* moderation_ = nullptr;
     std::unique_ptr<redis::subscriber> sub_; // on shard 0's thread
     std::unique_ptr<redis::connection> pub_; // on shard 0's thread
     net::steady_timer* timer_ = nullptr;     // the heartbeat loop's, while it runs

@@ -2,6 +2,7 @@
 
 #include "net/spawn.hpp"
 #include "socketio/client.hpp"
+#include "socketio/error.hpp"
 #include "util/log.hpp"
 
 #include <boost/asio/post.hpp>
@@ -235,6 +236,10 @@ void client::on_message(std::string_view data, bool binary) {
     auto self = shared_from_this();
     auto r = binary ? decoder_.on_binary(data) : decoder_.on_text(data);
     if (!r) {
+        if (r.error() == make_error_code(error::packet_too_large) ||
+            r.error() == make_error_code(error::attachments_too_large))
+            util::metrics::count(server_.config().refusals,
+                                 util::metrics::refusal::socket_oversize);
         log::debug("sio_parse_error",
                    {{"sid", sid()}, {"error", std::string(r.error().message())}});
         eio_->close_now("parse error");

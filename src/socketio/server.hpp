@@ -10,6 +10,7 @@
 #include "engineio/server.hpp"
 #include "net/types.hpp"
 #include "socketio/socket.hpp"
+#include "util/metrics.hpp"
 
 #include <chrono>
 #include <functional>
@@ -30,6 +31,8 @@ struct server_settings {
     std::chrono::milliseconds ack_timeout{10000};
     /** Codec bounds on what clients send. */
     limits codec{};
+    /** Where a packet refused for its size is counted (may be null). */
+    util::metrics::refusals* refusals = nullptr;
 };
 
 /** A connect hook: runs for each CONNECT to its namespace, in order; the first refusal wins. */

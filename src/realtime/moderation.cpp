@@ -1,0 +1,501 @@
+#include "realtime/moderation.hpp"
+
+#include "chat/id.hpp"
+#include "net/spawn.hpp"
+#include "redis/connection.hpp"
+#include "redis/request.hpp"
+#include "redis/script.hpp"
+#include "util/log.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <cmath>
+#include <future>
+
+namespace senna::realtime {
+
+namespace json = boost::json;
+using kind = moderation_action::kind;
+
+namespace {
+
+// KEYS[1] the hash, KEYS[2] the version counter. ARGV[1] the field, ARGV[2] its value ('':
+// delete), ARGV[3] 'max' to keep the larger number (revocations never shrink), ARGV[4] a channel
+// to publish ARGV[5] on ('': none). The counter moves only when the hash changed, so the
+// instances that store a message the API already stored do not make everyone reload.
+constexpr const char* store_lua = R"lua(
+local changed = 0
+if ARGV[2] == '' then
+  changed = redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  local old = redis.call('HGET', KEYS[1], ARGV[1])
+  if ARGV[3] == 'max' and old and tonumber(old) >= tonumber(ARGV[2]) then
+    changed = 0
+  elseif old ~= ARGV[2] then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    changed = 1
+  end
+end
+if changed > 0 then redis.call('INCR', KEYS[2]) end
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return changed
+)lua";
+
+// KEYS: bans, revocations, mutes, version. ARGV[1]: now (epoch seconds). Returns the version and
+// the three hashes as flat arrays, in one atomic read; bans and mutes that have run out are
+// deleted on the way (nothing refers to them any more).
+constexpr const char* load_lua = R"lua(
+local now = tonumber(ARGV[1])
+local function live(key)
+  local flat = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #flat, 2 do
+    local u = tonumber(flat[i + 1])
+    if u and u ~= 0 and u <= now then
+      redis.call('HDEL', key, flat[i])
+    else
+      out[#out + 1] = flat[i]
+      out[#out + 1] = flat[i + 1]
+    end
+  end
+  return out
+end
+return {redis.call('GET', KEYS[4]) or '0', live(KEYS[1]), redis.call('HGETALL', KEYS[2]),
+        live(KEYS[3])}
+)lua";
+
+constexpr std::array<std::pair<kind, std::string_view>, 6> kinds{{
+    {kind::kick, "kick"},
+    {kind::ban, "ban"},
+    {kind::unban, "unban"},
+    {kind::revoke, "revoke"},
+    {kind::mute, "mute"},
+    {kind::unmute, "unmute"},
+}};
+
+// Epoch seconds from a JSON number (fractions dropped); nullopt when not a number >= 0.
+std::optional<std::int64_t> seconds(const json::value* v) {
+    if (!v)
+        return std::nullopt;
+    if (v->is_int64())
+        return v->get_int64() >= 0 ? std::optional<std::int64_t>(v->get_int64()) : std::nullopt;
+    if (v->is_uint64())
+        return std::optional<std::int64_t>(std::numeric_limits<std::int64_t>::max());
+    if (v->is_double()) {
+        const double d = std::floor(v->get_double());
+        if (!(d >= 0) || d > 9.2e18)
+            return std::nullopt;
+        return static_cast<std::int64_t>(d);
+    }
+    return std::nullopt;
+}
+
+// At most max_reason_bytes, not cutting a UTF-8 sequence.
+std::string clip_reason(std::string_view r) {
+    if (r.size() <= max_reason_bytes)
+        return std::string(r);
+    std::size_t n = max_reason_bytes;
+    while (n > 0 && (static_cast<unsigned char>(r[n]) & 0xC0) == 0x80)
+        --n;
+    return std::string(r.substr(0, n));
+}
+
+std::optional<std::int64_t> number_of(const std::unordered_map<std::string, std::int64_t>& m,
+                                      const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? std::nullopt : std::optional<std::int64_t>(it->second);
+}
+
+void read_hash(const redis::reply& flat, std::unordered_map<std::string, std::int64_t>& out) {
+    for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
+        auto v = flat.elements[i + 1].as_integer();
+        if (v)
+            out[flat.elements[i].str] = *v;
+    }
+}
+
+bool active(std::int64_t until, std::int64_t now) {
+    return until == 0 || until > now;
+}
+
+} // namespace
+
+std::string_view to_string(kind k) {
+    for (const auto& [k2, name] : kinds)
+        if (k2 == k)
+            return name;
+    return "?";
+}
+
+std::optional<kind> moderation_kind(std::string_view type) {
+    for (const auto& [k, name] : kinds)
+        if (name == type)
+            return k;
+    return std::nullopt;
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+parsed_action parse_moderation(const json::object& o) {
+    parsed_action out;
+    const auto* type = o.if_contains("type");
+    auto k = type && type->is_string() ? moderation_kind(type->get_string()) : std::nullopt;
+    if (!k) {
+        out.error = "type";
+        return out;
+    }
+    moderation_action a;
+    a.type = *k;
+    const auto* uid = o.if_contains("user_id");
+    auto user = uid ? chat::id::from_json(*uid) : std::nullopt;
+    if (!user) {
+        out.error = "user_id";
+        return out;
+    }
+    a.user = user->text;
+    a.numeric = user->numeric;
+    if (*k == kind::mute || *k == kind::unmute) {
+        const auto* t = o.if_contains("topic");
+        auto topic = t ? chat::id::from_json(*t) : std::nullopt;
+        if (!topic) {
+            out.error = "topic";
+            return out;
+        }
+        a.topic = topic->text;
+        a.topic_numeric = topic->numeric;
+    }
+    if (*k == kind::ban || *k == kind::mute) {
+        const auto* until = o.if_contains("until");
+        if (until && !until->is_null()) {
+            auto u = seconds(until);
+            if (!u) {
+                out.error = "until";
+                return out;
+            }
+            a.until = *u;
+        }
+    }
+    if (*k == kind::revoke) {
+        auto b = seconds(o.if_contains("before"));
+        if (!b) {
+            out.error = "before";
+            return out;
+        }
+        a.before = *b;
+    }
+    if (*k == kind::kick || *k == kind::ban) {
+        const auto* r = o.if_contains("reason");
+        if (r && r->is_string())
+            a.reason = clip_reason(r->get_string());
+    }
+    out.action = std::move(a);
+    return out;
+}
+
+json::object to_json(const moderation_action& a) {
+    json::object o;
+    o["type"] = to_string(a.type);
+    o["user_id"] = chat::id{a.user, a.numeric}.to_json();
+    switch (a.type) {
+    case kind::kick:
+        if (!a.reason.empty())
+            o["reason"] = a.reason;
+        break;
+    case kind::ban:
+        if (a.until != 0)
+            o["until"] = a.until;
+        if (!a.reason.empty())
+            o["reason"] = a.reason;
+        break;
+    case kind::revoke:
+        o["before"] = a.before;
+        break;
+    case kind::mute:
+        o["topic"] = chat::id{a.topic, a.topic_numeric}.to_json();
+        if (a.until != 0)
+            o["until"] = a.until;
+        break;
+    case kind::unmute:
+        o["topic"] = chat::id{a.topic, a.topic_numeric}.to_json();
+        break;
+    case kind::unban:
+        break;
+    }
+    return o;
+}
+
+// --- snapshot ---
+
+bool moderation_snapshot::banned(const std::string& user, std::int64_t now) const {
+    if (bans.empty())
+        return false;
+    auto u = number_of(bans, user);
+    return u && active(*u, now);
+}
+
+bool moderation_snapshot::revoked(const std::string& user, std::optional<std::int64_t> iat) const {
+    if (revocations.empty())
+        return false;
+    auto before = number_of(revocations, user);
+    return before && (!iat || *iat < *before);
+}
+
+bool moderation_snapshot::muted(std::string_view topic, std::string_view user,
+                                std::int64_t now) const {
+    if (mutes.empty())
+        return false;
+    auto u = number_of(mutes, chat::keys::mute_field(topic, user));
+    return u && active(*u, now);
+}
+
+void moderation_snapshot::apply(const moderation_action& a) {
+    switch (a.type) {
+    case kind::ban:
+        bans[a.user] = a.until;
+        break;
+    case kind::unban:
+        bans.erase(a.user);
+        break;
+    case kind::revoke: {
+        auto& b = revocations[a.user];
+        b = std::max(b, a.before);
+        break;
+    }
+    case kind::mute:
+        mutes[chat::keys::mute_field(a.topic, a.user)] = a.until;
+        break;
+    case kind::unmute:
+        mutes.erase(chat::keys::mute_field(a.topic, a.user));
+        break;
+    case kind::kick:
+        break;
+    }
+}
+
+moderation_view::moderation_view() : snapshot_(std::make_shared<const moderation_snapshot>()) {}
+
+// --- moderation ---
+
+namespace {
+
+struct store_args {
+    std::string hash;
+    std::string field;
+    std::string value; // '' deletes
+    bool max = false;
+};
+
+store_args storage_of(const moderation_settings& s, const moderation_action& a) {
+    const auto& k = s.keys;
+    switch (a.type) {
+    case kind::ban:
+        return {k.moderation_bans(), a.user, std::to_string(a.until)};
+    case kind::unban:
+        return {k.moderation_bans(), a.user, ""};
+    case kind::revoke:
+        return {k.moderation_revocations(), a.user, std::to_string(a.before), true};
+    case kind::mute:
+        return {k.moderation_mutes(), chat::keys::mute_field(a.topic, a.user),
+                std::to_string(a.until)};
+    case kind::unmute:
+        return {k.moderation_mutes(), chat::keys::mute_field(a.topic, a.user), ""};
+    case kind::kick:
+        break;
+    }
+    return {};
+}
+
+// EVALSHA of the store script for `a`, publishing `message` on `channel` when it is not empty.
+net::awaitable<std::tuple<net::error_code, redis::reply>>
+store(redis::connection& conn, const redis::script& script, const moderation_settings& s,
+      const moderation_action& a, std::string channel, std::string message) {
+    const store_args st = storage_of(s, a);
+    const std::string version = s.keys.moderation_version();
+    std::array<std::string_view, 2> keys{st.hash, version};
+    std::array<std::string_view, 5> args{st.field, st.value, st.max ? "max" : "set", channel,
+                                         message};
+    co_return co_await conn.evalsha(script, keys, args);
+}
+
+} // namespace
+
+moderation::moderation(moderation_settings s)
+    : settings_(std::move(s)), store_(std::make_unique<redis::script>(store_lua)),
+      load_(std::make_unique<redis::script>(load_lua)),
+      master_(std::make_shared<moderation_snapshot>()) {}
+
+moderation::~moderation() = default;
+
+void moderation::attach(std::vector<moderation_shard> shards, redis::connection* shard0) {
+    shards_ = std::move(shards);
+    redis_ = shard0;
+}
+
+void moderation::start() {
+    if (shards_.empty() || !redis_)
+        return;
+    std::promise<void> loaded;
+    auto done = loaded.get_future();
+    net::spawn(
+        shards_[0].executor,
+        [](moderation* self, std::promise<void>* first) -> net::awaitable<void> {
+            const bool ok = co_await self->reload(false);
+            if (!ok)
+                log::warn("moderation_load_failed",
+                          {{"retry_ms", long(self->settings_.sync.count())}});
+            first->set_value();
+            co_await self->sync_loop();
+        }(this, &loaded),
+        "moderation_sync");
+    done.wait();
+}
+
+void moderation::stop() {
+    if (stopping_.exchange(true) || shards_.empty())
+        return;
+    std::promise<void> p;
+    auto f = p.get_future();
+    net::asio::post(shards_[0].executor, [this, &p] {
+        if (timer_)
+            timer_->cancel();
+        p.set_value();
+    });
+    f.wait();
+}
+
+net::awaitable<void> moderation::sync_loop() {
+    net::steady_timer timer(shards_[0].executor);
+    timer_ = &timer;
+    while (!stopping_.load()) {
+        timer.expires_after(settings_.sync);
+        auto [ec] = co_await timer.async_wait(net::use_tuple);
+        if (ec || stopping_.load())
+            break;
+        redis::request req;
+        req.push("GET", settings_.keys.moderation_version());
+        auto [gec, replies] = co_await redis_->exec(req);
+        if (stopping_.load())
+            break;
+        if (gec || replies.size() != 1 || replies[0].is_error())
+            continue; // Redis is away: keep the copy, try again next time
+        const std::string version = replies[0].is_nil() ? "0" : replies[0].str;
+        if (version != version_)
+            co_await reload(true);
+    }
+    timer_ = nullptr;
+}
+
+net::awaitable<bool> moderation::reload(bool enforce_changes) {
+    const auto& k = settings_.keys;
+    const std::string bans = k.moderation_bans(), revocations = k.moderation_revocations(),
+                      mutes = k.moderation_mutes(), version = k.moderation_version();
+    const std::string now = std::to_string(unix_now());
+    std::array<std::string_view, 4> keys{bans, revocations, mutes, version};
+    std::array<std::string_view, 1> args{now};
+    auto [ec, r] = co_await redis_->evalsha(*load_, keys, args);
+    if (ec || !r.is_array() || r.elements.size() != 4) {
+        if (!ec && r.is_error())
+            log::warn("moderation_load_failed", {{"error", std::string(r.as_string())}});
+        co_return false;
+    }
+    auto fresh = std::make_shared<moderation_snapshot>();
+    read_hash(r.elements[1], fresh->bans);
+    read_hash(r.elements[2], fresh->revocations);
+    read_hash(r.elements[3], fresh->mutes);
+    if (enforce_changes) {
+        // What a lost control message would have done to the sockets: newly banned users and
+        // newer revocations.
+        const std::int64_t t = unix_now();
+        for (const auto& [user, until] : fresh->bans)
+            if (active(until, t) && !master_->banned(user, t)) {
+                moderation_action a;
+                a.type = kind::ban;
+                a.user = user;
+                a.until = until;
+                enforce(a);
+            }
+        for (const auto& [user, before] : fresh->revocations) {
+            auto old = number_of(master_->revocations, user);
+            if (!old || *old < before) {
+                moderation_action a;
+                a.type = kind::revoke;
+                a.user = user;
+                a.before = before;
+                enforce(a);
+            }
+        }
+    }
+    master_ = std::move(fresh);
+    version_ = r.elements[0].is_nil() ? "0" : r.elements[0].str;
+    publish_snapshot();
+    co_return true;
+}
+
+void moderation::publish_snapshot() {
+    std::shared_ptr<const moderation_snapshot> s =
+        std::make_shared<const moderation_snapshot>(*master_);
+    for (const auto& sh : shards_)
+        net::asio::post(sh.executor, [view = sh.view, s] { view->set(s); });
+}
+
+void moderation::enforce(const moderation_action& a) const {
+    if (a.type != kind::kick && a.type != kind::ban && a.type != kind::revoke)
+        return;
+    if (a.type == kind::ban && !active(a.until, unix_now()))
+        return;
+    for (const auto& sh : shards_)
+        if (sh.enforce)
+            net::asio::post(sh.executor, [fn = sh.enforce, a] { fn(a); });
+}
+
+void moderation::receive(moderation_action a) {
+    log::info("moderation", {{"action", to_string(a.type)}, {"user", a.user}});
+    if (a.type != kind::kick) {
+        master_ = std::make_shared<moderation_snapshot>(*master_);
+        master_->apply(a);
+        publish_snapshot();
+        // Stored by every instance, in the order the channel gave: the last message wins.
+        if (redis_ && !stopping_.load())
+            net::spawn(
+                shards_[0].executor,
+                [](moderation* self, moderation_action act) -> net::awaitable<void> {
+                    auto [ec, r] =
+                        co_await store(*self->redis_, *self->store_, self->settings_, act, "", "");
+                    if (ec || r.is_error())
+                        log::warn("moderation_store_failed",
+                                  {{"action", to_string(act.type)},
+                                   {"error", ec ? ec.message() : std::string(r.as_string())}});
+                }(this, a),
+                "moderation_store");
+    }
+    enforce(a);
+}
+
+net::awaitable<net::error_code> moderation::submit(redis::connection& conn,
+                                                   const moderation_action& a) const {
+    const std::string message = json::serialize(to_json(a));
+    if (a.type == kind::kick) {
+        redis::request req;
+        req.push("PUBLISH", settings_.control_channel, message);
+        auto [ec, replies] = co_await conn.exec(req);
+        if (!ec && (replies.size() != 1 || replies[0].is_error()))
+            ec = make_error_code(boost::system::errc::io_error);
+        co_return ec;
+    }
+    auto [ec, r] = co_await store(conn, *store_, settings_, a, settings_.control_channel, message);
+    if (!ec && r.is_error()) {
+        log::warn("moderation_store_failed",
+                  {{"action", to_string(a.type)}, {"error", std::string(r.as_string())}});
+        ec = make_error_code(boost::system::errc::io_error);
+    }
+    co_return ec;
+}
+
+} // namespace senna::realtime
