@@ -19,6 +19,8 @@ shared=$(cd ../shared/bench && pwd)
 duration=${DURATION:-10}
 conns=${CONNS:-64}
 repeat=${REPEAT:-3}
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+[[ -d $shared/node_modules ]] || (cd "$shared" && npm ci --no-audit --no-fund)
 [[ -x build/release/senna ]] || scripts/build.sh release
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 rport=$(free_port) hport=$(free_port)

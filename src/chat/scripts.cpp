@@ -214,31 +214,37 @@ return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV
     return body;
 }
 
-// KEYS: per chat: list, data, seqs, authors, read
-// ARGV: reader, "1" to include the latest message
+// KEYS: per chat: list, data, seq, seqs, authors, read
+// ARGV: reader, "1" for an inbox page (the latest message too), "0" for unread counts only
+// Per chat it returns: latest JSON or '', its seq, the reader's cursor, unread, stale (1: seed
+// data to number first). Cheap where nothing is unread: an inbox page compares the newest
+// message's seq with the cursor, the unread totals the chat's last seq, before counting.
 const std::string& view() {
     static const std::string body = std::string(helpers) + R"(
-local out = {}
-for i = 1, #KEYS, 5 do
-  local list, data, seqs = KEYS[i], KEYS[i + 1], KEYS[i + 2]
-  local raw, seq = '', 0
-  if ARGV[2] == '1' then
+local out, user, page = {}, ARGV[1], ARGV[2] == '1'
+for i = 1, #KEYS, 6 do
+  local list, data, seqk, seqs, authors = KEYS[i], KEYS[i + 1], KEYS[i + 2], KEYS[i + 3], KEYS[i + 4]
+  local cur = tonumber(redis.call('HGET', KEYS[i + 5], user) or '0')
+  local raw, seq, stale, newest = '', 0, 0, 0
+  if page then
     local id = redis.call('LINDEX', list, -1)
     if id then
       raw = redis.call('HGET', data, id) or ''
-      seq = tonumber(redis.call('ZSCORE', seqs, id) or '0')
+      local s = redis.call('ZSCORE', seqs, id)
+      if not s or redis.call('LLEN', list) ~= redis.call('ZCARD', seqs) then stale = 1 end
+      seq = tonumber(s or '0')
+      newest = seq
+    elseif redis.call('ZCARD', seqs) > 0 then
+      stale = 1
     end
+  else
+    local last = redis.call('GET', seqk)
+    if last then newest = tonumber(last) elseif redis.call('LLEN', list) > 0 then stale = 1 end
   end
-  local stale, n = 0, redis.call('LLEN', list)
-  if n ~= redis.call('ZCARD', seqs) then
-    stale = 1
-  elseif n > 0 and not redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then
-    stale = 1
-  end
-  local cur = tonumber(redis.call('HGET', KEYS[i + 4], ARGV[1]) or '0')
-  local n = #out
-  out[n + 1], out[n + 2], out[n + 3] = raw, seq, cur
-  out[n + 4], out[n + 5] = unread(seqs, KEYS[i + 3], ARGV[1], cur), stale
+  local n = 0
+  if stale == 0 and newest > cur then n = unread(seqs, authors, user, cur) end
+  local at = #out
+  out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] = raw, seq, cur, n, stale
 end
 return out
 )";
