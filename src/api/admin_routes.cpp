@@ -1,5 +1,6 @@
 #include "api/admin_routes.hpp"
 
+#include "api/client_error.hpp"
 #include "chat/id.hpp"
 #include "chat/keys.hpp"
 #include "http/response.hpp"
@@ -62,30 +63,22 @@ std::int64_t now_unix() {
     return realtime::unix_now();
 }
 
-response admin_error(status st, std::string_view code, std::string_view name,
-                     std::string_view message, unsigned version) {
-    return http::error_response(st, code, name, message, version);
-}
-
 // The operator's name for the log, or the response refusing the request.
 std::variant<std::string, response> require_admin(request_context& ctx, const admin_services& s) {
     const unsigned v = ctx.req.version();
     const bool by_secret = s.auth.secret != nullptr;
     const bool by_claim = !s.auth.claim_path.empty() && s.users;
     if (!by_secret && !by_claim)
-        return admin_error(status::forbidden, "ADMIN_DISABLED", "ForbiddenError",
-                           "The admin API is off: set SOCK_ADMIN_SECRET or SOCK_ADMIN_CLAIM", v);
-    auto refused = [&](status st, std::string_view code, std::string_view message) {
+        return rest_error(client_error::admin_disabled, v);
+    auto refused = [&](client_error e, std::string_view message = {}) {
         if (s.users)
             util::metrics::count(s.users->refusals,
                                  util::metrics::refusal::rest_admin_unauthorized);
-        return admin_error(st, code,
-                           st == status::forbidden ? "ForbiddenError" : "UnauthenticatedError",
-                           message, v);
+        return rest_error(e, v, message);
     };
     auto token = find_token(ctx.req, s.users ? std::string_view(s.users->header) : "X-Auth-Token");
     if (token.empty())
-        return refused(status::unauthorized, "ADMIN_UNAUTHORIZED", "An admin token is required");
+        return refused(client_error::admin_unauthorized);
     if (by_secret) {
         auto r = s.auth.secret->verify(token, now_unix(), s.users ? s.users->leeway_seconds : 0);
         if (r && r->expires_at) {
@@ -101,12 +94,10 @@ std::variant<std::string, response> require_admin(request_context& ctx, const ad
                 ctx.user = r->user_id;
                 return ctx.user;
             }
-            return refused(status::forbidden, "ADMIN_FORBIDDEN",
-                           "This token does not carry the admin claim");
+            return refused(client_error::admin_forbidden);
         }
     }
-    return refused(status::unauthorized, "ADMIN_UNAUTHORIZED",
-                   "The admin token is invalid or has no expiry");
+    return refused(client_error::admin_unauthorized, "The admin token is invalid or has no expiry");
 }
 
 std::variant<json::object, response> read_object(const request_context& ctx) {
@@ -116,8 +107,8 @@ std::variant<json::object, response> read_object(const request_context& ctx) {
     net::error_code ec;
     json::value v = json::parse(b, ec);
     if (ec || !v.is_object())
-        return http::bad_request_response("The request body must be a JSON object",
-                                          ctx.req.version());
+        return rest_error(client_error::bad_request, ctx.req.version(),
+                          "The request body must be a JSON object");
     return std::move(v.get_object());
 }
 
@@ -141,15 +132,16 @@ parse_action(const request_context& ctx, const chat::id& user, kind k, const jso
     if (const auto* r = body.if_contains("reason"); r && (k == kind::kick || k == kind::ban)) {
         if (!r->is_string() || r->get_string().size() > realtime::max_reason_bytes ||
             !util::valid_utf8(r->get_string()))
-            return http::bad_request_response("reason must be a string of at most 500 bytes", v);
+            return rest_error(client_error::bad_request, v,
+                              "reason must be a string of at most 500 bytes");
         a.reason = std::string(r->get_string());
     }
     if (k == kind::ban || k == kind::mute) {
         if (const auto* u = body.if_contains("until"); u && !u->is_null()) {
             auto t = epoch(*u);
             if (!t || *t <= now_unix())
-                return http::bad_request_response(
-                    "until must be a time in the future, in epoch seconds", v);
+                return rest_error(client_error::bad_request, v,
+                                  "until must be a time in the future, in epoch seconds");
             a.until = *t;
         }
     }
@@ -158,7 +150,8 @@ parse_action(const request_context& ctx, const chat::id& user, kind k, const jso
         if (const auto* b = body.if_contains("before"); b && !b->is_null()) {
             auto t = epoch(*b);
             if (!t)
-                return http::bad_request_response("before must be a time in epoch seconds", v);
+                return rest_error(client_error::bad_request, v,
+                                  "before must be a time in epoch seconds");
             a.before = *t;
         }
     }
@@ -166,7 +159,7 @@ parse_action(const request_context& ctx, const chat::id& user, kind k, const jso
         const auto* t = body.if_contains("topic");
         auto topic = t ? chat::id::from_json(*t) : std::nullopt;
         if (!topic)
-            return http::bad_request_response("topic must be a topic id", v);
+            return rest_error(client_error::bad_request, v, "topic must be a topic id");
         a.topic = topic->text;
         a.topic_numeric = topic->numeric;
     }
@@ -178,9 +171,8 @@ std::optional<chat::id> path_user(const request_context& ctx) {
 }
 
 response invalid_user(const request_context& ctx) {
-    return http::error_response(status::bad_request, "MESSAGES_INVALID_ID", "ArgumentError",
-                                "Invalid id \"" + std::string(ctx.param("id")) + "\"",
-                                ctx.req.version());
+    return rest_error(client_error::invalid_id, ctx.req.version(),
+                      "Invalid id \"" + std::string(ctx.param("id")) + "\"");
 }
 
 json::value time_or_null(std::optional<std::int64_t> t) {
@@ -243,9 +235,7 @@ net::awaitable<response> act(request_context& ctx, const admin_services& s) {
         co_return http::internal_error_response(ctx.req.version());
     const net::error_code ec = co_await s.submit(action);
     if (ec)
-        co_return http::error_response(
-            status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
-            "The message store is unavailable - please try again", ctx.req.version());
+        co_return rest_error(client_error::store_unavailable, ctx.req.version());
     log::info("admin_action", {{"action", realtime::to_string(action.type)},
                                {"user", action.user},
                                {"by", std::get<std::string>(who)}});

@@ -1,6 +1,5 @@
 #include "api/authenticate.hpp"
 
-#include "http/response.hpp"
 #include "realtime/moderation.hpp"
 #include "util/strings.hpp"
 
@@ -30,29 +29,15 @@ std::string_view find_token(const http::request& req, std::string_view header) {
     return {};
 }
 
+client_error token_error(auth::error e) noexcept {
+    return e == auth::error::invalid_user_id ? client_error::incorrect_token
+                                             : client_error::invalid_token;
+}
+
 http::response token_error_response(auth::error e, unsigned version) {
-    if (e == auth::error::invalid_user_id)
-        return http::error_response(http::status::unauthorized, "INVALID_TOKEN_ERR",
-                                    "UnauthenticatedError",
-                                    "Incorrect token - please try a different one", version);
-    return http::error_response(http::status::unauthorized, "INVALID_TOKEN_ERR",
-                                auth::error_name(e),
-                                "Your token is invalid - please check it and try again", version);
-}
-
-http::response user_banned_response(unsigned version) {
-    return http::error_response(http::status::forbidden, user_banned_code, "ForbiddenError",
-                                user_banned_message, version);
-}
-
-http::response token_revoked_response(unsigned version) {
-    return http::error_response(http::status::unauthorized, token_revoked_code, "TokenRevokedError",
-                                token_revoked_message, version);
-}
-
-http::response user_muted_response(unsigned version) {
-    return http::error_response(http::status::forbidden, user_muted_code, "ForbiddenError",
-                                user_muted_message, version);
+    const client_error c = token_error(e);
+    return rest_error(c, version, {},
+                      c == client_error::invalid_token ? auth::error_name(e) : std::string_view());
 }
 
 bool muted(const auth_settings& settings, std::string_view topic, std::string_view user) {
@@ -72,8 +57,7 @@ moderated moderation_of(const auth_settings& settings, const auth::identity& who
 }
 
 http::response not_authenticated_response(unsigned version) {
-    return http::error_response(http::status::unauthorized, "NOT_AUTHENTICATED",
-                                "UnauthenticatedError", "You are not authenticated", version);
+    return rest_error(client_error::not_authenticated, version);
 }
 
 boost::system::result<auth::identity> verify_token(const auth_settings& settings,
@@ -101,10 +85,10 @@ auth_result authenticate(const http::request& req, const auth_settings& settings
     switch (moderation_of(settings, *r)) {
     case moderated::banned:
         util::metrics::count(settings.refusals, util::metrics::refusal::rest_user_banned);
-        return {std::nullopt, user_banned_response(req.version())};
+        return {std::nullopt, rest_error(client_error::user_banned, req.version())};
     case moderated::revoked:
         util::metrics::count(settings.refusals, util::metrics::refusal::rest_token_revoked);
-        return {std::nullopt, token_revoked_response(req.version())};
+        return {std::nullopt, rest_error(client_error::token_revoked, req.version())};
     case moderated::no:
         break;
     }

@@ -2,6 +2,7 @@
 // The REST edge of SPEC §2: find the token of a request and verify it, mapping every failure
 // to its 401 answer. A request without a token is anonymous, which only some routes accept.
 
+#include "api/client_error.hpp"
 #include "auth/jwt.hpp"
 #include "auth/token_cache.hpp"
 #include "http/types.hpp"
@@ -38,14 +39,6 @@ moderated moderation_of(const auth_settings& settings, const auth::identity& who
 /** True when `user` is muted in `topic` now (sends there are refused: USER_MUTED). */
 bool muted(const auth_settings& settings, std::string_view topic, std::string_view user);
 
-inline constexpr const char* user_muted_code = "USER_MUTED";
-inline constexpr const char* user_muted_message = "You are muted in this topic";
-inline constexpr const char* user_banned_code = "USER_BANNED";
-inline constexpr const char* user_banned_message = "Banned users cannot use this";
-inline constexpr const char* token_revoked_code = "TOKEN_REVOKED";
-inline constexpr const char* token_revoked_message =
-    "Your token has been revoked - please authenticate again";
-
 /** Verifies `token` through the settings' cache when there is one. */
 boost::system::result<auth::identity> verify_token(const auth_settings& settings,
                                                    std::string_view token, std::int64_t now_unix);
@@ -61,14 +54,12 @@ struct auth_result {
 
 auth_result authenticate(const http::request& req, const auth_settings& settings);
 
+/** The client error of a verification error: incorrect_token (no valid user id) or
+    invalid_token. */
+client_error token_error(auth::error e) noexcept;
+
 /** The 401 of SPEC §2 for a verification error. */
 http::response token_error_response(auth::error e, unsigned version = 11);
-
-/** 403 USER_BANNED and 401 TOKEN_REVOKED. */
-http::response user_banned_response(unsigned version = 11);
-http::response token_revoked_response(unsigned version = 11);
-/** 403 USER_MUTED. */
-http::response user_muted_response(unsigned version = 11);
 
 /** 401 NOT_AUTHENTICATED, for routes that need a user. */
 http::response not_authenticated_response(unsigned version = 11);

@@ -22,9 +22,11 @@ enum class error {
     not_found,
     forbidden_edit,
     forbidden_delete,
-    conflict,          // concurrent updates kept winning
-    store_unavailable, // Redis down or too slow
-    store_failed,      // Redis answered an error (a bug or a foreign key type)
+    conflict,              // concurrent updates kept winning
+    store_unavailable,     // Redis down or too slow
+    store_failed,          // Redis answered an error (a bug or a foreign key type)
+    invalid_client_msg_id, // detail: the value given
+    invalid_cursor,        // detail: the value given
 };
 
 std::string_view describe(error e);

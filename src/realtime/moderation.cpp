@@ -7,13 +7,14 @@
 #include "redis/script.hpp"
 #include "util/log.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <array>
 #include <cmath>
-#include <future>
 
 namespace senna::realtime {
 
@@ -338,36 +339,32 @@ void moderation::attach(std::vector<moderation_shard> shards, redis::connection*
     redis_ = shard0;
 }
 
-void moderation::start() {
+net::awaitable<void> moderation::start() {
     if (shards_.empty() || !redis_)
-        return;
-    std::promise<void> loaded;
-    auto done = loaded.get_future();
-    net::spawn(
+        co_return;
+    co_await net::asio::co_spawn(
         shards_[0].executor,
-        [](moderation* self, std::promise<void>* first) -> net::awaitable<void> {
+        [](moderation* self) -> net::awaitable<void> {
             const bool ok = co_await self->reload(false);
             if (!ok)
                 log::warn("moderation_load_failed",
                           {{"retry_ms", long(self->settings_.sync.count())}});
-            first->set_value();
-            co_await self->sync_loop();
-        }(this, &loaded),
-        "moderation_sync");
-    done.wait();
+            net::spawn(self->shards_[0].executor, self->sync_loop(), "moderation_sync");
+        }(this),
+        net::use_awaitable);
 }
 
-void moderation::stop() {
+net::awaitable<void> moderation::stop() {
     if (stopping_.exchange(true) || shards_.empty())
-        return;
-    std::promise<void> p;
-    auto f = p.get_future();
-    net::asio::post(shards_[0].executor, [this, &p] {
-        if (timer_)
-            timer_->cancel();
-        p.set_value();
-    });
-    f.wait();
+        co_return;
+    co_await net::asio::co_spawn(
+        shards_[0].executor,
+        [](moderation* self) -> net::awaitable<void> {
+            if (self->timer_)
+                self->timer_->cancel();
+            co_return;
+        }(this),
+        net::use_awaitable);
 }
 
 net::awaitable<void> moderation::sync_loop() {

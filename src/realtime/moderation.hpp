@@ -128,11 +128,12 @@ public:
 
     /** Once, before start(): the shards, and shard 0's Redis connection (store and sync). */
     void attach(std::vector<moderation_shard> shards, redis::connection* shard0);
-    /** Loads the state (blocking, bounded by the Redis command timeout: a failure leaves it
-        empty until the next sync) and starts the sync loop on shard 0. */
-    void start();
-    /** From any thread, before the shards stop: ends the sync loop. */
-    void stop();
+    /** From a coroutine on any executor: loads the state on shard 0 (bounded by the Redis
+    command timeout: a failure leaves it empty until the next sync) and starts the sync
+    loop there; completes once the state is loaded. */
+    net::awaitable<void> start();
+    /** From a coroutine on any executor, before the shards stop: ends the sync loop. */
+    net::awaitable<void> stop();
 
     /** On shard 0 (the hub's subscriber): an action from the control channel. */
     void receive(moderation_action a);
@@ -161,7 +162,6 @@ private:
     std::string version_; // of the last load
     net::steady_timer* timer_ = nullptr;
     std::atomic<bool> stopping_{false};
-    std::atomic<bool> running_{false};
 };
 
 } // namespace senna::realtime
