@@ -4,9 +4,9 @@
 // so a restarted instance honours it; every refusal is counted in /metrics.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { io } from 'socket.io-client';
 import jwt from 'jsonwebtoken';
-import { request, runSenna, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { api, client, closeAll, connectAs as connect, once, refusals } from './lib/clients.mjs';
+import { runSenna, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
 const P = 'senna-sockets:messages:myplatform';
@@ -14,46 +14,17 @@ const ADMIN_SECRET = 'an-admin-secret-of-at-least-32-characters';
 const nowSec = () => Math.floor(Date.now() / 1000);
 const adminToken = (claims = {}) => jwt.sign({ user_id: 'ops-alice', exp: nowSec() + 600, ...claims }, ADMIN_SECRET);
 
-const open = new Set();
-function once(emitter, event, timeoutMs = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (...args) => { clearTimeout(t); resolve(args); });
-  });
-}
-function client(url, tok) {
-  const s = io(url, { auth: { token: tok }, transports: ['websocket'], reconnection: false, forceNew: true });
-  s.kicks = [];
-  s.on('kicked', (k) => s.kicks.push(k));
-  open.add(s);
-  return s;
-}
-async function connectAs(url, tok) {
-  const s = client(url, tok);
-  await once(s, 'connect');
-  return s;
-}
+const kicks = (s) => s.got.filter(([event]) => event === 'kicked').map(([, payload]) => payload);
+const ws = { transports: ['websocket'] };
 /** The CONNECT_ERROR of a socket that is refused: {message, data}. */
 async function refusal(url, tok) {
-  const s = client(url, tok);
+  const s = client(url, { auth: { token: tok }, ...ws });
   const [err] = await once(s, 'connect_error');
   s.disconnect();
   return { message: err.message, data: err.data };
 }
-const api = (base, path, { as, method = 'GET', body, headers = {} } = {}) =>
-  request(`${base}${path}`, {
-    method,
-    headers: { ...(as ? { 'X-Auth-Token': as } : {}), 'Content-Type': 'application/json', ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
 const admin = (base, path, body) =>
   api(base, path, { method: 'POST', body: body ?? {}, headers: { Authorization: `Bearer ${adminToken()}` } });
-async function refusals(base) {
-  const text = (await request(`${base}/metrics`)).text;
-  const out = {};
-  for (const m of text.matchAll(/^senna_refusals_total\{surface="(\w+)",reason="(\w+)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
-  return out;
-}
 
 const BANNED = { error: true, code: 'USER_BANNED', name: 'ForbiddenError', message: 'Banned users cannot use this', status: 403 };
 const REVOKED = { error: true, code: 'TOKEN_REVOKED', name: 'TokenRevokedError', message: 'Your token has been revoked - please authenticate again', status: 401 };
@@ -69,7 +40,7 @@ describe('moderation on two instances', () => {
     two = await startSenna(env());
   });
   after(async () => {
-    for (const s of open) s.disconnect();
+    closeAll();
     await one?.stop();
     await two?.stop();
     await r?.stop();
@@ -101,10 +72,10 @@ describe('moderation on two instances', () => {
 
   test('a kick through the API on instance 1 disconnects the user\'s sockets on instance 2 within 1 s', async () => {
     const seven = token({ user_id: 7 });
-    const onTwo = await connectAs(two.url, seven);
-    const alsoOnTwo = await connectAs(two.url, seven);
-    const onOne = await connectAs(one.url, seven);
-    const bystander = await connectAs(two.url, token({ user_id: 8 }));
+    const onTwo = await connect(two.url, seven, ws);
+    const alsoOnTwo = await connect(two.url, seven, ws);
+    const onOne = await connect(one.url, seven, ws);
+    const bystander = await connect(two.url, token({ user_id: 8 }), ws);
     const gone = Promise.all([onTwo, alsoOnTwo, onOne].map((s) => once(s, 'disconnect')));
     const started = Date.now();
     const res = await admin(one.url, '/admin/users/7/kick', { reason: 'spam' });
@@ -115,22 +86,22 @@ describe('moderation on two instances', () => {
     assert.ok(ms < 1000, `took ${ms} ms`);
     assert.deepEqual(reasons.map(([why]) => why), ['io server disconnect', 'io server disconnect', 'io server disconnect']);
     for (const s of [onTwo, alsoOnTwo, onOne])
-      assert.deepEqual(s.kicks, [{ code: 'KICKED', message: 'You were disconnected by a moderator', reason: 'spam' }]);
+      assert.deepEqual(kicks(s), [{ code: 'KICKED', message: 'You were disconnected by a moderator', reason: 'spam' }]);
     assert.ok(bystander.connected, 'another user stays');
     // A kick is not a ban: the user comes straight back.
-    const back = await connectAs(two.url, seven);
+    const back = await connect(two.url, seven, ws);
     assert.ok(back.connected);
   });
 
   test('a banned user is refused on REST and new sockets on both instances, open sockets go; unban lifts it', async () => {
     const tok = token({ user_id: 20 });
     const before1 = await refusals(one.url);
-    const sock = await connectAs(two.url, tok);
+    const sock = await connect(two.url, tok, ws);
     const gone = once(sock, 'disconnect');
     const res = await admin(one.url, '/admin/users/20/ban', { reason: 'abuse' });
     assert.deepEqual(res.json, { ok: true, action: { type: 'ban', user_id: 20, reason: 'abuse' } });
     assert.equal((await gone)[0], 'io server disconnect');
-    assert.deepEqual(sock.kicks, [{ code: 'USER_BANNED', message: 'Banned users cannot use this', reason: 'abuse' }]);
+    assert.deepEqual(kicks(sock), [{ code: 'USER_BANNED', message: 'Banned users cannot use this', reason: 'abuse' }]);
     assert.equal(await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '20'), '0');
     for (const s of [one, two]) {
       const list = await until(async () => {
@@ -152,15 +123,15 @@ describe('moderation on two instances', () => {
     assert.equal(await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '20'), null);
     for (const s of [one, two]) {
       await until(async () => (await api(s.url, '/api/list', { as: tok })).status === 200, 1000, 'the unban on REST');
-      assert.ok((await connectAs(s.url, tok)).connected);
+      assert.ok((await connect(s.url, tok, ws)).connected);
     }
   });
 
   test('a revoked token stops working on an open socket and on REST; a token issued since works', async () => {
     const old = token({ user_id: 30, iat: nowSec() - 120 });
     const refreshed = token({ user_id: 30, iat: nowSec() - 120 });
-    const sock = await connectAs(two.url, old);
-    const kept = await connectAs(two.url, refreshed);
+    const sock = await connect(two.url, old, ws);
+    const kept = await connect(two.url, refreshed, ws);
     const fresh = token({ user_id: 30, iat: nowSec() });
     assert.deepEqual(await kept.timeout(5000).emitWithAck('refresh-token', { token: fresh }), { ok: true });
     const gone = once(sock, 'disconnect');
@@ -168,7 +139,7 @@ describe('moderation on two instances', () => {
     const res = await admin(one.url, '/admin/users/30/revoke', { before: cut });
     assert.equal(res.status, 200);
     assert.equal((await gone)[0], 'io server disconnect');
-    assert.deepEqual(sock.kicks, [{ code: 'TOKEN_REVOKED', message: 'Your token has been revoked - please authenticate again' }]);
+    assert.deepEqual(kicks(sock), [{ code: 'TOKEN_REVOKED', message: 'Your token has been revoked - please authenticate again' }]);
     assert.ok(kept.connected, 'the socket that refreshed its token stays');
     for (const s of [one, two]) {
       const x = await until(async () => {
@@ -184,7 +155,7 @@ describe('moderation on two instances', () => {
 
   test('a mute in a topic refuses sends there (REST and socket) with USER_MUTED; elsewhere and after unmute they pass', async () => {
     const tok = token({ user_id: 40 });
-    const sock = await connectAs(two.url, tok);
+    const sock = await connect(two.url, tok, ws);
     const res = await admin(one.url, '/admin/users/40/mute', { topic: 'general' });
     assert.deepEqual(res.json, { ok: true, action: { type: 'mute', user_id: 40, topic: 'general' } });
     const MUTED = { error: true, code: 'USER_MUTED', name: 'ForbiddenError', message: 'You are muted in this topic', status: 403 };
@@ -209,12 +180,12 @@ describe('moderation on two instances', () => {
 
   test('the platform\'s control channel: a ban published on messages:events is enforced and stored; a kick too', async () => {
     const tok = token({ user_id: 50 });
-    const sock = await connectAs(one.url, tok);
+    const sock = await connect(one.url, tok, ws);
     const gone = once(sock, 'disconnect');
     const until50 = nowSec() + 3600;
     assert.ok(await rcmd(r.port, 'PUBLISH', 'messages:events', JSON.stringify({ type: 'ban', user_id: 50, until: until50 })) >= 2);
     await gone;
-    assert.equal(sock.kicks[0].code, 'USER_BANNED');
+    assert.equal(kicks(sock)[0].code, 'USER_BANNED');
     // Every instance stored it (the same value: idempotent).
     await until(async () => (await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '50')) === String(until50), 1000, 'the stored ban');
     for (const s of [one, two])
@@ -223,11 +194,11 @@ describe('moderation on two instances', () => {
     await until(async () => (await api(two.url, '/api/list', { as: tok })).status === 200, 1000, 'the unban');
     await until(async () => (await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '50')) === null, 1000, 'the unban stored');
 
-    const k = await connectAs(two.url, token({ user_id: 51 }));
+    const k = await connect(two.url, token({ user_id: 51 }), ws);
     const kgone = once(k, 'disconnect');
     await rcmd(r.port, 'PUBLISH', 'messages:events', JSON.stringify({ type: 'kick', user_id: '51', reason: 'bye' }));
     await kgone;
-    assert.deepEqual(k.kicks, [{ code: 'KICKED', message: 'You were disconnected by a moderator', reason: 'bye' }]);
+    assert.deepEqual(kicks(k), [{ code: 'KICKED', message: 'You were disconnected by a moderator', reason: 'bye' }]);
     // A malformed one is ignored (logged), the channel keeps working.
     await rcmd(r.port, 'PUBLISH', 'messages:events', JSON.stringify({ type: 'ban' }));
     await one.waitForLog(/control_message_invalid type=ban field=user_id/);

@@ -3,33 +3,10 @@
 // (SOCK_MAX_CONNECTIONS_PER_IP) with X-Forwarded-For believed only from SOCK_TRUSTED_PROXIES.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { io } from 'socket.io-client';
+import { ack, client, closeAll, connectAs, once, refusals } from './lib/clients.mjs';
 import { rawExchange, request, startRedis, startSenna, token } from './lib/harness.mjs';
 
-const open = new Set();
-function client(url, opts = {}) {
-  const s = io(url, { reconnection: false, forceNew: true, ...opts });
-  open.add(s);
-  return s;
-}
-function once(emitter, event, timeoutMs = 5000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (...args) => { clearTimeout(t); resolve(args); });
-  });
-}
-async function connectAs(url, tok, opts = {}) {
-  const s = client(url, { auth: { token: tok }, transports: ['websocket'], ...opts });
-  await once(s, 'connect');
-  return s;
-}
-const ack = (s, event, payload) => s.timeout(5000).emitWithAck(event, payload);
-async function refusals(base) {
-  const text = (await request(`${base}/metrics`)).text;
-  const out = {};
-  for (const m of text.matchAll(/^senna_refusals_total\{surface="(\w+)",reason="(\w+)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
-  return out;
-}
+const ws = { transports: ['websocket'] };
 const send = (base, tok, text = 'hi') => request(`${base}/api/user/99`, {
   method: 'POST', headers: { 'X-Auth-Token': tok, 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'text', text }),
 });
@@ -49,7 +26,7 @@ describe('every refusal is counted by surface and reason', () => {
     });
   });
   after(async () => {
-    for (const s of open) s.disconnect();
+    closeAll();
     await senna?.stop();
     await r?.stop();
   });
@@ -82,11 +59,11 @@ describe('every refusal is counted by surface and reason', () => {
   });
 
   test('sockets: bad tokens, sockets per user, write and event rates, topics, a flood, an oversized event', async () => {
-    const refused = client(senna.url, { auth: { token: 'nope' }, transports: ['websocket'] });
+    const refused = client(senna.url, { auth: { token: 'nope' }, ...ws });
     await once(refused, 'connect_error');
     const tok = token({ user_id: 2 });
-    const s = await connectAs(senna.url, tok);
-    const second = client(senna.url, { auth: { token: tok }, transports: ['websocket'] });
+    const s = await connectAs(senna.url, tok, ws);
+    const second = client(senna.url, { auth: { token: tok }, ...ws });
     assert.equal((await once(second, 'connect_error'))[0].data.code, 'TOO_MANY_SOCKETS');
     assert.equal((await ack(s, 'send-message', { to: { type: 'user', id: 9 }, type: 'text', text: 'a' })).ok, true);
     assert.equal((await ack(s, 'send-message', { to: { type: 'user', id: 9 }, type: 'text', text: 'b' })).error.code, 'RATE_LIMITED');
@@ -100,13 +77,13 @@ describe('every refusal is counted by surface and reason', () => {
     assert.equal(got['socket/rate_limited'], 1);
     assert.equal(got['socket/events_rate_limited'], limited);
 
-    const t = await connectAs(senna.url, token({ user_id: 3 }));
+    const t = await connectAs(senna.url, token({ user_id: 3 }), ws);
     assert.equal((await ack(t, 'join-topic', { id: 'a' })).ok, true);
     assert.equal((await ack(t, 'join-topic', { id: 'b' })).error.code, 'TOO_MANY_TOPICS');
     const gone = once(t, 'disconnect');
     for (let i = 0; i < 40; i++) t.emit('typing', { to: { type: 'user', id: 9 } });
     await gone;
-    const u = await connectAs(senna.url, token({ user_id: 4 }));
+    const u = await connectAs(senna.url, token({ user_id: 4 }), ws);
     const cut = once(u, 'disconnect');
     u.emit('typing', { pad: 'x'.repeat(6000) });
     await cut;
@@ -124,9 +101,9 @@ describe('SOCK_MAX_CONNECTIONS_PER_IP', () => {
     const r = await startRedis();
     const senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_MAX_CONNECTIONS_PER_IP: '2' });
     try {
-      const a = await connectAs(senna.url, token({ user_id: 1 }));
+      const a = await connectAs(senna.url, token({ user_id: 1 }), ws);
       await connectAs(senna.url, token({ user_id: 2 }), { transports: ['polling'] });
-      const third = client(senna.url, { auth: { token: token({ user_id: 3 }) }, transports: ['websocket'] });
+      const third = client(senna.url, { auth: { token: token({ user_id: 3 }) }, ...ws });
       await once(third, 'connect_error');
       const raw = await handshake(senna.url);
       assert.deepEqual([raw.status, raw.json], [429, TOO_MANY]);
@@ -141,7 +118,7 @@ describe('SOCK_MAX_CONNECTIONS_PER_IP', () => {
       }
       assert.equal(ok, 200);
     } finally {
-      for (const s of open) s.disconnect();
+      closeAll();
       await senna.stop();
       await r.stop();
     }
