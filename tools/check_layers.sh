@@ -16,6 +16,7 @@ declare -A allowed=(
     [chat]="util net redis"
     [platform]="http net util"
     [realtime]="socketio redis chat net util"
+    [admin]="socketio engineio redis net util"
     [api]="http socketio chat auth platform realtime net util"
     [app]="*"
 )

@@ -45,6 +45,13 @@ std::size_t enforce_moderation(realtime::local_users& users, const realtime::mod
     return n;
 }
 
+boost::json::object describe_socket(const socketio::socket& s) {
+    boost::json::object o;
+    if (const auto* st = std::any_cast<edge::state_ptr>(&s.data); st && *st && (*st)->user)
+        o["user_id"] = (*st)->user->to_json();
+    return o;
+}
+
 void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
     using namespace edge;
     ns.use([&s](socket& sock) -> net::awaitable<socketio::connect_verdict> {

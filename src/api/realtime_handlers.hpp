@@ -12,6 +12,8 @@
 #include "api/authenticate.hpp"
 #include "socketio/server.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstddef>
 
@@ -57,5 +59,9 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s);
     event `kicked` {code: KICKED | USER_BANNED | TOKEN_REVOKED, message, reason?} and are
     disconnected from the namespace. Returns how many. */
 std::size_t enforce_moderation(realtime::local_users& users, const realtime::moderation_action& a);
+
+/** What the Admin UI shows as the `data` of a socket of "/": {"user_id": id} once it is
+    authenticated, {} otherwise (and for sockets of other namespaces). */
+boost::json::object describe_socket(const socketio::socket& s);
 
 } // namespace senna::api

@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "admin/admin_ui.hpp"
 #include "app/managed_redis.hpp"
 #include "app/shard.hpp"
 #include "app/shared_state.hpp"
@@ -100,6 +101,8 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
     log::info("shutdown", {{"signal", sig}, {"drain_ms", long(cfg.shutdown_timeout.count())}});
     co_await shared.hub->stop();
     co_await shared.moderation->stop();
+    if (shared.admin_ui)
+        co_await shared.admin_ui->stop();
     for (auto& s : shards)
         s->drain();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
@@ -142,6 +145,8 @@ net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_s
     co_await shared.hub->start();
     // The moderation state before any request is answered: a restarted instance honours bans.
     co_await shared.moderation->start();
+    if (shared.admin_ui)
+        co_await shared.admin_ui->start();
     for (auto& s : shards)
         s->accept();
     for (const auto& e : bound)
@@ -152,6 +157,16 @@ net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_s
     if (shared.demo)
         log::info("demo", {{"url", browser_url_of(bound.front()) + "/demo"},
                            {"tokens", shared.demo_signer ? "minted" : "paste"}});
+    if (shared.admin_ui) {
+        const auto& a = shared.admin_ui->config();
+        log::info("admin_ui", {{"url", browser_url_of(bound.front()) + "/admin-ui/"},
+                               {"namespace", a.namespace_name},
+                               {"mode", cfg.effective_admin_mode()},
+                               {"server_id", a.server_id}});
+        if (a.username.empty())
+            log::warn("admin_ui_without_login", {{"hint", "set SOCK_ADMIN_USERNAME and "
+                                                          "SOCK_ADMIN_PASSWORD_HASH"}});
+    }
     co_await stop_on_signal(signals, shards, shared, control);
 }
 
@@ -170,8 +185,8 @@ int server::run() {
     std::signal(SIGPIPE, SIG_IGN);
 
     shared_state shared{
-        cfg_,    make_verifier(cfg_), {},      nullptr, {},           {},      {}, nullptr,
-        nullptr, std::nullopt,        nullptr, nullptr, std::nullopt, nullptr, {}};
+        cfg_,    make_verifier(cfg_), {},      nullptr, {},           {},      {},      nullptr,
+        nullptr, std::nullopt,        nullptr, nullptr, std::nullopt, nullptr, nullptr, {}};
     if (cfg_.demo_enabled()) {
         shared.demo_signer = make_demo_signer(cfg_);
         shared.demo = std::make_unique<api::demo_services>(
@@ -238,6 +253,8 @@ int server::run() {
         api::add_routes(probe, none);
         api::admin_services no_admin;
         api::add_admin_routes(probe, no_admin);
+        if (cfg_.admin_ui)
+            api::add_admin_ui_routes(probe);
         if (shared.demo)
             api::add_demo_routes(probe, *shared.demo);
         add_socketio_routes(probe, nullptr);
@@ -255,6 +272,7 @@ int server::run() {
         hs.subscriber_options.name = "subscriber";
         hs.subscriber_options.metrics = &shared.redis_stats;
         hs.publisher_options = hs.subscriber_options;
+        const redis::connection_options hs_options = hs.subscriber_options;
         hs.publisher_options.name = "publisher";
         hs.adapter_prefix = cfg_.redis_prefix;
         hs.heartbeat = cfg_.presence_heartbeat;
@@ -265,6 +283,29 @@ int server::run() {
         ms.control_channel = shared.hub->settings().control_channel;
         shared.moderation = std::make_unique<realtime::moderation>(std::move(ms));
         shared.hub->set_moderation(shared.moderation.get());
+        if (cfg_.admin_ui) {
+            admin::settings as;
+            as.namespace_name = cfg_.admin_namespace;
+            as.username = cfg_.admin_username;
+            as.password_hash = cfg_.admin_password_hash;
+            const auto m = cfg_.effective_admin_mode();
+            as.mode = m == "production" ? admin::mode::production
+                      : m == "readonly" ? admin::mode::readonly
+                                        : admin::mode::development;
+            as.server_id = shared.hub->settings().instance_id;
+            as.prefix = cfg_.redis_prefix;
+            as.endpoint = shared.redis_endpoint;
+            as.redis_options = hs_options;
+            as.clients = [&shared] {
+                return shared.eio_metrics.open(engineio::transport_kind::polling) +
+                       shared.eio_metrics.open(engineio::transport_kind::websocket);
+            };
+            as.polling_clients = [&shared] {
+                return shared.eio_metrics.open(engineio::transport_kind::polling);
+            };
+            as.refusals = &shared.refusals;
+            shared.admin_ui = std::make_unique<admin::admin_ui>(std::move(as));
+        }
     }
 
     std::vector<std::unique_ptr<shard>> shards;
@@ -287,6 +328,14 @@ int server::run() {
         for (auto& s : shards)
             mods.push_back(s->moderation_link());
         shared.moderation->attach(std::move(mods), &shards[0]->redis());
+        if (shared.admin_ui) {
+            std::vector<admin::shard> admins;
+            for (auto& s : shards)
+                admins.push_back(admin::shard{
+                    s->context().get_executor(), &s->io(),
+                    [](const socketio::socket& sock) { return api::describe_socket(sock); }});
+            shared.admin_ui->attach(std::move(admins));
+        }
     }
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.

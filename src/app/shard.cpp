@@ -82,6 +82,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
             return m->submit(*conn, a);
         };
     api::add_admin_routes(router_, *admin_);
+    if (cfg.admin_ui)
+        api::add_admin_ui_routes(router_);
     if (shared.demo)
         api::add_demo_routes(router_, *shared.demo);
     cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins,

@@ -2,6 +2,7 @@
 // What every shard reads and nobody changes after start-up (or changes only through atomics:
 // the metrics). Owned by app::server, outlives the shards.
 
+#include "admin/admin_ui.hpp"
 #include "api/abuse_limits.hpp"
 #include "api/demo_routes.hpp"
 #include "auth/jwt.hpp"
@@ -43,6 +44,8 @@ struct shared_state {
     std::optional<auth::verifier> admin_verifier;
     /** SOCK_MAX_CONNECTIONS_PER_IP's table, shared by the shards (null: no limit). */
     std::unique_ptr<engineio::address_limit> per_address;
+    /** The Socket.IO Admin UI (SOCK_ADMIN_UI; null: off). */
+    std::unique_ptr<admin::admin_ui> admin_ui;
     /** Refusals by surface and reason (senna_refusals_total). */
     util::metrics::refusals refusals;
 };
