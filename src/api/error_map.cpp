@@ -7,6 +7,48 @@ namespace senna::api {
 
 using http::status;
 
+namespace {
+
+constexpr const char* unavailable_message = "The message store is unavailable - please try again";
+
+// What a client is told when Redis refuses a command, by what the refusal says (redis's
+// server_error, read from the error reply): the one table of them, for REST bodies and socket
+// acks alike (both come from to_api_error). None of these is the client's fault or senna's:
+// the store is full (507: retrying soon will not help) or briefly unable to serve (503: a
+// failover, a restart, a long script; try again). Any other error reply (ERR, WRONGTYPE,
+// NOSCRIPT after redis::connection's reload, ...) is a bug or a setup error: 500, logged.
+// docs/storage.md ("When Redis refuses") explains each row to operators.
+struct refusal_row {
+    chat::store_refusal kind;
+    status code_status;
+    const char* code;
+    const char* name;
+    const char* message;
+};
+
+constexpr refusal_row refusal_table[] = {
+    {chat::store_refusal::oom, status::insufficient_storage, "STORE_FULL",
+     "InsufficientStorageError", "The message store is full - please try again later"},
+    {chat::store_refusal::readonly, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::loading, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::busy, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::masterdown, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::clusterdown, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::tryagain, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::misconf, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+    {chat::store_refusal::noreplicas, status::service_unavailable, "STORE_UNAVAILABLE",
+     "StoreUnavailableError", unavailable_message},
+};
+
+} // namespace
+
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
     using chat::error;
     const std::string& d = p.detail;
@@ -53,10 +95,16 @@ api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
                 "The message changed while it was being updated - please retry"};
     case error::store_unavailable:
         return {status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
-                "The message store is unavailable - please try again"};
+                unavailable_message};
     case error::store_failed:
         break;
     }
+    const auto refusal = p.refusal();
+    for (const auto& row : refusal_table)
+        if (row.kind == refusal) {
+            log::warn("store_refused", {{"code", code_of(refusal)}, {"error", d}});
+            return {row.code_status, row.code, row.name, row.message};
+        }
     log::error("store_failed", {{"error", d}});
     return {status::internal_server_error, "INTERNAL_ERROR", "Error", "Something went wrong"};
 }

@@ -1,6 +1,8 @@
 #pragma once
-// Chat problems -> the status, code, name and message of SPEC §3. The one table of them; the
-// Socket.IO acks (later) use the same codes and messages.
+// Chat problems -> the status, code, name and message of SPEC §3. The one table of them: REST
+// error bodies and Socket.IO error acks (`{"error": {code, message}}`) both come from here,
+// Redis refusals included (507 STORE_FULL when Redis is full, 503 STORE_UNAVAILABLE while it
+// fails over or loads; error_map.cpp).
 
 #include "chat/error.hpp"
 #include "http/types.hpp"

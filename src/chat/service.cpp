@@ -24,7 +24,9 @@ end
 return 0)";
 
 // The latest stored message of each chat list in KEYS, in one round trip ('' when none; a nil
-// would end a Lua array early).
+// would end a Lua array early). It only reads, so a Redis over maxmemory still runs it: Redis
+// refuses a script (without a shebang) only at its first write. No `#!lua flags=no-writes`
+// shebang: Redis 6 cannot compile one, and Redis 7 needs none for this (docs/adr).
 constexpr const char* latest_lua = R"(local out = {}
 for i, k in ipairs(KEYS) do
   local id = redis.call('LINDEX', k, -1)
@@ -97,6 +99,21 @@ net::awaitable<outcome<std::vector<redis::reply>>> transaction(redis::connection
         if (r.is_error())
             co_return problem{error::store_failed, std::string(r.as_string())};
     co_return std::move(replies.back().elements);
+}
+
+// Runs `cmds` as one plain pipeline and returns one reply per command: for reads. Not in a
+// MULTI, because a Redis over maxmemory refuses every command queued in a MULTI, reads
+// included, while it still serves them outside one (docs/storage.md, "When Redis is full").
+// The commands are sent back to back but other clients' writes may land between them.
+net::awaitable<outcome<std::vector<redis::reply>>> pipeline(redis::connection& conn,
+                                                            const redis::request& cmds) {
+    auto [ec, replies] = co_await conn.exec(cmds);
+    if (ec)
+        co_return problem{error::store_unavailable, ec.message()};
+    for (const auto& r : replies)
+        if (r.is_error())
+            co_return problem{error::store_failed, r.str};
+    co_return std::move(replies);
 }
 
 } // namespace
@@ -247,6 +264,8 @@ net::awaitable<outcome<done>> service::remove(const id& me, const chat_ref& chat
     auto [ec, replies] = co_await redis_.exec(get);
     if (ec)
         co_return problem{error::store_unavailable, ec.message()};
+    if (replies[0].is_error())
+        co_return problem{error::store_failed, replies[0].str};
     auto current =
         replies[0].type == redis::reply::kind::string ? parse_stored(replies[0].str) : std::nullopt;
     if (!current)
@@ -272,7 +291,7 @@ net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, pag
     redis::request cmds;
     cmds.push("LLEN", chat.list_key);
     cmds.push("LRANGE", chat.list_key, start, stop);
-    auto r = co_await transaction(redis_, cmds);
+    auto r = co_await pipeline(redis_, cmds);
     if (!r)
         co_return r.failure();
     auto& replies = *r;
@@ -308,7 +327,7 @@ net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p,
     cmds.push("ZCARD", key);
     cmds.push("ZREVRANGE", key, start, start + static_cast<long long>(p.per_page) - 1,
               "WITHSCORES");
-    auto r = co_await transaction(redis_, cmds);
+    auto r = co_await pipeline(redis_, cmds);
     if (!r)
         co_return r.failure();
     auto& replies = *r;
