@@ -162,6 +162,38 @@ describe('a Redis at maxmemory 4mb with noeviction', () => {
   });
 });
 
+describe('presence while Redis is full', () => {
+  test('the instance heartbeat key is kept alive (PEXPIRE), so users do not all turn inactive', async () => {
+    const r = await startRedis();
+    const senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_PRESENCE_HEARTBEAT_MS: '200' });
+    const socket = await sioClient(senna.url, alice);
+    try {
+      const keys = await rcmd(r.port, 'KEYS', `${P}:instance:*`);
+      const key = keys.find((k) => !k.endsWith(':users'));
+      assert.ok(key, `no heartbeat key in ${keys}`);
+      assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:1`, 'status'), 'active');
+      await rcmd(r.port, 'CONFIG', 'SET', 'maxmemory', '1mb'); // below what Redis already holds
+      assert.match(await rcmd(r.port, 'SET', 'probe', 'x').catch((e) => e.message), /^OOM /);
+      // The key lives 3 heartbeats (600 ms); SET is refused now. Watch its TTL being extended
+      // five times, which takes longer than it would live without.
+      let extended = 0;
+      let last = Number(await rcmd(r.port, 'PTTL', key));
+      await until(async () => {
+        const ttl = Number(await rcmd(r.port, 'PTTL', key));
+        assert.ok(ttl > 0, `the heartbeat key expired (PTTL ${ttl})`);
+        if (ttl > last) extended++;
+        last = ttl;
+        return extended >= 5;
+      }, 10000, 'heartbeat extensions');
+      assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:1`, 'status'), 'active');
+    } finally {
+      socket.close();
+      await senna.stop();
+      await r.stop();
+    }
+  });
+});
+
 describe('the managed Redis', () => {
   test('gets SOCK_REDIS_MAXMEMORY, or half the memory senna may use, with noeviction', async () => {
     // What app::default_maxmemory reads: MemTotal and the cgroup limit, if lower.
