@@ -1,10 +1,10 @@
 #include "api/chat_handlers.hpp"
 
 #include "api/abuse_limits.hpp"
+#include "api/chat_writes.hpp"
 #include "api/directory.hpp"
 #include "api/error_map.hpp"
 #include "api/format.hpp"
-#include "api/send.hpp"
 #include "chat/service.hpp"
 #include "http/query.hpp"
 #include "http/response.hpp"
@@ -172,6 +172,8 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
         o["latest"] =
             e.latest ? json::value(message_json(std::move(*e.latest))) : json::value(nullptr);
         o["timestamp"] = timestamp_json(e.score, sp);
+        o["unread"] = e.unread;
+        o["read_seq"] = e.read_seq;
         const json::object* who_obj =
             is_user ? pick(user_ids, users, e.chat_id) : pick(topic_ids, topics, e.chat_id);
         o[is_user ? "user" : "topic"] = who_obj ? *who_obj : id_only(e.chat_id);
@@ -190,12 +192,27 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     // (malloc and free were a third of a history request's instructions).
     json::monotonic_resource arena(16 * 1024);
     const json::storage_ptr sp(&arena);
-    auto page = co_await s.chat->history(chat, pagination(ctx.query), sp);
-    if (!page)
-        co_return failure(ctx, s, page.failure());
+    // By cursor (before / after / around a seq) or by the seed's page numbers.
+    json::object state(sp);
+    std::vector<chat::message> found;
+    if (auto by_cursor = cursor(ctx.query)) {
+        if (!*by_cursor)
+            co_return failure(ctx, s, by_cursor->failure());
+        auto page = co_await s.chat->history(chat, **by_cursor, sp);
+        if (!page)
+            co_return failure(ctx, s, page.failure());
+        state = state_json(chat.state_key, page->state);
+        found = std::move(page->messages);
+    } else {
+        auto page = co_await s.chat->history(chat, pagination(ctx.query), sp);
+        if (!page)
+            co_return failure(ctx, s, page.failure());
+        state = state_json(chat.state_key, page->state);
+        found = std::move(page->messages);
+    }
 
     std::vector<chat::id> user_ids;
-    for (const auto& m : page->messages)
+    for (const auto& m : found)
         if (auto a = m.author())
             add_unique(user_ids, *a);
     const bool dm = chat.type == chat::target::user;
@@ -209,7 +226,7 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     }
 
     json::object out(sp);
-    out["state"] = state_json(chat.state_key, page->state);
+    out["state"] = std::move(state);
     if (dm) {
         const json::object* u = pick(user_ids, users, chat.other);
         out["entry"] = u ? *u : id_only(chat.other);
@@ -217,8 +234,8 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
         out["entry"] = topic.empty() ? id_only(chat.other) : topic[0];
     }
     json::array messages(sp);
-    messages.reserve(page->messages.size());
-    for (auto& m : page->messages) {
+    messages.reserve(found.size());
+    for (auto& m : found) {
         const auto a = m.author();
         json::object o = message_json(std::move(m));
         if (a) {
@@ -243,8 +260,12 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
         co_return failure(ctx, s, sent.failure());
     json::object out;
     out["state"] = state_of(call.chat);
-    out["entry"] = std::move(*sent);
-    co_return http::json_response(status::created, out, ctx.req.version());
+    out["entry"] = std::move(sent->entry);
+    // A repeated client_msg_id: the first answer again, marked, with 200 (nothing was stored).
+    if (sent->duplicate)
+        out["duplicate"] = true;
+    co_return http::json_response(sent->duplicate ? status::ok : status::created, out,
+                                  ctx.req.version());
 }
 
 net::awaitable<response> handle_update(request_context& ctx, const rest_services& s) {
@@ -255,15 +276,13 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
     if (changes_content(call.body))
         if (auto limited = over_write_limit(ctx, s, call.me))
             co_return std::move(*limited);
-    auto updated = co_await s.chat->update(call.me, call.chat, std::string(ctx.param("message_id")),
-                                           call.body);
+    auto updated = co_await update_and_deliver(*s.chat, s.hub, call.me, call.chat,
+                                               std::string(ctx.param("message_id")), call.body);
     if (!updated)
         co_return failure(ctx, s, updated.failure());
     json::object out;
     out["state"] = state_of(call.chat);
-    out["entry"] = message_json(*updated);
-    if (s.hub)
-        s.hub->deliver("update-message", call.me, call.chat, out["entry"].get_object());
+    out["entry"] = std::move(updated->entry);
     co_return http::json_response(status::ok, out, ctx.req.version());
 }
 
@@ -274,19 +293,80 @@ net::awaitable<response> handle_remove(request_context& ctx, const rest_services
     auto& call = std::get<chat_call>(prepared);
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
-    const std::string message_id(ctx.param("message_id"));
-    auto removed = co_await s.chat->remove(call.me, call.chat, message_id);
+    auto removed = co_await remove_and_deliver(*s.chat, s.hub, call.me, call.chat,
+                                               std::string(ctx.param("message_id")));
     if (!removed)
         co_return failure(ctx, s, removed.failure());
-    if (s.hub) {
-        json::object gone;
-        gone["id"] = message_id;
-        s.hub->deliver("delete-message", call.me, call.chat, gone);
-    }
     json::object out;
     out["state"] = state_of(call.chat);
     out["message"] = "Message deleted";
     out["success"] = true;
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_read(request_context& ctx, const rest_services& s) {
+    auto prepared = prepare(ctx, s, true);
+    if (auto* r = std::get_if<response>(&prepared))
+        co_return std::move(*r);
+    auto& call = std::get<chat_call>(prepared);
+    auto seq = read_seq(call.body);
+    if (!seq)
+        co_return failure(ctx, s, seq.failure());
+    auto moved = co_await read_and_deliver(*s.chat, s.hub, call.me, call.chat, *seq);
+    if (!moved)
+        co_return failure(ctx, s, moved.failure());
+    json::object out;
+    out["state"] = state_of(call.chat);
+    out["read_seq"] = moved->state.read_seq;
+    out["unread"] = moved->state.unread;
+    out["total"] = moved->total_unread;
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_reads(request_context& ctx, const rest_services& s) {
+    auto prepared = prepare(ctx, s, false);
+    if (auto* r = std::get_if<response>(&prepared))
+        co_return std::move(*r);
+    auto& call = std::get<chat_call>(prepared);
+    auto reads = co_await s.chat->reads(call.chat, chat::reads_listed_limit);
+    if (!reads)
+        co_return failure(ctx, s, reads.failure());
+    json::object out;
+    out["state"] = state_of(call.chat);
+    json::array list;
+    for (auto& [user, seq] : *reads) {
+        auto who = chat::id::parse(user);
+        if (!who)
+            continue;
+        json::object o;
+        o["user_id"] = who->to_json();
+        o["seq"] = seq;
+        list.push_back(std::move(o));
+    }
+    out["reads"] = std::move(list);
+    co_return http::json_response(status::ok, out, ctx.req.version());
+}
+
+net::awaitable<response> handle_unread(request_context& ctx, const rest_services& s) {
+    auto who = require_user(ctx, s);
+    if (auto* r = std::get_if<response>(&who))
+        co_return std::move(*r);
+    const chat::id me = std::get<chat::id>(who);
+    auto summary = co_await s.chat->unread(me);
+    if (!summary)
+        co_return failure(ctx, s, summary.failure());
+    json::object out;
+    out["total"] = summary->total;
+    json::array chats;
+    for (const auto& c : summary->chats) {
+        json::object o;
+        o["type"] = c.type == chat::target::user ? "user" : "topic";
+        o["id"] = c.chat_id.to_json();
+        o["unread"] = c.unread;
+        o["read_seq"] = c.read_seq;
+        chats.push_back(std::move(o));
+    }
+    out["chats"] = std::move(chats);
     co_return http::json_response(status::ok, out, ctx.req.version());
 }
 

@@ -96,6 +96,13 @@ api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
     case error::store_unavailable:
         return {status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
                 unavailable_message};
+    case error::invalid_client_msg_id:
+        return {status::bad_request, "MESSAGES_INVALID_CLIENT_MSG_ID", "ArgumentError",
+                "Invalid client_msg_id \"" + d +
+                    "\" - use 1 to 64 characters of A-Z, a-z, 0-9, _ and -"};
+    case error::invalid_cursor:
+        return {status::bad_request, "MESSAGES_INVALID_CURSOR", "ArgumentError",
+                "Invalid cursor \"" + d + "\""};
     case error::store_failed:
         break;
     }

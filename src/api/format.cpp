@@ -29,7 +29,7 @@ json::value timestamp_json(const json::value& stored, json::storage_ptr sp) {
 }
 
 json::object message_json(const chat::message& m) {
-    return message_json(chat::message{m.json});
+    return message_json(chat::message{m.json, m.seq});
 }
 
 json::object message_json(chat::message&& m) {
@@ -38,6 +38,8 @@ json::object message_json(chat::message&& m) {
         it->value() = timestamp_json(it->value(), out.storage());
     if (auto it = out.find("edited"); it != out.end())
         it->value() = timestamp_json(it->value(), out.storage());
+    if (m.seq != 0)
+        out["seq"] = m.seq;
     return out;
 }
 
@@ -73,6 +75,47 @@ chat::page_request pagination(std::string_view query) {
         pp = positive(limit);
     p.per_page = std::min<std::uint64_t>(pp.value_or(10), 100);
     return p;
+}
+
+std::optional<chat::outcome<chat::cursor_request>> cursor(std::string_view query) {
+    using dir = chat::cursor_request::direction;
+    chat::cursor_request c;
+    int given = 0;
+    std::string value;
+    for (auto& [k, v] : http::parse_query(query)) {
+        const bool before = k == "before", after = k == "after", around = k == "around";
+        if (!before && !after && !around)
+            continue;
+        if (++given > 1)
+            return chat::outcome<chat::cursor_request>(chat::error::invalid_cursor,
+                                                       "use one of before, after and around");
+        c.dir = before ? dir::before : after ? dir::after : dir::around;
+        value = v;
+    }
+    if (given == 0)
+        return std::nullopt;
+    if (c.dir == dir::before && (value.empty() || value == "latest")) {
+        c.at = chat::cursor_request::newest; // from the newest message
+    } else {
+        // 0 is a cursor too: after=0 starts from the oldest message.
+        auto n = util::parse_uint(value);
+        if (!n || *n > chat::cursor_request::newest)
+            return chat::outcome<chat::cursor_request>(chat::error::invalid_cursor, value);
+        c.at = *n;
+    }
+    c.limit = pagination(query).per_page;
+    return chat::outcome<chat::cursor_request>(c);
+}
+
+json::object state_json(std::string_view key, const chat::cursor_state& s) {
+    json::object o;
+    o["key"] = key;
+    o["limit"] = s.limit;
+    o["total"] = s.total;
+    o["has_more"] = s.has_more;
+    o["prev"] = s.prev ? json::value(*s.prev) : json::value(nullptr);
+    o["next"] = s.next ? json::value(*s.next) : json::value(nullptr);
+    return o;
 }
 
 json::object state_json(std::string_view key, const chat::page_state& s) {

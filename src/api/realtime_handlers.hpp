@@ -4,7 +4,8 @@
 // session check, the seed's legacy `authenticate` flow, token expiry and `refresh-token`,
 // presence, and the client events `send-message`, `typing`, `join-topic`, `leave-topic` with
 // their acks, and the abuse limits of abuse_limits.hpp at this edge. Mirrors the Node reference
-// peer (bench/peer-node/src/realtime.js) event for event.
+// peer (bench/peer-node/src/realtime.js) event for event. The parts are listed in
+// realtime_edge.hpp, one file each.
 //
 // Threading: one per shard; everything runs on that shard's thread.
 

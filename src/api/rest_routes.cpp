@@ -85,10 +85,16 @@ void add_routes(http::router& r, rest_services& s) {
           [sp](request_context& ctx) -> net::awaitable<response> { co_return welcome(ctx, *sp); });
     // SPEC §3. Patterns are tried in this order; the first that fits decides (405 otherwise).
     r.add(verb::get, "/api/list", [sp](request_context& ctx) { return handle_inbox(ctx, *sp); });
+    r.add(verb::get, "/api/unread", [sp](request_context& ctx) { return handle_unread(ctx, *sp); });
     r.add(verb::get, "/api/:target/:id",
           [sp](request_context& ctx) { return handle_history(ctx, *sp); });
     r.add(verb::post, "/api/:target/:id",
           [sp](request_context& ctx) { return handle_send(ctx, *sp); });
+    // Before .../:message_id: no message id is "read" (they are uuids).
+    r.add(verb::get, "/api/:target/:id/read",
+          [sp](request_context& ctx) { return handle_reads(ctx, *sp); });
+    r.add(verb::post, "/api/:target/:id/read",
+          [sp](request_context& ctx) { return handle_read(ctx, *sp); });
     r.add(verb::post, "/api/:target/:id/:message_id",
           [sp](request_context& ctx) { return handle_update(ctx, *sp); });
     r.add(verb::delete_, "/api/:target/:id/:message_id",

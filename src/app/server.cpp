@@ -3,7 +3,6 @@
 #include "app/managed_redis.hpp"
 #include "app/shard.hpp"
 #include "app/shared_state.hpp"
-#include "net/spawn.hpp"
 #include "platform/url.hpp"
 #include "util/log.hpp"
 
@@ -12,11 +11,11 @@
 
 #include <csignal>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 namespace senna::app {
 
@@ -99,7 +98,7 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
         co_return;
     const auto& cfg = shared.cfg;
     log::info("shutdown", {{"signal", sig}, {"drain_ms", long(cfg.shutdown_timeout.count())}});
-    shared.hub->stop();
+    co_await shared.hub->stop();
     for (auto& s : shards)
         s->drain();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
@@ -117,6 +116,40 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
     for (auto& s : shards)
         s->stop();
     control.stop();
+}
+
+// Start-up once the shards run, then the wait for a signal: accept only once every shard's
+// Redis connection is up (bounded by the connect timeout), so the first requests after
+// "listening" do not meet a 503 from a shard still connecting (a Redis that is down at start-up
+// does not keep senna from starting: /readyz says 503); and only after the hub's control
+// channel and first presence heartbeat, so no socket is counted before them.
+net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_state& shared,
+                           const std::vector<net::tcp::endpoint>& bound, bool managed,
+                           net::asio::signal_set& signals, net::asio::io_context& control) {
+    const auto& cfg = shared.cfg;
+    const auto ready_by = std::chrono::steady_clock::now() + cfg.redis_connect_timeout;
+    net::steady_timer t(control);
+    for (auto& s : shards) {
+        for (;;) {
+            const bool up = co_await s->redis_ready(); // never in a condition (check_pitfalls)
+            if (up || std::chrono::steady_clock::now() >= ready_by)
+                break;
+            t.expires_after(5ms);
+            co_await t.async_wait(net::use_tuple);
+        }
+    }
+    co_await shared.hub->start();
+    for (auto& s : shards)
+        s->accept();
+    for (const auto& e : bound)
+        log::info("listening", {{"url", url_of(e)}, {"threads", cfg.threads}});
+    log::info("redis", {{"endpoint", redis::describe(shared.redis_endpoint)},
+                        {"managed", managed},
+                        {"prefix", cfg.redis_prefix}});
+    if (shared.demo)
+        log::info("demo", {{"url", browser_url_of(bound.front()) + "/demo"},
+                           {"tokens", shared.demo_signer ? "minted" : "paste"}});
+    co_await stop_on_signal(signals, shards, shared, control);
 }
 
 } // namespace
@@ -235,28 +268,13 @@ int server::run() {
 
     for (auto& s : shards)
         s->run();
-    // Accept only once every shard's Redis connection is up (bounded by the connect timeout),
-    // so the first requests after "listening" do not meet a 503 from a shard still connecting.
-    // A Redis that is down at start-up does not keep senna from starting: /readyz says 503.
-    const auto ready_by = std::chrono::steady_clock::now() + cfg_.redis_connect_timeout;
-    for (auto& s : shards)
-        while (!s->redis_ready() && std::chrono::steady_clock::now() < ready_by)
-            std::this_thread::sleep_for(5ms);
-    // The control channel and the first presence heartbeat before any socket is counted.
-    shared.hub->start();
-    for (auto& s : shards)
-        s->accept();
-    for (const auto& e : bound)
-        log::info("listening", {{"url", url_of(e)}, {"threads", cfg_.threads}});
-    log::info("redis", {{"endpoint", redis::describe(shared.redis_endpoint)},
-                        {"managed", managed != nullptr},
-                        {"prefix", cfg_.redis_prefix}});
-    if (shared.demo)
-        log::info("demo", {{"url", browser_url_of(bound.front()) + "/demo"},
-                           {"tokens", shared.demo_signer ? "minted" : "paste"}});
-
-    net::spawn(control.get_executor(), stop_on_signal(signals, shards, shared, control),
-               "shutdown");
+    // A failure of the start-up itself is a start-up failure: it leaves control.run() and
+    // run() (the shards stop as they are destroyed), so main reports it and exits non-zero.
+    net::asio::co_spawn(control, serve(shards, shared, bound, managed != nullptr, signals, control),
+                        [](std::exception_ptr failure) {
+                            if (failure)
+                                std::rethrow_exception(failure);
+                        });
     control.run();
 
     for (auto& s : shards)

@@ -5,8 +5,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <future>
-
 namespace senna::app {
 
 namespace {
@@ -173,11 +171,10 @@ void shard::accept() {
     net::asio::post(ioc_, [this] { http_->start(); });
 }
 
-bool shard::redis_ready() {
-    std::promise<bool> p;
-    auto f = p.get_future();
-    net::asio::post(ioc_, [this, &p] { p.set_value(redis_->connected()); });
-    return f.get();
+net::awaitable<bool> shard::redis_ready() {
+    co_return co_await net::asio::co_spawn(
+        ioc_.get_executor(), [this]() -> net::awaitable<bool> { co_return redis_->connected(); },
+        net::use_awaitable);
 }
 
 void shard::drain() {

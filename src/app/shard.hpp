@@ -13,6 +13,7 @@
 #include "net/timer_wheel.hpp"
 #include "platform/client.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
 #include "redis/connection.hpp"
 #include "redis/memory.hpp"
@@ -51,8 +52,9 @@ public:
     void run();
     /** From any thread: start accepting connections. */
     void accept();
-    /** From any thread (blocks until the shard answers): is its Redis connection up? */
-    bool redis_ready();
+    /** From a coroutine on any executor: is the shard's Redis connection up? (Asked on the
+        shard's thread; the answer completes on the caller's executor.) */
+    net::awaitable<bool> redis_ready();
 
     /** From any thread: stop accepting, close idle connections, finish busy ones. */
     void drain();

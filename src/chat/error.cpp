@@ -36,6 +36,10 @@ std::string_view describe(error e) {
         return "store unavailable";
     case error::store_failed:
         return "store failed";
+    case error::invalid_client_msg_id:
+        return "invalid client_msg_id";
+    case error::invalid_cursor:
+        return "invalid cursor";
     }
     return "unknown chat error";
 }

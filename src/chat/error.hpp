@@ -24,9 +24,11 @@ enum class error {
     not_found,
     forbidden_edit,
     forbidden_delete,
-    conflict,          // concurrent updates kept winning
-    store_unavailable, // Redis down or too slow
-    store_failed,      // Redis answered an error; detail: its text (problem::refusal says why)
+    conflict,              // concurrent updates kept winning
+    store_unavailable,     // Redis down or too slow
+    store_failed,          // Redis answered an error; detail: its text (problem::refusal says why)
+    invalid_client_msg_id, // detail: the value given
+    invalid_cursor,        // detail: the value given
 };
 
 /** What a Redis error reply means (OOM: full, READONLY: failing over, ...), as redis names it. */

@@ -5,10 +5,11 @@ namespace senna::chat {
 keys::keys(std::string prefix, std::string domain)
     : base_(std::move(prefix) + ":messages:"), domain_(std::move(domain)) {}
 
-chat_ref keys::make(target t, const id& other, std::string state_key) const {
+chat_ref keys::make(target t, const id& viewer, const id& other, std::string state_key) const {
     chat_ref c;
     c.type = t;
     c.other = other;
+    c.viewer = viewer;
     c.list_key = base_ + state_key;
     c.data_key = c.list_key + ":data";
     c.state_key = std::move(state_key);
@@ -19,11 +20,19 @@ chat_ref keys::make(target t, const id& other, std::string state_key) const {
 chat_ref keys::dm(const id& me, const id& other) const {
     const id& lo = comes_first(me, other) ? me : other;
     const id& hi = comes_first(me, other) ? other : me;
-    return make(target::user, other, domain_ + ":dm:" + lo.text + "-" + hi.text);
+    return make(target::user, me, other, domain_ + ":dm:" + lo.text + "-" + hi.text);
 }
 
 chat_ref keys::topic(const id& t) const {
-    return make(target::topic, t, domain_ + ":topic:" + t.text);
+    return make(target::topic, {}, t, domain_ + ":topic:" + t.text);
+}
+
+std::pair<std::string_view, std::string_view> chat_ref::dm_pair() const {
+    if (type != target::user)
+        return {};
+    if (comes_first(viewer, other))
+        return {viewer.text, other.text};
+    return {other.text, viewer.text};
 }
 
 std::string keys::inbox(const id& user) const {

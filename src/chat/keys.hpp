@@ -3,12 +3,18 @@
 //   P:messages:D:dm:A-B (list of message ids, oldest first), P:messages:D:dm:A-B:data (hash),
 //   P:messages:D:topic:T and :data, P:messages:D:inbox:U (sorted set), P:messages:D:activity:U.
 // `state.key` in responses is the part after P:messages: ("myplatform:dm:1-2"), as in the seed.
-// senna's own addition: P:messages:D:profile:U (a string: the profile from U's last token, for
-// deployments without SOCK_API_URL; docs/storage.md).
+// senna's own additions (docs/storage.md): P:messages:D:profile:U (a string: the profile from
+// U's last token, for deployments without SOCK_API_URL), and beside each chat's list L the
+// conversation log's keys: L:seq (last sequence number), L:rev (change counter), L:seqs (sorted
+// set: message id by seq), L:authors (sorted set: "<author>:<seq, 16 digits>", for counting a
+// user's own messages), L:read (hash: user id -> read cursor), L:cmid:<author>:<client_msg_id>
+// (a send's idempotency record, 24 hours).
 
 #include "chat/id.hpp"
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace senna::chat {
 
@@ -22,6 +28,19 @@ struct chat_ref {
     std::string list_key;     // "senna-sockets:messages:myplatform:dm:1-2"
     std::string data_key;     // list_key + ":data"
     std::string inbox_member; // "user-2" / "topic-7": this chat in the caller's inbox
+    id viewer;                // the participant this reference is for
+
+    // The conversation log beside the list (docs/storage.md).
+    std::string seq_key() const { return list_key + ":seq"; }
+    std::string rev_key() const { return list_key + ":rev"; }
+    std::string seqs_key() const { return list_key + ":seqs"; }
+    std::string authors_key() const { return list_key + ":authors"; }
+    std::string read_key() const { return list_key + ":read"; }
+    std::string client_msg_key(const id& author, std::string_view client_msg_id) const {
+        return list_key + ":cmid:" + author.text + ":" + std::string(client_msg_id);
+    }
+    /** Both participants of a DM, in key order; empty texts for a topic. */
+    std::pair<std::string_view, std::string_view> dm_pair() const;
 };
 
 class keys {
@@ -39,7 +58,7 @@ public:
     const std::string& domain() const { return domain_; }
 
 private:
-    chat_ref make(target t, const id& other, std::string state_key) const;
+    chat_ref make(target t, const id& viewer, const id& other, std::string state_key) const;
     std::string base_; // "P:messages:"
     std::string domain_;
 };

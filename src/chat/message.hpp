@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@ namespace senna::chat {
 
 struct message {
     boost::json::object json; // the stored object, unknown fields included
+    std::uint64_t seq = 0;    // its place in the chat (kept beside it, not in it); 0: unknown
 
     std::string_view id() const;
     std::optional<chat::id> author() const;

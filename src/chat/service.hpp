@@ -4,13 +4,15 @@
 // it with the caller's id and the request's JSON object, and map a `problem` to their answer.
 //
 // One service per shard, on that shard's thread, over that shard's Redis connection.
-// Writes are one atomic Redis operation each (MULTI/EXEC; see service.cpp for why not Lua).
+// Writes are one atomic Redis operation each: a Lua script (chat/scripts.hpp) that numbers the
+// message, counts the change and publishes the realtime events with the write. Reads are plain
+// pipelines (or a read-only script), so they work while Redis refuses writes.
 
 #include "chat/error.hpp"
 #include "chat/keys.hpp"
 #include "chat/message.hpp"
+#include "chat/publication.hpp"
 #include "net/types.hpp"
-#include "redis/request.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -62,17 +64,76 @@ struct history_page {
     std::vector<message> messages; // oldest to newest
 };
 
+/** A page of history by sequence number: stable while messages arrive and go. */
+struct cursor_request {
+    enum class direction { before, after, around };
+    direction dir = direction::before;
+    std::uint64_t at = 0; // before: older than; after: newer than; around: centred on
+    std::uint64_t limit = 10;
+    /** The value `before` takes for "from the newest". */
+    static constexpr std::uint64_t newest = (1ull << 53);
+};
+
+struct cursor_state {
+    std::uint64_t limit = 10;
+    std::uint64_t total = 0;           // messages in the chat
+    bool has_more = false;             // more in the direction asked (either side for around)
+    std::optional<std::uint64_t> prev; // `before` this for the older page; none when none
+    std::optional<std::uint64_t> next; // `after` this for the newer page; none when none
+};
+
+struct cursor_page {
+    cursor_state state;
+    std::vector<message> messages; // oldest to newest
+};
+
 struct inbox_entry {
     target type = target::user;
     id chat_id;
     std::int64_t score = 0;        // last activity, epoch ms
     std::optional<message> latest; // only when asked for
+    std::uint64_t read_seq = 0;    // the caller's read cursor (with the latest)
+    std::uint64_t unread = 0;      // messages by others after it (with the latest)
 };
 
 struct inbox_page {
     page_state state;
     std::vector<inbox_entry> entries; // most recent first
 };
+
+/** A write as it was stored. */
+struct change {
+    message msg;            // with its seq
+    std::uint64_t rev = 0;  // the chat's change counter after it (0 for a duplicate send)
+    bool duplicate = false; // a send whose client_msg_id was seen: nothing written
+};
+
+/** A reader's cursor in one chat, after a read. */
+struct read_state {
+    std::uint64_t read_seq = 0;
+    std::uint64_t unread = 0;
+    std::uint64_t last_seq = 0;
+    bool moved = false; // the cursor went forward
+};
+
+struct unread_entry {
+    target type = target::user;
+    id chat_id;
+    std::uint64_t unread = 0;
+    std::uint64_t read_seq = 0;
+};
+
+struct unread_summary {
+    std::uint64_t total = 0;
+    std::vector<unread_entry> chats; // those with unread messages, most recent first
+};
+
+/** Chats of an inbox that the unread totals cover, most recent first (docs/limits.md). */
+inline constexpr std::size_t unread_chats_limit = 1000;
+/** Readers of one chat GET .../read lists; a chat with more lists none (docs/api.md). */
+inline constexpr std::size_t reads_listed_limit = 500;
+/** How long a send's client_msg_id is remembered. */
+inline constexpr int client_msg_id_ttl_seconds = 24 * 60 * 60;
 
 class service {
 public:
@@ -84,31 +145,58 @@ public:
     /** `{target}/{id}` as seen by `me`: invalid_target, invalid_id, self_message. Pure. */
     outcome<chat_ref> resolve(const id& me, std::string_view target, std::string_view raw_id) const;
 
-    /** Commands to run in the same MULTI as a write, given the message written (the realtime
-        fan-out's PUBLISH: other instances then see the event exactly when, and only if, the
-        write happens). The chat module does not look at them. */
-    using with_write = std::function<void(const message&, redis::request&)>;
+    /** What to publish in the same atomic write as a change, given the message as it will be
+        stored (seq not known yet: the publications leave holes for it, publication.hpp).
+        Other instances then see the event exactly when, and only if, the write happens. */
+    using with_write = std::function<std::vector<publication>(const message&)>;
 
-    net::awaitable<outcome<message>> send(const id& me, const chat_ref& chat,
-                                          const boost::json::object& body,
-                                          const with_write& also = {});
-    net::awaitable<outcome<message>> update(const id& me, const chat_ref& chat,
-                                            std::string message_id,
-                                            const boost::json::object& body);
-    net::awaitable<outcome<done>> remove(const id& me, const chat_ref& chat,
-                                         std::string message_id);
+    /** A new message from `me`. A `client_msg_id` in the body seen from `me` in this chat in
+        the last 24 hours returns the message it stored then, marked duplicate, and writes
+        nothing. */
+    net::awaitable<outcome<change>> send(const id& me, const chat_ref& chat,
+                                         const boost::json::object& body,
+                                         const with_write& also = {});
+    net::awaitable<outcome<change>> update(const id& me, const chat_ref& chat,
+                                           std::string message_id, const boost::json::object& body,
+                                           const with_write& also = {});
+    /** The change's message is the one deleted. */
+    net::awaitable<outcome<change>> remove(const id& me, const chat_ref& chat,
+                                           std::string message_id, const with_write& also = {});
+    /** `me` has read `chat` up to `seq` (all of it without): the cursor only moves forward,
+        and never past the chat's last seq. */
+    net::awaitable<outcome<read_state>> read(const id& me, const chat_ref& chat,
+                                             std::optional<std::uint64_t> seq);
+    /** Every reader's cursor in `chat` (user id text, seq), at most `limit` of them. */
+    net::awaitable<outcome<std::vector<std::pair<std::string, std::uint64_t>>>>
+    reads(const chat_ref& chat, std::size_t limit);
+    /** Unread counts of the caller's chats (the most recent unread_chats_limit). */
+    net::awaitable<outcome<unread_summary>> unread(const id& me);
+
     /** With `sp`, the messages live in that memory resource (the caller's arena). */
     net::awaitable<outcome<history_page>> history(const chat_ref& chat, page_request page,
                                                   boost::json::storage_ptr sp = {});
+    net::awaitable<outcome<cursor_page>> history(const chat_ref& chat, cursor_request page,
+                                                 boost::json::storage_ptr sp = {});
+    /** With `with_latest`, each entry's latest message, read cursor and unread count too. */
     net::awaitable<outcome<inbox_page>> inbox(const id& me, page_request page, bool with_latest,
                                               boost::json::storage_ptr sp = {});
 
 private:
+    struct script_set;
+    /** Numbers the seed's messages of `chat` (scripts::adopt); with `force`, checks every id
+        even when the list and the log hold as many. */
+    net::awaitable<std::optional<problem>> adopt(const chat_ref& chat, bool force = false);
+    /** Fills the entries' read cursors and unread counts (and latest messages) in one
+        read-only script, numbering seed data first where it finds some. */
+    net::awaitable<std::optional<problem>> view(const id& me, std::vector<inbox_entry>& entries,
+                                                bool with_latest, boost::json::storage_ptr sp);
+    /** The chat each inbox member names, as `me` sees it; nullopt for a self-DM. */
+    std::optional<chat_ref> chat_of(const id& me, target t, const id& chat_id) const;
+
     redis::connection& redis_;
     keys keys_;
     limits limits_;
-    std::unique_ptr<redis::script> cas_;
-    std::unique_ptr<redis::script> latest_;
+    std::unique_ptr<script_set> scripts_;
 };
 
 } // namespace senna::chat

@@ -1,10 +1,18 @@
 #include "realtime/adapter_codec.hpp"
 
+#include "socketio/binary.hpp"
 #include "socketio/json.hpp"
 
 #include <utility>
 
 namespace senna::realtime {
+
+const msgpack::binary_slots socketio_placeholders{
+    &socketio::make_placeholder,
+    [](const boost::json::value& v, std::size_t count) {
+        return socketio::placeholder_index(v, count);
+    },
+};
 
 std::string broadcast_channel(std::string_view prefix, std::string_view nsp,
                               std::optional<std::string_view> room) {
@@ -49,7 +57,7 @@ bool read_rooms(const msgpack::value* v, std::vector<std::string>& out) {
         if (const auto* s = item.if_string()) {
             out.push_back(*s);
         } else if (item.type() == msgpack::kind::integer || item.type() == msgpack::kind::float64) {
-            out.push_back(socketio::to_json(msgpack::to_json(item, unused)));
+            out.push_back(socketio::to_json(msgpack::to_json(item, unused, socketio_placeholders)));
         } else {
             return false;
         }
@@ -96,7 +104,7 @@ std::string encode_with(std::string_view uid, socketio::packet_type type, std::s
     msgpack::put_str("except", out);
     strings(except);
     msgpack::put_str("flags", out);
-    msgpack::encode_json(flags, {}, out);
+    msgpack::encode_json(flags, out);
     return out;
 }
 
@@ -108,7 +116,10 @@ std::string encode_broadcast(std::string_view uid, socketio::packet_type type, s
                              std::span<const std::string> attachments,
                              std::optional<std::uint64_t> id) {
     return encode_with(
-        uid, type, nsp, [&](std::string& out) { msgpack::encode_json(data, attachments, out); },
+        uid, type, nsp,
+        [&](std::string& out) {
+            msgpack::encode_json(data, attachments, socketio_placeholders, out);
+        },
         rooms, except, flags, id);
 }
 
@@ -121,7 +132,7 @@ std::string encode_event_broadcast(std::string_view uid, std::string_view nsp,
         [&](std::string& out) {
             msgpack::put_array_header(2, out);
             msgpack::put_str(event, out);
-            msgpack::encode_json(payload, {}, out);
+            msgpack::encode_json(payload, out);
         },
         rooms, except, {}, std::nullopt);
 }
@@ -166,7 +177,7 @@ boost::system::result<broadcast> decode_broadcast(std::string_view bytes,
         b.id = n;
     }
     if (const auto* data = packet.find("data"))
-        b.data = msgpack::to_json(*data, b.attachments);
+        b.data = msgpack::to_json(*data, b.attachments, socketio_placeholders);
 
     if (!read_rooms(opts.find("rooms"), b.rooms) || !read_rooms(opts.find("except"), b.except))
         return invalid;
@@ -174,7 +185,7 @@ boost::system::result<broadcast> decode_broadcast(std::string_view bytes,
         if (!flags->if_map())
             return invalid;
         std::vector<std::string> unused;
-        b.flags = msgpack::to_json(*flags, unused).as_object();
+        b.flags = msgpack::to_json(*flags, unused, socketio_placeholders).as_object();
     }
     return b;
 }

@@ -22,6 +22,7 @@
 //           treats as rooms of their own.
 
 #include "realtime/msgpack.hpp"
+#include "realtime/msgpack_json.hpp"
 #include "socketio/packet.hpp"
 
 #include <boost/json/object.hpp>
@@ -36,6 +37,10 @@
 #include <vector>
 
 namespace senna::realtime {
+
+/** socket.io-parser's placeholders ({"_placeholder":true,"num":i}, socketio/binary.hpp) as
+    the msgpack JSON bridge's stand-ins for binary values. */
+extern const msgpack::binary_slots socketio_placeholders;
 
 /** The uid @socket.io/redis-emitter publishes under. */
 inline constexpr std::string_view emitter_uid = "emitter";

@@ -1,7 +1,8 @@
 #include "realtime/hub.hpp"
 
-#include "net/spawn.hpp"
 #include "realtime/adapter_codec.hpp"
+#include "realtime/heartbeat.hpp"
+#include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
@@ -14,61 +15,12 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
-#include <future>
 #include <random>
 #include <unistd.h>
 
 namespace senna::realtime {
 
 namespace json = boost::json;
-
-// --- local_users ---
-
-void local_users::add(const std::string& user, const std::shared_ptr<socketio::socket>& s) {
-    users_[user].push_back(s);
-}
-
-void local_users::remove(const std::string& user, const socketio::socket* s) {
-    auto it = users_.find(user);
-    if (it == users_.end())
-        return;
-    auto& v = it->second;
-    v.erase(std::remove_if(v.begin(), v.end(),
-                           [s](const std::weak_ptr<socketio::socket>& w) {
-                               auto p = w.lock();
-                               return !p || p.get() == s;
-                           }),
-            v.end());
-    if (v.empty())
-        users_.erase(it);
-}
-
-std::size_t local_users::apply(const std::string& user, const std::string& room, bool join) {
-    auto it = users_.find(user);
-    if (it == users_.end())
-        return 0;
-    std::size_t n = 0;
-    // Copy: join/leave run no callbacks, but stay safe against re-entrance.
-    auto sockets = it->second;
-    for (auto& w : sockets) {
-        auto s = w.lock();
-        if (!s || !s->connected())
-            continue;
-        if (join)
-            s->join(room);
-        else
-            s->leave(room);
-        ++n;
-    }
-    return n;
-}
-
-std::size_t local_users::sockets_of(const std::string& user) const {
-    auto it = users_.find(user);
-    return it == users_.end() ? 0 : it->second.size();
-}
-
-// --- hub ---
 
 std::string make_instance_id() {
     char host[64] = {};
@@ -90,82 +42,61 @@ void hub::attach(std::vector<shard_link> shards) {
     for (auto& l : shards_)
         servers.push_back(l.io);
     cluster_ = socketio::cluster(std::move(servers));
+    if (!shards_.empty() && shards_[0].presence_)
+        heartbeat_ = std::make_unique<heartbeat>(shards_[0].executor, *shards_[0].presence_,
+                                                 settings_.heartbeat);
 }
 
-void hub::start() {
+net::awaitable<void> hub::start() {
     if (shards_.empty())
-        return;
+        co_return;
+    co_await net::asio::co_spawn(shards_[0].executor, start_on_home(), net::use_awaitable);
+}
+
+net::awaitable<void> hub::start_on_home() {
     auto ex = shards_[0].executor;
-    retired_.store(false);
-    std::promise<void> first_beat;
-    auto done = first_beat.get_future();
-    net::asio::post(ex, [this, ex, &first_beat] {
-        sub_ = std::make_unique<redis::subscriber>(ex, settings_.endpoint,
-                                                   settings_.subscriber_options);
-        sub_->set_handler(
-            [this](std::string_view channel, std::string_view pattern, std::string_view p) {
-                if (pattern.empty() && channel == settings_.control_channel)
-                    control(p);
-                else if (!pattern.empty())
-                    remote(channel, p);
-            });
-        sub_->subscribe(settings_.control_channel);
-        if (!settings_.adapter_prefix.empty()) {
-            sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
-            pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
-                                                       settings_.publisher_options);
-            pub_->start();
-        }
-        sub_->start();
-        net::spawn(
-            ex,
-            [](hub* self, std::promise<void>* first) -> net::awaitable<void> {
-                if (self->shards_[0].presence_)
-                    co_await self->shards_[0].presence_->beat();
-                first->set_value();
-                co_await self->heartbeat_loop();
-            }(this, &first_beat),
-            "presence_heartbeat");
-    });
-    // The first beat is bounded by the Redis command timeout.
-    done.wait();
-}
-
-net::awaitable<void> hub::heartbeat_loop() {
-    net::steady_timer timer(shards_[0].executor);
-    timer_ = &timer;
-    while (!stopping_.load()) {
-        timer.expires_after(settings_.heartbeat);
-        auto [ec] = co_await timer.async_wait(net::use_tuple);
-        if (ec || stopping_.load())
-            break;
-        if (shards_[0].presence_)
-            co_await shards_[0].presence_->beat();
+    sub_ =
+        std::make_unique<redis::subscriber>(ex, settings_.endpoint, settings_.subscriber_options);
+    sub_->set_handler(
+        [this](std::string_view channel, std::string_view pattern, std::string_view p) {
+            if (pattern.empty() && channel == settings_.control_channel)
+                control(p);
+            else if (!pattern.empty())
+                remote(channel, p);
+        });
+    sub_->subscribe(settings_.control_channel);
+    if (!settings_.adapter_prefix.empty()) {
+        sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
+        pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
+                                                   settings_.publisher_options);
+        pub_->start();
     }
-    timer_ = nullptr;
-    if (shards_[0].presence_)
-        co_await shards_[0].presence_->retire();
-    retired_.store(true);
+    sub_->start();
+    if (heartbeat_)
+        co_await heartbeat_->start(); // bounded by the Redis command timeout
 }
 
-void hub::stop() {
+net::awaitable<void> hub::stop() {
     if (stopping_.exchange(true) || shards_.empty())
-        return;
-    std::promise<void> p;
-    auto f = p.get_future();
-    net::asio::post(shards_[0].executor, [this, &p] {
-        if (timer_)
-            timer_->cancel();
-        // Stopped and destroyed here, on their thread, while shard 0's io_context still exists.
-        if (sub_)
-            sub_->stop();
-        if (pub_)
-            pub_->stop();
-        sub_.reset();
-        pub_.reset();
-        p.set_value();
-    });
-    f.wait();
+        co_return;
+    co_await net::asio::co_spawn(shards_[0].executor, stop_on_home(), net::use_awaitable);
+}
+
+net::awaitable<void> hub::stop_on_home() {
+    if (heartbeat_)
+        heartbeat_->stop();
+    // Stopped and destroyed here, on their thread, while shard 0's io_context still exists.
+    if (sub_)
+        sub_->stop();
+    if (pub_)
+        pub_->stop();
+    sub_.reset();
+    pub_.reset();
+    co_return;
+}
+
+bool hub::retired() const noexcept {
+    return !heartbeat_ || heartbeat_->retired();
 }
 
 void hub::emit(std::string room, std::vector<std::string> except, std::string_view event,
@@ -184,13 +115,10 @@ void hub::local(std::string room, std::vector<std::string> except, std::string_v
                      std::move(except));
 }
 
-void hub::push_publish(redis::request& into, const std::string& room,
-                       const std::vector<std::string>& except, std::string_view event,
-                       const json::object& payload) const {
-    // One room: the adapter's room channel, so that instances without members can skip it.
-    into.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
-              encode_event_broadcast(settings_.instance_id, "/", event, payload,
-                                     std::span<const std::string>(&room, 1), except));
+std::string hub::encode_publish(const std::string& room, const std::vector<std::string>& except,
+                                std::string_view event, const json::object& payload) const {
+    return encode_event_broadcast(settings_.instance_id, "/", event, payload,
+                                  std::span<const std::string>(&room, 1), except);
 }
 
 void hub::publish(const std::string& room, const std::vector<std::string>& except,
@@ -198,7 +126,9 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
     if (settings_.adapter_prefix.empty() || shards_.empty())
         return;
     redis::request req;
-    push_publish(req, room, except, event, payload);
+    // One room: the adapter's room channel, so that instances without members can skip it.
+    req.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
+             encode_publish(room, except, event, payload));
     // dispatch, not post: on shard 0 itself the PUBLISH is queued on the connection now. A post
     // from a shard's own thread waits in its private queue until the running handler returns,
     // behind posts that other threads made meanwhile: a REST edit's event could then reach
@@ -265,19 +195,42 @@ void per_room(const chat::id& me, const chat::chat_ref& chat, const json::object
 }
 } // namespace
 
-void hub::deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                  const json::object& payload) const {
-    per_room(me, chat, payload,
-             [&](std::string room, const json::object& o) { emit(std::move(room), {}, event, o); });
+namespace {
+// Placeholders: integers no real seq or rev reaches (they are below 2^53), whose MessagePack
+// form (0xcf, then 8 big-endian bytes) cannot occur inside the UTF-8 of a string either: 0xff
+// is never a UTF-8 byte.
+constexpr std::uint64_t placeholder_base = 0x7fff'ffff'ffff'ff00ULL;
+constexpr std::string_view placeholder_head = "\xcf\x7f\xff\xff\xff\xff\xff\xff";
+} // namespace
+
+json::value hub::placeholder(chat::slot s) {
+    return json::value(static_cast<std::int64_t>(placeholder_base + static_cast<unsigned char>(s)));
 }
 
-void hub::publications(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                       const json::object& payload, redis::request& into) const {
+std::vector<chat::publication> hub::publications(std::string_view event, const chat::id& me,
+                                                 const chat::chat_ref& chat,
+                                                 const json::object& payload) const {
+    std::vector<chat::publication> out;
     if (settings_.adapter_prefix.empty())
-        return;
+        return out;
     per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
-        push_publish(into, room, {}, event, o);
+        chat::publication p;
+        p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
+        const std::string bytes = encode_publish(room, {}, event, o);
+        // Cut at each placeholder: the write puts the number there (chat/publication.hpp).
+        std::size_t from = 0;
+        for (;;) {
+            const auto at = bytes.find(placeholder_head, from);
+            if (at == std::string::npos || at + placeholder_head.size() >= bytes.size())
+                break;
+            p.pieces.push_back(bytes.substr(from, at - from));
+            p.slots.push_back(static_cast<chat::slot>(bytes[at + placeholder_head.size()]));
+            from = at + placeholder_head.size() + 1;
+        }
+        p.pieces.push_back(bytes.substr(from));
+        out.push_back(std::move(p));
     });
+    return out;
 }
 
 void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
@@ -285,6 +238,23 @@ void hub::deliver_local(std::string_view event, const chat::id& me, const chat::
     per_room(me, chat, payload, [&](std::string room, const json::object& o) {
         local(std::move(room), {}, event, o);
     });
+}
+
+void hub::deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                            const json::object& payload) const {
+    json::object o = payload;
+    if (chat.type == chat::target::user) {
+        o["chat"] = chat_json("user", me);
+        emit("user-" + chat.other.text, {}, event, o);
+    } else {
+        o["chat"] = chat_json("topic", chat.other);
+        emit("topic-" + chat.other.text, {}, event, o);
+    }
+}
+
+void hub::deliver_to_user(std::string_view event, const chat::id& user, const json::object& payload,
+                          std::vector<std::string> except) const {
+    emit("user-" + user.text, std::move(except), event, payload);
 }
 
 void hub::typing(const chat::id& me, const chat::chat_ref& chat) const {

@@ -3,9 +3,9 @@
 //  - delivery: `new-message` / `update-message` / `delete-message` to `user-<a>` and `user-<b>`
 //    (each with `chat` as that receiver sees it) or to `topic-<T>`, and `typing` to the other
 //    participants, on every shard of this instance through socketio::cluster;
-//  - local_users: each shard's authenticated sockets by user, so that the control channel
-//    (`messages:events`: join-room / leave-room) moves all of a user's sockets;
-//  - the presence heartbeat (presence.hpp) on shard 0;
+//  - the control channel (`messages:events`: join-room / leave-room), applied to each shard's
+//    local_users (local_users.hpp);
+//  - the presence heartbeat (heartbeat.hpp) on shard 0;
 //  - several instances: every emit is also published in @socket.io/redis-adapter's format
 //    (adapter_codec.hpp) on "<SOCK_REDIS_PREFIX>#/#<room>#", and broadcasts that other
 //    instances or @socket.io/redis-emitter publish there reach this instance's sockets (our
@@ -14,7 +14,9 @@
 //
 // Threading: `hub` is built by app::server before the shards, attached to them once they exist,
 // then started; deliver / typing / move may be called from any thread (they only post).
-// `local_users` and `presence` belong to one shard each.
+// `local_users` and `presence` belong to one shard each. start() and stop() are coroutines
+// that run their part on shard 0 and complete on the caller's executor: nothing blocks a
+// thread on another.
 //
 // Order: the events of one chat are posted to each shard in the order the writes completed on
 // the writing shard; a shard's queue is FIFO, so one writer's events reach a socket in order.
@@ -23,6 +25,7 @@
 
 #include "chat/id.hpp"
 #include "chat/keys.hpp"
+#include "chat/publication.hpp"
 #include "net/types.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/options.hpp"
@@ -35,7 +38,6 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace senna::redis {
@@ -45,20 +47,9 @@ class subscriber;
 
 namespace senna::realtime {
 
+class heartbeat;
+class local_users;
 class presence;
-
-/** One shard's authenticated sockets by user id (canonical text). */
-class local_users {
-public:
-    void add(const std::string& user, const std::shared_ptr<socketio::socket>& s);
-    void remove(const std::string& user, const socketio::socket* s);
-    /** All of `user`'s sockets on this shard join (or leave) `room`; returns how many. */
-    std::size_t apply(const std::string& user, const std::string& room, bool join);
-    std::size_t sockets_of(const std::string& user) const;
-
-private:
-    std::unordered_map<std::string, std::vector<std::weak_ptr<socketio::socket>>> users_;
-};
 
 struct shard_link {
     net::executor executor;
@@ -90,26 +81,39 @@ public:
 
     /** Once, before start(), with every shard. */
     void attach(std::vector<shard_link> shards);
-    /** Subscribes to the control channel and starts the heartbeat (on shard 0). Blocks until
-        the first heartbeat is written (or failed), so no socket is counted before it. */
-    void start();
-    /** From any thread: stop the heartbeat and the subscriber (before the shards stop). */
-    void stop();
+    /** From a coroutine on any executor, after attach(): subscribes to the control channel and
+        starts the heartbeat, on shard 0. Completes (on the caller's executor) once the first
+        heartbeat is written (or failed), so that no socket is counted before it. */
+    net::awaitable<void> start();
+    /** From a coroutine on any executor, before the shards stop: stops the heartbeat and the
+        subscriber on shard 0; completes once they are stopped there. The heartbeat then
+        retires this instance's key (see retired()). */
+    net::awaitable<void> stop();
     /** From any thread: true once the stopped heartbeat loop has deleted this instance's key
         (or tried to), through shard 0's Redis connection; that connection must stay up until
         then. True when the loop never started. */
-    bool retired() const noexcept { return retired_.load(); }
+    bool retired() const noexcept;
 
-    /** From any thread: `event` about `chat`, written by `me`, to everyone who sees it. */
-    void deliver(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                 const boost::json::object& payload) const;
-    /** deliver() split in two, for a write that carries its own fan-out: the PUBLISH commands
-        for other instances, appended to `into` (the write's MULTI), then, once the write
-        succeeded, deliver_local to this instance's sockets. */
-    void publications(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                      const boost::json::object& payload, redis::request& into) const;
+    /** A chat write's event (`event` about `chat`, written by `me`) to everyone who sees it,
+        in two halves: the publications
+        for other instances, which the write itself makes (chat/publication.hpp), then, once
+        the write succeeded, deliver_local to this instance's sockets. In `payload`, numbers
+        only the write knows are placeholder(slot)s. */
+    std::vector<chat::publication> publications(std::string_view event, const chat::id& me,
+                                                const chat::chat_ref& chat,
+                                                const boost::json::object& payload) const;
     void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                        const boost::json::object& payload) const;
+    /** The value that stands for `s` in a payload given to publications(). */
+    static boost::json::value placeholder(chat::slot s);
+    /** From any thread: `event` about `chat` to its participants other than `me` (a DM's
+        other user; a topic's whole room). */
+    void deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                           const boost::json::object& payload) const;
+    /** From any thread: `event` to every socket of `user` (but those in `except`). */
+    void deliver_to_user(std::string_view event, const chat::id& user,
+                         const boost::json::object& payload,
+                         std::vector<std::string> except = {}) const;
     /** From any thread: `typing` to the other participants of `chat`. */
     void typing(const chat::id& me, const chat::chat_ref& chat) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
@@ -125,7 +129,8 @@ public:
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
-    net::awaitable<void> heartbeat_loop();
+    net::awaitable<void> start_on_home();
+    net::awaitable<void> stop_on_home();
 
     hub_settings settings_;
     std::vector<shard_link> shards_;
@@ -133,19 +138,17 @@ private:
     /** To other instances, through shard 0's publisher connection. */
     void publish(const std::string& room, const std::vector<std::string>& except,
                  std::string_view event, const boost::json::object& payload) const;
-    /** The adapter's PUBLISH of one event to one room, appended to `into`. */
-    void push_publish(redis::request& into, const std::string& room,
-                      const std::vector<std::string>& except, std::string_view event,
-                      const boost::json::object& payload) const;
+    /** The adapter's message of one event to one room. */
+    std::string encode_publish(const std::string& room, const std::vector<std::string>& except,
+                               std::string_view event, const boost::json::object& payload) const;
     /** To this instance's sockets in `room`, on every shard. */
     void local(std::string room, std::vector<std::string> except, std::string_view event,
                const boost::json::object& payload) const;
 
     std::unique_ptr<redis::subscriber> sub_; // on shard 0's thread
     std::unique_ptr<redis::connection> pub_; // on shard 0's thread
-    net::steady_timer* timer_ = nullptr;     // the heartbeat loop's, while it runs
+    std::unique_ptr<heartbeat> heartbeat_;   // on shard 0's thread; none without presence
     std::atomic<bool> stopping_{false};
-    std::atomic<bool> retired_{true};
 };
 
 /** A fresh instance id: hostname, pid and random bits. */

@@ -2,7 +2,8 @@
 // MessagePack for the subset @socket.io/redis-adapter and @socket.io/redis-emitter exchange:
 // their codec is the npm notepack.io 3.0.1, and `encode` writes exactly the bytes it writes for
 // the same data (tests/fixtures/msgpack/, made by make-fixtures.mjs with notepack itself).
-// Sans-I/O and pure: no sockets, clocks or exceptions (std::bad_alloc aside).
+// Sans-I/O and pure: no sockets, clocks or exceptions (std::bad_alloc aside). The JSON
+// bridge (JSON values as notepack sees JavaScript objects) is msgpack_json.hpp.
 //
 // What notepack.io does, and so what we do:
 //  - integers in the smallest form: positive fixint, uint8/16/32/64 for >= 0; negative fixint,
@@ -189,45 +190,20 @@ void encode(const value& v, std::string& out);
 /** encode into a new string. */
 std::string encode(const value& v);
 
-/**
- * The value as JSON, the way socket.io-parser would JSON.stringify what notepack decoded:
- * nil → null; integers → int64/uint64, beyond ±(2^53-1) the nearest double (the JavaScript
- * number notepack makes of them); doubles as they are (NaN and infinities too, which
- * socketio::append_json writes as null); timestamp → Date#toJSON's ISO string
- * ("2026-11-27T23:05:53.000Z", null when out of Date's range); map → object with JavaScript's
- * property order (array-index keys "0".."4294967294" first, ascending, then the others in
- * order; a repeated key keeps its first place and its last value); binary →
- * {"_placeholder":true,"num":i} with the bytes appended to `attachments` (i is their index
- * there), as socket.io-parser deconstructs a packet.
- */
-boost::json::value to_json(const value& v, std::vector<std::string>& attachments);
-
-/**
- * JSON as msgpack: null, bool, integers, doubles, strings, arrays; objects as maps with
- * JavaScript's property order (as above: what notepack would see for the same object). With
- * `attachments`, an object {"_placeholder":true,"num":i} with i < attachments.size() becomes
- * binary attachments[i] (a socketio::packet's data and attachments as one value).
- * Precondition: nesting is bounded (JSON from socketio::parse_json is).
- */
-value from_json(const boost::json::value& v, std::span<const std::string> attachments = {});
-
-/**
- * encode(from_json(v, attachments), out) without building the intermediate value: the same
- * bytes, written straight from the JSON (every broadcast this instance publishes goes
- * through here). Preconditions: as from_json.
- */
-void encode_json(const boost::json::value& v, std::span<const std::string> attachments,
-                 std::string& out);
-/** encode_json of an object (a map), without wrapping it in a value, which would copy it. */
-void encode_json(const boost::json::object& o, std::span<const std::string> attachments,
-                 std::string& out);
-
-/** Writers for a caller that lays out a message itself (adapter_codec): the headers of an
-    array or map of `n` items, a str, and a non-negative integer, in notepack's forms. */
+/** Writers for a caller that lays out a message itself (adapter_codec, msgpack_json): each
+    writes one item in notepack's form, as `encode` would for the same value. */
+void put_nil(std::string& out);
+void put_bool(bool b, std::string& out);
+/** The headers of an array or map of `n` items (the items follow). */
 void put_array_header(std::size_t n, std::string& out);
 void put_map_header(std::size_t n, std::string& out);
 void put_str(std::string_view s, std::string& out);
+void put_bin(std::string_view bytes, std::string& out);
 void put_unsigned(std::uint64_t u, std::string& out);
+/** Any int64: as put_unsigned from 0, the negative forms below. */
+void put_signed(std::int64_t i, std::string& out);
+/** A JavaScript number: an integer when it is one (see the top of this file), else float64. */
+void put_number(double d, std::string& out);
 
 /**
  * The first element of a top-level array when it is a str, read without decoding the rest
@@ -235,9 +211,6 @@ void put_unsigned(std::uint64_t u, std::string& out);
  * full decode; the rest is still validated by `decode` when it is decoded.
  */
 std::optional<std::string_view> peek_first_string(std::string_view bytes) noexcept;
-
-/** True for the keys JavaScript orders first in an object: canonical decimal below 2^32-1. */
-bool is_array_index(std::string_view key) noexcept;
 
 } // namespace senna::realtime::msgpack
 

@@ -9,6 +9,7 @@
 
 #include "realtime/adapter_codec.hpp"
 #include "realtime/msgpack.hpp"
+#include "realtime/msgpack_json.hpp"
 #include "socketio/binary.hpp"
 #include "socketio/json.hpp"
 
@@ -24,7 +25,7 @@ using namespace senna::realtime;
 namespace {
 
 std::string json_text(const msgpack::value& v, std::vector<std::string>& attachments) {
-    return senna::socketio::to_json(msgpack::to_json(v, attachments));
+    return senna::socketio::to_json(msgpack::to_json(v, attachments, socketio_placeholders));
 }
 
 /** Objects shaped like {"_placeholder":true,...}. A map of that shape that was not binary is
@@ -73,16 +74,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::abort();
         // JSON-compatible data survives JSON and back (binary through attachments).
         std::vector<std::string> a3;
-        const auto json = msgpack::to_json(*again, a3);
+        const auto json = msgpack::to_json(*again, a3, socketio_placeholders);
         if (placeholders(json) == a3.size()) {
-            const auto back = msgpack::from_json(json, a3);
+            const auto back = msgpack::from_json(json, a3, socketio_placeholders);
             // The streaming encoder writes the bytes of the value tree.
             std::string streamed;
-            msgpack::encode_json(json, a3, streamed);
+            msgpack::encode_json(json, a3, socketio_placeholders, streamed);
             if (streamed != msgpack::encode(back))
                 std::abort();
             std::vector<std::string> a4;
-            if (senna::socketio::to_json(msgpack::to_json(back, a4)) !=
+            if (senna::socketio::to_json(msgpack::to_json(back, a4, socketio_placeholders)) !=
                     senna::socketio::to_json(json) ||
                 a4 != a3)
                 std::abort();

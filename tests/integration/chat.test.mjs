@@ -44,7 +44,7 @@ describe('chat over REST', () => {
     assert.ok(entry.timestamp.epoch >= before && entry.timestamp.epoch <= Date.now());
     assert.deepEqual(res.json, {
       state: { key: 'myplatform:dm:1-2', inbox_key: 'user-2' },
-      entry: { id: entry.id, author: 1, timestamp: { epoch: entry.timestamp.epoch, iso: new Date(entry.timestamp.epoch).toISOString() }, type: 'text', text: 'Hello, world!' },
+      entry: { id: entry.id, author: 1, timestamp: { epoch: entry.timestamp.epoch, iso: new Date(entry.timestamp.epoch).toISOString() }, type: 'text', text: 'Hello, world!', seq: 1 },
     });
     // What the seed would have written, byte for byte.
     assert.equal(await rcmd(r.port, 'HGET', `${P}:dm:1-2:data`, entry.id),
@@ -63,10 +63,10 @@ describe('chat over REST', () => {
     assert.equal(inbox2.status, 200);
     assert.deepEqual(inbox2.json, {
       state: { key: 'myplatform:inbox:2', page: 1, per_page: 10, total: 1, total_pages: 1 },
-      entries: [{ type: 'user', id: 1, latest: sent, timestamp: sent.timestamp, user: aliceUser }],
+      entries: [{ type: 'user', id: 1, latest: sent, timestamp: sent.timestamp, unread: 2, read_seq: 0, user: aliceUser }],
     });
     const inbox1 = await api('/api/list');
-    assert.deepEqual(inbox1.json.entries, [{ type: 'user', id: 2, latest: sent, timestamp: sent.timestamp, user: { id: 2, username: 'bob' } }]);
+    assert.deepEqual(inbox1.json.entries, [{ type: 'user', id: 2, latest: sent, timestamp: sent.timestamp, unread: 0, read_seq: 0, user: { id: 2, username: 'bob' } }]);
     const history = await api('/api/user/1', { as: bob });
     assert.equal(history.json.state.key, 'myplatform:dm:1-2');
     assert.deepEqual(history.json.state, { key: 'myplatform:dm:1-2', page: 1, per_page: 10, total: 2, total_pages: 1 });
@@ -180,15 +180,17 @@ describe('chat over REST', () => {
       state: { key: 'myplatform:dm:388636-524376', page: 1, per_page: 10, total: 2, total_pages: 1 },
       entry: { id: 524376, username: 'user-524376' },
       messages: [
-        { id: '215066e1-e4a6-4a67-93b3-372519f7dfff', author: { id: 388636, username: 'user-388636' }, timestamp: { epoch: 1464903516342, iso: '2016-06-02T21:38:36.342Z' }, type: 'text', text: 'Whaddup Barry!' },
-        { id: '67d7fb6b-26b1-4972-a34d-67c0533e7e17', author: { id: 524376, username: 'user-524376' }, timestamp: { epoch: 1464903576342, iso: '2016-06-02T21:39:36.342Z' }, type: 'text', text: 'Hey, Barry!!', status: 'seen' },
+        { id: '215066e1-e4a6-4a67-93b3-372519f7dfff', author: { id: 388636, username: 'user-388636' }, timestamp: { epoch: 1464903516342, iso: '2016-06-02T21:38:36.342Z' }, type: 'text', text: 'Whaddup Barry!', seq: 1 },
+        { id: '67d7fb6b-26b1-4972-a34d-67c0533e7e17', author: { id: 524376, username: 'user-524376' }, timestamp: { epoch: 1464903576342, iso: '2016-06-02T21:39:36.342Z' }, type: 'text', text: 'Hey, Barry!!', status: 'seen', seq: 2 },
       ],
     });
     const inbox = await api('/api/list', { as: barry });
     assert.deepEqual(inbox.json.entries, [{
       type: 'user', id: 524376,
-      latest: { id: '67d7fb6b-26b1-4972-a34d-67c0533e7e17', author: 524376, timestamp: { epoch: 1464903576342, iso: '2016-06-02T21:39:36.342Z' }, type: 'text', text: 'Hey, Barry!!', status: 'seen' },
+      latest: { id: '67d7fb6b-26b1-4972-a34d-67c0533e7e17', author: 524376, timestamp: { epoch: 1464903576342, iso: '2016-06-02T21:39:36.342Z' }, type: 'text', text: 'Hey, Barry!!', status: 'seen', seq: 2 },
       timestamp: { epoch: 1464903576342, iso: '2016-06-02T21:39:36.342Z' },
+      // Numbered in list order when senna first read the chat; the seed's "seen" is barry's cursor.
+      unread: 0, read_seq: 2,
       user: { id: 524376, username: 'user-524376' },
     }]);
     // And what senna writes into that chat is what the seed would have written.

@@ -124,11 +124,13 @@ describe('realtime on one instance', () => {
       assert.deepEqual(s.got[0][1], { ...entry, chat: toAlice });
       assert.equal(s.got[1][1].status, 'seen');
       assert.deepEqual(s.got[1][1].chat, toAlice);
-      assert.deepEqual(s.got[2][1], { id: entry.id, chat: toAlice });
+      // The chat's change counter: 1 after the seen mark, 2 after the delete (issue 13).
+      assert.equal(s.got[1][1].rev, 1);
+      assert.deepEqual(s.got[2][1], { id: entry.id, seq: entry.seq, rev: 2, chat: toAlice });
     }
     assert.deepEqual(b1.got.map(([e]) => e), ['new-message', 'update-message', 'delete-message']);
     assert.deepEqual(b1.got[0][1], { ...entry, chat: toBob });
-    assert.deepEqual(b1.got[2][1], { id: entry.id, chat: toBob });
+    assert.deepEqual(b1.got[2][1], { id: entry.id, seq: entry.seq, rev: 2, chat: toBob });
     assert.deepEqual(c1.got, []);
     closeAll();
   });

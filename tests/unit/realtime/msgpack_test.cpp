@@ -2,7 +2,9 @@
 // data encodes to notepack's bytes exactly; then errors, limits and random bytes.
 
 #include "fixtures.hpp"
+#include "realtime/adapter_codec.hpp"
 #include "realtime/msgpack.hpp"
+#include "realtime/msgpack_json.hpp"
 #include "socketio/json.hpp"
 
 #include <boost/json/parse.hpp>
@@ -15,6 +17,7 @@
 
 using namespace senna::realtime::msgpack;
 using namespace std::literals;
+using senna::realtime::socketio_placeholders;
 using senna::realtime::test::fixtures;
 using senna::realtime::test::notepack_bytes;
 using senna::realtime::test::tohex;
@@ -30,7 +33,7 @@ const std::set<std::string> notepack_overflow = {"float 1e+21", "float 1.7976931
 
 std::string json_text(const value& v) {
     std::vector<std::string> attachments;
-    return senna::socketio::to_json(to_json(v, attachments));
+    return senna::socketio::to_json(to_json(v, attachments, socketio_placeholders));
 }
 
 value decoded(std::string_view bytes) {
@@ -74,7 +77,7 @@ TEST(msgpack, every_json_fixture_both_ways) {
         EXPECT_EQ(tohex(encode(decoded(bytes))), tohex(bytes));
         // The streaming encoder writes the same bytes as the value tree.
         std::string streamed;
-        encode_json(o.at("json"), {}, streamed);
+        encode_json(o.at("json"), streamed);
         EXPECT_EQ(tohex(streamed), tohex(bytes));
         ++checked;
     }
@@ -299,14 +302,14 @@ TEST(msgpack, json_conversion_with_attachments) {
     std::vector<std::string> attachments;
     const value v(
         array{"file", binary{std::string("\x00\x01", 2)}, map{{"parts", array{binary{"xy"}}}}});
-    const auto json = to_json(v, attachments);
+    const auto json = to_json(v, attachments, socketio_placeholders);
     EXPECT_EQ(
         senna::socketio::to_json(json),
         R"(["file",{"_placeholder":true,"num":0},{"parts":[{"_placeholder":true,"num":1}]}])");
     ASSERT_EQ(attachments.size(), 2u);
     EXPECT_EQ(attachments[0], std::string("\x00\x01", 2));
     EXPECT_EQ(attachments[1], "xy");
-    EXPECT_EQ(from_json(json, attachments), v);
+    EXPECT_EQ(from_json(json, attachments, socketio_placeholders), v);
     // Without attachments a placeholder is an ordinary object.
     EXPECT_EQ(from_json(boost::json::parse(R"({"_placeholder":true,"num":0})")),
               value(map{{"_placeholder", true}, {"num", 0}}));
@@ -398,8 +401,8 @@ TEST(msgpack, random_bytes_never_crash_and_reencode_stably) {
         ASSERT_TRUE(again) << tohex(bytes);
         ASSERT_EQ(encode(*again), once) << tohex(bytes);
         std::vector<std::string> a1, a2;
-        ASSERT_EQ(senna::socketio::to_json(to_json(*r, a1)),
-                  senna::socketio::to_json(to_json(*again, a2)))
+        ASSERT_EQ(senna::socketio::to_json(to_json(*r, a1, socketio_placeholders)),
+                  senna::socketio::to_json(to_json(*again, a2, socketio_placeholders)))
             << tohex(bytes);
         ASSERT_EQ(a1, a2);
     }

@@ -1,0 +1,143 @@
+#include "api/chat_writes.hpp"
+
+#include "api/format.hpp"
+#include "realtime/hub.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace senna::api {
+
+namespace json = boost::json;
+
+namespace {
+
+using shape_fn = json::object (*)(const chat::message&);
+
+json::object whole(const chat::message& m) {
+    return message_json(m);
+}
+
+json::object id_only(const chat::message& m) {
+    json::object o;
+    o["id"] = m.id();
+    return o;
+}
+
+// The event of a change, for the write to publish: its numbers are placeholders that the write
+// fills (chat/publication.hpp).
+chat::service::with_write fan_out(const realtime::hub* hub, std::string_view event,
+                                  const chat::id& me, const chat::chat_ref& chat, shape_fn shape) {
+    if (!hub)
+        return {};
+    return [=](const chat::message& m) {
+        json::object o = shape(m);
+        o["seq"] = realtime::hub::placeholder(chat::slot::seq);
+        if (event != "new-message") // sends are counted by seq
+            o["rev"] = realtime::hub::placeholder(chat::slot::rev);
+        return hub->publications(event, me, chat, o);
+    };
+}
+
+// The same event, with its numbers, to this instance's sockets once the write succeeded.
+void deliver_local(const realtime::hub* hub, std::string_view event, const chat::id& me,
+                   const chat::chat_ref& chat, shape_fn shape, const chat::change& c) {
+    if (!hub)
+        return;
+    json::object o = shape(c.msg);
+    o["seq"] = c.msg.seq;
+    if (event != "new-message")
+        o["rev"] = c.rev;
+    hub->deliver_local(event, me, chat, o);
+}
+
+} // namespace
+
+net::awaitable<chat::outcome<written>>
+send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                 const chat::chat_ref& chat, const json::object& body) {
+    auto sent = co_await chats.send(me, chat, body, fan_out(hub, "new-message", me, chat, &whole));
+    if (!sent)
+        co_return sent.failure();
+    if (!sent->duplicate) // a repeat stores and emits nothing
+        deliver_local(hub, "new-message", me, chat, &whole, *sent);
+    co_return written{message_json(sent->msg), sent->duplicate};
+}
+
+net::awaitable<chat::outcome<written>>
+update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                   const chat::chat_ref& chat, std::string message_id, const json::object& body) {
+    auto updated = co_await chats.update(me, chat, std::move(message_id), body,
+                                         fan_out(hub, "update-message", me, chat, &whole));
+    if (!updated)
+        co_return updated.failure();
+    deliver_local(hub, "update-message", me, chat, &whole, *updated);
+    co_return written{message_json(updated->msg), false};
+}
+
+net::awaitable<chat::outcome<chat::change>>
+remove_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                   const chat::chat_ref& chat, std::string message_id) {
+    auto removed = co_await chats.remove(me, chat, std::move(message_id),
+                                         fan_out(hub, "delete-message", me, chat, &id_only));
+    if (!removed)
+        co_return removed.failure();
+    deliver_local(hub, "delete-message", me, chat, &id_only, *removed);
+    co_return std::move(*removed);
+}
+
+net::awaitable<chat::outcome<read_result>>
+read_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                 const chat::chat_ref& chat, std::optional<std::uint64_t> seq, std::string except) {
+    auto moved = co_await chats.read(me, chat, seq);
+    if (!moved)
+        co_return moved.failure();
+    read_result out{*moved, 0};
+    // The total for every device's badge: all chats of the inbox (chat::unread_chats_limit).
+    auto totals = co_await chats.unread(me);
+    if (!totals)
+        co_return totals.failure();
+    out.total_unread = totals->total;
+    if (hub && moved->moved) {
+        json::object receipt;
+        receipt["user_id"] = me.to_json();
+        receipt["seq"] = moved->read_seq;
+        hub->deliver_to_others("read", me, chat, receipt);
+        json::object badge;
+        json::object c;
+        c["type"] = chat.type == chat::target::user ? "user" : "topic";
+        c["id"] = chat.other.to_json();
+        badge["chat"] = std::move(c);
+        badge["unread"] = moved->unread;
+        badge["total"] = out.total_unread;
+        std::vector<std::string> skip;
+        if (!except.empty())
+            skip.push_back(std::move(except));
+        hub->deliver_to_user("unread", me, badge, std::move(skip));
+    }
+    co_return out;
+}
+
+chat::outcome<std::optional<std::uint64_t>> read_seq(const json::object& body) {
+    const auto* v = body.if_contains("seq");
+    if (!v || v->is_null())
+        return std::optional<std::uint64_t>{};
+    if (v->is_uint64() || (v->is_int64() && v->get_int64() >= 0)) {
+        const auto n =
+            v->is_uint64() ? v->get_uint64() : static_cast<std::uint64_t>(v->get_int64());
+        if (n <= chat::cursor_request::newest)
+            return std::optional<std::uint64_t>{n};
+    }
+    std::string shown;
+    if (v->is_double()) { // as JavaScript prints it: 1.5, not Boost's 1.5E0
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v->get_double());
+        shown.assign(buf, ec == std::errc() ? end : buf);
+    } else {
+        shown = v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
+    }
+    return chat::outcome<std::optional<std::uint64_t>>(chat::error::invalid_cursor, shown);
+}
+
+} // namespace senna::api

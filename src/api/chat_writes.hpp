@@ -1,0 +1,67 @@
+#pragma once
+// Every change of a chat, stored and delivered, by one path for REST and sockets alike: a send
+// (POST /api/:target/:id, `send-message`), an edit or "seen" (POST .../:message_id), a delete,
+// and a read cursor's move (POST .../read, `read`). The fan-out to other instances rides in the
+// write itself (chat::service's with_write: they see each change exactly when, and only if, it
+// is stored, in the order Redis stored it, before the caller answers); this instance's sockets
+// get it once the write succeeded.
+//
+// Events (docs/api.md): new-message carries MESSAGE (with its `seq`) plus `chat`;
+// update-message the same plus `rev`, the chat's change counter after the write (it counts
+// edits and deletes); delete-message carries `id`, `seq`, `chat` and `rev`; read and unread
+// follow a cursor's move.
+
+#include "chat/service.hpp"
+#include "net/types.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+namespace senna::realtime {
+class hub;
+}
+
+namespace senna::api {
+
+/** A change as the caller answers it. */
+struct written {
+    boost::json::object entry; // MESSAGE as SPEC §3 shows it, with `seq`
+    bool duplicate = false;    // a send whose client_msg_id was already stored
+};
+
+/** Sends `body` from `me` into `chat`. `hub` may be null (no realtime) here and below. */
+net::awaitable<chat::outcome<written>>
+send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                 const chat::chat_ref& chat, const boost::json::object& body);
+
+/** Updates a message (content, or "seen"). */
+net::awaitable<chat::outcome<written>>
+update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                   const chat::chat_ref& chat, std::string message_id,
+                   const boost::json::object& body);
+
+/** Deletes a message. */
+net::awaitable<chat::outcome<chat::change>>
+remove_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                   const chat::chat_ref& chat, std::string message_id);
+
+/** A read cursor after its move, and the reader's unread total. */
+struct read_result {
+    chat::read_state state;
+    std::uint64_t total_unread = 0;
+};
+
+/** Moves `me`'s read cursor in `chat` up to `seq` (everything without). When it moved: `read`
+    {chat, user_id, seq} to the other participants, and `unread` {chat, unread, total} to
+    every socket of `me` but the room `except` (the socket that asked, when one did). */
+net::awaitable<chat::outcome<read_result>>
+read_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
+                 const chat::chat_ref& chat, std::optional<std::uint64_t> seq,
+                 std::string except = {});
+
+/** `seq` of a read body: {"seq": N} or {} for all; a problem for anything else. */
+chat::outcome<std::optional<std::uint64_t>> read_seq(const boost::json::object& body);
+
+} // namespace senna::api

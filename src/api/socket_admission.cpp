@@ -1,0 +1,67 @@
+// A socket's token verified, then the platform's session check (SPEC §6, SOCK_API_URL): the
+// same for the connect hook, the legacy `authenticate` event and `refresh-token`.
+#include "api/authenticate.hpp"
+#include "api/directory.hpp"
+#include "api/realtime_edge.hpp"
+#include "platform/client.hpp"
+#include "util/log.hpp"
+
+namespace senna::api::edge {
+
+namespace {
+const char* const invalid_token_message = "Your token is invalid - please check it and try again";
+} // namespace
+
+admission verify_token(const realtime_services& s, std::string_view token) {
+    admission a;
+    auto r = api::verify_token(s.auth, token, now_unix());
+    if (!r) {
+        a.code = "INVALID_TOKEN_ERR";
+        const bool no_user = r.error() == auth::make_error_code(auth::error::invalid_user_id);
+        a.message =
+            no_user ? "Incorrect token - please try a different one" : invalid_token_message;
+        return a;
+    }
+    a.ok = true;
+    a.who = std::move(*r);
+    return a;
+}
+
+net::awaitable<admission> admit(const realtime_services& s, std::string token) {
+    admission a = verify_token(s, token);
+    if (!a.ok)
+        co_return a;
+    if (s.platform) {
+        platform::session_result r = co_await s.platform->session(token);
+        using oc = platform::session_result::outcome;
+        if (r.result == oc::refused) {
+            a.ok = false;
+            if (r.reason == "banned") {
+                a.code = "USER_BANNED";
+                a.message = "Banned users cannot use this";
+            } else if (r.reason == "deleted") {
+                a.code = "USER_DELETED";
+                a.message = "Deleted users cannot use this";
+            } else {
+                a.code = "SESSION_REJECTED";
+                a.message = "The platform rejected this session";
+            }
+            co_return a;
+        }
+        if (r.result == oc::failed) {
+            log::warn("session_check_failed",
+                      {{"reason", r.reason}, {"admitting", s.session_fail_open}});
+            if (!s.session_fail_open) {
+                a.ok = false;
+                a.code = "SESSION_CHECK_FAILED";
+                a.message = "The platform could not confirm this session - please try again later";
+                co_return a;
+            }
+        }
+    }
+    if (s.people)
+        s.people->remember(chat::id{a.who->user_id, a.who->numeric}, a.who->claims);
+    co_return a;
+}
+
+} // namespace senna::api::edge

@@ -1,0 +1,271 @@
+// The client events of SPEC §5 (`send-message`, `typing`, `join-topic`, `leave-topic`,
+// `refresh-token`), each answered through its ack with {ok: true, ...} or {error: {code,
+// message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
+#include "api/chat_writes.hpp"
+#include "api/error_map.hpp"
+#include "api/realtime_edge.hpp"
+#include "chat/service.hpp"
+#include "net/spawn.hpp"
+#include "realtime/hub.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace senna::api::edge {
+
+namespace json = boost::json;
+using socketio::socket;
+
+namespace {
+
+// How JavaScript's template literal prints a value (for the messages that quote one).
+std::string js_string(const json::value* v) {
+    if (!v)
+        return "undefined";
+    switch (v->kind()) {
+    case json::kind::null:
+        return "null";
+    case json::kind::bool_:
+        return v->get_bool() ? "true" : "false";
+    case json::kind::int64:
+        return std::to_string(v->get_int64());
+    case json::kind::uint64:
+        return std::to_string(v->get_uint64());
+    case json::kind::double_: {
+        double d = v->get_double();
+        if (std::floor(d) == d && std::fabs(d) < 9.007199254740992e15)
+            return std::to_string(static_cast<long long>(d));
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        return buf;
+    }
+    case json::kind::string:
+        return std::string(v->get_string());
+    case json::kind::array: {
+        std::string out;
+        bool first = true;
+        for (const auto& e : v->get_array()) {
+            if (!first)
+                out += ",";
+            first = false;
+            if (!e.is_null())
+                out += js_string(&e);
+        }
+        return out;
+    }
+    case json::kind::object:
+        return "[object Object]";
+    }
+    return "";
+}
+
+json::object problem_ack(const chat::problem& p, const realtime_services& s) {
+    auto e = to_api_error(p, s.max_text_length);
+    return error_ack(e.code, e.message);
+}
+
+json::object chat_state(const chat::chat_ref& c) {
+    json::object o;
+    o["key"] = c.state_key;
+    o["inbox_key"] = c.inbox_member;
+    return o;
+}
+
+// A client event answered through its ack: the job returns the whole ack object.
+using job = net::awaitable<json::object> (*)(const realtime_services&, socket&, socket_state&,
+                                             json::object payload);
+
+// Declares `name` on the namespace: every socket's event runs `fn` in a coroutine of its own
+// and answers with what it returns.
+void handle(socketio::namespace_& ns, const realtime_services& s, std::string name, job fn) {
+    ns.on(name, [&s, fn, name](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
+        auto st = state_of(sock);
+        if (!admit_event(sock, *st, s, ack))
+            return;
+        json::object payload;
+        if (!ev.args.empty() && ev.args[0].is_object())
+            payload = std::move(ev.args[0].get_object());
+        if (!st->user) {
+            json::array a;
+            a.push_back(error_ack("NOT_AUTHENTICATED", "You are not authenticated"));
+            ack(std::move(a));
+            return;
+        }
+        std::weak_ptr<socket> weak = sock.shared_from_this();
+        net::spawn(
+            sock.nsp().owner().executor(),
+            [](job f, const realtime_services& svc, std::weak_ptr<socket> w, state_ptr state,
+               json::object p, socketio::ack_fn reply) -> net::awaitable<void> {
+                auto so = w.lock();
+                if (!so)
+                    co_return;
+                json::object answer = co_await f(svc, *so, *state, std::move(p));
+                json::array a;
+                a.push_back(std::move(answer));
+                reply(std::move(a));
+            }(fn, s, weak, st, std::move(payload), std::move(ack)),
+            name);
+    });
+}
+
+const json::object* object_field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+chat::outcome<chat::chat_ref> resolve_to(const realtime_services& s, const chat::id& me,
+                                         const json::object& payload) {
+    const json::object* to = object_field(payload, "to");
+    std::string type = js_string(to ? to->if_contains("type") : nullptr);
+    std::string id = js_string(to ? to->if_contains("id") : nullptr);
+    return s.chat->resolve(me, type, id);
+}
+
+net::awaitable<json::object> send_message(const realtime_services& s, socket&, socket_state& st,
+                                          json::object payload) {
+    const chat::id me = *st.user;
+    auto chat = resolve_to(s, me, payload);
+    if (!chat)
+        co_return problem_ack(chat.failure(), s);
+    const chat::chat_ref ref = *chat;
+    if (s.limits) {
+        const auto d = s.limits->message_write(me.text);
+        if (!d.allowed)
+            co_return error_ack(rate_limited_code, rate_limited_error().message);
+    }
+    auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload);
+    if (!sent)
+        co_return problem_ack(sent.failure(), s);
+    json::object out;
+    out["ok"] = true;
+    out["state"] = chat_state(ref);
+    out["entry"] = std::move(sent->entry);
+    if (sent->duplicate)
+        out["duplicate"] = true;
+    co_return out;
+}
+
+// `read` {to, seq?}: the same as POST /api/:target/:id/read; the asking socket gets the ack,
+// the user's other sockets the `unread` event.
+net::awaitable<json::object> read_chat(const realtime_services& s, socket& sock, socket_state& st,
+                                       json::object payload) {
+    const chat::id me = *st.user;
+    auto chat = resolve_to(s, me, payload);
+    if (!chat)
+        co_return problem_ack(chat.failure(), s);
+    const chat::chat_ref ref = *chat;
+    auto seq = read_seq(payload);
+    if (!seq)
+        co_return problem_ack(seq.failure(), s);
+    auto moved = co_await read_and_deliver(*s.chat, s.hub, me, ref, *seq, sock.id());
+    if (!moved)
+        co_return problem_ack(moved.failure(), s);
+    json::object out;
+    out["ok"] = true;
+    out["state"] = chat_state(ref);
+    out["read_seq"] = moved->state.read_seq;
+    out["unread"] = moved->state.unread;
+    out["total"] = moved->total_unread;
+    co_return out;
+}
+
+net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_state& st,
+                                    json::object payload) {
+    const chat::id me = *st.user;
+    auto chat = resolve_to(s, me, payload);
+    if (!chat)
+        co_return problem_ack(chat.failure(), s);
+    if (s.hub)
+        s.hub->typing(me, *chat);
+    json::object out;
+    out["ok"] = true;
+    co_return out;
+}
+
+std::optional<std::string> topic_room(const json::object& payload, json::object& error) {
+    const auto* v = payload.if_contains("id");
+    std::optional<chat::id> id = v ? chat::id::from_json(*v) : std::nullopt;
+    if (!id) {
+        error = error_ack("MESSAGES_INVALID_ID", "Invalid topic id \"" + js_string(v) + "\"");
+        return std::nullopt;
+    }
+    return "topic-" + id->text;
+}
+
+// Topic rooms the socket is in (joined here or moved there by the platform's control channel).
+std::size_t topic_count(const socket& sock) {
+    std::size_t n = 0;
+    for (const auto& r : sock.rooms())
+        n += r.starts_with("topic-") ? 1 : 0;
+    return n;
+}
+
+net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock, socket_state&,
+                                        json::object payload) {
+    json::object err;
+    auto room = topic_room(payload, err);
+    if (!room)
+        co_return err;
+    const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
+    if (max != 0 && !sock.in(*room) && topic_count(sock) >= max)
+        co_return error_ack("TOO_MANY_TOPICS",
+                            "A socket may join at most " + std::to_string(max) + " topics");
+    sock.join(*room);
+    json::object out;
+    out["ok"] = true;
+    out["room"] = *room;
+    co_return out;
+}
+
+net::awaitable<json::object> leave_topic(const realtime_services&, socket& sock, socket_state&,
+                                         json::object payload) {
+    json::object err;
+    auto room = topic_room(payload, err);
+    if (!room)
+        co_return err;
+    sock.leave(*room);
+    json::object out;
+    out["ok"] = true;
+    out["room"] = *room;
+    co_return out;
+}
+
+// A fresh token for the same user replaces the one in force (and its expiry).
+net::awaitable<json::object> refresh_token(const realtime_services& s, socket& sock,
+                                           socket_state& st, json::object payload) {
+    std::string token = nonempty(payload.if_contains("token"));
+    admission a = verify_token(s, token);
+    if (!a.ok)
+        co_return error_ack(a.code, a.message);
+    if (!(chat::id{a.who->user_id, a.who->numeric} == *st.user))
+        co_return error_ack("INVALID_TOKEN_ERR", "The token is for another user");
+    st.expires_at = a.who->expires_at;
+    if (auto* p = std::any_cast<state_ptr>(&sock.data))
+        arm_expiry(sock, *p, s);
+    json::object out;
+    out["ok"] = true;
+    co_return out;
+}
+
+} // namespace
+
+void add_client_events(socketio::namespace_& ns, const realtime_services& s) {
+    handle(ns, s, "send-message", &send_message);
+    handle(ns, s, "read", &read_chat);
+    handle(ns, s, "typing", &typing);
+    handle(ns, s, "join-topic", &join_topic);
+    handle(ns, s, "leave-topic", &leave_topic);
+    handle(ns, s, "refresh-token", &refresh_token);
+    // Events nobody handles still spend the socket's event budget; one that asks for an ack
+    // gets an error instead of waiting forever.
+    ns.on_any([&s](socket& sock, socketio::event& ev, socketio::ack_fn ack) {
+        auto st = state_of(sock);
+        if (!admit_event(sock, *st, s, ack))
+            return;
+        if (ack.wanted())
+            ack(ack_args(error_ack("UNKNOWN_EVENT", "Unknown event \"" + ev.name + "\"")));
+    });
+}
+
+} // namespace senna::api::edge

@@ -1,0 +1,250 @@
+#include "chat/scripts.hpp"
+
+#include <string>
+
+namespace senna::chat::scripts {
+
+namespace {
+
+// Shared by the scripts that need them (each script is sent whole; Redis caches it by SHA1).
+constexpr std::string_view helpers = R"(
+-- A seq in the fixed width that makes "<author>:<seq>" members sort by seq (2^53 has 16 digits).
+local function pad(n) return string.format('%016d', n) end
+
+-- The canonical text of a stored author (chat::id): numbers in plain digits, strings as they are.
+local function author_text(v)
+  if type(v) == 'number' then return string.format('%.0f', v) end
+  if type(v) == 'string' and v ~= '' and not string.find(v, ':', 1, true) then return v end
+  return nil
+end
+
+-- Messages by others after `cur`: all after it, minus the reader's own (O(log n), no scan).
+local function unread(seqs, authors, user, cur)
+  local all = redis.call('ZCOUNT', seqs, '(' .. string.format('%d', cur), '+inf')
+  if all == 0 then return 0 end
+  local own = redis.call('ZLEXCOUNT', authors, '[' .. user .. ':' .. pad(cur + 1),
+                         '[' .. user .. ':9999999999999999')
+  return all - own
+end
+)";
+
+constexpr std::string_view write_helpers = R"(
+-- A non-negative integer as MessagePack writes it in its shortest form (notepack; the
+-- realtime encoder's put_uint).
+local function mp(n)
+  if n < 128 then return string.char(n) end
+  if n < 256 then return string.char(204, n) end
+  if n < 65536 then return string.char(205, math.floor(n / 256), n % 256) end
+  local width, b = 4, {}
+  if n >= 4294967296 then width = 8 end
+  for i = width, 1, -1 do b[i] = n % 256; n = math.floor(n / 256) end
+  return string.char(width == 4 and 206 or 207) .. string.char(unpack(b))
+end
+
+-- PUBLISHes the publications from ARGV[i] on: a count, then for each the channel, its slots
+-- ("s" seq, "r" rev) and #slots + 1 pieces, joined with the numbers of `vals` in the holes.
+local function publish(i, vals)
+  local n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    local channel, slots = ARGV[i], ARGV[i + 1]
+    local parts = {ARGV[i + 2]}
+    for k = 1, #slots do
+      parts[#parts + 1] = mp(vals[string.sub(slots, k, k)])
+      parts[#parts + 1] = ARGV[i + 2 + k]
+    end
+    redis.call('PUBLISH', channel, table.concat(parts))
+    i = i + 3 + #slots
+  end
+end
+
+-- Numbers what the seed wrote, which has no seq: each id of the list without one gets the next
+-- numbers, in list order (oldest first). Ids numbered but gone from the list (deleted by the
+-- seed) leave the log; ids in the list without data (not messages) leave the list. In a DM a
+-- message the seed marked "seen" moves the other participant's read cursor to it. O(n), once
+-- per chat: while the list and the log hold as many ids and the newest id has a seq (the seed
+-- appends), it does nothing, unless `force` (a reader met an id without a seq).
+local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
+  if not force then
+    local n = redis.call('LLEN', list)
+    if n == redis.call('ZCARD', seqs) then
+      if n == 0 or redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then return 0 end
+    end
+  end
+  local ids = redis.call('LRANGE', list, 0, -1)
+  local last = tonumber(redis.call('GET', seqk) or '0')
+  local listed, kept = {}, 0
+  for _, id in ipairs(ids) do
+    local raw = redis.call('HGET', data, id)
+    if not raw then
+      redis.call('LREM', list, 0, id)
+    else
+      listed[id] = true
+      kept = kept + 1
+      if not redis.call('ZSCORE', seqs, id) then
+        last = last + 1
+        redis.call('ZADD', seqs, last, id)
+        local ok, m = pcall(cjson.decode, raw)
+        local a = ok and type(m) == 'table' and author_text(m.author) or nil
+        if a then
+          redis.call('ZADD', authors, 0, a .. ':' .. pad(last))
+          if dm_a ~= '' and m.status == 'seen' and (a == dm_a or a == dm_b) then
+            local reader = (a == dm_a) and dm_b or dm_a
+            if last > tonumber(redis.call('HGET', read, reader) or '0') then
+              redis.call('HSET', read, reader, last)
+            end
+          end
+        end
+      end
+    end
+  end
+  redis.call('SET', seqk, last)
+  if redis.call('ZCARD', seqs) > kept then
+    local by_seq = {}
+    for _, m in ipairs(redis.call('ZRANGE', authors, 0, -1)) do by_seq[string.sub(m, -16)] = m end
+    local all = redis.call('ZRANGE', seqs, 0, -1, 'WITHSCORES')
+    for i = 1, #all, 2 do
+      if not listed[all[i]] then
+        redis.call('ZREM', seqs, all[i])
+        local m = by_seq[pad(tonumber(all[i + 1]))]
+        if m then redis.call('ZREM', authors, m) end
+      end
+    end
+  end
+  return 1
+end
+)";
+
+} // namespace
+
+// KEYS: data, list, seq, rev, seqs, authors, read, activity, my inbox, [the other's inbox],
+//       [the client_msg_id record]
+// ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
+//       the other's inbox member, author, record TTL s, DM pair (2), publications...
+const std::string& send() {
+    static const std::string body =
+        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
+local cmid = has_cmid and KEYS[#KEYS]
+if has_cmid then
+  local prev = redis.call('GET', cmid)
+  if prev then
+    local at = string.find(prev, ':', 1, true)
+    return {1, tonumber(string.sub(prev, 1, at - 1)), string.sub(prev, at + 1)}
+  end
+end
+adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12])
+local seq = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[5], seq, ARGV[3])
+redis.call('ZADD', KEYS[6], 0, ARGV[9] .. ':' .. pad(seq))
+redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
+redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
+if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
+if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
+publish(13, {s = seq})
+return {0, seq, 0}
+)";
+    return body;
+}
+
+// KEYS: data, list, seq, rev, seqs, authors, read
+// ARGV: id, expected JSON, new JSON, DM pair (2), publications...
+const std::string& edit() {
+    static const std::string body =
+        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {0} end
+adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
+local rev = redis.call('INCR', KEYS[4])
+publish(6, {s = seq, r = rev})
+return {1, seq, rev}
+)";
+    return body;
+}
+
+// KEYS: data, list, seq, rev, seqs, authors, read
+// ARGV: id, author, DM pair (2), publications...
+const std::string& remove() {
+    static const std::string body =
+        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
+adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[3], ARGV[4])
+local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+if seq > 0 then
+  redis.call('ZREM', KEYS[5], ARGV[1])
+  redis.call('ZREM', KEYS[6], ARGV[2] .. ':' .. pad(seq))
+end
+local rev = redis.call('INCR', KEYS[4])
+publish(5, {s = seq, r = rev})
+return {1, seq, rev}
+)";
+    return body;
+}
+
+// KEYS: list, data, seq, seqs, authors, read
+// ARGV: reader, the seq read up to ("" for all), DM pair (2)
+const std::string& read() {
+    static const std::string body =
+        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[3], ARGV[4])
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+local want = last
+if ARGV[2] ~= '' then want = math.min(tonumber(ARGV[2]), last) end
+local cur = tonumber(redis.call('HGET', KEYS[6], ARGV[1]) or '0')
+local moved = 0
+if want > cur then
+  redis.call('HSET', KEYS[6], ARGV[1], want)
+  cur, moved = want, 1
+end
+return {cur, unread(KEYS[4], KEYS[5], ARGV[1], cur), moved, last}
+)";
+    return body;
+}
+
+// KEYS: list, data, seq, seqs, authors, read
+// ARGV: DM pair (2), "1" to check every id even when the counts agree
+const std::string& adopt() {
+    static const std::string body =
+        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3] == '1')
+)";
+    return body;
+}
+
+// KEYS: per chat: list, data, seqs, authors, read
+// ARGV: reader, "1" to include the latest message
+const std::string& view() {
+    static const std::string body =
+        std::string("#!lua flags=no-writes\n") + std::string(helpers) + R"(
+local out = {}
+for i = 1, #KEYS, 5 do
+  local list, data, seqs = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  local raw, seq = '', 0
+  if ARGV[2] == '1' then
+    local id = redis.call('LINDEX', list, -1)
+    if id then
+      raw = redis.call('HGET', data, id) or ''
+      seq = tonumber(redis.call('ZSCORE', seqs, id) or '0')
+    end
+  end
+  local stale, n = 0, redis.call('LLEN', list)
+  if n ~= redis.call('ZCARD', seqs) then
+    stale = 1
+  elseif n > 0 and not redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then
+    stale = 1
+  end
+  local cur = tonumber(redis.call('HGET', KEYS[i + 4], ARGV[1]) or '0')
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3] = raw, seq, cur
+  out[n + 4], out[n + 5] = unread(seqs, KEYS[i + 3], ARGV[1], cur), stale
+end
+return out
+)";
+    return body;
+}
+
+} // namespace senna::chat::scripts

@@ -1,0 +1,29 @@
+#pragma once
+// The Lua scripts of the conversation log (docs/storage.md, "The conversation log"). Each write
+// of a chat (send, edit, delete, a read cursor's move) is one script: the message, its sequence
+// number, the chat's change counter, its place in the inboxes and the realtime publications are
+// written together or not at all. Every key a script touches is passed in KEYS.
+
+#include <string>
+
+namespace senna::chat::scripts {
+
+/** A new message (the change counter counts edits and deletes, not sends). Returns {0, seq, 0}, or
+   {1, seq, stored JSON} for a client_msg_id seen in the last 24 hours (nothing written). */
+const std::string& send();
+/** Compare-and-set of one message's JSON. Returns {0} when the stored JSON is not the expected
+    one any more, else {1, seq, rev}. */
+const std::string& edit();
+/** Removes one message. Returns {0} when it is not there, else {1, seq, rev}. */
+const std::string& remove();
+/** Moves a reader's cursor forward only. Returns {cursor, unread, moved, last seq}. */
+const std::string& read();
+/** Numbers what the seed wrote (no-op when there is nothing to number). Returns 1 when it
+    numbered or dropped anything. */
+const std::string& adopt();
+/** Read-only (runs while Redis is full): for each chat of KEYS (5 keys each), the latest
+    message and its seq (when ARGV[2] is "1"), the reader's cursor, unread count, and whether the
+    chat holds messages not numbered yet. */
+const std::string& view();
+
+} // namespace senna::chat::scripts

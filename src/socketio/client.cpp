@@ -1,0 +1,210 @@
+#include "socketio/client.hpp"
+
+#include "net/spawn.hpp"
+#include "socketio/server.hpp"
+#include "util/log.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <array>
+#include <sys/random.h>
+
+namespace senna::socketio {
+
+namespace {
+
+// A v5 socket id: 20 characters of base64url from the kernel's CSPRNG, like the reference's.
+std::string random_id() {
+    static constexpr std::string_view alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::array<unsigned char, 20> rnd{};
+    std::size_t got = 0;
+    while (got < rnd.size()) {
+        auto n = ::getrandom(rnd.data() + got, rnd.size() - got, 0);
+        if (n > 0)
+            got += static_cast<std::size_t>(n);
+    }
+    std::string id;
+    id.reserve(rnd.size());
+    for (unsigned char c : rnd)
+        id += alphabet[c % 64];
+    return id;
+}
+
+} // namespace
+
+client::client(server& srv, std::shared_ptr<engineio::session> eio)
+    : server_(srv), eio_(eio.get()), revision_(revision_for(eio_->protocol())),
+      decoder_(srv.config().codec) {
+    server_.client_opened();
+}
+
+// Touches nothing outside: a client that never saw on_close is being destroyed with its
+// io_context (shutdown), after the server.
+client::~client() = default;
+
+std::shared_ptr<socket> client::find(std::string_view nsp) const {
+    for (const auto& s : sockets_)
+        if (s->nsp_name() == nsp)
+            return s;
+    return nullptr;
+}
+
+void client::on_connect_timeout(void* p) {
+    auto& c = *static_cast<client*>(p);
+    auto self = c.shared_from_this();
+    if (!c.closed_ && !c.ever_connected_)
+        c.close("forced close"); // no namespace joined in time
+}
+
+void client::start() {
+    server_.engine().wheel().schedule(connect_timeout_, server_.config().connect_timeout,
+                                      &client::on_connect_timeout, this);
+    if (revision_ == revision::v4) {
+        // v4 clients never ask for "/": the server joins them right away.
+        connect("/", boost::json::object());
+    }
+}
+
+void client::on_message(std::string_view data, bool binary) {
+    if (closed_)
+        return;
+    auto self = shared_from_this();
+    auto r = binary ? decoder_.on_binary(data) : decoder_.on_text(data);
+    if (!r) {
+        log::debug("sio_parse_error",
+                   {{"sid", sid()}, {"error", std::string(r.error().message())}});
+        eio_->close_now("parse error");
+        return;
+    }
+    if (*r)
+        on_packet(std::move(**r));
+}
+
+void client::on_packet(packet p) {
+    switch (p.type) {
+    case packet_type::connect: {
+        auto parts = split_namespace(p.nsp);
+        boost::json::value auth = p.data.is_object() ? std::move(p.data) : boost::json::object();
+        connect(parts.name, std::move(auth));
+        break;
+    }
+    case packet_type::disconnect:
+        if (auto s = find(p.nsp)) {
+            detach(s->nsp_name());
+            s->on_close("client namespace disconnect");
+        }
+        break;
+    case packet_type::event:
+    case packet_type::binary_event:
+        if (auto s = find(p.nsp))
+            s->on_event(std::move(p));
+        break;
+    case packet_type::ack:
+    case packet_type::binary_ack:
+        if (auto s = find(p.nsp))
+            s->on_ack(std::move(p));
+        break;
+    case packet_type::connect_error:
+        // Only servers send it.
+        eio_->close_now("parse error");
+        break;
+    }
+}
+
+void client::connect(std::string_view nsp, boost::json::value auth) {
+    std::string name(nsp.empty() ? "/" : nsp);
+    namespace_* ns = server_.find(name);
+    if (!ns) {
+        send(connect_error(name, "Invalid namespace", nullptr, revision_));
+        return;
+    }
+    if (find(name) || std::find(connecting_.begin(), connecting_.end(), name) != connecting_.end())
+        return;
+    std::string id = revision_ == revision::v5 ? random_id()
+                     : name == "/"             ? sid()
+                                               : name + "#" + sid();
+    auto s = std::make_shared<socket>(*ns, *this, std::move(id), std::move(auth));
+    if (ns->hooks().empty()) {
+        joined(s);
+        return;
+    }
+    connecting_.push_back(name);
+    net::spawn(server_.executor(), run_hooks(shared_from_this(), s), "sio_connect_hook");
+}
+
+net::awaitable<void> client::run_hooks(std::shared_ptr<client> self, std::shared_ptr<socket> s) {
+    const std::string name = s->nsp_name();
+    connect_verdict verdict;
+    const auto hooks = s->nsp().hooks();
+    for (const auto& hook : hooks) {
+        // Awaited into a variable (GCC 12, docs/architecture.md "Compiler pitfalls").
+        connect_verdict v = co_await hook(*s);
+        if (self->closed_)
+            co_return;
+        if (!v.accepted) {
+            verdict = std::move(v);
+            break;
+        }
+    }
+    std::erase(self->connecting_, name);
+    if (self->closed_)
+        co_return;
+    if (!verdict.accepted) {
+        self->send(connect_error(name, verdict.message, std::move(verdict.data), self->revision_));
+        co_return;
+    }
+    self->joined(s);
+}
+
+void client::joined(const std::shared_ptr<socket>& s) {
+    const std::string& name = s->nsp_name();
+    sockets_.push_back(s);
+    ever_connected_ = true;
+    connect_timeout_.cancel();
+    s->nsp().add(s);
+    send(connect_ack(name, s->id(), revision_));
+    if (!s->connected())
+        return;
+    s->nsp().connected(*s);
+    if (!s->nsp().keeps_handshake() && connecting_.empty())
+        eio_->release_request(); // its hooks have read what they needed of the request
+}
+
+bool client::send(const frame& f) {
+    if (closed_ || !eio_->is_open())
+        return false;
+    if (!eio_->send(f.text))
+        return false;
+    for (const auto& a : f.attachments)
+        if (!eio_->send(a, true))
+            return false;
+    return true;
+}
+
+void client::detach(const std::string& nsp) {
+    std::erase_if(sockets_, [&](const std::shared_ptr<socket>& s) { return s->nsp_name() == nsp; });
+}
+
+void client::close(std::string_view reason) {
+    if (closed_)
+        return;
+    eio_->close(reason); // calls on_close
+}
+
+void client::on_close(std::string_view reason) {
+    if (closed_)
+        return;
+    auto self = shared_from_this();
+    closed_ = true;
+    server_.client_closed();
+    connect_timeout_.cancel();
+    auto sockets = std::move(sockets_);
+    sockets_.clear();
+    for (auto& s : sockets)
+        s->on_close(reason);
+    decoder_.reset();
+}
+
+} // namespace senna::socketio
