@@ -17,7 +17,7 @@ constexpr const char* unavailable_message = "The message store is unavailable - 
 // the store is full (507: retrying soon will not help) or briefly unable to serve (503: a
 // failover, a restart, a long script; try again). Any other error reply (ERR, WRONGTYPE,
 // NOSCRIPT after redis::connection's reload, ...) is a bug or a setup error: 500, logged.
-// docs/storage.md ("When Redis refuses") explains each row to operators.
+// docs/limits.md ("When Redis is full") explains each row to operators.
 struct refusal_row {
     chat::store_refusal kind;
     status code_status;
