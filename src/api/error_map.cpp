@@ -26,25 +26,23 @@ struct refusal_row {
     const char* message;
 };
 
+// Redis cannot serve now; a client should try again.
+constexpr refusal_row unavailable(chat::store_refusal kind) {
+    return {kind, status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
+            unavailable_message};
+}
+
 constexpr refusal_row refusal_table[] = {
     {chat::store_refusal::oom, status::insufficient_storage, "STORE_FULL",
      "InsufficientStorageError", "The message store is full - please try again later"},
-    {chat::store_refusal::readonly, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::loading, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::busy, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::masterdown, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::clusterdown, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::tryagain, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::misconf, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
-    {chat::store_refusal::noreplicas, status::service_unavailable, "STORE_UNAVAILABLE",
-     "StoreUnavailableError", unavailable_message},
+    unavailable(chat::store_refusal::readonly),
+    unavailable(chat::store_refusal::loading),
+    unavailable(chat::store_refusal::busy),
+    unavailable(chat::store_refusal::masterdown),
+    unavailable(chat::store_refusal::clusterdown),
+    unavailable(chat::store_refusal::tryagain),
+    unavailable(chat::store_refusal::misconf),
+    unavailable(chat::store_refusal::noreplicas),
 };
 
 } // namespace

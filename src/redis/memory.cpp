@@ -72,18 +72,12 @@ std::optional<memory_sample> parse_info_memory(std::string_view info) {
         if (colon == std::string_view::npos)
             continue; // "# Memory", blank lines
         const std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
-        if (key == "used_memory") {
+        if (key == "used_memory" || key == "maxmemory") {
             auto n = number(value);
             if (!n)
                 return std::nullopt;
-            s.used = *n;
-            has_used = true;
-        } else if (key == "maxmemory") {
-            auto n = number(value);
-            if (!n)
-                return std::nullopt;
-            s.max = *n;
-            has_max = true;
+            (key == "used_memory" ? s.used : s.max) = *n;
+            (key == "used_memory" ? has_used : has_max) = true;
         } else if (key == "mem_not_counted_for_evict") {
             s.not_counted = number(value).value_or(0);
         } else if (key == "maxmemory_policy") {
