@@ -119,7 +119,7 @@ pid_t managed_redis::spawn_child() {
         "--save",
         "",
         // A full Redis refuses writes (507 STORE_FULL) and keeps serving reads; any other
-        // policy would evict stored messages (docs/storage.md, "When Redis is full").
+        // policy would evict stored messages (docs/limits.md, "When Redis is full").
         "--maxmemory",
         std::to_string(settings_.maxmemory),
         "--maxmemory-policy",

@@ -76,8 +76,13 @@ std::optional<memory_sample> parse_info_memory(std::string_view info) {
             auto n = number(value);
             if (!n)
                 return std::nullopt;
-            (key == "used_memory" ? s.used : s.max) = *n;
-            (key == "used_memory" ? has_used : has_max) = true;
+            if (key == "used_memory") {
+                s.used = *n;
+                has_used = true;
+            } else {
+                s.max = *n;
+                has_max = true;
+            }
         } else if (key == "mem_not_counted_for_evict") {
             s.not_counted = number(value).value_or(0);
         } else if (key == "maxmemory_policy") {
@@ -105,13 +110,13 @@ std::string_view name_of(memory_level l) noexcept {
 
 memory_level next_level(memory_level current, const memory_sample& s) noexcept {
     const memory_level now = reached(s);
-    if (now >= current)
+    if (now >= current || s.max == 0)
         return now;
     // Falling: stay at the highest level between `now` and `current` whose threshold the
     // sample is still within `hysteresis` points of (full counts as 100 %).
-    const unsigned p = s.max == 0 ? 0 : s.percent();
+    const unsigned p = s.percent();
     for (auto l = current; l > now; l = static_cast<memory_level>(static_cast<int>(l) - 1))
-        if (s.max != 0 && p + hysteresis >= threshold_of(l))
+        if (p + hysteresis >= threshold_of(l))
             return l;
     return now;
 }
