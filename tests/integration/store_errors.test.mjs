@@ -78,7 +78,7 @@ const infoField = async (port, section, field) =>
 async function assertRefused(senna, code, res, expected = UNAVAILABLE) {
   assert.deepEqual([res.status, res.json], [expected.status, expected]);
   assert.ok(await replies(senna, code) > 0, `no ${code} reply counted`);
-  assert.match(senna.logs, new RegExp(`warn store_refused code=${code} error="${code} `));
+  await senna.waitForLog(new RegExp(`warn store_refused code=${code} error="${code} `));
 }
 
 describe('Redis refusals, one real state per row', () => {
@@ -241,7 +241,7 @@ describe('Redis refusals, one real state per row', () => {
       const senna = use(await startSenna({ SOCK_REDIS_URL: r.url }));
       const res = await history(senna);
       assert.deepEqual([res.status, res.json], [500, INTERNAL]);
-      assert.match(senna.logs, /error store_failed error="WRONGTYPE Operation against a key holding the wrong kind of value"/);
+      await senna.waitForLog(/error store_failed error="WRONGTYPE Operation against a key holding the wrong kind of value"/);
       assert.ok(await replies(senna, 'ERR') > 0);
     });
   });
