@@ -1,8 +1,7 @@
 // The kinds of Redis error replies (redis/server_error.hpp), from the texts a real Redis 7.0
 // sends in each state (captured with redis-cli against redis-server 7.0.15; the states
 // themselves, but TRYAGAIN, are produced under senna in tests/integration/store_errors.test.mjs
-// and store_full.test.mjs). A script with a shebang and no allow-oom flag is refused with the
-// plain OOM text before it runs.
+// and store_full.test.mjs).
 
 #include "redis/reply.hpp"
 #include "redis/server_error.hpp"
