@@ -13,6 +13,7 @@
 #include "realtime/hub.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "redis/memory.hpp"
 
 #include <memory>
 #include <optional>
@@ -35,6 +36,8 @@ struct shared_state {
     std::optional<auth::signing_key> demo_signer;
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
     std::unique_ptr<api::abuse_limits> limits;
+    /** Redis's memory against maxmemory, sampled by shard 0 (/metrics, /healthz). */
+    redis::memory_gauge redis_memory{};
 };
 
 } // namespace senna::app
