@@ -52,6 +52,7 @@ enum class client_error : std::uint8_t {
     forbidden,
     conflict,
     store_unavailable,
+    store_full, // Redis at its maxmemory refuses writes (issue 20)
     internal_error,
     // Moderation (issue 17)
     token_revoked, // a moderator revoked the user's tokens issued before this one's iat

@@ -18,6 +18,7 @@
 #include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
 #include "redis/connection.hpp"
+#include "redis/memory.hpp"
 #include "socketio/server.hpp"
 #include "websocket/connection.hpp"
 
@@ -82,6 +83,7 @@ private:
     auth::token_cache tokens_; // verified tokens, shared by this shard's REST and sockets
     realtime::moderation_view moderation_; // this shard's copy of bans, revocations, mutes
     std::unique_ptr<redis::connection> redis_;
+    std::unique_ptr<redis::memory_watcher> memory_; // shard 0 only: Redis's memory vs maxmemory
     std::unique_ptr<chat::service> chat_;
     std::unique_ptr<chat::profile_store> profiles_;
     std::unique_ptr<platform::client> platform_; // with SOCK_API_URL only

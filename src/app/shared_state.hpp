@@ -15,6 +15,7 @@
 #include "realtime/moderation.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "redis/memory.hpp"
 #include "util/metrics.hpp"
 
 #include <memory>
@@ -48,6 +49,8 @@ struct shared_state {
     std::unique_ptr<admin::admin_ui> admin_ui;
     /** Refusals by surface and reason (senna_refusals_total). */
     util::metrics::refusals refusals;
+    /** Redis's memory against maxmemory, sampled by shard 0 (/metrics, /healthz). */
+    redis::memory_gauge redis_memory{};
 };
 
 } // namespace senna::app
