@@ -4,7 +4,7 @@
 #include "chat/id.hpp"
 #include "chat/keys.hpp"
 #include "http/response.hpp"
-#include "realtime/moderation.hpp"
+#include "realtime/moderation_state.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 

@@ -1,6 +1,6 @@
 #include "api/authenticate.hpp"
 
-#include "realtime/moderation.hpp"
+#include "realtime/moderation_state.hpp"
 #include "util/strings.hpp"
 
 #include <chrono>

@@ -2,7 +2,7 @@
 
 #include "api/realtime_edge.hpp"
 #include "realtime/local_users.hpp"
-#include "realtime/moderation.hpp"
+#include "realtime/moderation_state.hpp"
 
 namespace senna::api {
 

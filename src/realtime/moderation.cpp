@@ -68,48 +68,6 @@ return {redis.call('GET', KEYS[4]) or '0', live(KEYS[1]), redis.call('HGETALL', 
         live(KEYS[3])}
 )lua";
 
-constexpr std::array<std::pair<kind, std::string_view>, 6> kinds{{
-    {kind::kick, "kick"},
-    {kind::ban, "ban"},
-    {kind::unban, "unban"},
-    {kind::revoke, "revoke"},
-    {kind::mute, "mute"},
-    {kind::unmute, "unmute"},
-}};
-
-// Epoch seconds from a JSON number (fractions dropped); nullopt when not a number >= 0.
-std::optional<std::int64_t> seconds(const json::value* v) {
-    if (!v)
-        return std::nullopt;
-    if (v->is_int64())
-        return v->get_int64() >= 0 ? std::optional<std::int64_t>(v->get_int64()) : std::nullopt;
-    if (v->is_uint64())
-        return std::optional<std::int64_t>(std::numeric_limits<std::int64_t>::max());
-    if (v->is_double()) {
-        const double d = std::floor(v->get_double());
-        if (!(d >= 0) || d > 9.2e18)
-            return std::nullopt;
-        return static_cast<std::int64_t>(d);
-    }
-    return std::nullopt;
-}
-
-// At most max_reason_bytes, not cutting a UTF-8 sequence.
-std::string clip_reason(std::string_view r) {
-    if (r.size() <= max_reason_bytes)
-        return std::string(r);
-    std::size_t n = max_reason_bytes;
-    while (n > 0 && (static_cast<unsigned char>(r[n]) & 0xC0) == 0x80)
-        --n;
-    return std::string(r.substr(0, n));
-}
-
-std::optional<std::int64_t> number_of(const std::unordered_map<std::string, std::int64_t>& m,
-                                      const std::string& key) {
-    auto it = m.find(key);
-    return it == m.end() ? std::nullopt : std::optional<std::int64_t>(it->second);
-}
-
 void read_hash(const redis::reply& flat, std::unordered_map<std::string, std::int64_t>& out) {
     for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
         auto v = flat.elements[i + 1].as_integer();
@@ -118,169 +76,7 @@ void read_hash(const redis::reply& flat, std::unordered_map<std::string, std::in
     }
 }
 
-bool active(std::int64_t until, std::int64_t now) {
-    return until == 0 || until > now;
-}
-
 } // namespace
-
-std::string_view to_string(kind k) {
-    for (const auto& [k2, name] : kinds)
-        if (k2 == k)
-            return name;
-    return "?";
-}
-
-std::optional<kind> moderation_kind(std::string_view type) {
-    for (const auto& [k, name] : kinds)
-        if (name == type)
-            return k;
-    return std::nullopt;
-}
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-parsed_action parse_moderation(const json::object& o) {
-    parsed_action out;
-    const auto* type = o.if_contains("type");
-    auto k = type && type->is_string() ? moderation_kind(type->get_string()) : std::nullopt;
-    if (!k) {
-        out.error = "type";
-        return out;
-    }
-    moderation_action a;
-    a.type = *k;
-    const auto* uid = o.if_contains("user_id");
-    auto user = uid ? chat::id::from_json(*uid) : std::nullopt;
-    if (!user) {
-        out.error = "user_id";
-        return out;
-    }
-    a.user = user->text;
-    a.numeric = user->numeric;
-    if (*k == kind::mute || *k == kind::unmute) {
-        const auto* t = o.if_contains("topic");
-        auto topic = t ? chat::id::from_json(*t) : std::nullopt;
-        if (!topic) {
-            out.error = "topic";
-            return out;
-        }
-        a.topic = topic->text;
-        a.topic_numeric = topic->numeric;
-    }
-    if (*k == kind::ban || *k == kind::mute) {
-        const auto* until = o.if_contains("until");
-        if (until && !until->is_null()) {
-            auto u = seconds(until);
-            if (!u) {
-                out.error = "until";
-                return out;
-            }
-            a.until = *u;
-        }
-    }
-    if (*k == kind::revoke) {
-        auto b = seconds(o.if_contains("before"));
-        if (!b) {
-            out.error = "before";
-            return out;
-        }
-        a.before = *b;
-    }
-    if (*k == kind::kick || *k == kind::ban) {
-        const auto* r = o.if_contains("reason");
-        if (r && r->is_string())
-            a.reason = clip_reason(r->get_string());
-    }
-    out.action = std::move(a);
-    return out;
-}
-
-json::object to_json(const moderation_action& a) {
-    json::object o;
-    o["type"] = to_string(a.type);
-    o["user_id"] = chat::id{a.user, a.numeric}.to_json();
-    switch (a.type) {
-    case kind::kick:
-        if (!a.reason.empty())
-            o["reason"] = a.reason;
-        break;
-    case kind::ban:
-        if (a.until != 0)
-            o["until"] = a.until;
-        if (!a.reason.empty())
-            o["reason"] = a.reason;
-        break;
-    case kind::revoke:
-        o["before"] = a.before;
-        break;
-    case kind::mute:
-        o["topic"] = chat::id{a.topic, a.topic_numeric}.to_json();
-        if (a.until != 0)
-            o["until"] = a.until;
-        break;
-    case kind::unmute:
-        o["topic"] = chat::id{a.topic, a.topic_numeric}.to_json();
-        break;
-    case kind::unban:
-        break;
-    }
-    return o;
-}
-
-// --- snapshot ---
-
-bool moderation_snapshot::banned(const std::string& user, std::int64_t now) const {
-    if (bans.empty())
-        return false;
-    auto u = number_of(bans, user);
-    return u && active(*u, now);
-}
-
-bool moderation_snapshot::revoked(const std::string& user, std::optional<std::int64_t> iat) const {
-    if (revocations.empty())
-        return false;
-    auto before = number_of(revocations, user);
-    return before && (!iat || *iat < *before);
-}
-
-bool moderation_snapshot::muted(std::string_view topic, std::string_view user,
-                                std::int64_t now) const {
-    if (mutes.empty())
-        return false;
-    auto u = number_of(mutes, chat::keys::mute_field(topic, user));
-    return u && active(*u, now);
-}
-
-void moderation_snapshot::apply(const moderation_action& a) {
-    switch (a.type) {
-    case kind::ban:
-        bans[a.user] = a.until;
-        break;
-    case kind::unban:
-        bans.erase(a.user);
-        break;
-    case kind::revoke: {
-        auto& b = revocations[a.user];
-        b = std::max(b, a.before);
-        break;
-    }
-    case kind::mute:
-        mutes[chat::keys::mute_field(a.topic, a.user)] = a.until;
-        break;
-    case kind::unmute:
-        mutes.erase(chat::keys::mute_field(a.topic, a.user));
-        break;
-    case kind::kick:
-        break;
-    }
-}
-
-moderation_view::moderation_view() : snapshot_(std::make_shared<const moderation_snapshot>()) {}
 
 // --- moderation ---
 
@@ -411,7 +207,7 @@ net::awaitable<bool> moderation::reload(bool enforce_changes) {
         // newer revocations.
         const std::int64_t t = unix_now();
         for (const auto& [user, until] : fresh->bans)
-            if (active(until, t) && !master_->banned(user, t)) {
+            if (in_force(until, t) && !master_->banned(user, t)) {
                 moderation_action a;
                 a.type = kind::ban;
                 a.user = user;
@@ -419,7 +215,7 @@ net::awaitable<bool> moderation::reload(bool enforce_changes) {
                 enforce(a);
             }
         for (const auto& [user, before] : fresh->revocations) {
-            auto old = number_of(master_->revocations, user);
+            auto old = master_->revocation(user);
             if (!old || *old < before) {
                 moderation_action a;
                 a.type = kind::revoke;
@@ -445,7 +241,7 @@ void moderation::publish_snapshot() {
 void moderation::enforce(const moderation_action& a) const {
     if (a.type != kind::kick && a.type != kind::ban && a.type != kind::revoke)
         return;
-    if (a.type == kind::ban && !active(a.until, unix_now()))
+    if (a.type == kind::ban && !in_force(a.until, unix_now()))
         return;
     for (const auto& sh : shards_)
         if (sh.enforce)

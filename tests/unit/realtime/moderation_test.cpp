@@ -1,5 +1,5 @@
 // The moderation messages of the control channel and the checks of a snapshot (issue 17).
-#include "realtime/moderation.hpp"
+#include "realtime/moderation_state.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
