@@ -3,6 +3,7 @@
 // the metrics). Owned by app::server, outlives the shards.
 
 #include "api/abuse_limits.hpp"
+#include "api/chat_writes.hpp"
 #include "api/demo_routes.hpp"
 #include "auth/jwt.hpp"
 #include "auth/signature.hpp"
@@ -13,6 +14,8 @@
 #include "realtime/hub.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "webhook/dispatcher.hpp"
+#include "webhook/stats.hpp"
 
 #include <memory>
 #include <optional>
@@ -35,6 +38,11 @@ struct shared_state {
     std::optional<auth::signing_key> demo_signer;
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
     std::unique_ptr<api::abuse_limits> limits;
+    /** Webhooks (docs/webhooks.md): what writes append for offline recipients, the delivery
+        on shard 0, and their metrics. Null when SOCK_WEBHOOK_URL is unset. */
+    std::unique_ptr<api::webhook_notices> notices;
+    std::unique_ptr<webhook::dispatcher> webhooks;
+    webhook::stats webhook_stats;
 };
 
 } // namespace senna::app

@@ -119,6 +119,7 @@ public:
                 add(piece);
         }
     }
+    std::size_t size() const noexcept { return owned_.size(); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
         return views_;
@@ -159,6 +160,25 @@ void add_dm_pair(script_args& a, const chat_ref& chat) {
     auto [lo, hi] = chat.dm_pair();
     a.add(lo);
     a.add(hi);
+}
+
+// The notice section of a write script (scripts.cpp, notify): its ARGV, and its KEYS after the
+// script's own.
+void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n) {
+    if (!n || n->recipients.empty()) {
+        a.add("0");
+        return;
+    }
+    a.add(static_cast<std::uint64_t>(n->recipients.size()));
+    a.add(static_cast<std::uint64_t>(k.size() + 1));
+    a.add(n->event);
+    a.add(n->data);
+    a.add(n->instance_prefix);
+    k.add(n->stream);
+    for (const auto& r : n->recipients) {
+        a.add(r.user);
+        k.add(r.presence_key);
+    }
 }
 
 // 1-64 characters of [A-Za-z0-9_-], as ids (SPEC §2).
@@ -269,7 +289,8 @@ net::awaitable<std::optional<problem>> service::adopt(const chat_ref& chat, bool
 }
 
 net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat,
-                                              const json::object& body, const with_write& also) {
+                                              const json::object& body, const with_write& also,
+                                              const with_notice& notice) {
     auto type_it = body.find("type");
     std::string_view type;
     if (type_it != body.end() && type_it->value().is_string())
@@ -320,6 +341,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
     a.add(also ? also(m) : std::vector<publication>{});
+    add_notice(k, a, notice ? notice(m) : std::nullopt);
     auto r = co_await run(redis_, scripts_->send, k, a);
     if (!r)
         co_return r.failure();
@@ -345,7 +367,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
 
 net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& chat,
                                                 std::string message_id, const json::object& body,
-                                                const with_write& also) {
+                                                const with_write& also, const with_notice& notice) {
     if (message_id.empty() || message_id.size() > 256)
         co_return problem{error::not_found, {}};
     for (int attempt = 0; attempt < max_update_attempts; ++attempt) {
@@ -399,6 +421,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         a.add(serialize(next));
         add_dm_pair(a, chat);
         a.add(also ? also(next) : std::vector<publication>{});
+        add_notice(k, a, notice ? notice(next) : std::nullopt);
         auto r = co_await run(redis_, scripts_->edit, k, a);
         if (!r)
             co_return r.failure();
@@ -416,7 +439,8 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
 }
 
 net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& chat,
-                                                std::string message_id, const with_write& also) {
+                                                std::string message_id, const with_write& also,
+                                                const with_notice& notice) {
     if (message_id.empty() || message_id.size() > 256)
         co_return problem{error::not_found, {}};
     redis::request get;
@@ -438,6 +462,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     a.add(author->text);
     add_dm_pair(a, chat);
     a.add(also ? also(*current) : std::vector<publication>{});
+    add_notice(k, a, notice ? notice(*current) : std::nullopt);
     auto r = co_await run(redis_, scripts_->remove, k, a);
     if (!r)
         co_return r.failure();
@@ -449,6 +474,42 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
     co_return out;
+}
+
+net::awaitable<outcome<std::optional<std::vector<id>>>> service::members(const id& topic,
+                                                                         std::size_t limit) {
+    const std::string key = keys_.topic(topic).members_key();
+    redis::request req;
+    req.push("SCARD", key);
+    auto n = co_await pipeline(redis_, req);
+    if (!n)
+        co_return n.failure();
+    std::optional<std::vector<id>> out;
+    if (as_count((*n)[0]) > limit)
+        co_return out;
+    out.emplace();
+    if (as_count((*n)[0]) == 0)
+        co_return out;
+    req.clear();
+    req.push("SMEMBERS", key);
+    auto all = co_await pipeline(redis_, req);
+    if (!all)
+        co_return all.failure();
+    for (const auto& m : (*all)[0].elements)
+        if (auto u = id::parse(m.as_string()))
+            out->push_back(std::move(*u));
+    if (out->size() > limit) // joined between the two reads
+        out.reset();
+    co_return out;
+}
+
+net::awaitable<outcome<done>> service::set_member(const id& topic, const id& user, bool member) {
+    redis::request req;
+    req.push(member ? "SADD" : "SREM", keys_.topic(topic).members_key(), user.text);
+    auto r = co_await pipeline(redis_, req);
+    if (!r)
+        co_return r.failure();
+    co_return done{};
 }
 
 net::awaitable<outcome<read_state>> service::read(const id& me, const chat_ref& chat,

@@ -5,13 +5,29 @@
 
 namespace senna::realtime {
 
-heartbeat::heartbeat(net::executor ex, presence& p, std::chrono::milliseconds interval)
-    : ex_(std::move(ex)), presence_(p), interval_(interval) {}
+heartbeat::heartbeat(net::executor ex, presence& p, std::chrono::milliseconds interval,
+                     std::chrono::milliseconds tick)
+    : ex_(std::move(ex)), presence_(p), interval_(interval), tick_(tick) {}
 
 net::awaitable<void> heartbeat::start() {
-    retired_.store(false);
+    running_.store(2);
     co_await presence_.beat();
     net::spawn(ex_, loop(), "presence_heartbeat");
+    net::spawn(ex_, expiry_loop(), "presence_expiry");
+}
+
+net::awaitable<void> heartbeat::expiry_loop() {
+    net::steady_timer timer(ex_);
+    expiry_timer_ = &timer;
+    while (!stopping_) {
+        timer.expires_after(tick_);
+        auto [ec] = co_await timer.async_wait(net::use_tuple);
+        if (ec || stopping_)
+            break;
+        co_await presence_.expire();
+    }
+    expiry_timer_ = nullptr;
+    running_.fetch_sub(1);
 }
 
 net::awaitable<void> heartbeat::loop() {
@@ -26,13 +42,15 @@ net::awaitable<void> heartbeat::loop() {
     }
     timer_ = nullptr;
     co_await presence_.retire();
-    retired_.store(true);
+    running_.fetch_sub(1);
 }
 
 void heartbeat::stop() {
     stopping_ = true;
     if (timer_)
         timer_->cancel();
+    if (expiry_timer_)
+        expiry_timer_->cancel();
 }
 
 } // namespace senna::realtime
