@@ -1,7 +1,9 @@
 #pragma once
-// Chat problems -> the status, code, name and message of SPEC §3. The one table of them; the
-// Socket.IO acks (later) use the same codes and messages.
+// Chat problems -> the status, code, name and message of SPEC §3 (rows of client_error.hpp's
+// table, with the problem's details in the message); REST answers and socket acks use the same
+// codes and messages.
 
+#include "api/client_error.hpp"
 #include "chat/error.hpp"
 #include "http/types.hpp"
 #include "util/rate_limit.hpp"
@@ -18,6 +20,9 @@ struct api_error {
 };
 
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length);
+
+/** The table's row for `e`, with `message` (default: the table's). */
+api_error api_error_of(client_error e, std::string message = {});
 
 http::response error_response(const api_error& e, unsigned version = 11);
 

@@ -19,8 +19,8 @@ using http::status;
 namespace {
 
 api_error bad_ids(std::size_t limit) {
-    return {status::bad_request, "PRESENCE_INVALID_IDS", "ArgumentError",
-            "ids must list 1 to " + std::to_string(limit) + " user ids"};
+    return api_error_of(client_error::invalid_presence_ids,
+                        "ids must list 1 to " + std::to_string(limit) + " user ids");
 }
 
 api_error bad_id(std::string_view raw) {
@@ -55,8 +55,8 @@ std::variant<std::vector<chat::id>, api_error> presence_ids(std::string_view lis
 std::variant<std::vector<chat::id>, api_error> presence_ids(const json::value* array,
                                                             std::size_t limit) {
     if (!array || !array->is_array())
-        return api_error{status::bad_request, "PRESENCE_INVALID_IDS", "ArgumentError",
-                         "ids must be a list of at most " + std::to_string(limit) + " user ids"};
+        return api_error_of(client_error::invalid_presence_ids,
+                            "ids must be a list of at most " + std::to_string(limit) + " user ids");
     std::vector<chat::id> out;
     for (const auto& v : array->get_array()) {
         auto id = chat::id::from_json(v);
@@ -64,8 +64,8 @@ std::variant<std::vector<chat::id>, api_error> presence_ids(const json::value* a
             return bad_id(v.is_string() ? std::string(v.get_string()) : json::serialize(v));
         add_unique(out, std::move(*id));
         if (out.size() > limit)
-            return api_error{status::bad_request, "TOO_MANY_WATCHED", "ArgumentError",
-                             "A socket may watch at most " + std::to_string(limit) + " users"};
+            return api_error_of(client_error::too_many_watched,
+                                "A socket may watch at most " + std::to_string(limit) + " users");
     }
     return out;
 }
@@ -90,10 +90,10 @@ net::awaitable<http::response> handle_presence(http::request_context& ctx, const
     if (auto* e = std::get_if<api_error>(&ids))
         co_return error_response(*e, version);
     if (!s.presence)
-        co_return http::internal_error_response(version);
+        co_return rest_error(client_error::internal_error, version);
     auto shown = co_await s.presence->lookup(std::get<std::vector<chat::id>>(ids));
     if (!shown)
-        co_return error_response(to_api_error({chat::error::store_unavailable, {}}, 0), version);
+        co_return rest_error(client_error::store_unavailable, version);
     json::array list;
     for (const auto& p : *shown)
         list.push_back(presence_json(p));

@@ -65,7 +65,7 @@ std::string js_string(const json::value* v) {
 
 json::object problem_ack(const chat::problem& p, const realtime_services& s) {
     auto e = to_api_error(p, s.max_text_length);
-    return error_ack(e.code, e.message);
+    return ack_error(e.code, e.message);
 }
 
 json::object chat_state(const chat::chat_ref& c) {
@@ -91,7 +91,7 @@ void handle(socketio::namespace_& ns, const realtime_services& s, std::string na
             payload = std::move(ev.args[0].get_object());
         if (!st->user) {
             json::array a;
-            a.push_back(error_ack("NOT_AUTHENTICATED", "You are not authenticated"));
+            a.push_back(ack_error(client_error::not_authenticated));
             ack(std::move(a));
             return;
         }
@@ -135,7 +135,7 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     if (s.limits) {
         const auto d = s.limits->message_write(me.text);
         if (!d.allowed)
-            co_return error_ack(rate_limited_code, rate_limited_error().message);
+            co_return ack_error(client_error::rate_limited);
     }
     auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload, s.notices);
     if (!sent)
@@ -190,7 +190,7 @@ std::optional<chat::id> topic_of(const json::object& payload, json::object& erro
     const auto* v = payload.if_contains("id");
     std::optional<chat::id> id = v ? chat::id::from_json(*v) : std::nullopt;
     if (!id)
-        error = error_ack("MESSAGES_INVALID_ID", "Invalid topic id \"" + js_string(v) + "\"");
+        error = ack_error(client_error::invalid_id, "Invalid topic id \"" + js_string(v) + "\"");
     return id;
 }
 
@@ -223,7 +223,7 @@ net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock
     const std::string room = "topic-" + topic->text;
     const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
     if (max != 0 && !sock.in(room) && topic_count(sock) >= max)
-        co_return error_ack("TOO_MANY_TOPICS",
+        co_return ack_error(client_error::too_many_topics,
                             "A socket may join at most " + std::to_string(max) + " topics");
     sock.join(room);
     co_await record_member(s, *topic, *st.user, true);
@@ -256,7 +256,7 @@ net::awaitable<json::object> watch_presence(const realtime_services& s, socket& 
                                             json::object payload) {
     auto ids = presence_ids(payload.if_contains("ids"), s.presence_watch_limit);
     if (auto* e = std::get_if<api_error>(&ids))
-        co_return error_ack(e->code, e->message);
+        co_return ack_error(e->code, e->message);
     const auto& want = std::get<std::vector<chat::id>>(ids);
     std::vector<std::string> rooms;
     for (const auto& u : want)
@@ -272,10 +272,8 @@ net::awaitable<json::object> watch_presence(const realtime_services& s, socket& 
     json::array list;
     if (!want.empty() && s.presence) {
         auto shown = co_await s.presence->lookup(want);
-        if (!shown) {
-            auto e = to_api_error({chat::error::store_unavailable, {}}, 0);
-            co_return error_ack(e.code, e.message);
-        }
+        if (!shown)
+            co_return ack_error(client_error::store_unavailable);
         for (const auto& p : *shown)
             list.push_back(presence_json(p));
     }
@@ -291,9 +289,9 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
     std::string token = nonempty(payload.if_contains("token"));
     admission a = verify_token(s, token);
     if (!a.ok)
-        co_return error_ack(a.code, a.message);
+        co_return ack_error(a.error);
     if (!(chat::id{a.who->user_id, a.who->numeric} == *st.user))
-        co_return error_ack("INVALID_TOKEN_ERR", "The token is for another user");
+        co_return ack_error(client_error::token_for_another_user);
     st.expires_at = a.who->expires_at;
     if (auto* p = std::any_cast<state_ptr>(&sock.data))
         arm_expiry(sock, *p, s);
@@ -319,7 +317,8 @@ void add_client_events(socketio::namespace_& ns, const realtime_services& s) {
         if (!admit_event(sock, *st, s, ack))
             return;
         if (ack.wanted())
-            ack(ack_args(error_ack("UNKNOWN_EVENT", "Unknown event \"" + ev.name + "\"")));
+            ack(ack_args(
+                ack_error(client_error::unknown_event, "Unknown event \"" + ev.name + "\"")));
     });
 }
 

@@ -12,6 +12,8 @@
 
 namespace senna::socketio {
 
+using engineio::disconnect_reason;
+
 namespace {
 
 // A v5 socket id: 20 characters of base64url from the kernel's CSPRNG, like the reference's.
@@ -55,7 +57,7 @@ void client::on_connect_timeout(void* p) {
     auto& c = *static_cast<client*>(p);
     auto self = c.shared_from_this();
     if (!c.closed_ && !c.ever_connected_)
-        c.close("forced close"); // no namespace joined in time
+        c.close(disconnect_reason::forced_close); // no namespace joined in time
 }
 
 void client::start() {
@@ -75,7 +77,7 @@ void client::on_message(std::string_view data, bool binary) {
     if (!r) {
         log::debug("sio_parse_error",
                    {{"sid", sid()}, {"error", std::string(r.error().message())}});
-        eio_->close_now("parse error");
+        eio_->close_now(disconnect_reason::parse_error);
         return;
     }
     if (*r)
@@ -93,7 +95,7 @@ void client::on_packet(packet p) {
     case packet_type::disconnect:
         if (auto s = find(p.nsp)) {
             detach(s->nsp_name());
-            s->on_close("client namespace disconnect");
+            s->on_close(disconnect_reason::client_namespace_disconnect);
         }
         break;
     case packet_type::event:
@@ -108,7 +110,7 @@ void client::on_packet(packet p) {
         break;
     case packet_type::connect_error:
         // Only servers send it.
-        eio_->close_now("parse error");
+        eio_->close_now(disconnect_reason::parse_error);
         break;
     }
 }
@@ -187,13 +189,13 @@ void client::detach(const std::string& nsp) {
     std::erase_if(sockets_, [&](const std::shared_ptr<socket>& s) { return s->nsp_name() == nsp; });
 }
 
-void client::close(std::string_view reason) {
+void client::close(engineio::disconnect_reason reason) {
     if (closed_)
         return;
     eio_->close(reason); // calls on_close
 }
 
-void client::on_close(std::string_view reason) {
+void client::on_close(engineio::disconnect_reason reason) {
     if (closed_)
         return;
     auto self = shared_from_this();
