@@ -288,4 +288,13 @@ return out
     return body;
 }
 
+// KEYS: a topic's members. ARGV: the most members wanted.
+const std::string& members() {
+    static const std::string body = R"(
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[1]) then return false end
+return redis.call('SMEMBERS', KEYS[1])
+)";
+    return body;
+}
+
 } // namespace senna::chat::scripts

@@ -24,6 +24,7 @@ struct service::script_set {
     redis::script read{scripts::read()};
     redis::script adopt{scripts::adopt()};
     redis::script view{scripts::view()};
+    redis::script members{scripts::members()};
 };
 
 namespace {
@@ -478,28 +479,21 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
 
 net::awaitable<outcome<std::optional<std::vector<id>>>> service::members(const id& topic,
                                                                          std::size_t limit) {
-    const std::string key = keys_.topic(topic).members_key();
-    redis::request req;
-    req.push("SCARD", key);
-    auto n = co_await pipeline(redis_, req);
-    if (!n)
-        co_return n.failure();
+    // One round trip: the set only when it is small enough to read.
+    script_args k;
+    k.add(keys_.topic(topic).members_key());
+    script_args a;
+    a.add(static_cast<std::uint64_t>(limit));
+    auto r = co_await run(redis_, scripts_->members, k, a);
+    if (!r)
+        co_return r.failure();
     std::optional<std::vector<id>> out;
-    if (as_count((*n)[0]) > limit)
-        co_return out;
+    if (!r->is_array())
+        co_return out; // more than `limit`
     out.emplace();
-    if (as_count((*n)[0]) == 0)
-        co_return out;
-    req.clear();
-    req.push("SMEMBERS", key);
-    auto all = co_await pipeline(redis_, req);
-    if (!all)
-        co_return all.failure();
-    for (const auto& m : (*all)[0].elements)
+    for (const auto& m : r->elements)
         if (auto u = id::parse(m.as_string()))
             out->push_back(std::move(*u));
-    if (out->size() > limit) // joined between the two reads
-        out.reset();
     co_return out;
 }
 
