@@ -37,6 +37,8 @@ struct rest_services {
     realtime::hub* hub = nullptr;
     /** The instance's abuse limits (null: none, e.g. the label probe). */
     abuse_limits* limits = nullptr;
+    /** True while Redis is full (refusing writes), for /healthz's detail (unset: never). */
+    std::function<bool()> store_full{};
     /** The shard's presence, for GET /api/presence (null: the label probe). */
     realtime::presence* presence = nullptr;
     /** The webhook events of writes (null: webhooks off). */

@@ -173,8 +173,8 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_,    make_verifier(cfg_), {},      nullptr, {},      {}, {}, nullptr,
-                        nullptr, std::nullopt,        nullptr, nullptr, nullptr, {}};
+    shared_state shared{cfg_,    make_verifier(cfg_), {},     nullptr, {}, {}, {}, nullptr,
+                        nullptr, std::nullopt,        nullptr};
     if (cfg_.demo_enabled()) {
         shared.demo_signer = make_demo_signer(cfg_);
         shared.demo = std::make_unique<api::demo_services>(
@@ -213,8 +213,9 @@ int server::run() {
     std::unique_ptr<managed_redis> managed;
     if (cfg_.managed_redis()) {
         auto dir = std::filesystem::absolute(cfg_.data_dir).lexically_normal().string();
-        managed = std::make_unique<managed_redis>(
-            control, managed_redis_settings{cfg_.redis_server, dir, cfg_.managed_redis_socket()});
+        managed_redis_settings ms{cfg_.redis_server, dir, cfg_.managed_redis_socket()};
+        ms.maxmemory = cfg_.redis_maxmemory.value_or(default_maxmemory());
+        managed = std::make_unique<managed_redis>(control, std::move(ms));
         managed->start();
         managed->supervise();
     }

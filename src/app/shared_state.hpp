@@ -14,6 +14,7 @@
 #include "realtime/hub.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "redis/memory.hpp"
 #include "webhook/dispatcher.hpp"
 #include "webhook/stats.hpp"
 
@@ -38,11 +39,13 @@ struct shared_state {
     std::optional<auth::signing_key> demo_signer;
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
     std::unique_ptr<api::abuse_limits> limits;
+    /** Redis's memory against maxmemory, sampled by shard 0 (/metrics, /healthz). */
+    redis::memory_gauge redis_memory{};
     /** Webhooks (docs/webhooks.md): what writes append for offline recipients, the delivery
         on shard 0, and their metrics. Null when SOCK_WEBHOOK_URL is unset. */
-    std::unique_ptr<api::webhook_notices> notices;
-    std::unique_ptr<webhook::dispatcher> webhooks;
-    webhook::stats webhook_stats;
+    std::unique_ptr<api::webhook_notices> notices{};
+    std::unique_ptr<webhook::dispatcher> webhooks{};
+    webhook::stats webhook_stats{};
 };
 
 } // namespace senna::app
