@@ -59,11 +59,35 @@ std::int64_t entry_ms(const std::string& id) {
     return v;
 }
 
+/** A failed attempt in words (platform's own messages name the platform). */
 std::string describe(const platform::http_result& r) {
-    if (r.ec)
+    if (!r.ec)
+        return "status " + std::to_string(r.status);
+    if (r.ec.category() != platform::error_category())
         return r.ec.message();
-    return "status " + std::to_string(r.status);
+    switch (static_cast<platform::error>(r.ec.value())) {
+    case platform::error::timeout:
+        return "timed out";
+    case platform::error::resolve_failed:
+        return "host name did not resolve";
+    case platform::error::connect_failed:
+        return "cannot connect";
+    case platform::error::connection_lost:
+        return "connection lost before an answer";
+    case platform::error::too_large:
+        return "answer too large";
+    case platform::error::bad_response:
+        return "answer is not HTTP";
+    case platform::error::bad_request:
+        return "request cannot be sent";
+    case platform::error::tls_failed:
+        return "TLS handshake failed";
+    }
+    return r.ec.message();
 }
+
+/** Failed attempts are logged at most this often (at info; the others at debug). */
+constexpr std::chrono::seconds failure_log_every{10};
 
 } // namespace
 
@@ -419,10 +443,23 @@ net::awaitable<bool> dispatcher::attempt(held& h) {
     stats_.attempt(h.event.event, o);
     if (o == outcome::delivered)
         co_return true;
-    log::info("webhook_attempt_failed", {{"id", h.event.id},
-                                         {"event", h.event.event},
-                                         {"attempt", long(h.attempt)},
-                                         {"error", describe(r)}});
+    // A receiver that is down fails every event: one line per failure_log_every, with how many
+    // failed since the last one (the metrics count them all).
+    ++failures_unlogged_;
+    const auto now = clock::now();
+    const bool loud = now - last_failure_log_ >= failure_log_every;
+    const auto level = loud ? log::level::info : log::level::debug;
+    if (log::enabled(level))
+        log::write(level, "webhook_attempt_failed",
+                   {{"id", h.event.id},
+                    {"event", h.event.event},
+                    {"attempt", long(h.attempt)},
+                    {"error", describe(r)},
+                    {"failures", failures_unlogged_}});
+    if (loud) {
+        last_failure_log_ = now;
+        failures_unlogged_ = 0;
+    }
     co_return false;
 }
 

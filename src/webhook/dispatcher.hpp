@@ -114,6 +114,8 @@ private:
     std::set<net::steady_timer*> timers_;      // every wait, cancelled by stop
     net::steady_timer* reader_wait_ = nullptr; // the read loop waiting for a free slot
     int running_ = 0;                          // loops and deliveries not ended yet
+    std::chrono::steady_clock::time_point last_failure_log_{};
+    long failures_unlogged_ = 0; // failed attempts since the last one logged at info
     bool stopping_ = false;
     bool started_ = false;
 };
