@@ -71,11 +71,11 @@ received() { curl -s "http://127.0.0.1:$wport/count"; }
 # script-us/call delivered".
 measure() { # name mode
     local name=$1 mode=$2
-    wrk -t1 -c"$conns" -d3s --timeout 5s -s "$root/bench/wrk/hooks.lua" "$url" -- "$work/tokens" "$mode" >/dev/null 2>&1 || true
+    wrk -t1 -c"$conns" -d3s --timeout 5s -s "$root/bench/wrk/log.lua" "$url" -- "$work/tokens" "$mode" >/dev/null 2>&1 || true
     sleep 1
     local r0 r1 c0 c1 e0 e1 d0 d1 res
     r0=$(redis_counters 127.0.0.1 "$rport"); c0=$(proc_cpu_s "$senna_pid"); e0=$(evalsha_stats); d0=$(received)
-    res=$(wrk -t1 -c"$conns" -d"${duration}s" --timeout 5s -s "$root/bench/wrk/hooks.lua" "$url" -- "$work/tokens" "$mode" | grep '^WRKRESULT')
+    res=$(wrk -t1 -c"$conns" -d"${duration}s" --timeout 5s -s "$root/bench/wrk/log.lua" "$url" -- "$work/tokens" "$mode" | grep '^WRKRESULT')
     r1=$(redis_counters 127.0.0.1 "$rport"); c1=$(proc_cpu_s "$senna_pid"); e1=$(evalsha_stats); d1=$(received)
     awk -v name="$name" -v r0="$r0" -v r1="$r1" -v c0="$c0" -v c1="$c1" -v e0="$e0" -v e1="$e1" -v d0="$d0" -v d1="$d1" '
       { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
@@ -88,13 +88,14 @@ measure() { # name mode
       }' <<<"$res"
 }
 
+# Sends come from bench/wrk/log.lua (plain: a random DM; topic: the 10-member topic).
 # Each round: off; on with the receiver unreachable (events queue up, the instance holds its 16
 # and retries them slowly: the write path alone); on with the receiver answering (the same
 # instance delivers meanwhile, as far as it keeps up). The stream is emptied between phases.
 phase() { # label env...
     local label=$1; shift
     start_senna "$@"
-    measure "$label.dm" dm
+    measure "$label.dm" plain
     measure "$label.topic10" topic
     stop_senna
     rc DEL "$P:webhooks" >/dev/null
@@ -109,10 +110,10 @@ if [[ $mode == ir ]]; then
     ir_send() { # label mode env...
         local label=$1 m=$2; shift 2
         start_senna "$@"
-        wrk -t1 -c8 -d5s --timeout 10s -s "$root/bench/wrk/hooks.lua" "$url" -- "$work/tokens" "$m" >/dev/null 2>&1 || true
+        wrk -t1 -c8 -d5s --timeout 10s -s "$root/bench/wrk/log.lua" "$url" -- "$work/tokens" "$m" >/dev/null 2>&1 || true
         zero
         local res n
-        res=$(wrk -t1 -c8 -d"${duration}s" --timeout 10s -s "$root/bench/wrk/hooks.lua" "$url" -- "$work/tokens" "$m" | grep '^WRKRESULT')
+        res=$(wrk -t1 -c8 -d"${duration}s" --timeout 10s -s "$root/bench/wrk/log.lua" "$url" -- "$work/tokens" "$m" | grep '^WRKRESULT')
         dump
         n=$(grep -o 'requests=[0-9]*' <<<"$res" | cut -d= -f2)
         echo "ir.$label sends=$n senna_Ir_per_send=$(( $(ir_of "$work/senna.cg") / n )) redis_Ir_per_send=$(( $(ir_of "$work/redis.cg") / n ))"
@@ -120,8 +121,8 @@ if [[ $mode == ir ]]; then
         rc DEL "$P:webhooks" >/dev/null
     }
     closed=(SOCK_WEBHOOK_URL=http://127.0.0.1:1/closed SOCK_WEBHOOK_MAX_ATTEMPTS=100)
-    ir_send off.dm dm
-    ir_send on.write.dm dm "${hooks_env[@]}" "${closed[@]}"
+    ir_send off.dm plain
+    ir_send on.write.dm plain "${hooks_env[@]}" "${closed[@]}"
     ir_send off.topic10 topic
     ir_send on.write.topic10 topic "${hooks_env[@]}" "${closed[@]}"
     # Per delivery: senna running with an empty stream, counters zeroed, the events XADDed,

@@ -196,14 +196,18 @@ std::optional<chat::id> topic_of(const json::object& payload, json::object& erro
 
 // A socket that joins a topic makes its user one of the topic's members (whom its message
 // webhooks are for, docs/webhooks.md) until they leave it; a failure to record it is logged,
-// the join itself stands.
-net::awaitable<void> record_member(const realtime_services& s, const chat::id& topic,
-                                   const chat::id& user, bool member) {
-    if (!s.chat)
-        co_return;
-    auto r = co_await s.chat->set_member(topic, user, member);
-    if (!r)
-        log::warn("membership_failed", {{"topic", topic.text}, {"error", r.failure().detail}});
+// the join itself stands. The ack of the join (or the leave): {ok, room}.
+net::awaitable<json::object> membership_ack(const realtime_services& s, const chat::id& topic,
+                                            const chat::id& user, bool member) {
+    if (s.chat) {
+        auto r = co_await s.chat->set_member(topic, user, member);
+        if (!r)
+            log::warn("membership_failed", {{"topic", topic.text}, {"error", r.failure().detail}});
+    }
+    json::object out;
+    out["ok"] = true;
+    out["room"] = "topic-" + topic.text;
+    co_return out;
 }
 
 // Topic rooms the socket is in (joined here or moved there by the platform's control channel).
@@ -226,11 +230,7 @@ net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock
         co_return ack_error(client_error::too_many_topics,
                             "A socket may join at most " + std::to_string(max) + " topics");
     sock.join(room);
-    co_await record_member(s, *topic, *st.user, true);
-    json::object out;
-    out["ok"] = true;
-    out["room"] = room;
-    co_return out;
+    co_return co_await membership_ack(s, *topic, *st.user, true);
 }
 
 net::awaitable<json::object> leave_topic(const realtime_services& s, socket& sock, socket_state& st,
@@ -241,11 +241,7 @@ net::awaitable<json::object> leave_topic(const realtime_services& s, socket& soc
         co_return err;
     const std::string room = "topic-" + topic->text;
     sock.leave(room);
-    co_await record_member(s, *topic, *st.user, false);
-    json::object out;
-    out["ok"] = true;
-    out["room"] = room;
-    co_return out;
+    co_return co_await membership_ack(s, *topic, *st.user, false);
 }
 
 // `watch-presence` {"ids": [...]}: the socket now watches exactly these users (an empty list:

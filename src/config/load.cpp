@@ -54,6 +54,24 @@ std::string non_empty(const char* env, const std::string& v) {
     return v;
 }
 
+// "a, b,,c" -> {"a", "b", "c"}; and back, for --help.
+std::vector<std::string> comma_list(const std::string& v) {
+    std::vector<std::string> out;
+    for (auto part : util::split(v, ',')) {
+        auto t = util::trim(part);
+        if (!t.empty())
+            out.emplace_back(t);
+    }
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items)
+        s += (s.empty() ? "" : ",") + i;
+    return s;
+}
+
 template <class Member>
 setting text(const char* env, const char* help, Member member, bool allow_empty = false) {
     return {env, help,
@@ -192,22 +210,12 @@ const std::vector<setting>& settings() {
          [](const config&) { return std::string("number of cores"); }},
         {"SOCK_CORS_ORIGINS", "allowed browser origins, comma-separated, or *",
          [](config& c, const std::string& v) {
-             std::vector<std::string> out;
-             for (auto part : util::split(v, ',')) {
-                 auto t = util::trim(part);
-                 if (!t.empty())
-                     out.emplace_back(t);
-             }
+             auto out = comma_list(v);
              if (out.empty())
                  fail("SOCK_CORS_ORIGINS", "must list at least one origin, or *");
              c.cors_origins = std::move(out);
          },
-         [](const config& c) {
-             std::string s;
-             for (const auto& o : c.cors_origins)
-                 s += (s.empty() ? "" : ",") + o;
-             return s;
-         }},
+         [](const config& c) { return joined(c.cors_origins); }},
         {"SOCK_DEMO", "serve the demo web client at /demo (1/0; unset: on only in development)",
          [](config& c, const std::string& v) { c.demo = parse_bool("SOCK_DEMO", v); },
          [](const config& c) {
@@ -325,10 +333,7 @@ const std::vector<setting>& settings() {
          "user.online, user.offline",
          [](config& c, const std::string& v) {
              std::vector<std::string> out;
-             for (auto part : util::split(v, ',')) {
-                 auto t = std::string(util::trim(part));
-                 if (t.empty())
-                     continue;
+             for (auto& t : comma_list(v)) {
                  if (std::find(webhook_event_names.begin(), webhook_event_names.end(), t) ==
                      webhook_event_names.end())
                      fail("SOCK_WEBHOOK_EVENTS", quoted(t) +
@@ -339,12 +344,7 @@ const std::vector<setting>& settings() {
              }
              c.webhook_events = std::move(out);
          },
-         [](const config& c) {
-             std::string s;
-             for (const auto& e : c.webhook_events)
-                 s += (s.empty() ? "" : ",") + e;
-             return s;
-         }},
+         [](const config& c) { return joined(c.webhook_events); }},
         duration("SOCK_WEBHOOK_TIMEOUT_MS",
                  "one webhook delivery attempt, from connecting to the answer's last byte",
                  &config::webhook_timeout, 100, 600 * 1000),

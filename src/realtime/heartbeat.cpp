@@ -16,31 +16,27 @@ net::awaitable<void> heartbeat::start() {
     net::spawn(ex_, expiry_loop(), "presence_expiry");
 }
 
-net::awaitable<void> heartbeat::expiry_loop() {
+net::awaitable<void> heartbeat::every(std::chrono::milliseconds period, net::steady_timer*& slot,
+                                      net::awaitable<void> (presence::*what)()) {
     net::steady_timer timer(ex_);
-    expiry_timer_ = &timer;
+    slot = &timer;
     while (!stopping_) {
-        timer.expires_after(tick_);
+        timer.expires_after(period);
         auto [ec] = co_await timer.async_wait(net::use_tuple);
         if (ec || stopping_)
             break;
-        co_await presence_.expire();
+        co_await (presence_.*what)();
     }
-    expiry_timer_ = nullptr;
+    slot = nullptr;
+}
+
+net::awaitable<void> heartbeat::expiry_loop() {
+    co_await every(tick_, expiry_timer_, &presence::expire);
     running_.fetch_sub(1);
 }
 
 net::awaitable<void> heartbeat::loop() {
-    net::steady_timer timer(ex_);
-    timer_ = &timer;
-    while (!stopping_) {
-        timer.expires_after(interval_);
-        auto [ec] = co_await timer.async_wait(net::use_tuple);
-        if (ec || stopping_)
-            break;
-        co_await presence_.beat();
-    }
-    timer_ = nullptr;
+    co_await every(interval_, timer_, &presence::beat);
     co_await presence_.retire();
     running_.fetch_sub(1);
 }

@@ -39,6 +39,9 @@ public:
 private:
     net::awaitable<void> loop();
     net::awaitable<void> expiry_loop();
+    /** Runs `what` every `period` until stop(); `slot` names the timer while it waits. */
+    net::awaitable<void> every(std::chrono::milliseconds period, net::steady_timer*& slot,
+                               net::awaitable<void> (presence::*what)());
 
     net::executor ex_;
     presence& presence_;
