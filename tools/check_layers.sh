@@ -18,6 +18,8 @@ declare -A allowed=(
     [realtime]="socketio redis chat net util"
     [admin]="socketio engineio redis net util"
     [api]="http socketio chat auth platform realtime net util"
+    [webhook]="platform redis chat auth net util"
+    [api]="http socketio chat auth platform realtime webhook net util"
     [app]="*"
 )
 status=0

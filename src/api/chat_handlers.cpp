@@ -267,7 +267,7 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
         co_return std::move(*refused);
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
-    auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body);
+    auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body, s.notices);
     if (!sent)
         co_return failure(ctx, s, sent.failure());
     json::object out;
@@ -291,8 +291,9 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
         if (auto limited = over_write_limit(ctx, s, call.me))
             co_return std::move(*limited);
     }
-    auto updated = co_await update_and_deliver(*s.chat, s.hub, call.me, call.chat,
-                                               std::string(ctx.param("message_id")), call.body);
+    auto updated =
+        co_await update_and_deliver(*s.chat, s.hub, call.me, call.chat,
+                                    std::string(ctx.param("message_id")), call.body, s.notices);
     if (!updated)
         co_return failure(ctx, s, updated.failure());
     json::object out;
@@ -309,7 +310,7 @@ net::awaitable<response> handle_remove(request_context& ctx, const rest_services
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
     auto removed = co_await remove_and_deliver(*s.chat, s.hub, call.me, call.chat,
-                                               std::string(ctx.param("message_id")));
+                                               std::string(ctx.param("message_id")), s.notices);
     if (!removed)
         co_return failure(ctx, s, removed.failure());
     json::object out;

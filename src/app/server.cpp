@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <exception>
@@ -105,6 +106,10 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
         co_await shared.admin_ui->stop();
     for (auto& s : shards)
         s->drain();
+    // Attempts in flight end (bounded by SOCK_WEBHOOK_TIMEOUT_MS) and are acknowledged; what
+    // this instance still holds is taken over by another after SOCK_WEBHOOK_CLAIM_MS.
+    if (shared.webhooks)
+        co_await shared.webhooks->stop();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
     net::steady_timer t(control);
     // The shards' Redis connections stop below: first the hub deletes this instance's
@@ -147,6 +152,8 @@ net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_s
     co_await shared.moderation->start();
     if (shared.admin_ui)
         co_await shared.admin_ui->start();
+    if (shared.webhooks)
+        co_await shared.webhooks->start();
     for (auto& s : shards)
         s->accept();
     for (const auto& e : bound)
@@ -211,6 +218,23 @@ int server::run() {
         std::string why;
         if (!platform::parse_base_url(cfg_.api_url, why))
             throw std::runtime_error("SOCK_API_URL: " + why);
+    }
+    std::optional<platform::base_url> webhook_url;
+    if (!cfg_.webhook_url.empty()) {
+        std::string why;
+        webhook_url = platform::parse_base_url(cfg_.webhook_url, why, platform::url_use::webhook);
+        if (!webhook_url)
+            throw std::runtime_error("SOCK_WEBHOOK_URL: " + why);
+        const chat::keys k(cfg_.redis_prefix, cfg_.domain);
+        shared.notices = std::make_unique<api::webhook_notices>(api::webhook_notices{
+            k.webhooks(),
+            cfg_.redis_prefix + ":messages:" + cfg_.domain + ":",
+            cfg_.webhook_on("message.new"),
+            cfg_.webhook_on("message.updated"),
+            cfg_.webhook_on("message.deleted"),
+            cfg_.webhook_max_recipients,
+            &shared.webhook_stats,
+        });
     }
 
     // Before anything starts: a port another process listens on is refused (SO_REUSEPORT would
@@ -277,7 +301,12 @@ int server::run() {
         hs.publisher_options.name = "publisher";
         hs.adapter_prefix = cfg_.redis_prefix;
         hs.heartbeat = cfg_.presence_heartbeat;
+        // Offline transitions are due at the end of the grace window: looked for this often.
+        hs.presence_tick =
+            std::clamp<std::chrono::milliseconds>(cfg_.presence_grace / 5, 50ms, 1000ms);
         hs.instance_id = realtime::make_instance_id();
+        hs.redis_prefix = cfg_.redis_prefix;
+        hs.domain = cfg_.domain;
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
         realtime::moderation_settings ms;
         ms.keys = chat::keys(cfg_.redis_prefix, cfg_.domain);
@@ -336,6 +365,32 @@ int server::run() {
                     s->context().get_executor(), &s->io(),
                     [](const socketio::socket& sock) { return api::describe_socket(sock); }});
             shared.admin_ui->attach(std::move(admins));
+        }
+    }
+    if (webhook_url) {
+        const chat::keys k(cfg_.redis_prefix, cfg_.domain);
+        webhook::dispatcher_settings ws;
+        ws.url = *webhook_url;
+        ws.secret = cfg_.webhook_secret;
+        ws.stream = k.webhooks();
+        ws.dead_stream = k.webhooks_dead();
+        ws.consumer = shared.hub->settings().instance_id;
+        ws.timeout = cfg_.webhook_timeout;
+        ws.max_attempts = cfg_.webhook_max_attempts;
+        ws.retry_base = cfg_.webhook_retry_base;
+        ws.retry_max = cfg_.webhook_retry_max;
+        ws.concurrency = cfg_.webhook_concurrency;
+        ws.claim_idle = cfg_.webhook_claim_idle;
+        ws.ca_file = cfg_.webhook_ca_file;
+        ws.endpoint = shared.redis_endpoint;
+        ws.redis_options.connect_timeout = cfg_.redis_connect_timeout;
+        ws.redis_options.command_timeout = cfg_.redis_command_timeout;
+        ws.redis_options.metrics = &shared.redis_stats;
+        try {
+            shared.webhooks = std::make_unique<webhook::dispatcher>(
+                shards[0]->context().get_executor(), std::move(ws), shared.webhook_stats);
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(std::string("SOCK_WEBHOOK_CA_FILE: ") + e.what());
         }
     }
 

@@ -19,6 +19,8 @@ std::string render_metrics(const shared_state& s) {
     s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
     s.refusals.render(out);
+    if (s.webhooks)
+        webhook::render(out, s.webhook_stats);
     return out;
 }
 
@@ -79,6 +81,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         shared.hub.get(),
         shared.limits.get(),
         [&shared] { return shared.redis_memory.full(); },
+        nullptr, // presence: set below, once it exists
+        shared.notices.get(),
     });
     api::add_routes(router_, *services_);
     admin_ = std::make_unique<api::admin_services>();
@@ -124,10 +128,18 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     sio.refusals = &shared.refusals;
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
-    presence_ = std::make_unique<realtime::presence>(
-        *conn, realtime::presence_settings{cfg.redis_prefix + ":messages:" + cfg.domain + ":",
-                                           shared.hub ? shared.hub->settings().instance_id : "",
-                                           cfg.presence_heartbeat});
+    {
+        realtime::presence_settings ps;
+        ps.key_base = cfg.redis_prefix + ":messages:" + cfg.domain + ":";
+        ps.instance_id = shared.hub ? shared.hub->settings().instance_id : "";
+        ps.heartbeat = cfg.presence_heartbeat;
+        ps.grace = cfg.presence_grace;
+        ps.webhook_stream = chat_->key_space().webhooks();
+        ps.webhook_online = cfg.webhook_on("user.online");
+        ps.webhook_offline = cfg.webhook_on("user.offline");
+        presence_ = std::make_unique<realtime::presence>(*conn, std::move(ps));
+    }
+    services_->presence = presence_.get();
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
         auth,
         platform_.get(),
@@ -140,6 +152,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         cfg.max_text_length,
         cfg.auth_timeout,
         shared.limits.get(),
+        shared.notices.get(),
+        cfg.presence_watch_limit,
     });
     api::attach_realtime(io_->of("/"), *realtime_);
     add_socketio_routes(router_, eio_.get());

@@ -55,6 +55,12 @@ std::string keys::activity(const id& user) const {
 std::string keys::profile(const id& user) const {
     return base_ + domain_ + ":profile:" + user.text;
 }
+std::string keys::webhooks() const {
+    return base_ + domain_ + ":webhooks";
+}
+std::string keys::webhooks_dead() const {
+    return base_ + domain_ + ":webhooks:dead";
+}
 
 std::string keys::moderation_bans() const {
     return base_ + domain_ + ":moderation:bans";

@@ -8,7 +8,8 @@
 // conversation log's keys: L:seq (last sequence number), L:rev (change counter), L:seqs (sorted
 // set: message id by seq), L:authors (sorted set: "<author>:<seq, 16 digits>", for counting a
 // user's own messages), L:read (hash: user id -> read cursor), L:cmid:<author>:<client_msg_id>
-// (a send's idempotency record, 24 hours).
+// (a send's idempotency record, 24 hours), L:members (a topic's members, docs/webhooks.md); and
+// the webhook events' streams P:messages:D:webhooks and P:messages:D:webhooks:dead.
 // And moderation's (issue 17): P:messages:D:moderation:bans / :revocations / :mutes
 // (hashes) and :version (a counter).
 
@@ -38,6 +39,8 @@ struct chat_ref {
     std::string seqs_key() const { return list_key + ":seqs"; }
     std::string authors_key() const { return list_key + ":authors"; }
     std::string read_key() const { return list_key + ":read"; }
+    /** A topic's members (set of user ids): whom its message webhooks are for. */
+    std::string members_key() const { return list_key + ":members"; }
     std::string client_msg_key(const id& author, std::string_view client_msg_id) const {
         return list_key + ":cmid:" + author.text + ":" + std::string(client_msg_id);
     }
@@ -69,6 +72,10 @@ public:
     std::string moderation_version() const;
     /** The field of `user`'s mute in `topic`: "T:U" (ids never hold ':'). */
     static std::string mute_field(std::string_view topic, std::string_view user);
+
+    /** The webhook events waiting for delivery (a Redis Stream), and those given up on. */
+    std::string webhooks() const;
+    std::string webhooks_dead() const;
     const std::string& domain() const { return domain_; }
 
 private:

@@ -59,6 +59,7 @@ local function publish(i, vals)
     redis.call('PUBLISH', channel, table.concat(parts))
     i = i + 3 + #slots
   end
+  return i
 end
 
 -- Numbers what the seed wrote, which has no seq: each id of the list without one gets the next
@@ -126,16 +127,50 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, check)
 end
 )";
 
+// The webhook events of a write (chat/notice.hpp), in their own ARGV section and KEYS of their
+// own after the script's.
+constexpr std::string_view notice_helpers = R"(
+-- True when the presence hash `key` names an instance whose heartbeat key still exists.
+local function connected(key, prefix)
+  for _, inst in ipairs(redis.call('HKEYS', key)) do
+    if redis.call('EXISTS', prefix .. inst) == 1 then return true end
+  end
+  return false
+end
+
+-- XADDs one event per recipient with no live socket: from ARGV[i] on, a count n (0: none and
+-- nothing else), then the index of the first of its KEYS (the stream, then the n presence
+-- hashes), the event, its data JSON, the heartbeat key prefix and the n user ids.
+local function notify(i, seq, rev)
+  local n = tonumber(ARGV[i])
+  if n == 0 then return end
+  local k, event, data, prefix = tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  for j = 1, n do
+    if not connected(KEYS[k + j], prefix) then
+      if rev then
+        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
+                   'seq', seq, 'rev', rev)
+      else
+        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
+                   'seq', seq)
+      end
+    end
+  end
+end
+)";
+
 } // namespace
 
 // KEYS: data, list, seq, rev, seqs, authors, read, activity, my inbox, [the other's inbox],
-//       [the client_msg_id record]
+//       [the client_msg_id record], [notice keys]
 // ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
-//       the other's inbox member, author, record TTL s, DM pair (2), publications...
+//       the other's inbox member, author, record TTL s, DM pair (2), publications...,
+//       notice...
 const std::string& send() {
-    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body =
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
-local cmid = has_cmid and KEYS[#KEYS]
+local cmid = has_cmid and KEYS[has_other and 11 or 10]
 if has_cmid then
   local prev = redis.call('GET', cmid)
   if prev then
@@ -153,31 +188,33 @@ redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
 redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
 if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
 if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
-publish(13, {s = seq})
+notify(publish(13, {s = seq}), seq)
 return {0, seq, 0}
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read
-// ARGV: id, expected JSON, new JSON, DM pair (2), publications...
+// KEYS: data, list, seq, rev, seqs, authors, read, [notice keys]
+// ARGV: id, expected JSON, new JSON, DM pair (2), publications..., notice...
 const std::string& edit() {
-    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body =
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
 local rev = redis.call('INCR', KEYS[4])
-publish(6, {s = seq, r = rev})
+notify(publish(6, {s = seq, r = rev}), seq, rev)
 return {1, seq, rev}
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read
-// ARGV: id, author, DM pair (2), publications...
+// KEYS: data, list, seq, rev, seqs, authors, read, [notice keys]
+// ARGV: id, author, DM pair (2), publications..., notice...
 const std::string& remove() {
-    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body =
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[3], ARGV[4])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
@@ -188,7 +225,7 @@ if seq > 0 then
   redis.call('ZREM', KEYS[6], ARGV[2] .. ':' .. pad(seq))
 end
 local rev = redis.call('INCR', KEYS[4])
-publish(5, {s = seq, r = rev})
+notify(publish(5, {s = seq, r = rev}), seq, rev)
 return {1, seq, rev}
 )";
     return body;
@@ -256,6 +293,15 @@ for i = 1, #KEYS, 6 do
   out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] = raw, seq, cur, n, stale
 end
 return out
+)";
+    return body;
+}
+
+// KEYS: a topic's members. ARGV: the most members wanted.
+const std::string& members() {
+    static const std::string body = R"(
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[1]) then return false end
+return redis.call('SMEMBERS', KEYS[1])
 )";
     return body;
 }
