@@ -33,7 +33,7 @@ for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sle
 trap 'kill "${senna_pid:-0}" "$redis_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 env SOCK_HTTP_HOST=127.0.0.1 SOCK_HTTP_PORT="$hport" SOCK_REDIS_HOST=127.0.0.1 SOCK_REDIS_PORT="$rport" \
     SOCK_LOG_LEVEL=warn SOCK_THREADS=1 SOCK_RATE_SEND_PER_SEC=0 SOCK_DEMO=0 \
-    valgrind --tool=callgrind --callgrind-out-file="$out" build/release/senna >"$work/senna.log" 2>&1 &
+    ${SENNA_PRELOAD:+LD_PRELOAD=$SENNA_PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out" build/release/senna >"$work/senna.log" 2>&1 &
 senna_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null && break; sleep 0.3; done
 url=http://127.0.0.1:$hport
