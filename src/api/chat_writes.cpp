@@ -46,7 +46,7 @@ chat::service::with_write fan_out(const realtime::hub* hub, std::string_view eve
 // The same event, with its numbers, to this instance's sockets once the write succeeded.
 void deliver_local(const realtime::hub* hub, std::string_view event, const chat::id& me,
                    const chat::chat_ref& chat, shape_fn shape, const chat::change& c) {
-    if (!hub)
+    if (!hub || !hub->reaches_local(me, chat))
         return;
     json::object o = shape(c.msg);
     o["seq"] = c.msg.seq;

@@ -37,8 +37,9 @@ public:
     static boost::json::object fallback(const id& user);
 
 private:
-    // What was written last for a user: a hash of the profile's JSON, not the JSON (a changed
-    // profile with the same 64-bit hash would wait for the refresh; one of 2^64).
+    // What was written last for a user: a hash of the claims it came from (their username and
+    // role), not the JSON (a changed profile with the same 64-bit hash would wait for the
+    // refresh; one of 2^64).
     struct written {
         std::size_t digest;
         std::chrono::steady_clock::time_point at;

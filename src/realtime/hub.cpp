@@ -119,6 +119,8 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
 
 void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
                 const json::object& payload) const {
+    if (!cluster_.may_reach(room))
+        return; // nobody here is in the room: nothing to encode
     std::vector<std::string> rooms;
     rooms.push_back(std::move(room));
     cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
@@ -167,6 +169,8 @@ bool hub::remote(std::string_view channel, std::string_view payload) const {
     }
     if (b->uid == settings_.instance_id || b->nsp != "/")
         return false;
+    if (!cluster_.may_reach(b->rooms))
+        return true; // for us, but nobody here is in its rooms
     socketio::packet p;
     p.type = b->type;
     p.nsp = "/";
@@ -243,8 +247,17 @@ std::vector<chat::publication> hub::publications(std::string_view event, const c
     return out;
 }
 
+bool hub::reaches_local(const chat::id& me, const chat::chat_ref& chat) const {
+    if (chat.type == chat::target::user)
+        return cluster_.may_reach("user-" + chat.other.text) ||
+               cluster_.may_reach("user-" + me.text);
+    return cluster_.may_reach("topic-" + chat.other.text);
+}
+
 void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                         const json::object& payload) const {
+    if (!reaches_local(me, chat))
+        return;
     per_room(me, chat, payload, [&](std::string room, const json::object& o) {
         local(std::move(room), {}, event, o);
     });

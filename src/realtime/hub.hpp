@@ -114,6 +114,9 @@ public:
                                                 const boost::json::object& payload) const;
     void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
                        const boost::json::object& payload) const;
+    /** From any thread: false when deliver_local would reach no socket of this instance (no
+        shard has a member of the chat's rooms), so the caller need not build the payload. */
+    bool reaches_local(const chat::id& me, const chat::chat_ref& chat) const;
     /** The value that stands for `s` in a payload given to publications(). */
     static boost::json::value placeholder(chat::slot s);
     /** From any thread: `event` about `chat` to its participants other than `me` (a DM's
