@@ -35,9 +35,7 @@ json::object profile_store::from_claims(const id& user, const json::object& clai
     return o;
 }
 
-namespace {
-// A hash of what from_claims makes of `claims`, without making it (every request remembers).
-std::size_t claims_digest(const json::object& claims) {
+std::size_t profile_store::digest(const json::object& claims) {
     auto mix = [](std::size_t h, std::size_t v) {
         return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
     };
@@ -53,11 +51,10 @@ std::size_t claims_digest(const json::object& claims) {
     return mix(h, r.is_string() ? std::hash<std::string_view>{}(r.get_string())
                                 : std::hash<std::string>{}(json::serialize(r)) + 3);
 }
-} // namespace
 
 void profile_store::remember(const id& user, const json::object& claims) {
     auto now = std::chrono::steady_clock::now();
-    const std::size_t digest = claims_digest(claims);
+    const std::size_t digest = profile_store::digest(claims);
     auto it = recent_.find(user.text);
     if (it != recent_.end() && it->second.digest == digest && now - it->second.at < refresh)
         return;
