@@ -16,7 +16,10 @@ declare -A allowed=(
     [chat]="util net redis"
     [platform]="http net util"
     [realtime]="socketio redis chat net util"
+    [admin]="socketio engineio redis net util"
     [api]="http socketio chat auth platform realtime net util"
+    [webhook]="platform redis chat auth net util"
+    [api]="http socketio chat auth platform realtime webhook net util"
     [app]="*"
 )
 status=0
@@ -62,25 +65,43 @@ done
 # What only one module may name (issue 18): SPEC's JSON fields are shaped by api, not realtime;
 # room names are chat/rooms.hpp's; key names are chat/keys.cpp's; Lua scripts get their keys as
 # KEYS, never built from ARGV (Redis Cluster requires it).
-refuse() { # refuse <what> <regex> <path>... : every match (outside // comments) is a failure
-    local what=$1 regex=$2
-    shift 2
+refuse() { # refuse <what> <regex> <exempt files: name=why;...> <path>... : every match (outside
+    #        // comments, in a file not exempt) is a failure
+    local what=$1 regex=$2 exempt=$3
+    shift 3
     local hits
     hits=$(grep -rnE "$regex" "$@" --include='*.cpp' --include='*.hpp' | grep -vE '^[^:]+:[0-9]+: *//' || true)
+    local IFS=';' entry
+    for entry in $exempt; do
+        [[ -n "$entry" ]] && hits=$(grep -vE "^(\./)?${entry%%=*}:" <<<"$hits" || true)
+    done
     if [[ -n "$hits" ]]; then
         echo "$hits"
         echo "check_layers: $what"
         status=1
     fi
 }
+# Named exceptions, each with why. realtime/moderation_state.cpp: the moderation actions' JSON
+# on the control channel (issue 17), which realtime publishes and reads back; realtime/hub.cpp:
+# the control channel's moderation and membership messages and the `presence` event (issues 16,
+# 17), kept in realtime::hub when main's moderation was merged (the move of the control channel
+# to api was dropped then).
 refuse "realtime writes a JSON field (shape events in api/deliveries.cpp)" \
-    '\["[a-z_]+"\] *=' realtime
-refuse "a room name outside chat/rooms.hpp" '"(user|topic)-"' \
-    $(ls -d */ | grep -v '^chat/$') chat/keys.cpp chat/service.cpp
-refuse "a Redis key name built outside chat/keys.cpp" '":messages:"|\+ *":messages' \
+    '\["[a-z_]+"\] *=' \
+    'realtime/moderation_state.cpp=issue 17;realtime/hub.cpp=control channel and presence' \
+    realtime
+refuse "a room name outside chat/rooms.hpp" '"(user|topic|presence)-"' '' \
+    $(ls -d */ | grep -v '^chat/$') chat/keys.cpp chat/service*.cpp
+refuse "a Redis key name built outside chat/keys.cpp" '":messages:"|\+ *":messages' '' \
     $(ls -d */ | grep -v '^chat/$')
+# Named exceptions, pending issue 15 (Redis Cluster): the presence scripts (arrive, leave, the
+# sweep of dead instances, the grace window's expiry) and the chat write scripts' webhook notice
+# read instances' heartbeat keys, and the sweep and expiry users' keys, by name from the key
+# base (docs/storage.md).
 refuse "a Lua script builds a key from ARGV (pass it in KEYS)" \
-    "redis\.call\('[A-Z]+', [^,)]*\.\.|ARGV\[[^]]*\] *\.\. *'[a-z_]+:" .
+    "redis\.call\('[A-Z]+', [^,)]*\.\.|ARGV\[[^]]*\] *\.\. *'[a-z_]+:" \
+    'realtime/presence.cpp=pending issue 15 (Redis Cluster);chat/scripts.cpp=pending issue 15 (Redis Cluster)' \
+    .
 
 [[ $status -eq 0 ]] && echo "check_layers: ok"
 exit $status

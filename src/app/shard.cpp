@@ -16,9 +16,16 @@ std::string render_metrics(const shared_state& s) {
     s.http_metrics->render(out);
     s.eio_metrics.render(out);
     redis::render(out, s.redis_stats);
+    s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
+    s.refusals.render(out);
+    if (s.webhooks)
+        webhook::render(out, s.webhook_stats);
     return out;
 }
+
+// How often shard 0 samples Redis's memory (INFO memory: a few microseconds of Redis's time).
+constexpr std::chrono::milliseconds memory_check_interval{1000};
 
 } // namespace
 
@@ -36,6 +43,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     ro.name = "shard-" + std::to_string(index);
     ro.metrics = &shared.redis_stats;
     redis_ = std::make_unique<redis::connection>(ioc_.get_executor(), shared.redis_endpoint, ro);
+    if (index == 0)
+        memory_ = std::make_unique<redis::memory_watcher>(*redis_, shared.redis_memory,
+                                                          memory_check_interval);
 
     auto* conn = redis_.get();
     chat_ = std::make_unique<chat::service>(*conn, chat::keys(cfg.redis_prefix, cfg.domain),
@@ -58,7 +68,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     const api::auth_settings auth{.verifier = shared.verifier,
                                   .header = cfg.jwt_header,
                                   .leeway_seconds = cfg.jwt_leeway_seconds,
-                                  .cache = &tokens_};
+                                  .cache = &tokens_,
+                                  .moderation = &moderation_,
+                                  .refusals = &shared.refusals};
     services_ = std::make_unique<api::rest_services>(api::rest_services{
         .auth = auth,
         .ready = [conn]() -> net::awaitable<bool> {
@@ -73,11 +85,26 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         .max_text_length = cfg.max_text_length,
         .hub = shared.hub.get(),
         .limits = shared.limits.get(),
+        .store_full = [&shared] { return shared.redis_memory.full(); },
+        .presence = nullptr, // set below, once it exists
+        .notices = shared.notices.get(),
     });
     api::add_routes(router_, *services_);
+    admin_ = std::make_unique<api::admin_services>();
+    admin_->auth = api::admin_claim(cfg.admin_claim);
+    admin_->auth.secret = shared.admin_verifier ? &*shared.admin_verifier : nullptr;
+    admin_->users = &services_->auth;
+    if (shared.moderation)
+        admin_->submit = [m = shared.moderation.get(), conn](const realtime::moderation_action& a) {
+            return m->submit(*conn, a);
+        };
+    api::add_admin_routes(router_, *admin_);
+    if (cfg.admin_ui)
+        api::add_admin_ui_routes(router_);
     if (shared.demo)
         api::add_demo_routes(router_, *shared.demo);
-    cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);
+    cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins,
+                                                std::vector<std::string>{socketio_path});
 
     engineio::settings es;
     es.path = socketio_path;
@@ -89,6 +116,11 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.close_timeout = cfg.eio_close_timeout;
     es.write_timeout = cfg.http_write_timeout;
     es.cors_origins = cfg.cors_origins;
+    for (const auto& t : cfg.trusted_proxies)
+        if (auto c = util::parse_cidr(t))
+            es.trusted_proxies.push_back(*c);
+    es.per_address = shared.per_address.get();
+    es.refusals = &shared.refusals;
     eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);
     socketio::server_settings sio;
     sio.connect_timeout = cfg.sio_connect_timeout;
@@ -98,12 +130,21 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         sio.codec.max_packet_size = cfg.sio_max_event_bytes;
         sio.codec.max_attachment_bytes = cfg.sio_max_event_bytes;
     }
+    sio.refusals = &shared.refusals;
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
-    presence_ = std::make_unique<realtime::presence>(
-        *conn, chat_->key_space(),
-        realtime::presence_settings{shared.hub ? shared.hub->settings().instance_id : "",
-                                    cfg.presence_heartbeat});
+    {
+        realtime::presence_settings ps;
+        ps.key_base = chat_->key_space().presence_base();
+        ps.instance_id = shared.hub ? shared.hub->settings().instance_id : "";
+        ps.heartbeat = cfg.presence_heartbeat;
+        ps.grace = cfg.presence_grace;
+        ps.webhook_stream = chat_->key_space().webhooks();
+        ps.webhook_online = cfg.webhook_on("user.online");
+        ps.webhook_offline = cfg.webhook_on("user.offline");
+        presence_ = std::make_unique<realtime::presence>(*conn, std::move(ps));
+    }
+    services_->presence = presence_.get();
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
         .auth = auth,
         .platform = platform_.get(),
@@ -116,6 +157,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         .max_text_length = cfg.max_text_length,
         .auth_timeout = cfg.auth_timeout,
         .limits = shared.limits.get(),
+        .notices = shared.notices.get(),
+        .presence_watch_limit = cfg.presence_watch_limit,
     });
     api::attach_realtime(io_->of("/"), *realtime_);
     add_socketio_routes(router_, eio_.get());
@@ -133,6 +176,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     ss.request_timeout = cfg.http_request_timeout;
     ss.idle_timeout = cfg.http_idle_timeout;
     ss.write_timeout = cfg.http_write_timeout;
+    ss.refusals = &shared.refusals;
     http_ = std::make_unique<http::server>(
         ioc_, http::session_env{router_, *cors_, *shared.http_metrics, ss, std::move(upgrades)},
         cfg.max_connections);
@@ -148,9 +192,18 @@ realtime::shard_link shard::realtime_link() {
     return realtime::shard_link{ioc_.get_executor(), io_.get(), users_.get(), presence_.get()};
 }
 
+realtime::moderation_shard shard::moderation_link() {
+    return realtime::moderation_shard{ioc_.get_executor(), &moderation_,
+                                      [users = users_.get()](const realtime::moderation_action& a) {
+                                          api::enforce_moderation(*users, a);
+                                      }};
+}
+
 void shard::run() {
     work_.emplace(ioc_.get_executor());
     redis_->start();
+    if (memory_)
+        memory_->start();
     thread_ = std::thread([this] {
         try {
             ioc_.run();
@@ -185,6 +238,8 @@ void shard::stop() {
     net::asio::post(ioc_, [this] {
         eio_->close_all(true);
         http_->close_all();
+        if (memory_)
+            memory_->stop();
         redis_->stop();
         wheel_.clear(); // nothing of this shard is due any more: let its thread end
     });

@@ -29,6 +29,14 @@ chat_ref keys::topic(const id& t) const {
     return make(target::topic, {}, t, domain_ + ":topic:" + t.text);
 }
 
+std::string keys::list(target t, const id& me, const id& chat_id) const {
+    if (t == target::topic)
+        return base_ + domain_ + ":topic:" + chat_id.text;
+    const bool first = comes_first(me, chat_id);
+    return base_ + domain_ + ":dm:" + (first ? me.text : chat_id.text) + "-" +
+           (first ? chat_id.text : me.text);
+}
+
 std::pair<std::string_view, std::string_view> chat_ref::dm_pair() const {
     if (type != target::user)
         return {};
@@ -49,17 +57,34 @@ std::string keys::activity(const id& user) const {
 std::string keys::profile(const id& user) const {
     return base_ + domain_ + ":profile:" + user.text;
 }
-std::string keys::presence(const id& user) const {
-    return base_ + domain_ + ":presence:" + user.text;
+std::string keys::presence_base() const {
+    return base_ + domain_ + ":";
 }
-std::string keys::instance(std::string_view instance_id) const {
-    return base_ + domain_ + ":instance:" + std::string(instance_id);
+
+std::string keys::webhooks() const {
+    return base_ + domain_ + ":webhooks";
 }
-std::string keys::instance_users(std::string_view instance_id) const {
-    return instance(instance_id) + ":users";
+std::string keys::webhooks_dead() const {
+    return base_ + domain_ + ":webhooks:dead";
 }
-std::string keys::instances() const {
-    return base_ + domain_ + ":instances";
+
+std::string keys::moderation_bans() const {
+    return base_ + domain_ + ":moderation:bans";
+}
+std::string keys::moderation_revocations() const {
+    return base_ + domain_ + ":moderation:revocations";
+}
+std::string keys::moderation_mutes() const {
+    return base_ + domain_ + ":moderation:mutes";
+}
+std::string keys::moderation_version() const {
+    return base_ + domain_ + ":moderation:version";
+}
+std::string keys::mute_field(std::string_view topic, std::string_view user) {
+    std::string f;
+    f.reserve(topic.size() + 1 + user.size());
+    f.append(topic).append(":").append(user);
+    return f;
 }
 
 } // namespace senna::chat

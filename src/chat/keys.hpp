@@ -8,9 +8,15 @@
 // conversation log's keys: L:seq (last sequence number), L:rev (change counter), L:seqs (sorted
 // set: message id by seq), L:authors (sorted set: "<author>:<seq, 16 digits>", for counting a
 // user's own messages), L:read (hash: user id -> read cursor), L:cmid:<author>:<client_msg_id>
-// (a send's idempotency record, 24 hours). Presence across instances (realtime/presence.hpp):
-// P:messages:D:presence:U, P:messages:D:instance:I (and :users), P:messages:D:instances.
-// No other module builds a key name; Lua scripts get theirs as KEYS.
+// (a send's idempotency record, 24 hours), L:members (a topic's members, docs/webhooks.md); and
+// the webhook events' streams P:messages:D:webhooks and P:messages:D:webhooks:dead.
+// And moderation's (issue 17): P:messages:D:moderation:bans / :revocations / :mutes
+// (hashes) and :version (a counter). Presence across instances (realtime/presence.hpp):
+// P:messages:D:presence:U, P:messages:D:instance:I (and :users), P:messages:D:instances,
+// P:messages:D:status:U, P:messages:D:presence-grace (built by the presence scripts from
+// presence_base()).
+// No other module builds a key name; Lua scripts get theirs as KEYS, but for the named
+// exceptions of tools/check_layers.sh (pending issue 15, Redis Cluster).
 
 #include "chat/id.hpp"
 
@@ -38,6 +44,8 @@ struct chat_ref {
     std::string seqs_key() const { return list_key + ":seqs"; }
     std::string authors_key() const { return list_key + ":authors"; }
     std::string read_key() const { return list_key + ":read"; }
+    /** A topic's members (set of user ids): whom its message webhooks are for. */
+    std::string members_key() const { return list_key + ":members"; }
     std::string client_msg_key(const id& author, std::string_view client_msg_id) const {
         return list_key + ":cmid:" + author.text + ":" + std::string(client_msg_id);
     }
@@ -52,16 +60,30 @@ public:
     /** The DM between `me` and `other` (the caller must have checked me != other). */
     chat_ref dm(const id& me, const id& other) const;
     chat_ref topic(const id& t) const;
+    /** Only the list key of the chat `chat_id` of `me`'s inbox (of dm() or topic()). */
+    std::string list(target t, const id& me, const id& chat_id) const;
 
     std::string inbox(const id& user) const;
     std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"
     std::string activity(const id& user) const;
     std::string profile(const id& user) const;
-    // Presence (realtime/presence.hpp):
-    std::string presence(const id& user) const;                     // hash: instance -> sockets
-    std::string instance(std::string_view instance_id) const;       // its heartbeat
-    std::string instance_users(std::string_view instance_id) const; // set: users with sockets
-    std::string instances() const;                                  // set: instance ids
+    /** "P:messages:D:": the base from which realtime/presence.cpp and its scripts name the
+        presence keys. */
+    std::string presence_base() const;
+
+    /** Moderation (docs/storage.md): bans (user -> until, epoch seconds, 0: until lifted),
+        revocations (user -> tokens issued before this are refused), mutes (mute_field ->
+        until), and the counter bumped by every change, which instances poll. */
+    std::string moderation_bans() const;
+    std::string moderation_revocations() const;
+    std::string moderation_mutes() const;
+    std::string moderation_version() const;
+    /** The field of `user`'s mute in `topic`: "T:U" (ids never hold ':'). */
+    static std::string mute_field(std::string_view topic, std::string_view user);
+
+    /** The webhook events waiting for delivery (a Redis Stream), and those given up on. */
+    std::string webhooks() const;
+    std::string webhooks_dead() const;
     const std::string& domain() const { return domain_; }
 
 private:

@@ -6,6 +6,10 @@ namespace senna::chat::scripts {
 
 namespace {
 
+// No "#!lua" line: scripts without flags run on Redis before 7.0 too. Under maxmemory, Redis
+// refuses a flagless script's first write command and nothing after it runs, so a write script
+// is refused whole, never half-done; a script that only reads (view) runs while Redis is full.
+
 // Shared by the scripts that need them (each script is sent whole; Redis caches it by SHA1).
 constexpr std::string_view helpers = R"(
 -- A seq in the fixed width that makes "<author>:<seq>" members sort by seq (2^53 has 16 digits).
@@ -55,16 +59,23 @@ local function publish(i, vals)
     redis.call('PUBLISH', channel, table.concat(parts))
     i = i + 3 + #slots
   end
+  return i
 end
 
 -- Numbers what the seed wrote, which has no seq: each id of the list without one gets the next
 -- numbers, in list order (oldest first). Ids numbered but gone from the list (deleted by the
 -- seed) leave the log; ids in the list without data (not messages) leave the list. In a DM a
 -- message the seed marked "seen" moves the other participant's read cursor to it. O(n), once
--- per chat: while the list and the log hold as many ids and the newest id has a seq (the seed
--- appends), it does nothing, unless `force` (a reader met an id without a seq).
-local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
-  if not force then
+-- per chat. `check` says when it has nothing to do: 'all' (the default) while the list and the
+-- log hold as many ids and the newest id has a seq; 'tail' (a send: two commands instead of
+-- four) while the newest id has a seq, which a chat never numbered and a seed append both fail
+-- (what the seed deleted is then dropped by the next read that compares the counts); 'force'
+-- never (a reader met an id without a seq). An id listed twice keeps its first place.
+local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, check)
+  if check == 'tail' then
+    local tail = redis.call('LINDEX', list, -1)
+    if not tail or redis.call('ZSCORE', seqs, tail) then return 0 end
+  elseif check ~= 'force' then
     local n = redis.call('LLEN', list)
     if n == redis.call('ZCARD', seqs) then
       if n == 0 or redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then return 0 end
@@ -77,6 +88,8 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
     local raw = redis.call('HGET', data, id)
     if not raw then
       redis.call('LREM', list, 0, id)
+    elseif listed[id] then
+      redis.call('LREM', list, -1, id)
     else
       listed[id] = true
       kept = kept + 1
@@ -114,17 +127,50 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
 end
 )";
 
+// The webhook events of a write (chat/notice.hpp), in their own ARGV section and KEYS of their
+// own after the script's.
+constexpr std::string_view notice_helpers = R"(
+-- True when the presence hash `key` names an instance whose heartbeat key still exists.
+local function connected(key, prefix)
+  for _, inst in ipairs(redis.call('HKEYS', key)) do
+    if redis.call('EXISTS', prefix .. inst) == 1 then return true end
+  end
+  return false
+end
+
+-- XADDs one event per recipient with no live socket: from ARGV[i] on, a count n (0: none and
+-- nothing else), then the index of the first of its KEYS (the stream, then the n presence
+-- hashes), the event, its data JSON, the heartbeat key prefix and the n user ids.
+local function notify(i, seq, rev)
+  local n = tonumber(ARGV[i])
+  if n == 0 then return end
+  local k, event, data, prefix = tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  for j = 1, n do
+    if not connected(KEYS[k + j], prefix) then
+      if rev then
+        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
+                   'seq', seq, 'rev', rev)
+      else
+        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
+                   'seq', seq)
+      end
+    end
+  end
+end
+)";
+
 } // namespace
 
 // KEYS: data, list, seq, rev, seqs, authors, read, activity, my inbox, [the other's inbox],
-//       [the client_msg_id record]
+//       [the client_msg_id record], [notice keys]
 // ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
-//       the other's inbox member, author, record TTL s, DM pair (2), publications...
+//       the other's inbox member, author, record TTL s, DM pair (2), publications...,
+//       notice...
 const std::string& send() {
     static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
-local cmid = has_cmid and KEYS[#KEYS]
+local cmid = has_cmid and KEYS[has_other and 11 or 10]
 if has_cmid then
   local prev = redis.call('GET', cmid)
   if prev then
@@ -132,7 +178,7 @@ if has_cmid then
     return {1, tonumber(string.sub(prev, 1, at - 1)), string.sub(prev, at + 1)}
   end
 end
-adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12])
+adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12], 'tail')
 local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
@@ -142,33 +188,33 @@ redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
 redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
 if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
 if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
-publish(13, {s = seq})
+notify(publish(13, {s = seq}), seq)
 return {0, seq, 0}
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read
-// ARGV: id, expected JSON, new JSON, DM pair (2), publications...
+// KEYS: data, list, seq, rev, seqs, authors, read, [notice keys]
+// ARGV: id, expected JSON, new JSON, DM pair (2), publications..., notice...
 const std::string& edit() {
     static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
 local rev = redis.call('INCR', KEYS[4])
-publish(6, {s = seq, r = rev})
+notify(publish(6, {s = seq, r = rev}), seq, rev)
 return {1, seq, rev}
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read
-// ARGV: id, author, DM pair (2), publications...
+// KEYS: data, list, seq, rev, seqs, authors, read, [notice keys]
+// ARGV: id, author, DM pair (2), publications..., notice...
 const std::string& remove() {
     static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[3], ARGV[4])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
@@ -179,7 +225,7 @@ if seq > 0 then
   redis.call('ZREM', KEYS[6], ARGV[2] .. ':' .. pad(seq))
 end
 local rev = redis.call('INCR', KEYS[4])
-publish(5, {s = seq, r = rev})
+notify(publish(5, {s = seq, r = rev}), seq, rev)
 return {1, seq, rev}
 )";
     return body;
@@ -188,8 +234,7 @@ return {1, seq, rev}
 // KEYS: list, data, seq, seqs, authors, read
 // ARGV: reader, the seq read up to ("" for all), DM pair (2)
 const std::string& read() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[3], ARGV[4])
 local last = tonumber(redis.call('GET', KEYS[3]) or '0')
 local want = last
@@ -208,41 +253,55 @@ return {cur, unread(KEYS[4], KEYS[5], ARGV[1], cur), moved, last}
 // KEYS: list, data, seq, seqs, authors, read
 // ARGV: DM pair (2), "1" to check every id even when the counts agree
 const std::string& adopt() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
-return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3] == '1')
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2],
+             ARGV[3] == '1' and 'force' or 'all')
 )";
     return body;
 }
 
-// KEYS: per chat: list, data, seqs, authors, read
-// ARGV: reader, "1" to include the latest message
+// KEYS: per chat: list, data, seq, seqs, authors, read
+// ARGV: reader, "1" for an inbox page (the latest message too), "0" for unread counts only
+// Per chat it returns: latest JSON or '', its seq, the reader's cursor, unread, stale (1: seed
+// data to number first). Cheap where nothing is unread: an inbox page compares the newest
+// message's seq with the cursor, the unread totals the chat's last seq, before counting.
 const std::string& view() {
-    static const std::string body =
-        std::string("#!lua flags=no-writes\n") + std::string(helpers) + R"(
-local out = {}
-for i = 1, #KEYS, 5 do
-  local list, data, seqs = KEYS[i], KEYS[i + 1], KEYS[i + 2]
-  local raw, seq = '', 0
-  if ARGV[2] == '1' then
+    static const std::string body = std::string(helpers) + R"(
+local out, user, page = {}, ARGV[1], ARGV[2] == '1'
+for i = 1, #KEYS, 6 do
+  local list, data, seqk, seqs, authors = KEYS[i], KEYS[i + 1], KEYS[i + 2], KEYS[i + 3], KEYS[i + 4]
+  local cur = tonumber(redis.call('HGET', KEYS[i + 5], user) or '0')
+  local raw, seq, stale, newest = '', 0, 0, 0
+  if page then
     local id = redis.call('LINDEX', list, -1)
     if id then
       raw = redis.call('HGET', data, id) or ''
-      seq = tonumber(redis.call('ZSCORE', seqs, id) or '0')
+      local s = redis.call('ZSCORE', seqs, id)
+      if not s or redis.call('LLEN', list) ~= redis.call('ZCARD', seqs) then stale = 1 end
+      seq = tonumber(s or '0')
+      newest = seq
+    elseif redis.call('ZCARD', seqs) > 0 then
+      stale = 1
     end
+  else
+    local last = redis.call('GET', seqk)
+    if last then newest = tonumber(last) elseif redis.call('LLEN', list) > 0 then stale = 1 end
   end
-  local stale, n = 0, redis.call('LLEN', list)
-  if n ~= redis.call('ZCARD', seqs) then
-    stale = 1
-  elseif n > 0 and not redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then
-    stale = 1
-  end
-  local cur = tonumber(redis.call('HGET', KEYS[i + 4], ARGV[1]) or '0')
-  local n = #out
-  out[n + 1], out[n + 2], out[n + 3] = raw, seq, cur
-  out[n + 4], out[n + 5] = unread(seqs, KEYS[i + 3], ARGV[1], cur), stale
+  local n = 0
+  if stale == 0 and newest > cur then n = unread(seqs, authors, user, cur) end
+  local at = #out
+  out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] = raw, seq, cur, n, stale
 end
 return out
+)";
+    return body;
+}
+
+// KEYS: a topic's members. ARGV: the most members wanted.
+const std::string& members() {
+    static const std::string body = R"(
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[1]) then return false end
+return redis.call('SMEMBERS', KEYS[1])
 )";
     return body;
 }

@@ -21,9 +21,12 @@ const std::string& read();
 /** Numbers what the seed wrote (no-op when there is nothing to number). Returns 1 when it
     numbered or dropped anything. */
 const std::string& adopt();
-/** Read-only (runs while Redis is full): for each chat of KEYS (5 keys each), the latest
-    message and its seq (when ARGV[2] is "1"), the reader's cursor, unread count, and whether the
-    chat holds messages not numbered yet. */
+/** Read-only (runs while Redis is full: no write command, so Redis does not refuse it): for
+    each chat of KEYS (6 keys each), the latest message and its seq (ARGV[2] "1", an inbox page)
+    or only the counts ("0"), the reader's cursor, unread count, and whether the chat holds
+    messages not numbered yet. */
 const std::string& view();
+/** Read-only: the members of the set KEYS[1] when it has at most ARGV[1], else false (nil). */
+const std::string& members();
 
 } // namespace senna::chat::scripts

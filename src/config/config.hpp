@@ -3,10 +3,12 @@
 // reason for it. `load.hpp` fills it from the environment (SPEC §1 names) and command-line flags;
 // `senna --help` prints the table in load.cpp, which is the one place a setting is declared.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace senna::config {
@@ -51,6 +53,10 @@ struct config {
     milliseconds redis_connect_timeout{2000};
     milliseconds redis_command_timeout{5000};  // a reply later than this fails and reconnects
     std::string redis_server = "redis-server"; // binary of the managed Redis (found on PATH)
+    // maxmemory of the managed Redis in bytes (0: none), with maxmemory-policy noeviction: a
+    // full Redis refuses new messages (507) instead of dropping old ones or swapping. Unset:
+    // half of the machine's memory, or of the container's limit (app::default_maxmemory).
+    std::optional<std::uint64_t> redis_maxmemory;
 
     // --- Socket.IO (Engine.IO) ---
     milliseconds eio_ping_interval{25000};   // reference default; proxies idle out at 30-60 s
@@ -74,9 +80,42 @@ struct config {
     std::size_t max_sockets_per_user = 20;   // per instance: tabs and devices of one person
     std::size_t max_topics_per_socket = 100; // topic rooms one socket may join with join-topic
 
+    // A client address's open realtime connections (Engine.IO sessions) per instance; 0: off,
+    // since carrier-grade NAT and office proxies put thousands of people behind one address.
+    std::size_t max_connections_per_ip = 0;
+    // Proxies whose X-Forwarded-For names the client (addresses or CIDR blocks); empty: the
+    // header is ignored and the peer address is the client.
+    std::vector<std::string> trusted_proxies;
+
+    // --- operations (issue 17: moderation, the Admin UI; docs/SECURITY.md) ---
+    std::string admin_secret; // HS256 key of admin API tokens; empty: none (never logged)
+    std::string admin_claim;  // "name=value": platform tokens with it are admins; empty: none
+    bool admin_ui = false;    // the Socket.IO Admin UI namespace and /admin-ui/
+    std::string admin_namespace = "/admin";
+    std::string admin_username;
+    std::string admin_password_hash; // $2b$ bcrypt (never logged)
+    std::string admin_mode;          // development, production, readonly; empty: by SOCK_ENV
+
     // --- realtime (issue 5) ---
     milliseconds auth_timeout{15000}; // SPEC §5: a token-less socket must `authenticate` by then
     milliseconds presence_heartbeat{5000}; // instance heartbeat; its key expires after 3 beats
+
+    // --- presence you can ask for, and webhooks (issue 16, docs/webhooks.md) ---
+    // A user whose last socket went is shown offline (and user.offline sent) only after this:
+    // a page reload or a network hand-over reconnects well within it.
+    milliseconds presence_grace{10000};
+    std::size_t presence_watch_limit = 100; // users one socket may watch (watch-presence)
+    std::string webhook_url;                // empty: no webhooks (nothing is queued)
+    std::string webhook_secret;             // HMAC-SHA256 key of the signature (never logged)
+    std::vector<std::string> webhook_events{"message.new", "user.online", "user.offline"};
+    milliseconds webhook_timeout{5000};        // one delivery attempt, connect to last byte
+    std::size_t webhook_max_attempts = 10;     // then the event is parked as a dead letter
+    milliseconds webhook_retry_base{1000};     // first retry after this, doubling...
+    milliseconds webhook_retry_max{60000};     // ...up to this (10 attempts: about 4 minutes)
+    std::size_t webhook_concurrency = 16;      // deliveries in flight per instance
+    milliseconds webhook_claim_idle{30000};    // an event held this long untouched is taken over
+    std::string webhook_ca_file;               // PEM CAs for https (empty: the system's)
+    std::size_t webhook_max_recipients = 1000; // topic members checked for message.* per write
 
     /** True when senna must start and supervise its own redis-server. */
     bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
@@ -87,7 +126,19 @@ struct config {
     bool production() const { return env == "production"; }
     /** True when /demo serves the demo web client (SOCK_DEMO, else only in development). */
     bool demo_enabled() const { return demo.value_or(env == "development"); }
+    /** SOCK_ADMIN_MODE, or development when SOCK_ENV is, production otherwise. */
+    std::string effective_admin_mode() const {
+        return !admin_mode.empty()    ? admin_mode
+               : env == "development" ? "development"
+                                      : "production";
+    }
+    /** True when webhooks are on (SOCK_WEBHOOK_URL) and `event` is one of SOCK_WEBHOOK_EVENTS. */
+    bool webhook_on(std::string_view event) const;
 };
+
+/** Every webhook event there is (SOCK_WEBHOOK_EVENTS). */
+inline constexpr std::array<std::string_view, 5> webhook_event_names{
+    "message.new", "message.updated", "message.deleted", "user.online", "user.offline"};
 
 inline constexpr const char* default_jwt_secret = "scene-passage-love-rhyme";
 

@@ -1,7 +1,9 @@
 #include "config/load.hpp"
 
+#include "util/address.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <fstream>
@@ -53,6 +55,24 @@ std::string non_empty(const char* env, const std::string& v) {
     return v;
 }
 
+// "a, b,,c" -> {"a", "b", "c"}; and back, for --help.
+std::vector<std::string> comma_list(const std::string& v) {
+    std::vector<std::string> out;
+    for (auto part : util::split(v, ',')) {
+        auto t = util::trim(part);
+        if (!t.empty())
+            out.emplace_back(t);
+    }
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items)
+        s += (s.empty() ? "" : ",") + i;
+    return s;
+}
+
 template <class Member>
 setting text(const char* env, const char* help, Member member, bool allow_empty = false) {
     return {env, help,
@@ -80,6 +100,36 @@ setting duration(const char* env, const char* help, milliseconds config::*member
                 c.*member = milliseconds(parse_number(env, v, lo_ms, hi_ms));
             },
             [member](const config& c) { return std::to_string((c.*member).count()); }};
+}
+
+// "512mb", "2gb", "1048576": bytes with Redis's units (k = 1000, kb = 1024, m, mb, g, gb; any
+// case), so a value means what it would in redis.conf. 0 or at least 1 MiB.
+std::uint64_t parse_bytes(const char* env, const std::string& v) {
+    const std::string t = util::to_lower(util::trim(v));
+    std::size_t digits = 0;
+    while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits])))
+        ++digits;
+    struct unit {
+        std::string_view name;
+        std::uint64_t factor;
+    };
+    static constexpr unit units[] = {{"", 1},           {"b", 1},          {"k", 1000},
+                                     {"kb", 1024},      {"m", 1000000},    {"mb", 1ull << 20},
+                                     {"g", 1000000000}, {"gb", 1ull << 30}};
+    std::optional<std::uint64_t> scale;
+    const std::string_view unit_text = std::string_view(t).substr(digits);
+    for (const auto& u : units)
+        if (unit_text == u.name)
+            scale = u.factor;
+    auto n = digits == 0 ? std::nullopt : util::parse_uint(std::string_view(t).substr(0, digits));
+    if (!n || !scale)
+        fail(env, quoted(v) + " is not a size (bytes, or a number with kb, mb or gb)");
+    if (*n > UINT64_MAX / *scale)
+        fail(env, quoted(v) + " is too large");
+    const std::uint64_t bytes = *n * *scale;
+    if (bytes != 0 && bytes < (1u << 20))
+        fail(env, quoted(v) + " is below 1mb (0 turns the limit off)");
+    return bytes;
 }
 
 const std::array<const char*, 9> algorithms{"HS256", "HS384", "HS512", "RS256", "RS384",
@@ -161,23 +211,13 @@ const std::vector<setting>& settings() {
          [](const config&) { return std::string("number of cores"); }},
         {"SOCK_CORS_ORIGINS", "allowed browser origins, comma-separated, or *",
          [](config& c, const std::string& v) {
-             std::vector<std::string> out;
-             for (auto part : util::split(v, ',')) {
-                 auto t = util::trim(part);
-                 if (!t.empty())
-                     out.emplace_back(t);
-             }
+             auto out = comma_list(v);
              if (out.empty())
                  fail("SOCK_CORS_ORIGINS", "must list at least one origin, or *");
              c.cors_origins = std::move(out);
          },
-         [](const config& c) {
-             std::string s;
-             for (const auto& o : c.cors_origins)
-                 s += (s.empty() ? "" : ",") + o;
-             return s;
-         }},
-        {"SOCK_DEMO", "serve the demo web client at /demo (1/0)",
+         [](const config& c) { return joined(c.cors_origins); }},
+        {"SOCK_DEMO", "serve the demo web client at /demo (1/0; unset: on only in development)",
          [](config& c, const std::string& v) { c.demo = parse_bool("SOCK_DEMO", v); },
          [](const config& c) {
              return c.demo ? std::string(*c.demo ? "1" : "0")
@@ -215,6 +255,16 @@ const std::vector<setting>& settings() {
                  &config::redis_command_timeout),
         text("SOCK_REDIS_SERVER", "redis-server binary of the managed Redis",
              &config::redis_server),
+        {"SOCK_REDIS_MAXMEMORY",
+         "memory limit of the managed Redis (bytes, or with kb, mb, gb; 0: none), policy "
+         "noeviction: when full, new messages are refused (507 STORE_FULL). Unset: half of the "
+         "machine's memory, or of the container's limit",
+         [](config& c, const std::string& v) {
+             c.redis_maxmemory = parse_bytes("SOCK_REDIS_MAXMEMORY", v);
+         },
+         [](const config& c) {
+             return c.redis_maxmemory ? std::to_string(*c.redis_maxmemory) : std::string();
+         }},
         duration("SOCK_EIO_PING_INTERVAL_MS", "Engine.IO heartbeat: the server pings this often",
                  &config::eio_ping_interval, 100),
         duration("SOCK_EIO_PING_TIMEOUT_MS",
@@ -260,12 +310,153 @@ const std::vector<setting>& settings() {
         number("SOCK_MAX_TOPICS_PER_SOCKET",
                "topic rooms one socket may be in through join-topic (0: no limit)",
                &config::max_topics_per_socket, 0, 1000000),
+        number("SOCK_MAX_CONNECTIONS_PER_IP",
+               "open realtime connections (Socket.IO clients) per client address per instance; "
+               "more get 429 at the handshake (0: no limit)",
+               &config::max_connections_per_ip, 0, 10000000),
+        {"SOCK_TRUSTED_PROXIES",
+         "proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the "
+         "client; unset: the header is ignored",
+         [](config& c, const std::string& v) {
+             std::vector<std::string> out;
+             for (auto part : util::split(v, ',')) {
+                 auto t = util::trim(part);
+                 if (t.empty())
+                     continue;
+                 if (!util::parse_cidr(t))
+                     fail("SOCK_TRUSTED_PROXIES",
+                          quoted(std::string(t)) + " is not an address or CIDR block");
+                 out.emplace_back(t);
+             }
+             c.trusted_proxies = std::move(out);
+         },
+         [](const config& c) {
+             std::string s;
+             for (const auto& o : c.trusted_proxies)
+                 s += (s.empty() ? "" : ",") + o;
+             return s;
+         }},
+        {"SOCK_ADMIN_SECRET",
+         "HS256 key of admin API tokens (/admin/users/...; at least 32 characters, not "
+         "SOCK_JWT_SECRET; never logged)",
+         [](config& c, const std::string& v) {
+             if (!v.empty() && v.size() < 32)
+                 fail("SOCK_ADMIN_SECRET", "must be at least 32 characters");
+             c.admin_secret = v;
+         },
+         [](const config& c) { return std::string(c.admin_secret.empty() ? "" : "(set)"); }},
+        {"SOCK_ADMIN_CLAIM",
+         "name=value: platform tokens carrying this claim (dotted path, e.g. role.handle=admin) "
+         "may use the admin API",
+         [](config& c, const std::string& v) {
+             auto t = std::string(util::trim(v));
+             if (!t.empty()) {
+                 auto eq = t.find('=');
+                 if (eq == std::string::npos || eq == 0 || eq + 1 == t.size())
+                     fail("SOCK_ADMIN_CLAIM", quoted(v) + " is not name=value");
+             }
+             c.admin_claim = t;
+         },
+         [](const config& c) { return c.admin_claim; }},
+        {"SOCK_ADMIN_UI",
+         "serve the Socket.IO Admin UI: its namespace and the UI at /admin-ui/ (1/0)",
+         [](config& c, const std::string& v) { c.admin_ui = parse_bool("SOCK_ADMIN_UI", v); },
+         [](const config& c) { return std::string(c.admin_ui ? "1" : "0"); }},
+        {"SOCK_ADMIN_NAMESPACE", "Socket.IO namespace of the Admin UI",
+         [](config& c, const std::string& v) {
+             auto t = std::string(util::trim(v));
+             if (t.size() < 2 || t.size() > 64 || t[0] != '/' ||
+                 t.find_first_of(",?#") != std::string::npos)
+                 fail("SOCK_ADMIN_NAMESPACE", quoted(v) + " is not a namespace like /admin");
+             c.admin_namespace = t;
+         },
+         [](const config& c) { return c.admin_namespace; }},
+        text("SOCK_ADMIN_USERNAME", "Admin UI login name", &config::admin_username, true),
+        {"SOCK_ADMIN_PASSWORD_HASH",
+         "Admin UI password as a $2b$ bcrypt hash (e.g. from htpasswd -nbBC 12; never logged)",
+         [](config& c, const std::string& v) {
+             auto t = std::string(util::trim(v));
+             if (!t.empty() &&
+                 !(t.size() == 60 &&
+                   (t.starts_with("$2b$") || t.starts_with("$2a$") || t.starts_with("$2y$"))))
+                 fail("SOCK_ADMIN_PASSWORD_HASH", "is not a bcrypt hash ($2b$..., 60 characters)");
+             c.admin_password_hash = t;
+         },
+         [](const config& c) { return std::string(c.admin_password_hash.empty() ? "" : "(set)"); }},
+        {"SOCK_ADMIN_MODE",
+         "Admin UI mode: development (every event, the sockets and rooms pages), production "
+         "(aggregates only) or readonly (no commands)",
+         [](config& c, const std::string& v) {
+             auto l = util::to_lower(util::trim(v));
+             if (l != "development" && l != "production" && l != "readonly")
+                 fail("SOCK_ADMIN_MODE",
+                      quoted(v) + " is not one of development, production, readonly");
+             c.admin_mode = l;
+         },
+         [](const config& c) {
+             return c.admin_mode.empty()
+                        ? std::string("development when SOCK_ENV is, else production")
+                        : c.admin_mode;
+         }},
         duration("SOCK_AUTH_TIMEOUT_MS",
                  "a socket that connected without a token must `authenticate` within this time",
                  &config::auth_timeout, 100),
         duration("SOCK_PRESENCE_HEARTBEAT_MS",
                  "instance heartbeat for presence; a silent instance's users go inactive after 3",
                  &config::presence_heartbeat, 100),
+        duration("SOCK_PRESENCE_GRACE_MS",
+                 "a user whose last socket went is shown offline (user.offline) only after this "
+                 "long without one",
+                 &config::presence_grace, 0, 3600 * 1000),
+        number("SOCK_PRESENCE_WATCH_LIMIT", "users one socket may watch with watch-presence",
+               &config::presence_watch_limit, 1, 10000),
+        text("SOCK_WEBHOOK_URL", "http(s) URL that receives the webhook events (unset: none)",
+             &config::webhook_url, true),
+        {"SOCK_WEBHOOK_SECRET",
+         "HMAC-SHA256 key of the webhooks' X-Senna-Signature, required with SOCK_WEBHOOK_URL "
+         "(never logged)",
+         [](config& c, const std::string& v) { c.webhook_secret = v; },
+         [](const config& c) { return std::string(c.webhook_secret.empty() ? "" : "(set)"); }},
+        {"SOCK_WEBHOOK_EVENTS",
+         "webhook events sent, comma-separated: message.new, message.updated, message.deleted, "
+         "user.online, user.offline",
+         [](config& c, const std::string& v) {
+             std::vector<std::string> out;
+             for (auto& t : comma_list(v)) {
+                 if (std::find(webhook_event_names.begin(), webhook_event_names.end(), t) ==
+                     webhook_event_names.end())
+                     fail("SOCK_WEBHOOK_EVENTS", quoted(t) +
+                                                     " is not one of message.new, message.updated, "
+                                                     "message.deleted, user.online, user.offline");
+                 if (std::find(out.begin(), out.end(), t) == out.end())
+                     out.push_back(t);
+             }
+             c.webhook_events = std::move(out);
+         },
+         [](const config& c) { return joined(c.webhook_events); }},
+        duration("SOCK_WEBHOOK_TIMEOUT_MS",
+                 "one webhook delivery attempt, from connecting to the answer's last byte",
+                 &config::webhook_timeout, 100, 600 * 1000),
+        number("SOCK_WEBHOOK_MAX_ATTEMPTS",
+               "delivery attempts of one event before it is parked in the dead-letter stream",
+               &config::webhook_max_attempts, 1, 100),
+        duration("SOCK_WEBHOOK_RETRY_MS", "wait before the first retry; it doubles each attempt",
+                 &config::webhook_retry_base, 1, 3600 * 1000),
+        duration("SOCK_WEBHOOK_RETRY_MAX_MS", "longest wait between two attempts",
+                 &config::webhook_retry_max, 1, 24ull * 3600 * 1000),
+        number("SOCK_WEBHOOK_CONCURRENCY", "webhook deliveries in flight per instance",
+               &config::webhook_concurrency, 1, 1024),
+        duration("SOCK_WEBHOOK_CLAIM_MS",
+                 "an event held this long by an instance that stopped renewing it (crashed) is "
+                 "taken over by another",
+                 &config::webhook_claim_idle, 300, 24ull * 3600 * 1000),
+        text("SOCK_WEBHOOK_CA_FILE",
+             "PEM file of the CAs an https webhook URL is verified against (unset: the system's)",
+             &config::webhook_ca_file, true),
+        number("SOCK_WEBHOOK_MAX_RECIPIENTS",
+               "topic members a message write checks for message.* events; a topic with more "
+               "gets none",
+               &config::webhook_max_recipients, 1, 100000),
     };
     return table;
 }
@@ -299,6 +490,34 @@ void validate(const config& c, bool require_public_key) {
                  " cannot carry a text of SOCK_MAX_TEXT_LENGTH=" +
                  std::to_string(c.max_text_length) + " code points: use at least " +
                  std::to_string(12 * c.max_text_length + 4096) + " (or 0)");
+    if (!c.admin_secret.empty() && c.admin_secret == c.jwt_secret)
+        fail("SOCK_ADMIN_SECRET", "must differ from SOCK_JWT_SECRET (user tokens are not admins)");
+    if (!c.admin_claim.empty() && !is_asymmetric(c.jwt_algorithm) &&
+        c.jwt_secret == default_jwt_secret)
+        fail("SOCK_ADMIN_CLAIM", "refused with the default SOCK_JWT_SECRET: anyone can sign a "
+                                 "token with that claim");
+    if (c.admin_ui && (c.admin_username.empty() != c.admin_password_hash.empty()))
+        fail(c.admin_username.empty() ? "SOCK_ADMIN_USERNAME" : "SOCK_ADMIN_PASSWORD_HASH",
+             "the Admin UI needs both SOCK_ADMIN_USERNAME and SOCK_ADMIN_PASSWORD_HASH");
+    if (c.admin_ui && c.production() && c.admin_password_hash.empty())
+        fail("SOCK_ADMIN_UI", "refusing to start: SOCK_ENV=production without "
+                              "SOCK_ADMIN_USERNAME and SOCK_ADMIN_PASSWORD_HASH");
+    if (!c.webhook_url.empty()) {
+        // An unsigned webhook invites forgery: whoever finds the URL could post events.
+        if (c.webhook_secret.empty())
+            fail("SOCK_WEBHOOK_SECRET", "required with SOCK_WEBHOOK_URL");
+        const auto scheme = util::to_lower(c.webhook_url.substr(0, c.webhook_url.find("://")));
+        if (scheme != "http" && scheme != "https")
+            fail("SOCK_WEBHOOK_URL",
+                 quoted(c.webhook_url) + " must start with http:// or https://");
+    }
+    if (!c.webhook_ca_file.empty()) {
+        std::ifstream f(c.webhook_ca_file);
+        if (!f)
+            fail("SOCK_WEBHOOK_CA_FILE", quoted(c.webhook_ca_file) + " cannot be read");
+    }
+    if (c.webhook_retry_max < c.webhook_retry_base)
+        fail("SOCK_WEBHOOK_RETRY_MAX_MS", "must not be below SOCK_WEBHOOK_RETRY_MS");
     if (c.managed_redis() && c.managed_redis_socket().size() >= 100)
         fail("SOCK_DATA_DIR", "path too long for the managed Redis unix socket (max ~100 bytes)");
 }
@@ -355,6 +574,9 @@ load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
     if (c.redis_url.empty() && c.redis_host.empty() && env("SOCK_REDIS_PORT"))
         out.warnings.emplace_back(
             "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
+    if (!c.managed_redis() && c.redis_maxmemory)
+        out.warnings.push_back("SOCK_REDIS_MAXMEMORY is ignored with an external Redis: set "
+                               "maxmemory (and maxmemory-policy noeviction) on that server");
     if (!out.show_help && !out.show_version)
         validate(c, require_public_key);
     return out;

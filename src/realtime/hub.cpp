@@ -1,16 +1,21 @@
 #include "realtime/hub.hpp"
 
+#include "chat/keys.hpp"
+#include "chat/rooms.hpp"
 #include "realtime/adapter_codec.hpp"
 #include "realtime/heartbeat.hpp"
 #include "realtime/local_users.hpp"
+#include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
 #include "redis/subscriber.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <random>
@@ -42,7 +47,7 @@ void hub::attach(std::vector<shard_link> shards) {
     cluster_ = socketio::cluster(std::move(servers));
     if (!shards_.empty() && shards_[0].presence_)
         heartbeat_ = std::make_unique<heartbeat>(shards_[0].executor, *shards_[0].presence_,
-                                                 settings_.heartbeat);
+                                                 settings_.heartbeat, settings_.presence_tick);
 }
 
 net::awaitable<void> hub::start() {
@@ -55,15 +60,23 @@ net::awaitable<void> hub::start_on_home() {
     auto ex = shards_[0].executor;
     sub_ =
         std::make_unique<redis::subscriber>(ex, settings_.endpoint, settings_.subscriber_options);
-    sub_->set_handler(
-        [this](std::string_view channel, std::string_view pattern, std::string_view p) {
-            if (pattern.empty() && channel == settings_.control_channel) {
-                if (settings_.on_control)
-                    settings_.on_control(p);
-            } else if (!pattern.empty())
-                remote(channel, p);
-        });
+    const std::string presence_ch =
+        settings_.redis_prefix.empty()
+            ? std::string()
+            : presence_channel(
+                  chat::keys(settings_.redis_prefix, settings_.domain).presence_base());
+    sub_->set_handler([this, presence_ch](std::string_view channel, std::string_view pattern,
+                                          std::string_view p) {
+        if (pattern.empty() && channel == settings_.control_channel)
+            control(p);
+        else if (pattern.empty() && !presence_ch.empty() && channel == presence_ch)
+            presence_changed(p);
+        else if (!pattern.empty())
+            remote(channel, p);
+    });
     sub_->subscribe(settings_.control_channel);
+    if (!presence_ch.empty())
+        sub_->subscribe(presence_ch);
     if (!settings_.adapter_prefix.empty()) {
         sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
         pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
@@ -108,6 +121,8 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
 
 void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
                 const json::object& payload) const {
+    if (!cluster_.may_reach(room))
+        return; // nobody here is in the room: nothing to encode
     std::vector<std::string> rooms;
     rooms.push_back(std::move(room));
     cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
@@ -156,6 +171,8 @@ bool hub::remote(std::string_view channel, std::string_view payload) const {
     }
     if (b->uid == settings_.instance_id || b->nsp != "/")
         return false;
+    if (!cluster_.may_reach(b->rooms))
+        return true; // for us, but nobody here is in its rooms
     socketio::packet p;
     p.type = b->type;
     p.nsp = "/";
@@ -204,9 +221,13 @@ std::vector<chat::publication> hub::publications(std::string_view event,
     return out;
 }
 
+bool hub::reaches_local(const std::vector<std::string>& rooms) const {
+    return cluster_.may_reach(rooms);
+}
+
 void hub::deliver_local(std::string_view event, std::span<const delivery> to) const {
     for (const auto& d : to)
-        local(d.room, d.except, event, d.payload);
+        local(d.room, d.except, event, d.payload); // local() skips a room nobody here is in
 }
 
 void hub::deliver(std::string_view event, std::span<const delivery> to) const {
@@ -221,6 +242,78 @@ void hub::move(const std::string& user, const std::string& room, bool join) cons
                 users->apply(user, room, join);
         });
     }
+}
+
+bool hub::control(std::string_view payload) const {
+    net::error_code ec;
+    json::value v = json::parse(payload, ec);
+    if (ec || !v.is_object())
+        return false;
+    const auto& o = v.get_object();
+    const auto* type = o.if_contains("type");
+    if (type && type->is_string() && moderation_kind(type->get_string())) {
+        auto parsed = parse_moderation(o);
+        if (!parsed.action) {
+            log::warn("control_message_invalid",
+                      {{"type", std::string(type->get_string())}, {"field", parsed.error}});
+            return false;
+        }
+        if (moderation_)
+            moderation_->receive(std::move(*parsed.action));
+        return true;
+    }
+    const auto* uid = o.if_contains("user_id");
+    const auto* room = o.if_contains("room");
+    if (!type || !type->is_string() || !uid || !room || !room->is_string())
+        return false;
+    auto user = chat::id::from_json(*uid);
+    auto r = util::trim(std::string_view(room->get_string()));
+    if (!user || r.empty())
+        return false;
+    bool join = false;
+    if (type->get_string() == "join-room")
+        join = true;
+    else if (type->get_string() != "leave-room")
+        return false;
+    move(user->text, std::string(r), join);
+    // A topic's members (whom its message webhooks are for) follow the platform's moves. Every
+    // instance writes the same: each applies the channel's messages in order, so the last write
+    // of a (topic, user) is always the last message's.
+    auto topic = chat::is_topic_room(r) ? chat::id::parse(r.substr(chat::topic_room_prefix.size()))
+                                        : std::nullopt;
+    if (topic && pub_ && !settings_.redis_prefix.empty()) {
+        redis::request req;
+        req.push(join ? "SADD" : "SREM",
+                 chat::keys(settings_.redis_prefix, settings_.domain).topic(*topic).members_key(),
+                 user->text);
+        pub_->async_exec(req, [](net::error_code failed, const std::vector<redis::reply>& replies) {
+            if (failed || (!replies.empty() && replies[0].is_error()))
+                log::warn(
+                    "membership_failed",
+                    {{"error", failed ? failed.message() : std::string(replies[0].as_string())}});
+        });
+    }
+    return true;
+}
+
+bool hub::presence_changed(std::string_view payload) const {
+    net::error_code ec;
+    json::value v = json::parse(payload, ec);
+    if (ec || !v.is_object())
+        return false;
+    const auto& o = v.get_object();
+    const auto* u = o.if_contains("user");
+    const auto* status = o.if_contains("status");
+    const auto* at = o.if_contains("last_active");
+    auto user = u && u->is_string() ? chat::id::parse(u->get_string()) : std::nullopt;
+    if (!user || !status || !status->is_string() || !at)
+        return false;
+    json::object event;
+    event["user_id"] = user->to_json();
+    event["status"] = status->get_string();
+    event["last_active"] = *at;
+    local(chat::presence_room(*user), {}, "presence", event);
+    return true;
 }
 
 } // namespace senna::realtime

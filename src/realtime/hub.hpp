@@ -5,7 +5,10 @@
 //    through socketio::cluster;
 //  - the control channel (`messages:events`: join-room / leave-room), applied to each shard's
 //    local_users (local_users.hpp);
-//  - the presence heartbeat (heartbeat.hpp) on shard 0;
+//  - the presence heartbeat (heartbeat.hpp) on shard 0, and presence transitions (presence.hpp's
+//    channel) to the sockets watching the user (`presence` to room presence-<id>);
+//  - topic membership (chat::service::members): the control channel's join-room / leave-room
+//    of a `topic-<T>` room adds the user to T's members or removes them;
 //  - several instances: every emit is also published in @socket.io/redis-adapter's format
 //    (adapter_codec.hpp) on "<SOCK_REDIS_PREFIX>#/#<room>#", and broadcasts that other
 //    instances or @socket.io/redis-emitter publish there reach this instance's sockets (our
@@ -52,6 +55,7 @@ namespace senna::realtime {
 class heartbeat;
 class local_users;
 class presence;
+class moderation;
 
 /** One event's payload for one room; the sockets also in a room of `except` skip it. */
 struct delivery {
@@ -68,11 +72,8 @@ struct shard_link {
 };
 
 struct hub_settings {
-    /** The control channel of the seed (SPEC §5), and what to do with its messages: the API
-        edge reads them (api/control_channel.hpp) and moves users with move(). Called on
-        shard 0's thread. */
+    /** The control channel of the seed (SPEC §5). */
     std::string control_channel = "messages:events";
-    std::function<void(std::string_view payload)> on_control;
     redis::endpoint endpoint;
     redis::connection_options subscriber_options;
     redis::connection_options publisher_options;
@@ -80,8 +81,14 @@ struct hub_settings {
         between instances. */
     std::string adapter_prefix;
     std::chrono::milliseconds heartbeat{5000};
+    /** How often users past their grace window are made offline (presence::expire). */
+    std::chrono::milliseconds presence_tick{1000};
     /** This process's id (presence field and instance key). */
     std::string instance_id;
+    /** SOCK_REDIS_PREFIX and SOCK_DOMAIN_HANDLE: the keys of topic membership and the presence
+        channel (empty prefix: neither). */
+    std::string redis_prefix;
+    std::string domain;
 };
 
 class hub {
@@ -114,12 +121,23 @@ public:
                                                 std::span<const delivery> to) const;
     /** From any thread: `event` to this instance's sockets in each room. */
     void deliver_local(std::string_view event, std::span<const delivery> to) const;
+    /** From any thread: false when deliver_local to `rooms` would reach no socket of this
+        instance (no shard has a member of them), so the caller need not build the payload. */
+    bool reaches_local(const std::vector<std::string>& rooms) const;
     /** The value that stands for `s` in a payload given to publications(). */
     static boost::json::value placeholder(chat::slot s);
     /** From any thread: `event` to each room, on this instance and (published) on the others. */
     void deliver(std::string_view event, std::span<const delivery> to) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
     void move(const std::string& user, const std::string& room, bool join) const;
+    /** Applies a control-channel message (JSON); false when it is not one. join-room and
+        leave-room move sockets; kick, ban, unban, revoke, mute and unmute go to `moderation`. */
+    bool control(std::string_view payload) const;
+    /** Once, before start(): where moderation messages go (null: ignored). */
+    void set_moderation(moderation* m) noexcept { moderation_ = m; }
+    /** Delivers a presence transition (presence.hpp's channel) to this instance's sockets that
+        watch the user; false when it is not one. */
+    bool presence_changed(std::string_view payload) const;
     /** Delivers a redis-adapter broadcast published on `channel` to this instance's sockets;
         false when it is not one for us (ours, another namespace, undecodable). */
     bool remote(std::string_view channel, std::string_view payload) const;
@@ -145,6 +163,7 @@ private:
     void local(std::string room, std::vector<std::string> except, std::string_view event,
                const boost::json::object& payload) const;
 
+    moderation* moderation_ = nullptr;
     std::unique_ptr<redis::subscriber> sub_; // on shard 0's thread
     std::unique_ptr<redis::connection> pub_; // on shard 0's thread
     std::unique_ptr<heartbeat> heartbeat_;   // on shard 0's thread; none without presence

@@ -57,26 +57,42 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
             }
         }
     }
+    if (auto* o = server_.observing(); o && !targets.empty())
+        for (auto& s : targets)
+            o->frame_out(*s, f);
     for (auto& s : targets)
         s->deliver(f);
     return targets.size();
 }
 
 void namespace_::add(const std::shared_ptr<socket>& s) {
+    // A socket's id is a room it is in (counted once, while the id is in the table).
+    if (auto* c = server_.census(); c && !sockets_.contains(std::string_view(s->id())))
+        c->add(s->id());
     sockets_[std::string_view(s->id())] = s;
 }
 
 void namespace_::remove(socket& s) {
     auto it = sockets_.find(s.id());
-    if (it != sockets_.end() && it->second.get() == &s)
+    if (it != sockets_.end() && it->second.get() == &s) {
         sockets_.erase(it);
+        if (auto* c = server_.census())
+            c->remove(s.id());
+    }
 }
 
 void namespace_::joined(socket& s, const std::string& room) {
-    rooms_[room].push_back(&s);
+    auto& members = rooms_[room];
+    if (auto* c = server_.census(); c && members.empty())
+        c->add(room); // the room's first member on this shard
+    members.push_back(&s);
+    if (auto* o = server_.observing())
+        o->joined(s, room);
 }
 
 void namespace_::left(socket& s, const std::string& room) {
+    if (auto* o = server_.observing())
+        o->left(s, room);
     auto it = rooms_.find(room);
     if (it == rooms_.end())
         return;
@@ -86,11 +102,16 @@ void namespace_::left(socket& s, const std::string& room) {
         *m = members.back(); // order within a room is not kept
         members.pop_back();
     }
-    if (members.empty())
+    if (members.empty()) {
+        if (auto* c = server_.census())
+            c->remove(room);
         rooms_.erase(it);
+    }
 }
 
 void namespace_::connected(socket& s) {
+    if (auto* o = server_.observing())
+        o->connected(s);
     auto fns = on_connection_; // a handler may add another
     for (auto& fn : fns) {
         if (!s.connected())
@@ -108,6 +129,8 @@ const namespace_event_handler* namespace_::handler(const std::string& event) con
 void namespace_::disconnected(socket& s, std::string_view reason) {
     for (const auto& fn : disconnect_handlers_)
         fn(s, reason);
+    if (auto* o = server_.observing())
+        o->disconnected(s, reason);
 }
 
 // -------------------------------------------------------------------------------------- server
@@ -136,6 +159,18 @@ namespace_* server::find(std::string_view name) {
 }
 
 // ------------------------------------------------------------------------------------- cluster
+
+cluster::cluster(std::vector<server*> shards) : shards_(std::move(shards)) {
+    for (server* s : shards_)
+        if (s->census()) {
+            census_ = s->shared_census();
+            break;
+        }
+    if (!census_)
+        census_ = std::make_shared<room_census>();
+    for (server* s : shards_)
+        s->share_census(census_);
+}
 
 void cluster::emitter::emit(std::string_view event, boost::json::array args,
                             std::vector<std::string> attachments) const {

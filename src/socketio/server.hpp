@@ -9,7 +9,10 @@
 
 #include "engineio/server.hpp"
 #include "net/types.hpp"
+#include "socketio/observer.hpp"
+#include "socketio/room_census.hpp"
 #include "socketio/socket.hpp"
+#include "util/metrics.hpp"
 
 #include <chrono>
 #include <functional>
@@ -30,6 +33,8 @@ struct server_settings {
     std::chrono::milliseconds ack_timeout{10000};
     /** Codec bounds on what clients send. */
     limits codec{};
+    /** Where a packet refused for its size is counted (may be null). */
+    util::metrics::refusals* refusals = nullptr;
 };
 
 /** A connect hook: runs for each CONNECT to its namespace, in order; the first refusal wins. */
@@ -84,6 +89,16 @@ public:
 
     std::size_t size() const noexcept { return sockets_.size(); }
     std::shared_ptr<socket> find(std::string_view id) const;
+    /** Calls `fn` for every socket of this namespace on this shard (a snapshot: `fn` may
+        disconnect them). */
+    template <class Fn> void for_each(Fn fn) const {
+        std::vector<std::shared_ptr<socket>> all;
+        all.reserve(sockets_.size());
+        for (const auto& [id, s] : sockets_)
+            all.push_back(s);
+        for (auto& s : all)
+            fn(*s);
+    }
     /** Members of `room` on this shard (0 when none). */
     std::size_t room_size(const std::string& room) const;
 
@@ -132,6 +147,14 @@ public:
     namespace_* find(std::string_view name);
 
     const server_settings& config() const noexcept { return settings_; }
+    /** The instrument of this shard's traffic (observer.hpp); null (the default): none. */
+    void observe(observer* o) noexcept { observer_ = o; }
+    observer* observing() const noexcept { return observer_; }
+    /** Calls `fn` for every namespace of this shard. */
+    template <class Fn> void for_each_namespace(Fn fn) const {
+        for (const auto& [name, ns] : namespaces_)
+            fn(*ns);
+    }
     net::executor executor() const { return eio_.executor(); }
     engineio::server& engine() noexcept { return eio_; }
     std::size_t client_count() const noexcept { return clients_; }
@@ -140,11 +163,19 @@ public:
     void client_opened() noexcept { ++clients_; }
     void client_closed() noexcept { --clients_; }
 
+    /** The instance's census of rooms (room_census.hpp) that this shard's namespaces keep up to
+        date; set once, before the first connection (cluster does it). */
+    void share_census(std::shared_ptr<room_census> c) noexcept { census_ = std::move(c); }
+    room_census* census() const noexcept { return census_.get(); }
+    const std::shared_ptr<room_census>& shared_census() const noexcept { return census_; }
+
 private:
     engineio::server& eio_;
     server_settings settings_;
+    std::shared_ptr<room_census> census_;
     std::unordered_map<std::string, std::unique_ptr<namespace_>> namespaces_;
     std::size_t clients_ = 0;
+    observer* observer_ = nullptr;
 };
 
 /**
@@ -154,7 +185,10 @@ private:
 class cluster {
 public:
     cluster() = default;
-    explicit cluster(std::vector<server*> shards) : shards_(std::move(shards)) {}
+    /** Shares one room_census among the shards' servers (before their first connection): the
+        one a cluster made earlier over the same servers gave them (the hub's and the Admin UI's
+        clusters span the same shards), else a new one. */
+    explicit cluster(std::vector<server*> shards);
 
     class emitter {
     public:
@@ -182,9 +216,18 @@ public:
     /** Posts `f` to every shard, delivered there to `rooms` minus `except` of `nsp`. */
     void deliver(std::string nsp, frame f, std::vector<std::string> rooms,
                  std::vector<std::string> except) const;
+    /** False only when no socket of this instance is in any of `rooms` (room_census.hpp): a
+        broadcast to them need not be encoded. True for no rooms (everyone). */
+    bool may_reach(const std::vector<std::string>& rooms) const noexcept {
+        return !census_ || census_->maybe_any(rooms);
+    }
+    bool may_reach(std::string_view room) const noexcept {
+        return !census_ || census_->maybe(room);
+    }
 
 private:
     std::vector<server*> shards_;
+    std::shared_ptr<room_census> census_;
 };
 
 } // namespace senna::socketio

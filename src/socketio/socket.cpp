@@ -111,6 +111,8 @@ bool socket::emit(std::string_view event, boost::json::array args,
                   std::vector<std::string> attachments) {
     if (!connected_)
         return false;
+    if (auto* o = ns_->owner().observing())
+        o->event_out(*this, event, args);
     return client_->send(event_packet(ns_->name(), event, std::move(args), std::move(attachments)));
 }
 
@@ -206,6 +208,8 @@ void socket::on_event(packet p) {
         ev.name = to_json(arr[0]);
     ev.args = boost::json::array(arr.begin() + 1, arr.end());
     ev.attachments = std::move(p.attachments);
+    if (auto* o = ns_->owner().observing())
+        o->event_in(*this, ev);
     ack_fn ack(weak_from_this(), p.id);
     if (own_) {
         auto it = own_->handlers.find(ev.name);

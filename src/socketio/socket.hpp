@@ -146,6 +146,8 @@ public:
     /** v5: a random id sent in the CONNECT answer; v4: "<nsp>#<engine sid>" ("/": the sid). */
     const std::string& id() const noexcept { return id_; }
     namespace_& nsp() const noexcept { return *ns_; }
+    /** The client (Engine.IO session) this socket rides on. */
+    const client& connection() const noexcept { return *client_; }
     const std::string& nsp_name() const noexcept;
     /** The CONNECT payload (v5), {} when none (and always for v4). Null after the connection
         handlers ran, in a namespace that does not keep it (namespace_::keep_auth). */

@@ -200,3 +200,138 @@ TEST(config_load, event_size_cap_must_carry_the_longest_text) {
                   .cfg.sio_max_event_bytes,
               16384u);
 }
+
+// Issue 17: the admin surfaces, the per-address limit and trusted proxies.
+TEST(config_load, admin_settings_are_checked_and_never_shown) {
+    const std::string secret(40, 's');
+    auto c = load({{"SOCK_ADMIN_SECRET", secret},
+                   {"SOCK_MAX_CONNECTIONS_PER_IP", "50"},
+                   {"SOCK_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ,fd00::/8"}})
+                 .cfg;
+    EXPECT_EQ(c.admin_secret, secret);
+    EXPECT_EQ(c.max_connections_per_ip, 50u);
+    EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "fd00::/8"}));
+    EXPECT_EQ(config::config{}.max_connections_per_ip, 0u);
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_SECRET", "short"}}),
+              "SOCK_ADMIN_SECRET: must be at least 32 characters");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_SECRET", secret}, {"SOCK_JWT_SECRET", secret}}),
+              "SOCK_ADMIN_SECRET: must differ from SOCK_JWT_SECRET (user tokens are not admins)");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_CLAIM", "role.handle=admin"}}),
+              "SOCK_ADMIN_CLAIM: refused with the default SOCK_JWT_SECRET: anyone can sign a token "
+              "with that claim");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_CLAIM", "admin"}}),
+              "SOCK_ADMIN_CLAIM: 'admin' is not name=value");
+    EXPECT_EQ(load({{"SOCK_ADMIN_CLAIM", "role.handle=admin"}, {"SOCK_JWT_SECRET", "other"}})
+                  .cfg.admin_claim,
+              "role.handle=admin");
+    EXPECT_EQ(error_of({{"SOCK_TRUSTED_PROXIES", "10.0.0.0/40"}}),
+              "SOCK_TRUSTED_PROXIES: '10.0.0.0/40' is not an address or CIDR block");
+    // Secrets are never printed by --help.
+    EXPECT_EQ(config::help_text().find(secret), std::string::npos);
+}
+
+TEST(config_load, the_admin_ui_needs_credentials_in_production) {
+    const std::string hash = "$2b$12$" + std::string(53, 'a');
+    EXPECT_EQ(load({{"SOCK_ADMIN_UI", "1"}}).cfg.effective_admin_mode(), "development");
+    EXPECT_EQ(
+        error_of({{"SOCK_ADMIN_UI", "1"}, {"SOCK_ENV", "production"}, {"SOCK_JWT_SECRET", "x"}}),
+        "SOCK_ADMIN_UI: refusing to start: SOCK_ENV=production without SOCK_ADMIN_USERNAME "
+        "and SOCK_ADMIN_PASSWORD_HASH");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_UI", "1"}, {"SOCK_ADMIN_USERNAME", "admin"}}),
+              "SOCK_ADMIN_PASSWORD_HASH: the Admin UI needs both SOCK_ADMIN_USERNAME and "
+              "SOCK_ADMIN_PASSWORD_HASH");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_PASSWORD_HASH", "plaintext"}}),
+              "SOCK_ADMIN_PASSWORD_HASH: is not a bcrypt hash ($2b$..., 60 characters)");
+    auto c = load({{"SOCK_ADMIN_UI", "1"},
+                   {"SOCK_ENV", "production"},
+                   {"SOCK_JWT_SECRET", "x"},
+                   {"SOCK_ADMIN_USERNAME", "admin"},
+                   {"SOCK_ADMIN_PASSWORD_HASH", hash}})
+                 .cfg;
+    EXPECT_EQ(c.effective_admin_mode(), "production");
+    EXPECT_EQ(load({{"SOCK_ADMIN_MODE", "readonly"}}).cfg.effective_admin_mode(), "readonly");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_MODE", "chaos"}}),
+              "SOCK_ADMIN_MODE: 'chaos' is not one of development, production, readonly");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_NAMESPACE", "admin"}}),
+              "SOCK_ADMIN_NAMESPACE: 'admin' is not a namespace like /admin");
+    EXPECT_EQ(config::help_text().find(hash), std::string::npos);
+}
+
+TEST(config_load, managed_redis_maxmemory_takes_redis_units) {
+    EXPECT_FALSE(load({}).cfg.redis_maxmemory); // unset: app::default_maxmemory decides
+    const auto bytes = [](const char* v) {
+        return load({{"SOCK_REDIS_MAXMEMORY", v}}).cfg.redis_maxmemory.value_or(42);
+    };
+    // As in redis.conf: k/m/g are powers of 1000, kb/mb/gb of 1024; any case.
+    EXPECT_EQ(bytes("0"), 0u);
+    EXPECT_EQ(bytes("1048576"), 1048576u);
+    EXPECT_EQ(bytes("4mb"), 4u << 20);
+    EXPECT_EQ(bytes("4MB"), 4u << 20);
+    EXPECT_EQ(bytes("2m"), 2000000u);
+    EXPECT_EQ(bytes("2048kb"), 2u << 20);
+    EXPECT_EQ(bytes("2000k"), 2000000u);
+    EXPECT_EQ(bytes("3gb"), 3ull << 30);
+    EXPECT_EQ(bytes("3g"), 3000000000u);
+    EXPECT_EQ(bytes(" 16mb "), 16u << 20);
+    EXPECT_EQ(load({}, {"--redis-maxmemory", "8mb"}).cfg.redis_maxmemory, 8u << 20);
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "lots"}}),
+              "SOCK_REDIS_MAXMEMORY: 'lots' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "4tb"}}),
+              "SOCK_REDIS_MAXMEMORY: '4tb' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "mb"}}),
+              "SOCK_REDIS_MAXMEMORY: 'mb' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "-1"}}),
+              "SOCK_REDIS_MAXMEMORY: '-1' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "512kb"}}),
+              "SOCK_REDIS_MAXMEMORY: '512kb' is below 1mb (0 turns the limit off)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "99999999999999999999gb"}}),
+              "SOCK_REDIS_MAXMEMORY: '99999999999999999999gb' is not a size (bytes, or a number "
+              "with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "17179869184gb"}}),
+              "SOCK_REDIS_MAXMEMORY: '17179869184gb' is too large");
+    // An external Redis has its own maxmemory: the setting is ignored, with a warning.
+    auto ext =
+        load({{"SOCK_REDIS_URL", "redis://10.0.0.1:6379/0"}, {"SOCK_REDIS_MAXMEMORY", "1gb"}});
+    ASSERT_EQ(ext.warnings.size(), 1u);
+    EXPECT_EQ(ext.warnings[0], "SOCK_REDIS_MAXMEMORY is ignored with an external Redis: set "
+                               "maxmemory (and maxmemory-policy noeviction) on that server");
+    EXPECT_NE(config::help_text().find("--redis-maxmemory  (SOCK_REDIS_MAXMEMORY)"),
+              std::string::npos);
+}
+
+TEST(config_load, webhooks_are_off_until_a_url_and_then_need_a_secret) {
+    auto off = load({}).cfg;
+    EXPECT_TRUE(off.webhook_url.empty());
+    EXPECT_FALSE(off.webhook_on("message.new"));
+    EXPECT_EQ(off.presence_grace, std::chrono::milliseconds(10000));
+    EXPECT_EQ(off.presence_watch_limit, 100u);
+    EXPECT_EQ(off.webhook_events,
+              (std::vector<std::string>{"message.new", "user.online", "user.offline"}));
+
+    auto on = load({{"SOCK_WEBHOOK_URL", "https://hooks.example/in"},
+                    {"SOCK_WEBHOOK_SECRET", "s"},
+                    {"SOCK_WEBHOOK_EVENTS", " message.deleted, user.offline,message.deleted "}})
+                  .cfg;
+    EXPECT_TRUE(on.webhook_on("message.deleted"));
+    EXPECT_TRUE(on.webhook_on("user.offline"));
+    EXPECT_FALSE(on.webhook_on("message.new"));
+    EXPECT_EQ(on.webhook_events, (std::vector<std::string>{"message.deleted", "user.offline"}));
+
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_URL", "http://h/"}}),
+              "SOCK_WEBHOOK_SECRET: required with SOCK_WEBHOOK_URL");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_URL", "h/in"}, {"SOCK_WEBHOOK_SECRET", "s"}}),
+              "SOCK_WEBHOOK_URL: 'h/in' must start with http:// or https://");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_EVENTS", "message.new,typing"}}),
+              "SOCK_WEBHOOK_EVENTS: 'typing' is not one of message.new, message.updated, "
+              "message.deleted, user.online, user.offline");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_RETRY_MS", "5000"}, {"SOCK_WEBHOOK_RETRY_MAX_MS", "1000"}}),
+              "SOCK_WEBHOOK_RETRY_MAX_MS: must not be below SOCK_WEBHOOK_RETRY_MS");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_CA_FILE", "/nonexistent/ca.pem"}}),
+              "SOCK_WEBHOOK_CA_FILE: '/nonexistent/ca.pem' cannot be read");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_CLAIM_MS", "100"}}),
+              "SOCK_WEBHOOK_CLAIM_MS: '100' is out of range (300-86400000)");
+    // The secret never shows, not even in --help.
+    auto h = config::help_text();
+    EXPECT_NE(h.find("(SOCK_WEBHOOK_SECRET)"), std::string::npos);
+    EXPECT_NE(h.find("(SOCK_PRESENCE_GRACE_MS)"), std::string::npos);
+}
