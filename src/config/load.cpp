@@ -25,7 +25,7 @@ struct setting {
     throw invalid_setting(std::string(env) + ": " + problem);
 }
 
-std::string quoted(const std::string& v) {
+std::string in_quotes(const std::string& v) {
     return "'" + v + "'";
 }
 
@@ -33,10 +33,10 @@ std::uint64_t parse_number(const char* env, const std::string& v, std::uint64_t 
                            std::uint64_t hi) {
     auto n = util::parse_uint(util::trim(v));
     if (!n)
-        fail(env, quoted(v) + " is not a number");
+        fail(env, in_quotes(v) + " is not a number");
     if (*n < lo || *n > hi)
-        fail(env, quoted(v) + " is out of range (" + std::to_string(lo) + "-" + std::to_string(hi) +
-                      ")");
+        fail(env, in_quotes(v) + " is out of range (" + std::to_string(lo) + "-" +
+                      std::to_string(hi) + ")");
     return *n;
 }
 
@@ -46,7 +46,7 @@ bool parse_bool(const char* env, const std::string& v) {
         return true;
     if (l == "0" || l == "false" || l == "no" || l == "off" || l.empty())
         return false;
-    fail(env, quoted(v) + " is not a boolean (1/0, true/false)");
+    fail(env, in_quotes(v) + " is not a boolean (1/0, true/false)");
 }
 
 std::string non_empty(const char* env, const std::string& v) {
@@ -123,12 +123,12 @@ std::uint64_t parse_bytes(const char* env, const std::string& v) {
             scale = u.factor;
     auto n = digits == 0 ? std::nullopt : util::parse_uint(std::string_view(t).substr(0, digits));
     if (!n || !scale)
-        fail(env, quoted(v) + " is not a size (bytes, or a number with kb, mb or gb)");
+        fail(env, in_quotes(v) + " is not a size (bytes, or a number with kb, mb or gb)");
     if (*n > UINT64_MAX / *scale)
-        fail(env, quoted(v) + " is too large");
+        fail(env, in_quotes(v) + " is too large");
     const std::uint64_t bytes = *n * *scale;
     if (bytes != 0 && bytes < (1u << 20))
-        fail(env, quoted(v) + " is below 1mb (0 turns the limit off)");
+        fail(env, in_quotes(v) + " is below 1mb (0 turns the limit off)");
     return bytes;
 }
 
@@ -141,7 +141,7 @@ const std::vector<setting>& settings() {
          [](config& c, const std::string& v) {
              auto l = util::to_lower(util::trim(v));
              if (l != "development" && l != "production" && l != "test")
-                 fail("SOCK_ENV", quoted(v) + " is not one of development, production, test");
+                 fail("SOCK_ENV", in_quotes(v) + " is not one of development, production, test");
              c.env = l;
          },
          [](const config& c) { return c.env; }},
@@ -155,7 +155,7 @@ const std::vector<setting>& settings() {
              for (char ch : v)
                  if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-' &&
                      ch != '.')
-                     fail("SOCK_DOMAIN_HANDLE", quoted(v) + " may only hold A-Z a-z 0-9 _ - .");
+                     fail("SOCK_DOMAIN_HANDLE", in_quotes(v) + " may only hold A-Z a-z 0-9 _ - .");
              c.domain = v;
          },
          [](const config& c) { return c.domain; }},
@@ -177,7 +177,7 @@ const std::vector<setting>& settings() {
                      c.jwt_algorithm = v;
                      return;
                  }
-             fail("SOCK_JWT_ALGORITHM", "unknown algorithm " + quoted(v) +
+             fail("SOCK_JWT_ALGORITHM", "unknown algorithm " + in_quotes(v) +
                                             " (HS256, HS384, HS512, RS256, RS384, RS512, "
                                             "ES256, ES384, EdDSA)");
          },
@@ -231,7 +231,7 @@ const std::vector<setting>& settings() {
          [](config& c, const std::string& v) {
              auto l = util::to_lower(util::trim(v));
              if (l != "debug" && l != "info" && l != "warn" && l != "error")
-                 fail("SOCK_LOG_LEVEL", quoted(v) + " is not one of debug, info, warn, error");
+                 fail("SOCK_LOG_LEVEL", in_quotes(v) + " is not one of debug, info, warn, error");
              c.log_level = l;
          },
          [](const config& c) { return c.log_level; }},
@@ -325,7 +325,7 @@ const std::vector<setting>& settings() {
                      continue;
                  if (!util::parse_cidr(t))
                      fail("SOCK_TRUSTED_PROXIES",
-                          quoted(std::string(t)) + " is not an address or CIDR block");
+                          in_quotes(std::string(t)) + " is not an address or CIDR block");
                  out.emplace_back(t);
              }
              c.trusted_proxies = std::move(out);
@@ -353,7 +353,7 @@ const std::vector<setting>& settings() {
              if (!t.empty()) {
                  auto eq = t.find('=');
                  if (eq == std::string::npos || eq == 0 || eq + 1 == t.size())
-                     fail("SOCK_ADMIN_CLAIM", quoted(v) + " is not name=value");
+                     fail("SOCK_ADMIN_CLAIM", in_quotes(v) + " is not name=value");
              }
              c.admin_claim = t;
          },
@@ -367,7 +367,7 @@ const std::vector<setting>& settings() {
              auto t = std::string(util::trim(v));
              if (t.size() < 2 || t.size() > 64 || t[0] != '/' ||
                  t.find_first_of(",?#") != std::string::npos)
-                 fail("SOCK_ADMIN_NAMESPACE", quoted(v) + " is not a namespace like /admin");
+                 fail("SOCK_ADMIN_NAMESPACE", in_quotes(v) + " is not a namespace like /admin");
              c.admin_namespace = t;
          },
          [](const config& c) { return c.admin_namespace; }},
@@ -390,7 +390,7 @@ const std::vector<setting>& settings() {
              auto l = util::to_lower(util::trim(v));
              if (l != "development" && l != "production" && l != "readonly")
                  fail("SOCK_ADMIN_MODE",
-                      quoted(v) + " is not one of development, production, readonly");
+                      in_quotes(v) + " is not one of development, production, readonly");
              c.admin_mode = l;
          },
          [](const config& c) {
@@ -425,7 +425,7 @@ const std::vector<setting>& settings() {
              for (auto& t : comma_list(v)) {
                  if (std::find(webhook_event_names.begin(), webhook_event_names.end(), t) ==
                      webhook_event_names.end())
-                     fail("SOCK_WEBHOOK_EVENTS", quoted(t) +
+                     fail("SOCK_WEBHOOK_EVENTS", in_quotes(t) +
                                                      " is not one of message.new, message.updated, "
                                                      "message.deleted, user.online, user.offline");
                  if (std::find(out.begin(), out.end(), t) == out.end())
@@ -481,7 +481,7 @@ void validate(const config& c, bool require_public_key) {
             fail("SOCK_JWT_PUBLIC_KEY", "required for " + c.jwt_algorithm);
         std::ifstream f(c.jwt_public_key_file);
         if (!f)
-            fail("SOCK_JWT_PUBLIC_KEY", quoted(c.jwt_public_key_file) + " cannot be read");
+            fail("SOCK_JWT_PUBLIC_KEY", in_quotes(c.jwt_public_key_file) + " cannot be read");
     }
     // The longest text a client may send must fit in one event, escaped as \uXXXX throughout.
     if (c.sio_max_event_bytes != 0 && c.sio_max_event_bytes < 12 * c.max_text_length + 4096)
@@ -509,12 +509,12 @@ void validate(const config& c, bool require_public_key) {
         const auto scheme = util::to_lower(c.webhook_url.substr(0, c.webhook_url.find("://")));
         if (scheme != "http" && scheme != "https")
             fail("SOCK_WEBHOOK_URL",
-                 quoted(c.webhook_url) + " must start with http:// or https://");
+                 in_quotes(c.webhook_url) + " must start with http:// or https://");
     }
     if (!c.webhook_ca_file.empty()) {
         std::ifstream f(c.webhook_ca_file);
         if (!f)
-            fail("SOCK_WEBHOOK_CA_FILE", quoted(c.webhook_ca_file) + " cannot be read");
+            fail("SOCK_WEBHOOK_CA_FILE", in_quotes(c.webhook_ca_file) + " cannot be read");
     }
     if (c.webhook_retry_max < c.webhook_retry_base)
         fail("SOCK_WEBHOOK_RETRY_MAX_MS", "must not be below SOCK_WEBHOOK_RETRY_MS");
