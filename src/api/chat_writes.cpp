@@ -49,7 +49,7 @@ void deliver_local(const realtime::hub* hub, std::string_view event, const chat:
     o["seq"] = c.msg.seq;
     if (event != "new-message")
         o["rev"] = c.rev;
-    hub->deliver_local(event, me, chat, o);
+    hub->deliver_local(event, me, chat, o, c.offsets);
 }
 
 } // namespace

@@ -243,6 +243,7 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
     st.expires_at = a.who->expires_at;
     if (auto* p = std::any_cast<state_ptr>(&sock.data))
         arm_expiry(sock, *p, s);
+    sock.session_changed(); // a restore re-arms the expiry from the session
     json::object out;
     out["ok"] = true;
     co_return out;

@@ -15,6 +15,7 @@ std::string render_metrics(const shared_state& s) {
     out.reserve(16 * 1024);
     s.http_metrics->render(out);
     s.eio_metrics.render(out);
+    s.recovery_stats.render(out);
     redis::render(out, s.redis_stats);
     platform::render(out, s.platform_stats);
     return out;
@@ -85,8 +86,24 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.write_timeout = cfg.http_write_timeout;
     es.cors_origins = cfg.cors_origins;
     eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);
+    const std::string key_base = cfg.redis_prefix + ":messages:" + cfg.domain + ":";
+    const std::string instance_id = shared.hub ? shared.hub->settings().instance_id : "";
+    const bool recovery = cfg.recovery_window.count() > 0;
+    if (recovery) {
+        realtime::recovery_store_settings rs;
+        rs.session_prefix = cfg.redis_prefix + ":sio:session:";
+        rs.registry = key_base + "instance:" + instance_id + ":sessions";
+        rs.instances = key_base + "instances";
+        rs.instance_id = instance_id;
+        rs.log = cfg.redis_prefix;
+        rs.window = cfg.recovery_window;
+        sessions_ = std::make_unique<realtime::recovery_store>(*conn, std::move(rs),
+                                                               shared.recovery_stats);
+    }
     socketio::server_settings sio;
     sio.connect_timeout = cfg.sio_connect_timeout;
+    sio.recovery.window = cfg.recovery_window;
+    sio.recovery.store = sessions_.get();
     sio.ack_timeout = cfg.sio_ack_timeout;
     if (cfg.sio_max_event_bytes != 0) {
         // A chat event is small (docs/limits.md): a larger packet is abuse, refused by the codec.
@@ -96,9 +113,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
     presence_ = std::make_unique<realtime::presence>(
-        *conn, realtime::presence_settings{cfg.redis_prefix + ":messages:" + cfg.domain + ":",
-                                           shared.hub ? shared.hub->settings().instance_id : "",
-                                           cfg.presence_heartbeat});
+        *conn, realtime::presence_settings{key_base, instance_id, cfg.presence_heartbeat,
+                                           recovery ? cfg.redis_prefix + ":sio:session:" : "",
+                                           cfg.recovery_window});
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
         api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
         platform_.get(),

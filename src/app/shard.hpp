@@ -15,6 +15,7 @@
 #include "realtime/hub.hpp"
 #include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
+#include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
 #include "socketio/server.hpp"
 #include "websocket/connection.hpp"
@@ -84,6 +85,7 @@ private:
     http::router router_;
     std::unique_ptr<api::rest_services> services_;
     std::unique_ptr<http::cors_policy> cors_;
+    std::unique_ptr<realtime::recovery_store> sessions_; // with SOCK_RECOVERY_WINDOW_MS > 0
     std::unique_ptr<engineio::server> eio_;
     std::unique_ptr<socketio::server> io_;
     std::unique_ptr<realtime::local_users> users_;

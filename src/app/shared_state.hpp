@@ -11,6 +11,7 @@
 #include "http/metrics.hpp"
 #include "platform/stats.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 
@@ -35,6 +36,8 @@ struct shared_state {
     std::optional<auth::signing_key> demo_signer;
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
     std::unique_ptr<api::abuse_limits> limits;
+    /** Connection state recovery's counters (realtime/recovery_store.hpp). */
+    realtime::recovery_stats recovery_stats{};
 };
 
 } // namespace senna::app

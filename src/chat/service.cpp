@@ -107,18 +107,7 @@ public:
     void add(std::string_view s) { owned_.emplace_back(s); }
     void add(const char* s) { owned_.emplace_back(s); }
     void add(std::uint64_t n) { owned_.push_back(number(n)); }
-    void add(const std::vector<publication>& pubs) {
-        add(static_cast<std::uint64_t>(pubs.size()));
-        for (const auto& p : pubs) {
-            add(p.channel);
-            std::string slots;
-            for (slot s : p.slots)
-                slots += static_cast<char>(s);
-            add(std::move(slots));
-            for (const auto& piece : p.pieces)
-                add(piece);
-        }
-    }
+    void add(const std::vector<publication>& pubs) { append_args(pubs, owned_); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
         return views_;
@@ -139,6 +128,14 @@ net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::
     if (r.is_error())
         co_return problem{error::store_failed, r.str};
     co_return std::move(r);
+}
+
+// The ids of the log entries a write's publications made, after its first three replies.
+std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {
+    std::vector<std::string> out;
+    for (std::size_t i = 3; i < e.size(); ++i)
+        out.push_back(e[i].str);
+    return out;
 }
 
 // The keys every write script starts with (scripts.cpp): data, list, seq, rev, seqs, authors,
@@ -340,6 +337,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     out.msg = std::move(m);
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
+    out.offsets = log_ids(e);
     co_return out;
 }
 
@@ -408,6 +406,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
             out.msg = std::move(next);
             out.msg.seq = as_count(e[1]);
             out.rev = as_count(e[2]);
+            out.offsets = log_ids(e);
             co_return out;
         }
         // Someone else changed the message meanwhile: recompute from the new version.
@@ -448,6 +447,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     out.msg = std::move(*current);
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
+    out.offsets = log_ids(e);
     co_return out;
 }
 

@@ -78,6 +78,14 @@ struct config {
     milliseconds auth_timeout{15000}; // SPEC §5: a token-less socket must `authenticate` by then
     milliseconds presence_heartbeat{5000}; // instance heartbeat; its key expires after 3 beats
 
+    // --- connection state recovery and the adapter (issue 14) ---
+    // How long a dropped socket's session can be restored (socket.io's maxDisconnectionDuration
+    // default); 0: no recovery (no pid, no offsets, no event log in the classic mode).
+    milliseconds recovery_window{120000};
+    // How instances reach each other: "redis" (@socket.io/redis-adapter's pub/sub, the seed's)
+    // or "redis-streams" (@socket.io/redis-streams-adapter 0.3.x).
+    std::string adapter = "redis";
+
     /** True when senna must start and supervise its own redis-server. */
     bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
     /** The Redis URL to connect to (managed: the unix socket in data_dir). */

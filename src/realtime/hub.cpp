@@ -4,11 +4,16 @@
 #include "realtime/heartbeat.hpp"
 #include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
+#include "realtime/stream_codec.hpp"
+#include "chat/scripts.hpp"
+#include "net/spawn.hpp"
 #include "redis/connection.hpp"
+#include "redis/script.hpp"
 #include "redis/request.hpp"
 #include "redis/subscriber.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -32,7 +37,9 @@ std::string make_instance_id() {
     return std::string(host) + "-" + std::to_string(::getpid()) + "-" + tail;
 }
 
-hub::hub(hub_settings s) : settings_(std::move(s)) {}
+hub::hub(hub_settings s)
+    : settings_(std::move(s)), fan_out_(std::make_unique<redis::script>(chat::scripts::fan_out())) {
+}
 
 hub::~hub() = default;
 
@@ -66,10 +73,17 @@ net::awaitable<void> hub::start_on_home() {
         });
     sub_->subscribe(settings_.control_channel);
     if (!settings_.adapter_prefix.empty()) {
+        // In streams mode too: @socket.io/redis-emitter publishes there whatever the mode.
         sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
         pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
                                                    settings_.publisher_options);
         pub_->start();
+        if (settings_.mode == adapter_mode::redis_streams && !settings_.stream.empty()) {
+            reader_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
+                                                          settings_.reader_options);
+            reader_->start();
+            net::spawn(ex, read_stream(), "stream_reader");
+        }
     }
     sub_->start();
     if (heartbeat_)
@@ -90,8 +104,11 @@ net::awaitable<void> hub::stop_on_home() {
         sub_->stop();
     if (pub_)
         pub_->stop();
+    if (reader_)
+        reader_->stop();
     sub_.reset();
     pub_.reset();
+    reader_.reset();
     co_return;
 }
 
@@ -101,17 +118,54 @@ bool hub::retired() const noexcept {
 
 void hub::emit(std::string room, std::vector<std::string> except, std::string_view event,
                const json::object& payload) const {
-    // Two encodings of one event, each written once straight from `payload`: the adapter's
-    // msgpack for other instances, the Socket.IO frame shared by this instance's sockets.
-    publish(room, except, event, payload);
-    local(std::move(room), std::move(except), event, payload);
+    if (!scripted()) {
+        // Two encodings of one event, each written once straight from `payload`: the adapter's
+        // msgpack for other instances, the Socket.IO frame shared by this instance's sockets.
+        publish(room, except, event, payload);
+        local(std::move(room), std::move(except), event, payload);
+        return;
+    }
+    if (shards_.empty())
+        return;
+    // Logged: the entry (and the PUBLISH carrying its id) in one script on shard 0's
+    // connection, then this instance's sockets with the id as offset.
+    std::vector<chat::publication> pubs;
+    pubs.push_back(publication_of(room, except, event, payload));
+    auto args = std::make_shared<std::vector<std::string>>();
+    chat::append_args(pubs, *args);
+    net::asio::dispatch(shards_[0].executor, [this, args, room = std::move(room),
+                                              except = std::move(except), event = std::string(event),
+                                              payload]() mutable {
+        if (!pub_ || stopping_.load()) {
+            local(std::move(room), std::move(except), event, payload);
+            return;
+        }
+        std::vector<std::string_view> views(args->begin(), args->end());
+        pub_->async_evalsha(
+            *fan_out_, {}, views,
+            [this, args, room = std::move(room), except = std::move(except),
+             event = std::move(event), payload = std::move(payload)](net::error_code ec,
+                                                                     redis::reply r) mutable {
+                std::string_view id;
+                if (ec || r.is_error())
+                    log::warn("publish_failed",
+                              {{"error", ec ? ec.message() : std::string(r.as_string())}});
+                else if (!r.elements.empty())
+                    id = r.elements[0].str;
+                local(std::move(room), std::move(except), event, payload,
+                      settings_.offsets ? id : std::string_view());
+            });
+    });
 }
 
 void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
-                const json::object& payload) const {
+                const json::object& payload, std::string_view offset) const {
     std::vector<std::string> rooms;
     rooms.push_back(std::move(room));
-    cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
+    socketio::offset at;
+    if (auto o = socketio::offset::parse(offset))
+        at = *o;
+    cluster_.deliver("/", socketio::encode_event_frame("/", event, payload, at), std::move(rooms),
                      std::move(except));
 }
 
@@ -157,15 +211,103 @@ bool hub::remote(std::string_view channel, std::string_view payload) const {
     }
     if (b->uid == settings_.instance_id || b->nsp != "/")
         return false;
+    // senna's logged events end with their offset (flags.logged); an event from anyone else
+    // (the emitter, a Node server) is not in the log and carries none.
+    socketio::offset at;
+    if (const auto* logged = b->flags.if_contains(logged_flag);
+        logged && logged->is_bool() && logged->get_bool() && b->data.is_array() &&
+        !b->data.get_array().empty() && b->data.get_array().back().is_string()) {
+        if (auto o = socketio::offset::parse(b->data.get_array().back().get_string()))
+            at = *o;
+    }
     socketio::packet p;
     p.type = b->type;
     p.nsp = "/";
     p.data = std::move(b->data);
     p.attachments = std::move(b->attachments);
+    p.id = b->id;
     if (!p.attachments.empty() && p.type == socketio::packet_type::event)
         p.type = socketio::packet_type::binary_event;
-    cluster_.deliver("/", socketio::encode_frame(p), std::move(b->rooms), std::move(b->except));
+    auto f = socketio::encode_frame(p);
+    if (at.logged()) {
+        f.at = at;
+        f.string_tail = false;
+    }
+    cluster_.deliver("/", std::move(f), std::move(b->rooms), std::move(b->except));
     return true;
+}
+
+bool hub::remote_entry(const stream_entry& e) const {
+    if (e.uid == settings_.instance_id || e.nsp != "/")
+        return false;
+    auto m = decode_entry(e);
+    if (!m) {
+        log::debug("stream_entry_dropped", {{"id", e.id}, {"error", m.error().message()}});
+        return false;
+    }
+    switch (m->type) {
+    case cluster_type::broadcast: {
+        socketio::offset at;
+        if (settings_.offsets && !m->id && !m->is_volatile())
+            if (auto o = socketio::offset::parse(e.id))
+                at = *o;
+        auto rooms = std::move(m->rooms);
+        auto except = std::move(m->except);
+        cluster_.deliver("/", replay_frame("/", std::move(*m), at), std::move(rooms),
+                         std::move(except));
+        return true;
+    }
+    case cluster_type::sockets_join:
+    case cluster_type::sockets_leave:
+    case cluster_type::disconnect: {
+        auto shared = std::make_shared<const cluster_message>(std::move(*m));
+        for (const auto& l : shards_) {
+            net::asio::post(l.executor, [io = l.io, shared] {
+                auto* ns = io ? io->find("/") : nullptr;
+                if (!ns)
+                    return;
+                for (auto& s : ns->select(shared->rooms, shared->except)) {
+                    if (shared->type == cluster_type::disconnect) {
+                        s->disconnect(shared->close);
+                        continue;
+                    }
+                    for (const auto& r : shared->target_rooms) {
+                        if (shared->type == cluster_type::sockets_join)
+                            s->join(r);
+                        else
+                            s->leave(r);
+                    }
+                }
+            });
+        }
+        return true;
+    }
+    }
+    return false;
+}
+
+// Streams mode: every instance reads the whole stream from where it started ("$"), as the
+// adapter does (XREAD BLOCK ... COUNT 100), and applies what others wrote.
+net::awaitable<void> hub::read_stream() {
+    std::string last = "$";
+    net::steady_timer pause(shards_[0].executor);
+    while (!stopping_.load() && reader_) {
+        redis::request req;
+        req.push("XREAD", "BLOCK", std::to_string(settings_.block.count()), "COUNT", "100",
+                 "STREAMS", settings_.stream, last);
+        auto [ec, replies] = co_await reader_->exec(req);
+        if (stopping_.load())
+            break;
+        if (ec || replies.empty() || replies[0].is_error()) {
+            pause.expires_after(std::chrono::milliseconds(100));
+            co_await pause.async_wait(net::use_tuple);
+            continue;
+        }
+        for (const auto& e : parse_xread(replies[0])) {
+            last = e.id;
+            remote_entry(e);
+        }
+    }
 }
 
 namespace {
@@ -207,6 +349,101 @@ json::value hub::placeholder(chat::slot s) {
     return json::value(static_cast<std::int64_t>(placeholder_base + static_cast<unsigned char>(s)));
 }
 
+namespace {
+
+// Cuts msgpack bytes at each placeholder integer: the write puts its value there.
+chat::holes cut_msgpack(const std::string& bytes) {
+    chat::holes h;
+    std::size_t from = 0;
+    for (;;) {
+        const auto at = bytes.find(placeholder_head, from);
+        if (at == std::string::npos || at + placeholder_head.size() >= bytes.size())
+            break;
+        h.pieces.push_back(bytes.substr(from, at - from));
+        h.slots.push_back(static_cast<chat::slot>(bytes[at + placeholder_head.size()]));
+        from = at + placeholder_head.size() + 1;
+    }
+    h.pieces.push_back(bytes.substr(from));
+    return h;
+}
+
+// Cuts JSON text at each placeholder integer outside strings (a string may hold the same
+// digits): the write puts the number there in decimal.
+chat::holes cut_json(const std::string& text) {
+    const std::string seq = std::to_string(placeholder_base + static_cast<unsigned char>('s'));
+    const std::string rev = std::to_string(placeholder_base + static_cast<unsigned char>('r'));
+    chat::holes h;
+    std::size_t from = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            continue;
+        std::size_t end = i;
+        while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+            ++end;
+        const std::string_view digits(text.data() + i, end - i);
+        if (digits == seq || digits == rev) {
+            h.pieces.push_back(text.substr(from, i - from));
+            h.slots.push_back(digits == seq ? chat::slot::seq_text : chat::slot::rev_text);
+            from = end;
+        }
+        i = end - 1;
+    }
+    h.pieces.push_back(text.substr(from));
+    return h;
+}
+
+std::string min_id(std::chrono::milliseconds retention) {
+    const auto now = util::now_ms();
+    const auto ms = now > retention.count() ? now - retention.count() : 0;
+    return std::to_string(ms) + "-0";
+}
+
+} // namespace
+
+chat::publication hub::publication_of(const std::string& room,
+                                      const std::vector<std::string>& except,
+                                      std::string_view event, const json::object& payload) const {
+    chat::publication p;
+    const std::span<const std::string> rooms(&room, 1);
+    if (scripted() && !settings_.stream.empty()) {
+        p.log = settings_.stream;
+        p.log_min_id = min_id(settings_.retention);
+        p.fields = broadcast_fields(settings_.instance_id, "/");
+        p.entry = cut_json(broadcast_entry_data(event, payload, rooms, except));
+    } else {
+        p.entry.pieces.emplace_back();
+    }
+    if (settings_.mode == adapter_mode::redis) {
+        p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
+        if (settings_.offsets) {
+            // The entry's id goes last in the data, and the flag says it is there.
+            const json::value hole = placeholder(chat::slot::offset);
+            json::object flags;
+            flags[logged_flag] = true;
+            p.bytes = cut_msgpack(encode_event_broadcast(settings_.instance_id, "/", event,
+                                                         payload, rooms, except, &hole, flags));
+        } else {
+            p.bytes = cut_msgpack(encode_publish(room, except, event, payload));
+        }
+    } else {
+        p.bytes.pieces.emplace_back();
+    }
+    return p;
+}
+
 std::vector<chat::publication> hub::publications(std::string_view event, const chat::id& me,
                                                  const chat::chat_ref& chat,
                                                  const json::object& payload) const {
@@ -214,29 +451,19 @@ std::vector<chat::publication> hub::publications(std::string_view event, const c
     if (settings_.adapter_prefix.empty())
         return out;
     per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
-        chat::publication p;
-        p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
-        const std::string bytes = encode_publish(room, {}, event, o);
-        // Cut at each placeholder: the write puts the number there (chat/publication.hpp).
-        std::size_t from = 0;
-        for (;;) {
-            const auto at = bytes.find(placeholder_head, from);
-            if (at == std::string::npos || at + placeholder_head.size() >= bytes.size())
-                break;
-            p.pieces.push_back(bytes.substr(from, at - from));
-            p.slots.push_back(static_cast<chat::slot>(bytes[at + placeholder_head.size()]));
-            from = at + placeholder_head.size() + 1;
-        }
-        p.pieces.push_back(bytes.substr(from));
-        out.push_back(std::move(p));
+        out.push_back(publication_of(room, {}, event, o));
     });
     return out;
 }
 
 void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                        const json::object& payload) const {
+                        const json::object& payload, const std::vector<std::string>& offsets) const {
+    std::size_t i = 0;
     per_room(me, chat, payload, [&](std::string room, const json::object& o) {
-        local(std::move(room), {}, event, o);
+        const std::string_view offset =
+            settings_.offsets && i < offsets.size() ? std::string_view(offsets[i]) : "";
+        ++i;
+        local(std::move(room), {}, event, o, offset);
     });
 }
 
@@ -260,14 +487,39 @@ void hub::deliver_to_user(std::string_view event, const chat::id& user, const js
 void hub::typing(const chat::id& me, const chat::chat_ref& chat) const {
     json::object o;
     o["user_id"] = me.to_json();
+    std::string room;
+    std::vector<std::string> except;
     if (chat.type == chat::target::user) {
         o["chat"] = chat_json("user", me);
-        emit("user-" + chat.other.text, {}, "typing", o);
+        room = "user-" + chat.other.text;
     } else {
         o["chat"] = chat_json("topic", chat.other);
-        std::vector<std::string> except{"user-" + me.text};
-        emit("topic-" + chat.other.text, std::move(except), "typing", o);
+        room = "topic-" + chat.other.text;
+        except.push_back("user-" + me.text);
     }
+    // Volatile: never logged, no offset (socketio/recovery.hpp).
+    if (settings_.mode == adapter_mode::redis_streams && !settings_.stream.empty() &&
+        !shards_.empty()) {
+        auto fields = broadcast_fields(settings_.instance_id, "/");
+        fields.push_back(broadcast_entry_data("typing", o, std::span<const std::string>(&room, 1),
+                                              except, true));
+        net::asio::dispatch(shards_[0].executor, [this, fields = std::move(fields)] {
+            if (!pub_ || stopping_.load())
+                return;
+            redis::request r;
+            std::vector<std::string> args{settings_.stream, "MINID", "~",
+                                          min_id(settings_.retention), "*"};
+            args.insert(args.end(), fields.begin(), fields.end());
+            r.push_range("XADD", args);
+            pub_->async_exec(r, [](net::error_code ec, std::vector<redis::reply>) {
+                if (ec)
+                    log::warn("publish_failed", {{"error", ec.message()}});
+            });
+        });
+    } else {
+        publish(room, except, "typing", o);
+    }
+    local(std::move(room), std::move(except), "typing", o);
 }
 
 void hub::move(const std::string& user, const std::string& room, bool join) const {

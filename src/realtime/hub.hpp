@@ -42,6 +42,7 @@
 
 namespace senna::redis {
 class connection;
+class script;
 class subscriber;
 } // namespace senna::redis
 
@@ -50,12 +51,23 @@ namespace senna::realtime {
 class heartbeat;
 class local_users;
 class presence;
+struct stream_entry;
 
 struct shard_link {
     net::executor executor;
     socketio::server* io = nullptr;
     local_users* users = nullptr;
     presence* presence_ = nullptr;
+};
+
+/** How instances reach each other (SOCK_ADAPTER). */
+enum class adapter_mode {
+    /** @socket.io/redis-adapter's pub/sub format (adapter_codec.hpp); the event log, when
+        recovery is on, is a stream beside it. */
+    redis,
+    /** @socket.io/redis-streams-adapter 0.3.x: every event an entry of one stream
+        (stream_codec.hpp), read by every instance. */
+    redis_streams,
 };
 
 struct hub_settings {
@@ -70,6 +82,17 @@ struct hub_settings {
     std::chrono::milliseconds heartbeat{5000};
     /** This process's id (presence field and instance key). */
     std::string instance_id;
+    adapter_mode mode = adapter_mode::redis;
+    /** The stream (the streams adapter's, and the event log of recovery in either mode). */
+    std::string stream;
+    /** Connection state recovery is on: every event that is not volatile is logged and carries
+        its offset (socketio/recovery.hpp). */
+    bool offsets = false;
+    /** Log entries older than this may be trimmed (XADD MINID ~). */
+    std::chrono::milliseconds retention{165000};
+    /** Streams mode: how long one XREAD waits (below the reader's command timeout). */
+    std::chrono::milliseconds block{2000};
+    redis::connection_options reader_options;
 };
 
 class hub {
@@ -102,8 +125,10 @@ public:
     std::vector<chat::publication> publications(std::string_view event, const chat::id& me,
                                                 const chat::chat_ref& chat,
                                                 const boost::json::object& payload) const;
+    /** `offsets`: what the write returned (chat::change::offsets), one per publication. */
     void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                       const boost::json::object& payload) const;
+                       const boost::json::object& payload,
+                       const std::vector<std::string>& offsets = {}) const;
     /** The value that stands for `s` in a payload given to publications(). */
     static boost::json::value placeholder(chat::slot s);
     /** From any thread: `event` about `chat` to its participants other than `me` (a DM's
@@ -123,12 +148,23 @@ public:
     /** Delivers a redis-adapter broadcast published on `channel` to this instance's sockets;
         false when it is not one for us (ours, another namespace, undecodable). */
     bool remote(std::string_view channel, std::string_view payload) const;
+    /** Applies an entry of the streams adapter's stream (a broadcast, sockets joining or
+        leaving rooms, sockets disconnected); false when it is not one for us. */
+    bool remote_entry(const stream_entry& e) const;
 
     const hub_settings& settings() const noexcept { return settings_; }
 
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
+    /** The publication of `event` to `room` (holes where the payload holds placeholders). */
+    chat::publication publication_of(const std::string& room, const std::vector<std::string>& except,
+                                     std::string_view event, const boost::json::object& payload) const;
+    /** Whether an event is a script (log entry, offset) rather than a plain PUBLISH. */
+    bool scripted() const noexcept {
+        return settings_.offsets || settings_.mode == adapter_mode::redis_streams;
+    }
+    net::awaitable<void> read_stream();
     net::awaitable<void> start_on_home();
     net::awaitable<void> stop_on_home();
 
@@ -141,12 +177,14 @@ private:
     /** The adapter's message of one event to one room. */
     std::string encode_publish(const std::string& room, const std::vector<std::string>& except,
                                std::string_view event, const boost::json::object& payload) const;
-    /** To this instance's sockets in `room`, on every shard. */
+    /** To this instance's sockets in `room`, on every shard (with its offset when logged). */
     void local(std::string room, std::vector<std::string> except, std::string_view event,
-               const boost::json::object& payload) const;
+               const boost::json::object& payload, std::string_view offset = {}) const;
 
-    std::unique_ptr<redis::subscriber> sub_; // on shard 0's thread
-    std::unique_ptr<redis::connection> pub_; // on shard 0's thread
+    std::unique_ptr<redis::subscriber> sub_;    // on shard 0's thread
+    std::unique_ptr<redis::connection> pub_;    // on shard 0's thread
+    std::unique_ptr<redis::connection> reader_; // streams mode: XREAD, on shard 0's thread
+    std::unique_ptr<redis::script> fan_out_;
     std::unique_ptr<heartbeat> heartbeat_;   // on shard 0's thread; none without presence
     std::atomic<bool> stopping_{false};
 };

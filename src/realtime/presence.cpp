@@ -43,7 +43,8 @@ end
 return live
 )lua";
 
-// KEYS: instances. ARGV: key base, now (ISO), I (ourselves, never swept).
+// KEYS: instances. ARGV: key base, now (ISO), I (ourselves, never swept), the recovery
+// sessions' key prefix ('' without recovery), the recovery window in ms.
 constexpr const char* sweep_lua = R"lua(
 local swept = 0
 for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -63,6 +64,20 @@ for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       end
     end
     redis.call('DEL', ukey)
+    -- Its sockets' recovery sessions (recovery_store.hpp): the window starts now for those
+    -- still its own (head unchanged); the others were taken by another server.
+    local skey = ARGV[1] .. 'instance:' .. inst .. ':sessions'
+    if ARGV[4] ~= '' then
+      local live = redis.call('HGETALL', skey)
+      for i = 1, #live, 2 do
+        local k = ARGV[4] .. live[i]
+        local v = redis.call('GET', k)
+        if v and string.sub(v, 1, #live[i + 1]) == live[i + 1] then
+          redis.call('PEXPIRE', k, ARGV[5])
+        end
+      end
+    end
+    redis.call('DEL', skey)
     redis.call('SREM', KEYS[1], inst)
     swept = swept + 1
   end
@@ -136,7 +151,9 @@ net::awaitable<void> presence::beat() {
     const std::string ik = b + "instances";
     const std::string now = iso_now();
     std::array<std::string_view, 1> keys{ik};
-    std::array<std::string_view, 3> args{b, now, settings_.instance_id};
+    const std::string window = std::to_string(settings_.session_window.count());
+    std::array<std::string_view, 5> args{b, now, settings_.instance_id, settings_.session_prefix,
+                                         window};
     auto [ec2, r] = co_await redis_.evalsha(*sweep_, keys, args);
     log_failure("sweep", ec2, r);
 }

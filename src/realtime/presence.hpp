@@ -4,6 +4,7 @@
 //   P:messages:D:instance:I          string, expires: instance I's heartbeat
 //   P:messages:D:instance:I:users    set   users with sockets on I (for the sweep)
 //   P:messages:D:instances           set   instance ids that have had sockets
+//   P:messages:D:instance:I:sessions hash  I's live recovery sessions (recovery_store.hpp)
 // A socket's arrival and departure are one Lua script each, so the status always follows the
 // count. A user is inactive when no instance with a live heartbeat holds a socket of theirs;
 // every instance sweeps, each heartbeat, the instances whose heartbeat key has expired.
@@ -28,6 +29,10 @@ struct presence_settings {
     std::string key_base;    // "P:messages:D:"
     std::string instance_id; // unique per process start
     std::chrono::milliseconds heartbeat{5000};
+    /** Connection state recovery (recovery_store.hpp): the sessions' key prefix (empty: off)
+        and the window a dead instance's live sessions get when it is swept. */
+    std::string session_prefix;
+    std::chrono::milliseconds session_window{0};
 };
 
 class presence {

@@ -26,6 +26,15 @@ std::size_t namespace_::room_size(const std::string& room) const {
 std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& rooms,
                                 const std::vector<std::string>& except, const socket* exclude) {
     // Receivers are collected first: a push may close a slow consumer, which edits the rooms.
+    auto targets = select(rooms, except, exclude);
+    for (auto& s : targets)
+        s->deliver(f);
+    return targets.size();
+}
+
+std::vector<std::shared_ptr<socket>> namespace_::select(const std::vector<std::string>& rooms,
+                                                        const std::vector<std::string>& except,
+                                                        const socket* exclude) const {
     std::vector<std::shared_ptr<socket>> targets;
     auto excluded = [&](const socket& s) {
         if (&s == exclude)
@@ -57,9 +66,7 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
             }
         }
     }
-    for (auto& s : targets)
-        s->deliver(f);
-    return targets.size();
+    return targets;
 }
 
 void namespace_::add(const std::shared_ptr<socket>& s) {
