@@ -216,6 +216,41 @@ describe('connection state recovery across two instances', () => {
     });
   }
 
+  test('an event from @socket.io/redis-emitter (not logged) cannot spoil the client\'s offset', async () => {
+    const { Emitter } = await import('@socket.io/redis-emitter');
+    const { createClient } = await import('redis');
+    const rc = createClient({ url: redis.url });
+    await rc.connect();
+    try {
+      const s = await bobOnA('emitted');
+      const offset = s.got[0].args.at(-1);
+      const emitter = new Emitter(rc, { key: P });
+      // Its last argument is a string, which socket.io-client would take for an offset: senna
+      // appends the client's own last offset after it. Other events pass as they are.
+      emitter.to('user-2').emit('notice', { n: 1 }, 'a string that is no offset');
+      emitter.to('user-2').emit('notice', { n: 2 });
+      await until(() => s.got.length === 3, 10000, 'the emitter events');
+      assert.deepEqual(s.got[1].args, [{ n: 1 }, 'a string that is no offset', offset]);
+      assert.deepEqual(s.got[2].args, [{ n: 2 }]);
+      assert.equal(s._lastOffset, offset);
+
+      proxy.cut();
+      await until(() => s.reasons.length === 1, 10000, 'the disconnect');
+      await send(b.url, alice, 'user/2', 'missed after the emitter');
+      emitter.to('user-2').emit('notice', { n: 3 }); // not logged: lost to the cut
+      await sleep(200);
+      proxy.heal(Number(new URL(b.url).port));
+      await until(() => s.connects.length === 2, 15000, 'the reconnect');
+      assert.equal(s.connects[1].recovered, true);
+      await until(() => s.got.length === 4, 10000, 'the missed event');
+      await sleep(200);
+      assert.deepEqual(shape(s, 3), [['new-message', 'missed after the emitter']]);
+      s.disconnect();
+    } finally {
+      await rc.quit();
+    }
+  });
+
   test('a window that expired gives a fresh connection and no replay', async () => {
     const short = { SOCK_REDIS_URL: redis.url, SOCK_RECOVERY_WINDOW_MS: '500', SOCK_RATE_SEND_PER_SEC: '0' };
     const c = await startSenna(short);
