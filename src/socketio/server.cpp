@@ -70,7 +70,10 @@ std::vector<std::shared_ptr<socket>> namespace_::select(const std::vector<std::s
 }
 
 void namespace_::add(const std::shared_ptr<socket>& s) {
-    sockets_[std::string_view(s->id())] = s;
+    // A restored socket may take the id of one still here (its connection's drop not noticed
+    // yet): the key is a view of the id, so it must view the new socket's, not the old one's.
+    sockets_.erase(std::string_view(s->id()));
+    sockets_.emplace(std::string_view(s->id()), s);
 }
 
 void namespace_::remove(socket& s) {
