@@ -245,8 +245,8 @@ int server::run() {
         hs.retention = recovery_retention(cfg_);
         hs.reader_options = hs.subscriber_options;
         hs.reader_options.name = "stream-reader";
-        hs.block = std::chrono::milliseconds(
-            std::max<long long>(100, std::min<long long>(5000, cfg_.redis_command_timeout.count() / 2)));
+        hs.block = std::chrono::milliseconds(std::max<long long>(
+            100, std::min<long long>(5000, cfg_.redis_command_timeout.count() / 2)));
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
     }
 

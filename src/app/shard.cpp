@@ -97,8 +97,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         rs.instance_id = instance_id;
         rs.log = cfg.redis_prefix;
         rs.window = cfg.recovery_window;
-        sessions_ = std::make_unique<realtime::recovery_store>(*conn, std::move(rs),
-                                                               shared.recovery_stats);
+        sessions_ =
+            std::make_unique<realtime::recovery_store>(*conn, std::move(rs), shared.recovery_stats);
     }
     socketio::server_settings sio;
     sio.connect_timeout = cfg.sio_connect_timeout;

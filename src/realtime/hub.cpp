@@ -1,15 +1,15 @@
 #include "realtime/hub.hpp"
 
+#include "chat/scripts.hpp"
+#include "net/spawn.hpp"
 #include "realtime/adapter_codec.hpp"
 #include "realtime/heartbeat.hpp"
 #include "realtime/local_users.hpp"
 #include "realtime/presence.hpp"
 #include "realtime/stream_codec.hpp"
-#include "chat/scripts.hpp"
-#include "net/spawn.hpp"
 #include "redis/connection.hpp"
-#include "redis/script.hpp"
 #include "redis/request.hpp"
+#include "redis/script.hpp"
 #include "redis/subscriber.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -134,8 +134,8 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
     auto args = std::make_shared<std::vector<std::string>>();
     chat::append_args(pubs, *args);
     net::asio::dispatch(shards_[0].executor, [this, args, room = std::move(room),
-                                              except = std::move(except), event = std::string(event),
-                                              payload]() mutable {
+                                              except = std::move(except),
+                                              event = std::string(event), payload]() mutable {
         if (!pub_ || stopping_.load()) {
             local(std::move(room), std::move(except), event, payload);
             return;
@@ -144,8 +144,8 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
         pub_->async_evalsha(
             *fan_out_, {}, views,
             [this, args, room = std::move(room), except = std::move(except),
-             event = std::move(event), payload = std::move(payload)](net::error_code ec,
-                                                                     redis::reply r) mutable {
+             event = std::move(event),
+             payload = std::move(payload)](net::error_code ec, redis::reply r) mutable {
                 std::string_view id;
                 if (ec || r.is_error())
                     log::warn("publish_failed",
@@ -433,8 +433,8 @@ chat::publication hub::publication_of(const std::string& room,
             const json::value hole = placeholder(chat::slot::offset);
             json::object flags;
             flags[logged_flag] = true;
-            p.bytes = cut_msgpack(encode_event_broadcast(settings_.instance_id, "/", event,
-                                                         payload, rooms, except, &hole, flags));
+            p.bytes = cut_msgpack(encode_event_broadcast(settings_.instance_id, "/", event, payload,
+                                                         rooms, except, &hole, flags));
         } else {
             p.bytes = cut_msgpack(encode_publish(room, except, event, payload));
         }
@@ -457,7 +457,8 @@ std::vector<chat::publication> hub::publications(std::string_view event, const c
 }
 
 void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                        const json::object& payload, const std::vector<std::string>& offsets) const {
+                        const json::object& payload,
+                        const std::vector<std::string>& offsets) const {
     std::size_t i = 0;
     per_room(me, chat, payload, [&](std::string room, const json::object& o) {
         const std::string_view offset =

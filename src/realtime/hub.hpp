@@ -158,8 +158,9 @@ private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
     /** The publication of `event` to `room` (holes where the payload holds placeholders). */
-    chat::publication publication_of(const std::string& room, const std::vector<std::string>& except,
-                                     std::string_view event, const boost::json::object& payload) const;
+    chat::publication publication_of(const std::string& room,
+                                     const std::vector<std::string>& except, std::string_view event,
+                                     const boost::json::object& payload) const;
     /** Whether an event is a script (log entry, offset) rather than a plain PUBLISH. */
     bool scripted() const noexcept {
         return settings_.offsets || settings_.mode == adapter_mode::redis_streams;
@@ -185,7 +186,7 @@ private:
     std::unique_ptr<redis::connection> pub_;    // on shard 0's thread
     std::unique_ptr<redis::connection> reader_; // streams mode: XREAD, on shard 0's thread
     std::unique_ptr<redis::script> fan_out_;
-    std::unique_ptr<heartbeat> heartbeat_;   // on shard 0's thread; none without presence
+    std::unique_ptr<heartbeat> heartbeat_; // on shard 0's thread; none without presence
     std::atomic<bool> stopping_{false};
 };
 

@@ -190,11 +190,12 @@ void recovery_store::closed(socketio::socket& s, bool recoverable) {
     const std::string ttl = recoverable ? std::to_string(settings_.window.count()) : "0";
     std::array<std::string_view, 2> keys{key, settings_.registry};
     std::array<std::string_view, 3> args{head, s.pid(), ttl};
-    redis_.async_evalsha(*close_, keys, args, [&stats = stats_](net::error_code ec, redis::reply r) {
-        warn_on_failure("close", ec, r);
-        if (!ec && r.integer == 2)
-            stats.saved.inc();
-    });
+    redis_.async_evalsha(*close_, keys, args,
+                         [&stats = stats_](net::error_code ec, redis::reply r) {
+                             warn_on_failure("close", ec, r);
+                             if (!ec && r.integer == 2)
+                                 stats.saved.inc();
+                         });
 }
 
 net::awaitable<std::optional<socketio::session>> recovery_store::take(std::string nsp,

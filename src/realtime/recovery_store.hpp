@@ -51,7 +51,7 @@ struct recovery_store_settings {
     std::string registry;       // "P:messages:D:instance:<I>:sessions"
     std::string instances;      // "P:messages:D:instances" (the presence sweep's list)
     std::string instance_id;
-    std::string log;            // the stream
+    std::string log; // the stream
     std::chrono::milliseconds window{120000};
     /** Entries read per XRANGE while replaying, and pages read at most. */
     std::size_t page = 500;

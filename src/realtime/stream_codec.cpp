@@ -210,8 +210,8 @@ bool receives(std::span<const std::string> socket_rooms, std::span<const std::st
 
 socketio::frame replay_frame(std::string_view nsp, cluster_message&& m, socketio::offset at) {
     socketio::packet p;
-    p.type = m.attachments.empty() ? socketio::packet_type::event
-                                   : socketio::packet_type::binary_event;
+    p.type =
+        m.attachments.empty() ? socketio::packet_type::event : socketio::packet_type::binary_event;
     p.nsp = std::string(nsp);
     auto& data = m.data.as_array();
     if (at.logged())

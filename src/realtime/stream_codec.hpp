@@ -33,7 +33,12 @@
 namespace senna::realtime {
 
 /** ClusterMessage types found in the stream (socket.io-adapter's MessageType). */
-enum class cluster_type : int { broadcast = 3, sockets_join = 4, sockets_leave = 5, disconnect = 6 };
+enum class cluster_type : int {
+    broadcast = 3,
+    sockets_join = 4,
+    sockets_leave = 5,
+    disconnect = 6
+};
 
 /** One entry as read back (XRANGE / XREAD). */
 struct stream_entry {

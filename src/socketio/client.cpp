@@ -1,8 +1,8 @@
 #include "socketio/client.hpp"
 
 #include "net/spawn.hpp"
-#include "socketio/server.hpp"
 #include "socketio/recovery.hpp"
+#include "socketio/server.hpp"
 #include "util/log.hpp"
 
 #include <boost/json/object.hpp>
@@ -10,7 +10,6 @@
 #include <algorithm>
 
 namespace senna::socketio {
-
 
 client::client(server& srv, std::shared_ptr<engineio::session> eio)
     : server_(srv), eio_(eio.get()), revision_(revision_for(eio_->protocol())),

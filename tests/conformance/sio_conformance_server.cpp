@@ -116,7 +116,8 @@ struct shard {
         setup(io.of("/"));
         setup(io.of("/custom"));
         for (const char* name : {"/", "/custom"})
-            io.of(name).on_restore([](socketio::socket&, const boost::json::value&) { return true; });
+            io.of(name).on_restore(
+                [](socketio::socket&, const boost::json::value&) { return true; });
         io.of("/reject").use([](socketio::socket&) -> net::awaitable<socketio::connect_verdict> {
             boost::json::object data;
             data["code"] = 42;

@@ -70,7 +70,8 @@ public:
                             std::string_view event, const boost::json::object& payload) {
         std::lock_guard lock(mu_);
         socketio::offset at{++clock_, 0};
-        log_.push_back({at, std::move(rooms), socketio::encode_event_frame(nsp, event, payload, at)});
+        log_.push_back(
+            {at, std::move(rooms), socketio::encode_event_frame(nsp, event, payload, at)});
         return at;
     }
     bool has(const std::string& pid) {

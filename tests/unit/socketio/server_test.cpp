@@ -224,7 +224,8 @@ TEST(SocketioRecovery, PidOffsetsRestoreOnceWithWhatWasMissed) {
     h.post(sid2, "40{\"pid\":\"" + pid + "\",\"offset\":\"" + at1.text() + "\",\"token\":\"t\"}");
     EXPECT_EQ(h.poll(sid2), "42[\"ev\",{\"n\":2},\"1002-0\"]\x1e"
                             "42[\"ev\",{\"n\":3},\"1004-0\"]\x1e"
-                            "40{\"sid\":\"" + id + "\",\"pid\":\"" + pid + "\"}");
+                            "40{\"sid\":\"" +
+                                id + "\",\"pid\":\"" + pid + "\"}");
     EXPECT_EQ(restored_with, "\"who\"");
     EXPECT_EQ(connections, 2);
     ASSERT_TRUE(store.peek(pid)); // kept again, by the new connection
@@ -237,7 +238,8 @@ TEST(SocketioRecovery, PidOffsetsRestoreOnceWithWhatWasMissed) {
     h.post(sid3, "40{\"pid\":\"" + pid + "\",\"offset\":\"" + at1.text() + "\"}");
     EXPECT_EQ(h.poll(sid3), "42[\"ev\",{\"n\":2},\"1002-0\"]\x1e"
                             "42[\"ev\",{\"n\":3},\"1004-0\"]\x1e"
-                            "40{\"sid\":\"" + id + "\",\"pid\":\"" + pid + "\"}");
+                            "40{\"sid\":\"" +
+                                id + "\",\"pid\":\"" + pid + "\"}");
     h.post(sid2, "41"); // a close that would drop the session, were it still its own
     EXPECT_TRUE(store.has(pid));
     const auto at5 = store.append({"r"}, "/", "ev", {{"n", 5}});
@@ -267,8 +269,7 @@ TEST(SocketioRecovery, ClientThatLeavesTakesItsSession) {
     h.io.of("/");
     auto sid = h.open();
     h.post(sid, "40");
-    const auto pid =
-        std::string(boost::json::parse(h.poll(sid).substr(2)).at("pid").as_string());
+    const auto pid = std::string(boost::json::parse(h.poll(sid).substr(2)).at("pid").as_string());
     EXPECT_TRUE(store.has(pid));
     h.post(sid, "41"); // client namespace disconnect: not recoverable
     EXPECT_FALSE(store.has(pid));
