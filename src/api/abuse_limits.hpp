@@ -26,9 +26,6 @@ struct abuse_settings {
     std::size_t max_topics_per_socket = 0; // 0: no limit
 };
 
-/** What a limited answer says, the same on REST (429) and in socket acks. */
-inline constexpr const char* rate_limited_code = "RATE_LIMITED";
-
 class abuse_limits {
 public:
     explicit abuse_limits(abuse_settings s);

@@ -1,6 +1,5 @@
 #include "api/authenticate.hpp"
 
-#include "http/response.hpp"
 #include "util/strings.hpp"
 
 #include <chrono>
@@ -29,19 +28,19 @@ std::string_view find_token(const http::request& req, std::string_view header) {
     return {};
 }
 
+client_error token_error(auth::error e) noexcept {
+    return e == auth::error::invalid_user_id ? client_error::incorrect_token
+                                             : client_error::invalid_token;
+}
+
 http::response token_error_response(auth::error e, unsigned version) {
-    if (e == auth::error::invalid_user_id)
-        return http::error_response(http::status::unauthorized, "INVALID_TOKEN_ERR",
-                                    "UnauthenticatedError",
-                                    "Incorrect token - please try a different one", version);
-    return http::error_response(http::status::unauthorized, "INVALID_TOKEN_ERR",
-                                auth::error_name(e),
-                                "Your token is invalid - please check it and try again", version);
+    const client_error c = token_error(e);
+    return rest_error(c, version, {},
+                      c == client_error::invalid_token ? auth::error_name(e) : std::string_view());
 }
 
 http::response not_authenticated_response(unsigned version) {
-    return http::error_response(http::status::unauthorized, "NOT_AUTHENTICATED",
-                                "UnauthenticatedError", "You are not authenticated", version);
+    return rest_error(client_error::not_authenticated, version);
 }
 
 boost::system::result<auth::identity> verify_token(const auth_settings& settings,

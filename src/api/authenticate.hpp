@@ -2,6 +2,7 @@
 // The REST edge of SPEC §2: find the token of a request and verify it, mapping every failure
 // to its 401 answer. A request without a token is anonymous, which only some routes accept.
 
+#include "api/client_error.hpp"
 #include "auth/jwt.hpp"
 #include "auth/token_cache.hpp"
 #include "http/types.hpp"
@@ -34,6 +35,10 @@ struct auth_result {
 };
 
 auth_result authenticate(const http::request& req, const auth_settings& settings);
+
+/** The client error of a verification error: incorrect_token (no valid user id) or
+    invalid_token. */
+client_error token_error(auth::error e) noexcept;
 
 /** The 401 of SPEC §2 for a verification error. */
 http::response token_error_response(auth::error e, unsigned version = 11);

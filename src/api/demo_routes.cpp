@@ -1,5 +1,6 @@
 #include "api/demo_routes.hpp"
 
+#include "api/client_error.hpp"
 #include "api/demo_assets.hpp"
 #include "auth/issue.hpp"
 #include "auth/jwt.hpp"
@@ -64,19 +65,14 @@ response serve(const request_context& ctx, std::string_view name) {
 }
 
 response bad_request(const request_context& ctx, std::string_view message) {
-    return http::error_response(status::bad_request, "BAD_REQUEST", "BadRequestError", message,
-                                ctx.req.version());
+    return rest_error(client_error::bad_request, ctx.req.version(), message);
 }
 
 // POST /demo/token {"user_id": 1 | "alice", "username"?: "alice"} -> {"token": "..."}, signed
 // as `senna token` signs (app/token_command.cpp), with the demo's ttl.
 response mint(const request_context& ctx, const demo_services& s) {
     if (!s.signer)
-        return http::error_response(
-            status::not_found, "DEMO_TOKENS_DISABLED", "NotFound",
-            "This server does not mint demo tokens (production, or an RS*/ES*/EdDSA key); "
-            "paste a token made with `senna token`",
-            ctx.req.version());
+        return rest_error(client_error::demo_tokens_disabled, ctx.req.version());
     const std::string& body = ctx.req.body();
     if (!util::valid_utf8(body))
         return bad_request(ctx, "The request body is not valid UTF-8");

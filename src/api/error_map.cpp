@@ -5,67 +5,61 @@
 
 namespace senna::api {
 
-using http::status;
+namespace {
+api_error make(client_error e, std::string message = {}) {
+    const auto& i = info(e);
+    return {i.status, std::string(i.code), std::string(i.name),
+            message.empty() ? std::string(i.message) : std::move(message)};
+}
+} // namespace
 
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
     using chat::error;
     const std::string& d = p.detail;
     switch (p.code) {
     case error::invalid_target:
-        return {status::bad_request, "MESSAGES_INVALID_TARGET", "ArgumentError",
-                "Invalid target \"" + d + "\""};
+        return make(client_error::invalid_target, "Invalid target \"" + d + "\"");
     case error::invalid_id:
-        return {status::bad_request, "MESSAGES_INVALID_ID", "ArgumentError",
-                "Invalid id \"" + d + "\""};
+        return make(client_error::invalid_id, "Invalid id \"" + d + "\"");
     case error::self_message:
-        return {status::bad_request, "MESSAGES_INVALID_TARGET", "ArgumentError",
-                "You cannot message yourself"};
+        return make(client_error::invalid_target, "You cannot message yourself");
     case error::bad_body:
-        return {status::bad_request, "BAD_REQUEST", "BadRequestError",
-                "The request body must be a JSON object"};
+        return make(client_error::bad_request, "The request body must be a JSON object");
     case error::invalid_utf8:
-        return {status::bad_request, "BAD_REQUEST", "BadRequestError",
-                "The " + d + " is not valid UTF-8"};
+        return make(client_error::bad_request, "The " + d + " is not valid UTF-8");
     case error::invalid_type:
-        return {status::bad_request, "MESSAGES_INVALID_TYPE", "ArgumentError",
-                "Invalid type \"" + d + "\""};
+        return make(client_error::invalid_type, "Invalid type \"" + d + "\"");
     case error::missing_content:
-        return {status::bad_request, "MESSAGES_MISSING_CONTENT", "ArgumentError",
-                "Missing " + d + " property for " + d + "-message"};
+        return make(client_error::missing_content,
+                    "Missing " + d + " property for " + d + "-message");
     case error::content_too_long:
-        return {status::bad_request, "MESSAGES_TEXT_TOO_LONG", "ArgumentError",
-                "The " + d + " is longer than " +
-                    std::to_string(d == "image" ? std::size_t(2048) : max_text_length) +
-                    " characters"};
+        return make(client_error::text_too_long,
+                    "The " + d + " is longer than " +
+                        std::to_string(d == "image" ? std::size_t(2048) : max_text_length) +
+                        " characters");
     case error::nothing_to_update:
-        return {status::bad_request, "MESSAGES_NOTHING_TO_UPDATE", "ArgumentError",
-                "No valid data was supplied"};
+        return make(client_error::nothing_to_update);
     case error::not_found:
-        return {status::not_found, "NOT_FOUND", "NotFound", "Message not found"};
+        return make(client_error::not_found);
     case error::forbidden_edit:
-        return {status::forbidden, "FORBIDDEN", "ForbiddenError",
-                "Only the author can change a message"};
+        return make(client_error::forbidden, "Only the author can change a message");
     case error::forbidden_delete:
-        return {status::forbidden, "FORBIDDEN", "ForbiddenError",
-                "Only the author can delete a message"};
+        return make(client_error::forbidden, "Only the author can delete a message");
     case error::conflict:
-        return {status::conflict, "CONFLICT", "ConflictError",
-                "The message changed while it was being updated - please retry"};
+        return make(client_error::conflict);
     case error::store_unavailable:
-        return {status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
-                "The message store is unavailable - please try again"};
+        return make(client_error::store_unavailable);
     case error::invalid_client_msg_id:
-        return {status::bad_request, "MESSAGES_INVALID_CLIENT_MSG_ID", "ArgumentError",
-                "Invalid client_msg_id \"" + d +
-                    "\" - use 1 to 64 characters of A-Z, a-z, 0-9, _ and -"};
+        return make(client_error::invalid_client_msg_id,
+                    "Invalid client_msg_id \"" + d +
+                        "\" - use 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
     case error::invalid_cursor:
-        return {status::bad_request, "MESSAGES_INVALID_CURSOR", "ArgumentError",
-                "Invalid cursor \"" + d + "\""};
+        return make(client_error::invalid_cursor, "Invalid cursor \"" + d + "\"");
     case error::store_failed:
         break;
     }
     log::error("store_failed", {{"error", d}});
-    return {status::internal_server_error, "INTERNAL_ERROR", "Error", "Something went wrong"};
+    return make(client_error::internal_error);
 }
 
 http::response error_response(const api_error& e, unsigned version) {
@@ -73,8 +67,7 @@ http::response error_response(const api_error& e, unsigned version) {
 }
 
 api_error rate_limited_error() {
-    return {status::too_many_requests, "RATE_LIMITED", "TooManyRequestsError",
-            "Too many messages - please slow down and try again shortly"};
+    return make(client_error::rate_limited);
 }
 
 http::response rate_limited_response(const util::rate_decision& d, unsigned version) {

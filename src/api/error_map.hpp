@@ -1,7 +1,9 @@
 #pragma once
-// Chat problems -> the status, code, name and message of SPEC §3. The one table of them; the
-// Socket.IO acks (later) use the same codes and messages.
+// Chat problems -> the status, code, name and message of SPEC §3 (rows of client_error.hpp's
+// table, with the problem's details in the message); REST answers and socket acks use the same
+// codes and messages.
 
+#include "api/client_error.hpp"
 #include "chat/error.hpp"
 #include "http/types.hpp"
 #include "util/rate_limit.hpp"

@@ -15,6 +15,7 @@
 // Threading: everything runs on the socket's shard.
 
 #include "api/abuse_limits.hpp"
+#include "api/client_error.hpp"
 #include "api/realtime_handlers.hpp"
 #include "auth/jwt.hpp"
 #include "chat/id.hpp"
@@ -65,9 +66,6 @@ std::int64_t now_unix();
 /** The trimmed string `v` holds; empty when it is none. */
 std::string nonempty(const boost::json::value* v);
 
-/** The ack payload {"error": {"code", "message"}}. */
-boost::json::object error_ack(std::string_view code, std::string_view message);
-
 /** One ack argument. */
 boost::json::array ack_args(boost::json::object o);
 
@@ -82,8 +80,7 @@ std::string find_socket_token(const socketio::socket& s, const std::string& head
 /** A verified token and the platform's word on it. */
 struct admission {
     bool ok = false;
-    std::string code;
-    std::string message;
+    client_error error = client_error::invalid_token; // when not ok
     std::optional<auth::identity> who;
 };
 
@@ -95,8 +92,6 @@ admission verify_token(const realtime_services& s, std::string_view token);
 net::awaitable<admission> admit(const realtime_services& s, std::string token);
 
 // --- socket_limits.cpp
-
-extern const char* const too_many_sockets_message;
 
 /** Takes one of the user's socket slots on this instance; false when they hold the maximum. */
 bool take_socket_slot(socket_state& st, const realtime_services& s);

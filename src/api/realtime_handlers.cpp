@@ -6,6 +6,16 @@ namespace senna::api {
 
 using socketio::socket;
 
+namespace {
+// CONNECT_ERROR {message, data: {code}}.
+socketio::connect_verdict refuse(client_error e) {
+    const auto& i = info(e);
+    boost::json::object data;
+    data["code"] = i.code;
+    return socketio::refuse(std::string(i.message), std::move(data));
+}
+} // namespace
+
 void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
     using namespace edge;
     ns.use([&s](socket& sock) -> net::awaitable<socketio::connect_verdict> {
@@ -14,17 +24,12 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
         if (token.empty())
             co_return socketio::accept(); // the legacy flow follows
         admission a = co_await admit(s, std::move(token));
-        if (!a.ok) {
-            boost::json::object data;
-            data["code"] = a.code;
-            co_return socketio::refuse(a.message, std::move(data));
-        }
+        if (!a.ok)
+            co_return refuse(a.error);
         st->user = chat::id{a.who->user_id, a.who->numeric};
         if (!take_socket_slot(*st, s)) {
             st->user.reset();
-            boost::json::object data;
-            data["code"] = "TOO_MANY_SOCKETS";
-            co_return socketio::refuse(too_many_sockets_message, std::move(data));
+            co_return refuse(client_error::too_many_sockets);
         }
         st->expires_at = a.who->expires_at;
         co_return socketio::accept();

@@ -1,6 +1,7 @@
 #include "api/rest_routes.hpp"
 
 #include "api/chat_handlers.hpp"
+#include "api/client_error.hpp"
 #include "http/response.hpp"
 
 #include <boost/json/object.hpp>
@@ -54,9 +55,7 @@ net::awaitable<response> readiness(const request_context& ctx, const rest_servic
     if (ready)
         co_return http::json_response(status::ok, json::object{{"status", "ok"}},
                                       ctx.req.version());
-    co_return http::error_response(
-        status::service_unavailable, "STORE_UNAVAILABLE", "StoreUnavailableError",
-        "The message store is unavailable - please try again", ctx.req.version());
+    co_return rest_error(client_error::store_unavailable, ctx.req.version());
 }
 
 } // namespace

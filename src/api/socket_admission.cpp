@@ -8,18 +8,12 @@
 
 namespace senna::api::edge {
 
-namespace {
-const char* const invalid_token_message = "Your token is invalid - please check it and try again";
-} // namespace
-
 admission verify_token(const realtime_services& s, std::string_view token) {
     admission a;
     auto r = api::verify_token(s.auth, token, now_unix());
     if (!r) {
-        a.code = "INVALID_TOKEN_ERR";
         const bool no_user = r.error() == auth::make_error_code(auth::error::invalid_user_id);
-        a.message =
-            no_user ? "Incorrect token - please try a different one" : invalid_token_message;
+        a.error = no_user ? client_error::incorrect_token : client_error::invalid_token;
         return a;
     }
     a.ok = true;
@@ -36,16 +30,9 @@ net::awaitable<admission> admit(const realtime_services& s, std::string token) {
         using oc = platform::session_result::outcome;
         if (r.result == oc::refused) {
             a.ok = false;
-            if (r.reason == "banned") {
-                a.code = "USER_BANNED";
-                a.message = "Banned users cannot use this";
-            } else if (r.reason == "deleted") {
-                a.code = "USER_DELETED";
-                a.message = "Deleted users cannot use this";
-            } else {
-                a.code = "SESSION_REJECTED";
-                a.message = "The platform rejected this session";
-            }
+            a.error = r.reason == "banned"    ? client_error::user_banned
+                      : r.reason == "deleted" ? client_error::user_deleted
+                                              : client_error::session_rejected;
             co_return a;
         }
         if (r.result == oc::failed) {
@@ -53,8 +40,7 @@ net::awaitable<admission> admit(const realtime_services& s, std::string token) {
                       {{"reason", r.reason}, {"admitting", s.session_fail_open}});
             if (!s.session_fail_open) {
                 a.ok = false;
-                a.code = "SESSION_CHECK_FAILED";
-                a.message = "The platform could not confirm this session - please try again later";
+                a.error = client_error::session_check_failed;
                 co_return a;
             }
         }

@@ -62,7 +62,7 @@ std::string js_string(const json::value* v) {
 
 json::object problem_ack(const chat::problem& p, const realtime_services& s) {
     auto e = to_api_error(p, s.max_text_length);
-    return error_ack(e.code, e.message);
+    return ack_error(e.code, e.message);
 }
 
 json::object chat_state(const chat::chat_ref& c) {
@@ -88,7 +88,7 @@ void handle(socketio::namespace_& ns, const realtime_services& s, std::string na
             payload = std::move(ev.args[0].get_object());
         if (!st->user) {
             json::array a;
-            a.push_back(error_ack("NOT_AUTHENTICATED", "You are not authenticated"));
+            a.push_back(ack_error(client_error::not_authenticated));
             ack(std::move(a));
             return;
         }
@@ -132,7 +132,7 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     if (s.limits) {
         const auto d = s.limits->message_write(me.text);
         if (!d.allowed)
-            co_return error_ack(rate_limited_code, rate_limited_error().message);
+            co_return ack_error(client_error::rate_limited);
     }
     auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload);
     if (!sent)
@@ -187,7 +187,7 @@ std::optional<std::string> topic_room(const json::object& payload, json::object&
     const auto* v = payload.if_contains("id");
     std::optional<chat::id> id = v ? chat::id::from_json(*v) : std::nullopt;
     if (!id) {
-        error = error_ack("MESSAGES_INVALID_ID", "Invalid topic id \"" + js_string(v) + "\"");
+        error = ack_error(client_error::invalid_id, "Invalid topic id \"" + js_string(v) + "\"");
         return std::nullopt;
     }
     return "topic-" + id->text;
@@ -209,7 +209,7 @@ net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock
         co_return err;
     const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
     if (max != 0 && !sock.in(*room) && topic_count(sock) >= max)
-        co_return error_ack("TOO_MANY_TOPICS",
+        co_return ack_error(client_error::too_many_topics,
                             "A socket may join at most " + std::to_string(max) + " topics");
     sock.join(*room);
     json::object out;
@@ -237,9 +237,9 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
     std::string token = nonempty(payload.if_contains("token"));
     admission a = verify_token(s, token);
     if (!a.ok)
-        co_return error_ack(a.code, a.message);
+        co_return ack_error(a.error);
     if (!(chat::id{a.who->user_id, a.who->numeric} == *st.user))
-        co_return error_ack("INVALID_TOKEN_ERR", "The token is for another user");
+        co_return ack_error(client_error::token_for_another_user);
     st.expires_at = a.who->expires_at;
     if (auto* p = std::any_cast<state_ptr>(&sock.data))
         arm_expiry(sock, *p, s);
@@ -265,7 +265,8 @@ void add_client_events(socketio::namespace_& ns, const realtime_services& s) {
         if (!admit_event(sock, *st, s, ack))
             return;
         if (ack.wanted())
-            ack(ack_args(error_ack("UNKNOWN_EVENT", "Unknown event \"" + ev.name + "\"")));
+            ack(ack_args(
+                ack_error(client_error::unknown_event, "Unknown event \"" + ev.name + "\"")));
     });
 }
 

@@ -21,10 +21,11 @@ void arm_expiry(socketio::socket& sock, const state_ptr& st, const realtime_serv
             auto sp = state->owner->shared_from_this();
             if (!sp->connected())
                 return;
+            const auto& e = info(client_error::token_expired);
             boost::json::object o;
-            o["code"] = "INVALID_TOKEN_ERR";
-            o["name"] = "TokenExpiredError";
-            o["message"] = "Your token has expired - please authenticate again";
+            o["code"] = e.code;
+            o["name"] = e.name;
+            o["message"] = e.message;
             boost::json::array args;
             args.push_back(std::move(o));
             sp->emit("token-expired", std::move(args));

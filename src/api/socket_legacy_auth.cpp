@@ -53,8 +53,7 @@ void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
                 if (!take_socket_slot(*state, svc)) {
                     state->user.reset();
                     a.ok = false;
-                    a.code = "TOO_MANY_SOCKETS";
-                    a.message = too_many_sockets_message;
+                    a.error = client_error::too_many_sockets;
                 }
             }
             if (a.ok) {
@@ -63,15 +62,12 @@ void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
                 on_authenticated(*so, state, svc);
                 co_return;
             }
-            // The seed's codes: invalid_token, api_error (session check failed), user_error;
-            // and too_many_sockets for senna's per-user socket limit.
-            std::string code = a.code == "INVALID_TOKEN_ERR"      ? "invalid_token"
-                               : a.code == "SESSION_CHECK_FAILED" ? "api_error"
-                               : a.code == "TOO_MANY_SOCKETS"     ? "too_many_sockets"
-                                                                  : "user_error";
+            // The seed's codes (client_error.hpp's legacy column): invalid_token, api_error
+            // (session check failed), user_error; too_many_sockets for senna's socket limit.
+            const auto& e = info(a.error);
             boost::json::object detail;
-            detail["message"] = a.message;
-            detail["code"] = code;
+            detail["message"] = e.message;
+            detail["code"] = e.legacy;
             detail["type"] = "UnauthorizedError";
             boost::json::object body = detail;
             body["data"] = detail;

@@ -5,8 +5,6 @@
 
 namespace senna::api::edge {
 
-const char* const too_many_sockets_message = "Too many connections for this user";
-
 bool take_socket_slot(socket_state& st, const realtime_services& s) {
     if (!s.limits || st.slot)
         return true;
@@ -36,7 +34,7 @@ bool admit_event(socketio::socket& sock, socket_state& st, const realtime_servic
         sock.disconnect(true);
         return false;
     }
-    ack(ack_args(error_ack(rate_limited_code, "Too many events - please slow down")));
+    ack(ack_args(ack_error(client_error::rate_limited, "Too many events - please slow down")));
     return false;
 }
 

@@ -31,15 +31,6 @@ std::string nonempty(const boost::json::value* v) {
     return std::string(util::trim(std::string_view(v->get_string())));
 }
 
-boost::json::object error_ack(std::string_view code, std::string_view message) {
-    boost::json::object e;
-    e["code"] = code;
-    e["message"] = message;
-    boost::json::object o;
-    o["error"] = std::move(e);
-    return o;
-}
-
 boost::json::array ack_args(boost::json::object o) {
     boost::json::array a;
     a.push_back(std::move(o));

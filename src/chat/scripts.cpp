@@ -6,6 +6,10 @@ namespace senna::chat::scripts {
 
 namespace {
 
+// No "#!lua" line: scripts without flags run on Redis before 7.0 too. Under maxmemory, Redis
+// refuses a flagless script's first write command and nothing after it runs, so a write script
+// is refused whole, never half-done; a script that only reads (view) runs while Redis is full.
+
 // Shared by the scripts that need them (each script is sent whole; Redis caches it by SHA1).
 constexpr std::string_view helpers = R"(
 -- A seq in the fixed width that makes "<author>:<seq>" members sort by seq (2^53 has 16 digits).
@@ -163,8 +167,7 @@ end
 // ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
 //       the other's inbox member, author, record TTL s, DM pair (2), publications...
 const std::string& send() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
 local cmid = has_cmid and KEYS[#KEYS]
 if has_cmid then
@@ -192,8 +195,7 @@ return with_ids({0, seq, 0}, publish(13, {s = seq}))
 // KEYS: data, list, seq, rev, seqs, authors, read
 // ARGV: id, expected JSON, new JSON, DM pair (2), publications...
 const std::string& edit() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
@@ -207,8 +209,7 @@ return with_ids({1, seq, rev}, publish(6, {s = seq, r = rev}))
 // KEYS: data, list, seq, rev, seqs, authors, read
 // ARGV: id, author, DM pair (2), publications...
 const std::string& remove() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[3], ARGV[4])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
@@ -227,8 +228,7 @@ return with_ids({1, seq, rev}, publish(5, {s = seq, r = rev}))
 // KEYS: list, data, seq, seqs, authors, read
 // ARGV: reader, the seq read up to ("" for all), DM pair (2)
 const std::string& read() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[3], ARGV[4])
 local last = tonumber(redis.call('GET', KEYS[3]) or '0')
 local want = last
@@ -247,8 +247,7 @@ return {cur, unread(KEYS[4], KEYS[5], ARGV[1], cur), moved, last}
 // KEYS: list, data, seq, seqs, authors, read
 // ARGV: DM pair (2), "1" to check every id even when the counts agree
 const std::string& adopt() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3] == '1')
 )";
     return body;
@@ -256,39 +255,43 @@ return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV
 
 // ARGV: publications
 const std::string& fan_out() {
-    static const std::string body =
-        std::string("#!lua\n") + std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 return publish(1, {})
 )";
     return body;
 }
 
-// KEYS: per chat: list, data, seqs, authors, read
-// ARGV: reader, "1" to include the latest message
+// KEYS: per chat: list, data, seq, seqs, authors, read
+// ARGV: reader, "1" for an inbox page (the latest message too), "0" for unread counts only
+// Per chat it returns: latest JSON or '', its seq, the reader's cursor, unread, stale (1: seed
+// data to number first). Cheap where nothing is unread: an inbox page compares the newest
+// message's seq with the cursor, the unread totals the chat's last seq, before counting.
 const std::string& view() {
-    static const std::string body =
-        std::string("#!lua flags=no-writes\n") + std::string(helpers) + R"(
-local out = {}
-for i = 1, #KEYS, 5 do
-  local list, data, seqs = KEYS[i], KEYS[i + 1], KEYS[i + 2]
-  local raw, seq = '', 0
-  if ARGV[2] == '1' then
+    static const std::string body = std::string(helpers) + R"(
+local out, user, page = {}, ARGV[1], ARGV[2] == '1'
+for i = 1, #KEYS, 6 do
+  local list, data, seqk, seqs, authors = KEYS[i], KEYS[i + 1], KEYS[i + 2], KEYS[i + 3], KEYS[i + 4]
+  local cur = tonumber(redis.call('HGET', KEYS[i + 5], user) or '0')
+  local raw, seq, stale, newest = '', 0, 0, 0
+  if page then
     local id = redis.call('LINDEX', list, -1)
     if id then
       raw = redis.call('HGET', data, id) or ''
-      seq = tonumber(redis.call('ZSCORE', seqs, id) or '0')
+      local s = redis.call('ZSCORE', seqs, id)
+      if not s or redis.call('LLEN', list) ~= redis.call('ZCARD', seqs) then stale = 1 end
+      seq = tonumber(s or '0')
+      newest = seq
+    elseif redis.call('ZCARD', seqs) > 0 then
+      stale = 1
     end
+  else
+    local last = redis.call('GET', seqk)
+    if last then newest = tonumber(last) elseif redis.call('LLEN', list) > 0 then stale = 1 end
   end
-  local stale, n = 0, redis.call('LLEN', list)
-  if n ~= redis.call('ZCARD', seqs) then
-    stale = 1
-  elseif n > 0 and not redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then
-    stale = 1
-  end
-  local cur = tonumber(redis.call('HGET', KEYS[i + 4], ARGV[1]) or '0')
-  local n = #out
-  out[n + 1], out[n + 2], out[n + 3] = raw, seq, cur
-  out[n + 4], out[n + 5] = unread(seqs, KEYS[i + 3], ARGV[1], cur), stale
+  local n = 0
+  if stale == 0 and newest > cur then n = unread(seqs, authors, user, cur) end
+  local at = #out
+  out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] = raw, seq, cur, n, stale
 end
 return out
 )";

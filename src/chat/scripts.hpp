@@ -26,9 +26,10 @@ const std::string& adopt();
 /** Only the publications of ARGV (chat/publication.hpp), for an event that stores nothing.
     Returns the log entries' ids. */
 const std::string& fan_out();
-/** Read-only (runs while Redis is full): for each chat of KEYS (5 keys each), the latest
-    message and its seq (when ARGV[2] is "1"), the reader's cursor, unread count, and whether the
-    chat holds messages not numbered yet. */
+/** Read-only (runs while Redis is full: no write command, so Redis does not refuse it): for
+    each chat of KEYS (6 keys each), the latest message and its seq (ARGV[2] "1", an inbox page)
+    or only the counts ("0"), the reader's cursor, unread count, and whether the chat holds
+    messages not numbered yet. */
 const std::string& view();
 
 } // namespace senna::chat::scripts

@@ -701,6 +701,7 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
             const std::string suffix = c ? std::string() : ":none";
             k.add(ref.list_key + suffix);
             k.add(ref.data_key + suffix);
+            k.add(ref.seq_key() + suffix);
             k.add(ref.seqs_key() + suffix);
             k.add(ref.authors_key() + suffix);
             k.add(ref.read_key() + suffix);

@@ -151,7 +151,7 @@ void server::close_all(bool immediate) {
         all.push_back(s);
     for (auto& s : all) {
         if (immediate)
-            s->close_now("server shutting down");
+            s->close_now(disconnect_reason::server_shutting_down);
         else
             s->close_for_shutdown();
     }

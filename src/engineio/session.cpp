@@ -129,14 +129,14 @@ bool session::enqueue(packet_type t, shared_text data, bool binary) {
         if (ws_->is_open()) { // the outbox is full
             owner_.stats().slow_consumer();
             log::warn("eio_slow_consumer", {{"sid", id_}, {"queued", ws_->queued()}});
-            close_now("slow consumer");
+            close_now(disconnect_reason::slow_consumer);
         }
         return false;
     }
     if (outbox_.size() >= cfg.outbox_limit) {
         owner_.stats().slow_consumer();
         log::warn("eio_slow_consumer", {{"sid", id_}, {"queued", outbox_.size()}});
-        close_now("slow consumer");
+        close_now(disconnect_reason::slow_consumer);
         return false;
     }
     outbox_.push_back(outgoing{t, std::move(data), binary});
@@ -161,11 +161,7 @@ bool session::send(std::string data, bool binary) {
 
 // ----------------------------------------------------------------------------------- closing
 
-void session::close(std::string_view reason) {
-    close_with(reason, websocket::close_code::normal);
-}
-
-void session::close_with(std::string_view reason, std::uint16_t ws_code) {
+void session::close(disconnect_reason reason) {
     if (state_ != state::open)
         return;
     auto self = shared_from_this();
@@ -176,7 +172,11 @@ void session::close_with(std::string_view reason, std::uint16_t ws_code) {
             h->on_close(reason);
         if (ws_) {
             ws_->detach();
-            ws_->close(ws_code);
+            // A reason without a close frame is a cut (the table's; not one close() is given).
+            if (const auto code = info(reason).ws_close_code)
+                ws_->close(code);
+            else
+                ws_->cut();
         }
         finish(reason, false);
         return;
@@ -195,7 +195,7 @@ void session::close_for_shutdown() {
     if (state_ == state::closed)
         return;
     if (transport_ == transport_kind::websocket) {
-        close_with("server shutting down", websocket::close_code::going_away);
+        close(disconnect_reason::server_shutting_down);
         return;
     }
     // Polling: an Engine.IO close packet reads as a deliberate close to some clients
@@ -204,16 +204,16 @@ void session::close_for_shutdown() {
     auto self = shared_from_this();
     abort_poll_ = true;
     wake();
-    close_now("server shutting down");
+    close_now(disconnect_reason::server_shutting_down);
 }
 
-void session::close_now(std::string_view reason) {
+void session::close_now(disconnect_reason reason) {
     if (state_ == state::closed)
         return;
     finish(reason, state_ == state::open);
 }
 
-void session::finish(std::string_view reason, bool notify) {
+void session::finish(disconnect_reason reason, bool notify) {
     auto self = shared_from_this(); // forget() may drop the table's reference
     state_ = state::closed;
     heartbeat_.cancel();
@@ -227,7 +227,7 @@ void session::finish(std::string_view reason, bool notify) {
     end_probe();
     owner_.stats().closed(transport_);
     owner_.forget(id_);
-    log::debug("eio_close", {{"sid", id_}, {"reason", reason}});
+    log::debug("eio_close", {{"sid", id_}, {"reason", to_string(reason)}});
     if (auto h = std::move(handler_); h && notify)
         h->on_close(reason);
 }
@@ -246,21 +246,22 @@ void session::on_beat(void* p) {
     if (s.state_ == state::closed)
         return;
     if (s.beat_ == beat::closing || s.state_ == state::closing) {
-        s.close_now("forced close"); // a closed polling session whose client never came back
+        s.close_now(disconnect_reason::forced_close); // a closed polling session whose client never
+                                                      // came back
         return;
     }
     if (s.protocol_ == version::v3) {
         // v3: the client keeps the heartbeat.
         const auto due = s.last_ping_ + cfg.ping_interval + cfg.ping_timeout;
         if (clock::now() >= due) {
-            s.close_now("ping timeout");
+            s.close_now(disconnect_reason::ping_timeout);
             return;
         }
         s.owner_.wheel().schedule_at(s.heartbeat_, due, &session::on_beat, p);
         return;
     }
     if (s.beat_ == beat::awaiting_pong) {
-        s.close_now("ping timeout");
+        s.close_now(disconnect_reason::ping_timeout);
         return;
     }
     s.enqueue(packet_type::ping, nullptr, false);
@@ -297,7 +298,7 @@ void session::on_packet(packet p) {
         break;
     case packet_type::close:
         client_closed_ = true;
-        close_now("transport close");
+        close_now(disconnect_reason::transport_close);
         break;
     default: // open, upgrade (only on a probe), noop: ignored
         break;
@@ -347,7 +348,7 @@ bool session::poll_packets(std::vector<packet>& packets, int fd) {
     outbox_.clear();
     if (state_ == state::closing) {
         packets.push_back(packet{packet_type::close, {}, false});
-        finish("forced close", false);
+        finish(disconnect_reason::forced_close, false);
     }
     return true;
 }
@@ -363,7 +364,7 @@ net::awaitable<http::response> session::handle_poll(const http::request& req, in
     if (poll_pending_) {
         // A second GET while one waits: the reference closes the session; the waiting GET
         // gets a close packet, this one an error.
-        close("transport error");
+        close(disconnect_reason::transport_error);
         auto res = error_response(3, req.version());
         owner_.apply_cors(req, res);
         co_return res;
@@ -515,7 +516,7 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         co_return fail(3);
     const std::string& body = req.body();
     if (body.size() > cfg.max_payload) {
-        close_now("transport error");
+        close_now(disconnect_reason::transport_error);
         auto res = http::text_response(http::status::payload_too_large, "Payload Too Large",
                                        "text/plain; charset=utf-8", req.version());
         owner_.apply_cors(req, res);
@@ -530,7 +531,7 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
     if (!packets) {
         log::debug("eio_parse_error",
                    {{"sid", id_}, {"error", std::string(packets.error().message())}});
-        close_now("parse error");
+        close_now(disconnect_reason::parse_error);
         co_return fail(3);
     }
     for (auto& p : *packets) {
@@ -594,7 +595,7 @@ void session::complete_upgrade() {
     outbox_ = {};
     for (auto& o : pending) {
         if (!ws_send(*ws_, o.type, o.data, o.binary)) {
-            close_now("slow consumer");
+            close_now(disconnect_reason::slow_consumer);
             return;
         }
     }
@@ -624,7 +625,7 @@ void session::on_ws_message(websocket::connection& c, std::string_view data, boo
     if (&c != ws_.get())
         return;
     if (!p) {
-        close_now("parse error");
+        close_now(disconnect_reason::parse_error);
         return;
     }
     on_packet(std::move(*p));
@@ -641,7 +642,8 @@ void session::on_ws_closed(websocket::connection& c, websocket::end_reason why) 
         return;
     if (why == websocket::end_reason::too_big)
         log::debug("eio_message_too_big", {{"sid", id_}});
-    close_now(why == websocket::end_reason::peer_closed ? "transport close" : "transport error");
+    close_now(why == websocket::end_reason::peer_closed ? disconnect_reason::transport_close
+                                                        : disconnect_reason::transport_error);
 }
 
 } // namespace senna::engineio

@@ -20,10 +20,9 @@
 // (std::shared_ptr<const std::string>): a broadcast hands the same text to every receiver, and
 // the WebSocket frame is [header][type character][shared text].
 //
-// Close reasons passed to session_handler::on_close: "transport close" (the client closed),
-// "transport error", "parse error", "ping timeout", "slow consumer", "forced close" (server
-// side), "server shutting down".
+// Close reasons passed to session_handler::on_close: disconnect_reason.hpp's table.
 
+#include "engineio/disconnect_reason.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/payload.hpp"
 #include "http/router.hpp"
@@ -68,7 +67,7 @@ public:
     /** A message packet: text (UTF-8) or, with `binary`, bytes. */
     virtual void on_message(std::string_view data, bool binary) = 0;
     /** Called once, when the session closes for `reason`; no message follows. */
-    virtual void on_close(std::string_view reason) = 0;
+    virtual void on_close(disconnect_reason reason) = 0;
 };
 
 class session : public std::enable_shared_from_this<session>, private websocket::handler {
@@ -101,8 +100,9 @@ public:
     bool send(std::string data, bool binary = false);
 
     /** Server-initiated close: what is queued is still delivered, then the transport closes
-        (polling: the next GET gets it and a close packet). `reason` goes to on_close. */
-    void close(std::string_view reason = "forced close");
+        (WebSocket: with the reason's close frame; polling: the next GET gets it and a close
+        packet). `reason` goes to on_close. */
+    void close(disconnect_reason reason = disconnect_reason::forced_close);
     /** Shutdown: like close(), but a polling client is left to find its transport gone (the
         pending GET's connection is cut unanswered), so that every client library reconnects. */
     void close_for_shutdown();
@@ -123,7 +123,7 @@ public:
     /** Starts the heartbeat and queues the open packet. */
     void start();
     /** Immediate close: nothing more is delivered. */
-    void close_now(std::string_view reason);
+    void close_now(disconnect_reason reason);
 
 private:
     enum class state : std::uint8_t { open, closing, closed };
@@ -136,12 +136,11 @@ private:
     struct upgrade_state;
     struct parked_poll;
 
-    void close_with(std::string_view reason, std::uint16_t ws_code);
     bool enqueue(packet_type t, shared_text data, bool binary);
     bool ws_send(websocket::connection& ws, packet_type t, const shared_text& data, bool binary);
     void wake();
     void on_packet(packet p);
-    void finish(std::string_view reason, bool notify);
+    void finish(disconnect_reason reason, bool notify);
     void schedule_beat(beat b, std::chrono::milliseconds after);
     static void on_beat(void* self);
     void end_probe();

@@ -1,7 +1,7 @@
 #include "redis/connection.hpp"
 
 #include "net/spawn.hpp"
-#include "redis/transport.hpp"
+#include "redis/link.hpp"
 #include "util/log.hpp"
 
 #include <boost/asio/append.hpp>
@@ -57,33 +57,16 @@ void post_handler(const net::executor& ex, Handler h, Args&&... args) {
 
 } // namespace
 
-struct connection::impl : std::enable_shared_from_this<impl> {
+struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     impl(net::executor ex, endpoint ep, connection_options opts)
-        : ex_(std::move(ex)), ep_(std::move(ep)), opts_(std::move(opts)), where_(describe(ep_)),
-          socket_(ex_), resolver_(ex_), backoff_timer_(ex_), watchdog_(ex_), outbox_(ex_),
-          reader_(opts_.limits), backoff_(opts_.reconnect_min, opts_.reconnect_max),
-          read_buffer_(64 * 1024) {}
+        : link(std::move(ex), std::move(ep), std::move(opts)), watchdog_(ex_) {}
 
-    net::executor ex_;
-    endpoint ep_;
-    connection_options opts_;
-    std::string where_;
-    detail::socket socket_;
-    net::tcp::resolver resolver_;
-    net::steady_timer backoff_timer_;
     net::steady_timer watchdog_;
-    detail::outbox outbox_;
-    reader reader_;
-    detail::backoff backoff_;
-    std::vector<char> read_buffer_;
     std::deque<pending> pending_;
     std::size_t pending_commands_ = 0;
     state state_ = state::idle;
     /** When the last reply arrived: a long pipeline that is being answered is not stalled. */
     clock::time_point last_reply_{};
-    /** Why the current connection ended: the first failure seen. */
-    net::error_code reason_;
-    unsigned failures_ = 0;
 
     void count(std::size_t commands, std::size_t errors) {
         if (opts_.metrics != nullptr) {
@@ -154,94 +137,31 @@ struct connection::impl : std::enable_shared_from_this<impl> {
                                       : net::error_code(error::connection_lost));
     }
 
-    static net::awaitable<void> run(std::shared_ptr<impl> self) { co_await self->run_loop(); }
+    // --- the link's hooks
 
-    net::awaitable<void> run_loop() {
-        bool first = true;
-        while (state_ != state::stopped) {
-            if (!first) {
-                backoff_timer_.expires_after(backoff_.next());
-                co_await backoff_timer_.async_wait(net::use_tuple);
-                if (state_ == state::stopped)
-                    break;
-            }
-            first = false;
-            state_ = state::connecting;
-            // Awaited into a variable: GCC 12 miscompiles co_await in an if condition.
-            const bool opened = co_await open();
-            if (!opened)
-                continue;
-            if (state_ == state::stopped)
-                break;
+    bool stopped() const noexcept override { return state_ == state::stopped; }
+    void connecting() override { state_ = state::connecting; }
 
-            state_ = state::connected;
-            reason_ = {};
-            last_reply_ = clock::now();
-            failures_ = 0;
-            backoff_.reset();
-            log::info("redis_connected", {{"name", opts_.name}, {"endpoint", where_}});
-
-            co_await (read_loop() || write_loop() || watchdog());
-
-            net::error_code ignored;
-            socket_.close(ignored);
-            outbox_.clear();
-            reader_.reset();
-            if (state_ == state::stopped)
-                break;
-            lost(error::connection_lost);
-            if (opts_.metrics != nullptr)
-                opts_.metrics->reconnects.inc();
-            log::warn("redis_disconnected", {{"name", opts_.name},
-                                             {"endpoint", where_},
-                                             {"error", detail::describe_error(reason_)}});
-        }
+    void opened() override {
+        state_ = state::connected;
+        last_reply_ = clock::now();
+        failures_ = 0;
+        backoff_.reset();
+        log::info("redis_connected", {{"name", opts_.name}, {"endpoint", where_}});
     }
 
-    /** Connect and handshake within connect_timeout; false (logged) on failure or stop. */
-    net::awaitable<bool> open() {
-        net::error_code ec = co_await detail::open(
-            socket_, resolver_, reader_, ep_, opts_.connect_timeout, opts_.name, where_, failures_);
-        co_return !ec && state_ != state::stopped;
-    }
+    net::awaitable<void> serve() override { co_await (read_loop() || write_loop() || watchdog()); }
 
-    net::awaitable<void> read_loop() {
-        for (;;) {
-            auto [ec, n] =
-                co_await socket_.async_read_some(asio::buffer(read_buffer_), net::use_tuple);
-            if (state_ != state::connected)
-                co_return;
-            if (ec) {
-                lost(ec);
-                co_return;
-            }
-            reader_.feed(std::string_view(read_buffer_.data(), n));
-            for (;;) {
-                auto next = reader_.next();
-                if (!next) {
-                    log::error("redis_protocol_error", {{"name", opts_.name},
-                                                        {"endpoint", where_},
-                                                        {"error", reader_.last_error()}});
-                    lost(next.error());
-                    co_return;
-                }
-                if (!*next)
-                    break;
-                if (!deliver(std::move(**next))) {
-                    log::error("redis_protocol_error", {{"name", opts_.name},
-                                                        {"endpoint", where_},
-                                                        {"error", "reply without a request"}});
-                    lost(error::protocol_error);
-                    co_return;
-                }
-            }
-        }
-    }
+    void closed() override { lost(error::connection_lost); }
+    bool reading() const noexcept override { return state_ == state::connected; }
+    void fail(net::error_code ec) override { lost(ec); }
 
-    net::awaitable<void> write_loop() {
-        net::error_code ec = co_await outbox_.write_loop(socket_);
-        if (state_ == state::connected)
-            lost(ec);
+    bool on_reply(reply&& r) override {
+        if (deliver(std::move(r)))
+            return true;
+        log_protocol_error("reply without a request");
+        lost(error::protocol_error);
+        return false;
     }
 
     /**
@@ -281,15 +201,9 @@ struct connection::impl : std::enable_shared_from_this<impl> {
             return;
         bool was_running = state_ != state::idle;
         state_ = state::stopped;
-        net::error_code ignored;
-        socket_.close(ignored);
-        resolver_.cancel();
-        backoff_timer_.cancel();
         watchdog_.cancel();
-        outbox_.cancel();
         fail_all(error::stopped);
-        if (was_running)
-            log::info("redis_stopped", {{"name", opts_.name}, {"endpoint", where_}});
+        shut(was_running);
     }
 };
 
@@ -305,7 +219,7 @@ void connection::start() {
     if (impl_->state_ != state::idle)
         return;
     impl_->state_ = state::connecting;
-    net::spawn(impl_->ex_, impl::run(impl_), "redis_connection " + impl_->opts_.name);
+    net::spawn(impl_->ex_, detail::link::run(impl_), "redis_connection " + impl_->opts_.name);
 }
 
 void connection::stop() {

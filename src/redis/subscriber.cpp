@@ -2,9 +2,9 @@
 
 #include "net/spawn.hpp"
 #include "redis/error.hpp"
+#include "redis/link.hpp"
 #include "redis/request.hpp"
 #include "redis/stats.hpp"
-#include "redis/transport.hpp"
 #include "util/log.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -26,31 +26,15 @@ enum class state { idle, connecting, subscribing, connected, stopped };
 
 } // namespace
 
-struct subscriber::impl : std::enable_shared_from_this<impl> {
+struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     impl(net::executor ex, endpoint ep, connection_options opts)
-        : ex_(std::move(ex)), ep_(std::move(ep)), opts_(std::move(opts)), where_(describe(ep_)),
-          socket_(ex_), resolver_(ex_), backoff_timer_(ex_), health_timer_(ex_), outbox_(ex_),
-          reader_(opts_.limits), backoff_(opts_.reconnect_min, opts_.reconnect_max),
-          read_buffer_(64 * 1024) {}
+        : link(std::move(ex), std::move(ep), std::move(opts)), health_timer_(ex_) {}
 
-    net::executor ex_;
-    endpoint ep_;
-    connection_options opts_;
-    std::string where_;
-    detail::socket socket_;
-    net::tcp::resolver resolver_;
-    net::steady_timer backoff_timer_;
     net::steady_timer health_timer_;
-    detail::outbox outbox_;
-    reader reader_;
-    detail::backoff backoff_;
-    std::vector<char> read_buffer_;
     std::set<std::string, std::less<>> channels_;
     std::set<std::string, std::less<>> patterns_;
     handler handler_;
     state state_ = state::idle;
-    net::error_code reason_;
-    unsigned failures_ = 0;
     clock::time_point last_read_{};
 
     bool live() const noexcept {
@@ -78,66 +62,44 @@ struct subscriber::impl : std::enable_shared_from_this<impl> {
             send(command, name);
     }
 
-    static net::awaitable<void> run(std::shared_ptr<impl> self) { co_await self->run_loop(); }
+    // --- the link's hooks
 
-    net::awaitable<void> run_loop() {
-        bool first = true;
-        while (state_ != state::stopped) {
-            if (!first) {
-                backoff_timer_.expires_after(backoff_.next());
-                co_await backoff_timer_.async_wait(net::use_tuple);
-                if (state_ == state::stopped)
-                    break;
-            }
-            first = false;
-            state_ = state::connecting;
-            // Awaited into a variable: GCC 12 miscompiles co_await in an if condition.
-            const bool opened = co_await open();
-            if (!opened)
-                continue;
-            if (state_ == state::stopped)
-                break;
+    bool stopped() const noexcept override { return state_ == state::stopped; }
+    void connecting() override { state_ = state::connecting; }
 
-            // Everything remembered goes out in one write; the PING's answer marks them done.
-            request batch;
-            if (!channels_.empty())
-                batch.push_range("SUBSCRIBE", channels_);
-            if (!patterns_.empty())
-                batch.push_range("PSUBSCRIBE", patterns_);
-            batch.push("PING");
-            outbox_.push(batch.payload());
-            state_ = state::subscribing;
-            reason_ = {};
-            last_read_ = clock::now();
-
-            co_await (read_loop() || write_loop() || health_check());
-
-            net::error_code ignored;
-            socket_.close(ignored);
-            outbox_.clear();
-            reader_.reset();
-            if (state_ == state::stopped)
-                break;
-            state_ = state::connecting;
-            if (!reason_)
-                reason_ = error::connection_lost;
-            if (opts_.metrics != nullptr)
-                opts_.metrics->reconnects.inc();
-            log::warn("redis_disconnected", {{"name", opts_.name},
-                                             {"endpoint", where_},
-                                             {"error", detail::describe_error(reason_)}});
-        }
+    void opened() override {
+        // Everything remembered goes out in one write; the PING's answer marks them done.
+        request batch;
+        if (!channels_.empty())
+            batch.push_range("SUBSCRIBE", channels_);
+        if (!patterns_.empty())
+            batch.push_range("PSUBSCRIBE", patterns_);
+        batch.push("PING");
+        outbox_.push(batch.payload());
+        state_ = state::subscribing;
+        last_read_ = clock::now();
     }
 
-    /** Connect and handshake within connect_timeout; false (logged) on failure or stop. */
-    net::awaitable<bool> open() {
-        net::error_code ec = co_await detail::open(
-            socket_, resolver_, reader_, ep_, opts_.connect_timeout, opts_.name, where_, failures_);
-        co_return !ec && state_ != state::stopped;
+    net::awaitable<void> serve() override {
+        co_await (read_loop() || write_loop() || health_check());
+    }
+
+    void closed() override {
+        state_ = state::connecting;
+        if (!reason_)
+            reason_ = error::connection_lost;
+    }
+
+    bool reading() const noexcept override { return live(); }
+    void on_bytes() override { last_read_ = clock::now(); }
+
+    bool on_reply(reply&& r) override {
+        dispatch(r);
+        return live(); // the handler may have called stop()
     }
 
     /** The connection is unusable: connected() turns false now, not when the loops end. */
-    void fail(net::error_code ec) {
+    void fail(net::error_code ec) override {
         if (!reason_)
             reason_ = ec;
         if (live())
@@ -180,39 +142,6 @@ struct subscriber::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    net::awaitable<void> read_loop() {
-        for (;;) {
-            auto [ec, n] =
-                co_await socket_.async_read_some(asio::buffer(read_buffer_), net::use_tuple);
-            if (!live())
-                co_return;
-            if (ec) {
-                fail(ec);
-                co_return;
-            }
-            last_read_ = clock::now();
-            reader_.feed(std::string_view(read_buffer_.data(), n));
-            for (;;) {
-                auto next = reader_.next();
-                if (!next) {
-                    log::error("redis_protocol_error", {{"name", opts_.name},
-                                                        {"endpoint", where_},
-                                                        {"error", reader_.last_error()}});
-                    fail(next.error());
-                    co_return;
-                }
-                if (!*next)
-                    break;
-                dispatch(**next);
-                // The handler may have called stop().
-                if (!live())
-                    co_return;
-            }
-        }
-    }
-
-    net::awaitable<void> write_loop() { fail(co_await outbox_.write_loop(socket_)); }
-
     /** PING when idle; nothing at all received within command_timeout after it = dead peer. */
     net::awaitable<void> health_check() {
         const auto interval = opts_.health_check_interval;
@@ -246,14 +175,8 @@ struct subscriber::impl : std::enable_shared_from_this<impl> {
             return;
         bool was_running = state_ != state::idle;
         state_ = state::stopped;
-        net::error_code ignored;
-        socket_.close(ignored);
-        resolver_.cancel();
-        backoff_timer_.cancel();
         health_timer_.cancel();
-        outbox_.cancel();
-        if (was_running)
-            log::info("redis_stopped", {{"name", opts_.name}, {"endpoint", where_}});
+        shut(was_running);
     }
 };
 
@@ -289,7 +212,7 @@ void subscriber::start() {
     if (impl_->state_ != state::idle)
         return;
     impl_->state_ = state::connecting;
-    net::spawn(impl_->ex_, impl::run(impl_), "redis_subscriber " + impl_->opts_.name);
+    net::spawn(impl_->ex_, detail::link::run(impl_), "redis_subscriber " + impl_->opts_.name);
 }
 
 void subscriber::stop() {

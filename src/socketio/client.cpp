@@ -11,6 +11,8 @@
 
 namespace senna::socketio {
 
+using engineio::disconnect_reason;
+
 client::client(server& srv, std::shared_ptr<engineio::session> eio)
     : server_(srv), eio_(eio.get()), revision_(revision_for(eio_->protocol())),
       decoder_(srv.config().codec) {
@@ -32,7 +34,7 @@ void client::on_connect_timeout(void* p) {
     auto& c = *static_cast<client*>(p);
     auto self = c.shared_from_this();
     if (!c.closed_ && !c.ever_connected_)
-        c.close("forced close"); // no namespace joined in time
+        c.close(disconnect_reason::forced_close); // no namespace joined in time
 }
 
 void client::start() {
@@ -52,7 +54,7 @@ void client::on_message(std::string_view data, bool binary) {
     if (!r) {
         log::debug("sio_parse_error",
                    {{"sid", sid()}, {"error", std::string(r.error().message())}});
-        eio_->close_now("parse error");
+        eio_->close_now(disconnect_reason::parse_error);
         return;
     }
     if (*r)
@@ -70,7 +72,7 @@ void client::on_packet(packet p) {
     case packet_type::disconnect:
         if (auto s = find(p.nsp)) {
             detach(s->nsp_name());
-            s->on_close("client namespace disconnect");
+            s->on_close(disconnect_reason::client_namespace_disconnect);
         }
         break;
     case packet_type::event:
@@ -85,7 +87,7 @@ void client::on_packet(packet p) {
         break;
     case packet_type::connect_error:
         // Only servers send it.
-        eio_->close_now("parse error");
+        eio_->close_now(disconnect_reason::parse_error);
         break;
     }
 }
@@ -199,7 +201,7 @@ net::awaitable<void> client::restore(std::shared_ptr<client> self, std::string n
             if (self->closed_) {
                 // Keep the session for the next attempt, as a drop would have.
                 s->kept();
-                s->on_close("transport close");
+                s->on_close(disconnect_reason::transport_close);
                 co_return;
             }
             if (missed) {
@@ -218,7 +220,8 @@ net::awaitable<void> client::restore(std::shared_ptr<client> self, std::string n
                 co_return;
             }
         }
-        s->on_close("server namespace disconnect"); // undoes the joins; the layer above's too
+        s->on_close(disconnect_reason::server_namespace_disconnect); // undoes the joins; the layer
+                                                                     // above's too
     }
     std::erase(self->connecting_, name);
     if (ns)
@@ -240,13 +243,13 @@ void client::detach(const std::string& nsp) {
     std::erase_if(sockets_, [&](const std::shared_ptr<socket>& s) { return s->nsp_name() == nsp; });
 }
 
-void client::close(std::string_view reason) {
+void client::close(engineio::disconnect_reason reason) {
     if (closed_)
         return;
     eio_->close(reason); // calls on_close
 }
 
-void client::on_close(std::string_view reason) {
+void client::on_close(engineio::disconnect_reason reason) {
     if (closed_)
         return;
     auto self = shared_from_this();

@@ -28,7 +28,7 @@ public:
     void start();
 
     void on_message(std::string_view data, bool binary) override;
-    void on_close(std::string_view reason) override;
+    void on_close(engineio::disconnect_reason reason) override;
 
     /** Queues an encoded packet; false if the session is gone or overflowed. */
     bool send(const frame& f);
@@ -37,7 +37,7 @@ public:
     /** Forgets `nsp`'s socket (it disconnected on its own). */
     void detach(const std::string& nsp);
     /** Closes the Engine.IO session. */
-    void close(std::string_view reason);
+    void close(engineio::disconnect_reason reason);
 
     revision protocol() const noexcept { return revision_; }
     const engineio::session& session() const noexcept { return *eio_; }

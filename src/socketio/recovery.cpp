@@ -37,14 +37,18 @@ std::optional<offset> offset::parse(std::string_view s) noexcept {
     return o;
 }
 
-bool recoverable_reason(std::string_view reason) noexcept {
-    static constexpr std::array<std::string_view, 5> reasons = {
-        "transport error", "transport close", "forced close", "ping timeout",
-        "server shutting down"};
-    for (auto r : reasons)
-        if (r == reason)
-            return true;
-    return false;
+bool recoverable_reason(engineio::disconnect_reason reason) noexcept {
+    using engineio::disconnect_reason;
+    switch (reason) {
+    case disconnect_reason::transport_error:
+    case disconnect_reason::transport_close:
+    case disconnect_reason::forced_close:
+    case disconnect_reason::ping_timeout:
+    case disconnect_reason::server_shutting_down:
+        return true;
+    default:
+        return false;
+    }
 }
 
 // 20 characters of base64url from the kernel's CSPRNG, like the reference's ids.

@@ -24,6 +24,7 @@
 //
 // Threading: a store serves one shard (its server's); every call runs on that shard's thread.
 
+#include "engineio/disconnect_reason.hpp"
 #include "net/types.hpp"
 
 #include <boost/json/value.hpp>
@@ -99,7 +100,7 @@ struct recovery_settings {
 
 /** The disconnect reasons after which the reference keeps a session ("transport error",
     "transport close", "forced close", "ping timeout", "server shutting down"). */
-bool recoverable_reason(std::string_view reason) noexcept;
+bool recoverable_reason(engineio::disconnect_reason reason) noexcept;
 
 /** A fresh private session id: 20 characters of base64url from the kernel's CSPRNG. */
 std::string random_id();

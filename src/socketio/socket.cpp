@@ -11,6 +11,8 @@
 
 namespace senna::socketio {
 
+using engineio::disconnect_reason;
+
 namespace {
 
 engineio::shared_text share(std::string s) {
@@ -336,13 +338,13 @@ void socket::disconnect(bool close_connection) {
     client_->send(p);
     client* c = client_;
     std::string nsp = ns_->name();
-    on_close("server namespace disconnect");
+    on_close(disconnect_reason::server_namespace_disconnect);
     c->detach(nsp);
     if (close_connection)
-        c->close("forced close");
+        c->close(disconnect_reason::forced_close);
 }
 
-void socket::on_close(std::string_view reason) {
+void socket::on_close(engineio::disconnect_reason reason) {
     if (!connected_)
         return;
     auto self = shared_from_this();
@@ -365,10 +367,11 @@ void socket::on_close(std::string_view reason) {
         if (pa->cb)
             pa->cb(net::asio::error::operation_aborted, none);
     }
-    ns_->disconnected(*this, reason);
+    const std::string_view name = to_string(reason);
+    ns_->disconnected(*this, name);
     if (auto own = std::move(own_)) {
         for (auto& fn : own->disconnect)
-            fn(reason);
+            fn(name);
     }
 }
 

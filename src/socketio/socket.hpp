@@ -26,9 +26,8 @@
 // Binary: arguments hold placeholders {"_placeholder":true,"num":i} (binary.hpp,
 // make_placeholder) where attachments[i] goes, both for received events and for emits.
 //
-// Disconnect reasons: "client namespace disconnect", "server namespace disconnect", and the
-// Engine.IO ones (session.hpp): "transport close", "transport error", "parse error",
-// "ping timeout", "slow consumer", "forced close", "server shutting down".
+// Disconnect reasons: the names of engineio/disconnect_reason.hpp's table ("transport close",
+// "client namespace disconnect", ...), as the reference passes them to its handlers.
 
 #include "engineio/session.hpp"
 #include "socketio/packet.hpp"
@@ -237,7 +236,7 @@ public:
     void connected_done(bool keep_auth);
     void on_event(packet p);
     void on_ack(packet p);
-    void on_close(std::string_view reason);
+    void on_close(engineio::disconnect_reason reason);
     void send_ack(std::uint64_t id, boost::json::array args, std::vector<std::string> attachments);
 
 private:

@@ -71,7 +71,7 @@ describe('demo web client in Chromium', () => {
 
   const message = (page, text) => page.locator('#messages li.message', { hasText: text });
 
-  test('two users chat live: typing, send, image, edit, seen, delete', async () => {
+  test('two users chat live: typing, send, image, edit, seen, delete, unread badge, read receipt', async () => {
     await signIn(bob, '2', 'bob');
     await signIn(alice, '1', 'alice');
     await openDm(alice, '2', 'bob');
@@ -125,6 +125,30 @@ describe('demo web client in Chromium', () => {
     // The inboxes list the chat with its latest message.
     await alice.locator('#inbox li', { hasText: 'Hi alice, welcome to senna' }).waitFor();
     await bob.locator('#inbox li', { hasText: 'alice' }).waitFor();
+    // bob has the chat open, so he read alice's message as it came: alice sees it under it.
+    await message(alice, 'Hello bob! (edited in the demo)').locator('.read-mark', { hasText: 'read by bob' }).waitFor();
+
+    // Unread badge and read receipt: bob looks at another chat while alice writes twice.
+    await bob.selectOption('#open-type', 'topic');
+    await bob.fill('#open-id', 'lobby');
+    await bob.click('#open-chat');
+    await bob.locator('#chat-title', { hasText: '# lobby' }).waitFor();
+    for (const text of ['Are you there?', 'Ping']) {
+      await alice.fill('#message-text', text);
+      await alice.click('#send');
+      await message(alice, text).waitFor();
+    }
+    const bobsBadge = bob.locator('#inbox li[data-type="user"][data-id="1"] .badge');
+    await bob.locator('#inbox li[data-type="user"][data-id="1"] .badge', { hasText: /^2$/ }).waitFor();
+    fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+    await bob.screenshot({ path: path.join(OUTPUT_DIR, 'demo-unread.png') });
+    // Not read yet: alice's mark stays on the older message.
+    assert.equal(await message(alice, 'Ping').locator('.read-mark').count(), 0);
+    await openDm(bob, '1', 'alice');
+    await message(bob, 'Ping').waitFor();
+    await message(alice, 'Ping').locator('.read-mark', { hasText: 'read by bob' }).waitFor();
+    assert.equal(await alice.locator('#messages .read-mark').count(), 1);
+    await bobsBadge.waitFor({ state: 'hidden' });
 
     // Both pages side by side in one picture, for a person to look at.
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });

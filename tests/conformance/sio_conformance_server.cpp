@@ -48,7 +48,7 @@ public:
         if (auto s = session_.lock())
             s->send(std::string(data), binary);
     }
-    void on_close(std::string_view) override {}
+    void on_close(senna::engineio::disconnect_reason) override {}
 
 private:
     std::weak_ptr<engineio::session> session_;

@@ -1,11 +1,13 @@
 // senna demo client: example code for senna's public API.
 //
-//  - REST (SPEC §3): GET /api/list (inbox), GET /api/{user|topic}/{id} (history),
+//  - REST (SPEC §3 and docs/api.md): GET /api/list (inbox, with each chat's `unread` count),
+//    GET /api/{user|topic}/{id}?before=<seq> (history by cursor, older pages on demand),
 //    POST /api/{type}/{id} (send), POST /api/{type}/{id}/{message_id} (edit, "seen"),
-//    DELETE /api/{type}/{id}/{message_id}. The token goes in the X-Auth-Token header.
+//    DELETE /api/{type}/{id}/{message_id}, POST /api/{type}/{id}/read (read cursor),
+//    GET /api/{type}/{id}/read (everyone's read cursor). The token goes in X-Auth-Token.
 //  - Socket.IO (SPEC §5), with the official socket.io-client: the token in `auth`, then the
-//    events new-message, update-message, delete-message and typing; typing and join-topic are
-//    emitted by the client.
+//    events new-message, update-message, delete-message, typing, read (someone read up to a
+//    seq) and unread (our own badge changed); typing and join-topic are emitted by the client.
 //  - POST /demo/token is the demo's only private route: it signs a token for any user, which a
 //    real platform would do after its own login.
 //
@@ -21,7 +23,9 @@
     me: null,          // { id, username } from the token's claims
     socket: null,
     chat: null,        // the open chat: { type: 'user'|'topic', id }
-    messages: new Map(), // id -> MESSAGE of the open chat, in arrival order
+    messages: new Map(), // id -> MESSAGE of the open chat
+    reads: new Map(),    // user id -> the seq they have read up to, in the open chat
+    older: null,         // the cursor of the open chat's older page (`before`), or null
     names: new Map(),    // user id -> username, learnt from history and the inbox
     editing: null,       // id of the message the composer edits, or null
     typingTimer: null,   // hides the typing indicator
@@ -137,7 +141,10 @@
     // MESSAGE + "chat": {type, id} as seen by us (for a DM, id is the other user).
     socket.on('new-message', (m) => {
       if (isOpen(m.chat)) upsertMessage(m);
-      if (isOpen(m.chat) && !sameId(authorOf(m), state.me.id)) hideTyping();
+      if (isOpen(m.chat) && !sameId(authorOf(m), state.me.id)) {
+        hideTyping();
+        markRead(); // the chat is open in front of us: read
+      }
       scheduleInbox();
     });
     socket.on('update-message', (m) => {
@@ -148,9 +155,18 @@
       if (isOpen(chat)) {
         state.messages.delete(id);
         document.querySelector(`#messages li[data-id="${CSS.escape(id)}"]`)?.remove();
+        showReads();
       }
       scheduleInbox();
     });
+    // {user_id, seq, chat}: someone read one of our chats up to `seq`.
+    socket.on('read', ({ user_id: who, seq, chat }) => {
+      if (!isOpen(chat) || sameId(who, state.me.id)) return;
+      state.reads.set(String(who), seq);
+      showReads();
+    });
+    // {chat, unread, total}: our own unread count changed (we read on another device).
+    socket.on('unread', ({ chat, unread }) => setBadge(chat, unread));
     // {user_id, chat}: someone else is typing in one of our chats.
     socket.on('typing', ({ user_id: who, chat }) => {
       if (!isOpen(chat) || sameId(who, state.me.id)) return;
@@ -196,13 +212,26 @@
       if (isOpen(entry)) li.className = 'active';
       const title = document.createElement('strong');
       title.textContent = entry.type === 'user' ? nameOf(entry.id) : `# ${entry.id}`;
+      // Messages by others after our read cursor (docs/api.md).
+      const badge = document.createElement('em');
+      badge.className = 'badge';
       const latest = document.createElement('span');
       const m = entry.latest;
       latest.textContent = m ? (m.type === 'image' ? '[image]' : m.text) : '';
+      title.append(badge);
       li.append(title, latest);
       li.addEventListener('click', () => openChat({ type: entry.type, id: entry.id }));
       list.append(li);
+      setBadge(entry, entry.unread);
     }
+  }
+
+  function setBadge(chat, unread) {
+    const li = [...$('inbox').children].find((x) => x.dataset.type === chat.type && sameId(x.dataset.id, chat.id));
+    const badge = li && li.querySelector('.badge');
+    if (!badge) return;
+    badge.textContent = unread > 0 ? String(unread) : '';
+    badge.hidden = !(unread > 0);
   }
 
   // ---- one chat ------------------------------------------------------------------------------
@@ -216,6 +245,8 @@
     if (state.chat && state.chat.type === 'topic' && !isOpen(chat)) state.socket.emit('leave-topic', { id: state.chat.id });
     state.chat = chat;
     state.messages.clear();
+    state.reads.clear();
+    state.older = null;
     stopEditing();
     hideTyping();
     showError($('chat-error'), '');
@@ -226,17 +257,19 @@
     // Topic events go to the room topic-<id>, which a socket joins on request.
     if (chat.type === 'topic') state.socket.emit('join-topic', { id: chat.id });
     try {
-      // Page 1 is the newest page; inside it messages run oldest to newest.
-      const history = await api('GET', `${chatPath(chat)}?page=1&per_page=50`);
+      // The newest page by cursor; inside it messages run oldest to newest. `state.older` is
+      // the cursor of the page before it, which new messages never shift.
+      const history = await loadPage(chat, 'before');
       if (!isOpen(chat)) return;
       if (chat.type === 'user' && history.entry.username) {
         state.names.set(String(chat.id), history.entry.username);
         $('chat-title').textContent = history.entry.username;
       }
-      for (const m of history.messages) {
-        if (m.author && m.author.username) state.names.set(String(m.author.id), m.author.username);
-        upsertMessage(m);
-      }
+      // Where everyone else has read up to, then our own cursor moves to the end.
+      const { reads } = await api('GET', `${chatPath(chat)}/read`);
+      for (const r of reads) if (!sameId(r.user_id, state.me.id)) state.reads.set(String(r.user_id), r.seq);
+      showReads();
+      await markRead();
     } catch (err) {
       showError($('chat-error'), err.message);
     }
@@ -244,12 +277,58 @@
     $('message-text').focus();
   }
 
-  // Adds or replaces one message in the list (history, our own sends and live events alike).
-  function upsertMessage(m) {
+  // One page of history older than `state.older` (the newest page first).
+  async function loadPage(chat, dir) {
+    const cursor = state.older === null ? '' : state.older;
+    const page = await api('GET', `${chatPath(chat)}?${dir}=${cursor}&limit=30`);
+    if (!isOpen(chat)) return page;
+    for (const m of page.messages) {
+      if (m.author && m.author.username) state.names.set(String(m.author.id), m.author.username);
+      upsertMessage(m, { scroll: state.older === null });
+    }
+    state.older = page.state.prev; // null once the oldest message is shown
+    $('load-older').hidden = state.older === null;
+    return page;
+  }
+
+  $('load-older').addEventListener('click', () => {
+    if (state.chat && state.older !== null)
+      loadPage(state.chat, 'before').then(showReads).catch((err) => showError($('chat-error'), err.message));
+  });
+
+  // We have read the open chat to its end: {} moves our cursor to its newest message.
+  async function markRead() {
+    if (!state.chat) return;
+    try {
+      await api('POST', `${chatPath(state.chat)}/read`, {});
+    } catch (err) {
+      showError($('chat-error'), err.message);
+    }
+  }
+
+  // "read by X" under the newest message by someone else than X that X has read.
+  function showReads() {
+    for (const el of document.querySelectorAll('#messages .read-mark')) el.remove();
+    const items = [...document.querySelectorAll('#messages li.message')];
+    for (const [who, seq] of state.reads) {
+      const last = items.filter((li) => Number(li.dataset.seq) <= seq && !sameId(li.dataset.author, who)).pop();
+      if (!last) continue;
+      const mark = document.createElement('div');
+      mark.className = 'read-mark';
+      mark.textContent = `read by ${nameOf(who)}`;
+      last.append(mark);
+    }
+  }
+
+  // Adds or replaces one message in the list (history, our own sends and live events alike),
+  // kept in seq order.
+  function upsertMessage(m, { scroll = true } = {}) {
     state.messages.set(m.id, m);
     const mine = sameId(authorOf(m), state.me.id);
     const li = document.createElement('li');
     li.dataset.id = m.id;
+    li.dataset.seq = m.seq;
+    li.dataset.author = authorOf(m);
     li.className = `message ${mine ? 'mine' : 'theirs'}`;
 
     const body = document.createElement('div');
@@ -294,9 +373,14 @@
     li.append(body, meta);
 
     const old = document.querySelector(`#messages li[data-id="${CSS.escape(m.id)}"]`);
-    if (old) old.replaceWith(li);
-    else $('messages').append(li);
-    li.scrollIntoView({ block: 'nearest' });
+    if (old) {
+      old.replaceWith(li);
+      showReads();
+    } else {
+      const next = [...$('messages').children].find((x) => Number(x.dataset.seq) > m.seq);
+      $('messages').insertBefore(li, next || null);
+    }
+    if (scroll) li.scrollIntoView({ block: 'nearest' });
   }
 
   // ---- writing -------------------------------------------------------------------------------
@@ -383,6 +467,7 @@
       await api('DELETE', `${chatPath(state.chat)}/${id}`);
       state.messages.delete(id);
       document.querySelector(`#messages li[data-id="${CSS.escape(id)}"]`)?.remove();
+      showReads();
     } catch (err) {
       showError($('chat-error'), err.message);
     }
