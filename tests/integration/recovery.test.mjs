@@ -61,9 +61,9 @@ async function send(base, as, to, text) {
   return r.json.entry;
 }
 
-/** What the client got after index `from`, as [event, text or id] pairs. */
+/** What the client got after index `from`, as [event, text or id (a receipt: its seq)]. */
 const shape = (s, from = 0) => s.got.slice(from).map(({ event, args }) =>
-  [event, args[0].text ?? args[0].id]);
+  [event, event === 'read' ? args[0].seq : args[0].text ?? args[0].id]);
 
 async function metric(base, name) {
   const r = await request(`${base}/metrics`);
@@ -111,7 +111,7 @@ describe('connection state recovery across two instances', () => {
     return s;
   }
 
-  for (const transport of ['websocket', 'polling']) test(`a cut client (${transport}) reconnects to the other instance: missed DM, topic, update and delete once, in order, recovered, same id`, async () => {
+  for (const transport of ['websocket', 'polling']) test(`a cut client (${transport}) reconnects to the other instance: missed DM, topic, update, delete and read receipt once, in order, recovered, same id`, async () => {
     const s = await bobOnA(`general-${transport}`, { transports: [transport] });
     const id = s.id;
     const kept = await send(b.url, alice, 'user/2', 'to be edited');
@@ -134,18 +134,24 @@ describe('connection state recovery across two instances', () => {
     assert.equal(r.status, 200, r.text);
     r = await api(b.url, `/api/user/2/${gone.id}`, { as: alice, method: 'DELETE' });
     assert.equal(r.status, 200, r.text);
+    // and a read receipt (alice read the DM up to its newest message): not a chat write, logged
+    // all the same.
+    r = await api(b.url, '/api/user/2/read', { as: alice, method: 'POST', body: {} });
+    assert.equal(r.status, 200, r.text);
+    const readSeq = r.json.read_seq;
 
     const before = s.got.length;
     proxy.heal(Number(new URL(b.url).port));
     await until(() => s.connects.length === 2, 15000, 'the reconnect');
     assert.deepEqual(s.connects[1], { id, recovered: true });
-    await until(() => s.got.length >= before + 4, 10000, 'the missed events');
+    await until(() => s.got.length >= before + 5, 10000, 'the missed events');
     await sleep(300); // nothing more may come
     assert.deepEqual(shape(s, before), [
       ['new-message', 'missed DM'],
       ['new-message', 'missed topic'],
       ['update-message', 'edited while cut'],
       ['delete-message', gone.id],
+      ['read', readSeq],
     ]);
     for (const e of s.got.slice(before)) {
       assert.equal(e.recovered, true, 'the client has its CONNECT before it hands over the missed events');
