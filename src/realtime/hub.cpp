@@ -129,44 +129,65 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
         return;
     // Logged: the entry (and the PUBLISH carrying its id) in one script on shard 0's
     // connection, then this instance's sockets with the id as offset.
+    std::string data = event_array_json(event, payload);
     std::vector<chat::publication> pubs;
-    pubs.push_back(publication_of(room, except, event, payload));
+    pubs.push_back(publication_of(room, except, event, payload, data));
     auto args = std::make_shared<std::vector<std::string>>();
     chat::append_args(pubs, *args);
     net::asio::dispatch(shards_[0].executor, [this, args, room = std::move(room),
                                               except = std::move(except),
-                                              event = std::string(event), payload]() mutable {
+                                              data = std::move(data)]() mutable {
         if (!pub_ || stopping_.load()) {
-            local(std::move(room), std::move(except), event, payload);
+            local_text(std::move(room), std::move(except), data, {});
             return;
         }
         std::vector<std::string_view> views(args->begin(), args->end());
         pub_->async_evalsha(
             *fan_out_, {}, views,
             [this, args, room = std::move(room), except = std::move(except),
-             event = std::move(event),
-             payload = std::move(payload)](net::error_code ec, redis::reply r) mutable {
+             data = std::move(data)](net::error_code ec, redis::reply r) mutable {
                 std::string_view id;
                 if (ec || r.is_error())
                     log::warn("publish_failed",
                               {{"error", ec ? ec.message() : std::string(r.as_string())}});
                 else if (!r.elements.empty())
                     id = r.elements[0].str;
-                local(std::move(room), std::move(except), event, payload,
-                      settings_.offsets ? id : std::string_view());
+                local_text(std::move(room), std::move(except), data,
+                           settings_.offsets ? id : std::string_view());
             });
     });
 }
 
 void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
-                const json::object& payload, std::string_view offset) const {
+                const json::object& payload) const {
     std::vector<std::string> rooms;
     rooms.push_back(std::move(room));
-    socketio::offset at;
-    if (auto o = socketio::offset::parse(offset))
-        at = *o;
-    cluster_.deliver("/", socketio::encode_event_frame("/", event, payload, at), std::move(rooms),
+    cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
                      std::move(except));
+}
+
+void hub::local_text(std::string room, std::vector<std::string> except, std::string_view data,
+                     std::string_view offset) const {
+    // "2" is an EVENT to "/": encode_event_frame's head.
+    std::string text;
+    text.reserve(data.size() + offset.size() + 5);
+    text += '2';
+    socketio::offset at;
+    if (auto o = socketio::offset::parse(offset); o && !data.empty()) {
+        at = *o;
+        text.append(data.substr(0, data.size() - 1));
+        text += ",\"";
+        text += offset;
+        text += "\"]";
+    } else {
+        text += data;
+    }
+    socketio::frame f;
+    f.text = std::make_shared<const std::string>(std::move(text));
+    f.at = at;
+    std::vector<std::string> rooms;
+    rooms.push_back(std::move(room));
+    cluster_.deliver("/", std::move(f), std::move(rooms), std::move(except));
 }
 
 std::string hub::encode_publish(const std::string& room, const std::vector<std::string>& except,
@@ -415,14 +436,15 @@ std::string min_id(std::chrono::milliseconds retention) {
 
 chat::publication hub::publication_of(const std::string& room,
                                       const std::vector<std::string>& except,
-                                      std::string_view event, const json::object& payload) const {
+                                      std::string_view event, const json::object& payload,
+                                      const std::string& data) const {
     chat::publication p;
     const std::span<const std::string> rooms(&room, 1);
     if (scripted() && !settings_.stream.empty()) {
         p.log = settings_.stream;
         p.log_min_id = min_id(settings_.retention);
         p.fields = broadcast_fields(settings_.instance_id, "/");
-        p.entry = cut_json(broadcast_entry_data(event, payload, rooms, except));
+        p.entry = cut_json(broadcast_entry_data(data, rooms, except));
     } else {
         p.entry.pieces.emplace_back();
     }
@@ -444,28 +466,34 @@ chat::publication hub::publication_of(const std::string& room,
     return p;
 }
 
-std::vector<chat::publication> hub::publications(std::string_view event, const chat::id& me,
-                                                 const chat::chat_ref& chat,
-                                                 const json::object& payload) const {
-    std::vector<chat::publication> out;
-    if (settings_.adapter_prefix.empty())
-        return out;
+hub::prepared_event hub::prepare(std::string_view event, const chat::id& me,
+                                 const chat::chat_ref& chat, const json::object& payload) const {
+    prepared_event out;
     per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
-        out.push_back(publication_of(room, {}, event, o));
+        const std::string data = event_array_json(event, o);
+        out.rooms.push_back(room);
+        out.frames.push_back(cut_json(data));
+        if (!settings_.adapter_prefix.empty())
+            out.publications.push_back(publication_of(room, {}, event, o, data));
     });
     return out;
 }
 
-void hub::deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                        const json::object& payload,
-                        const std::vector<std::string>& offsets) const {
-    std::size_t i = 0;
-    per_room(me, chat, payload, [&](std::string room, const json::object& o) {
+void hub::deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint64_t rev,
+                           const std::vector<std::string>& offsets) const {
+    const std::string seq_text = std::to_string(seq);
+    const std::string rev_text = std::to_string(rev);
+    for (std::size_t i = 0; i < e.frames.size(); ++i) {
+        const auto& h = e.frames[i];
+        std::string text = h.pieces[0];
+        for (std::size_t k = 0; k < h.slots.size(); ++k) {
+            text += h.slots[k] == chat::slot::rev_text ? rev_text : seq_text;
+            text += h.pieces[k + 1];
+        }
         const std::string_view offset =
             settings_.offsets && i < offsets.size() ? std::string_view(offsets[i]) : "";
-        ++i;
-        local(std::move(room), {}, event, o, offset);
-    });
+        local_text(e.rooms[i], {}, text, offset);
+    }
 }
 
 void hub::deliver_to_others(std::string_view event, const chat::id& me, const chat::chat_ref& chat,

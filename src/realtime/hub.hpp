@@ -117,19 +117,24 @@ public:
         then. True when the loop never started. */
     bool retired() const noexcept;
 
-    /** A chat write's event (`event` about `chat`, written by `me`) to everyone who sees it,
-        in two halves: the publications
-        for other instances, which the write itself makes (chat/publication.hpp), then, once
-        the write succeeded, deliver_local to this instance's sockets. In `payload`, numbers
-        only the write knows are placeholder(slot)s. */
-    std::vector<chat::publication> publications(std::string_view event, const chat::id& me,
-                                                const chat::chat_ref& chat,
-                                                const boost::json::object& payload) const;
-    /** `offsets`: what the write returned (chat::change::offsets), one per publication. */
-    void deliver_local(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
-                       const boost::json::object& payload,
-                       const std::vector<std::string>& offsets = {}) const;
-    /** The value that stands for `s` in a payload given to publications(). */
+    /** A chat write's event, prepared once before the write: what the write publishes for
+        other instances, and the frames this instance's sockets then get. */
+    struct prepared_event {
+        std::vector<chat::publication> publications; // one per room (none without fan-out)
+        std::vector<std::string> rooms;
+        std::vector<chat::holes> frames; // per room: [event,payload] as JSON, numbers as holes
+    };
+    /** `event` about `chat`, written by `me`, to everyone who sees it, in two halves: the
+        publications the write itself makes (chat/publication.hpp), then, once the write
+        succeeded, deliver_prepared to this instance's sockets. In `payload`, numbers only the
+        write knows are placeholder(slot)s. Each room's JSON is written once, for both. */
+    prepared_event prepare(std::string_view event, const chat::id& me, const chat::chat_ref& chat,
+                           const boost::json::object& payload) const;
+    /** The prepared frames with the write's numbers and its log entries' ids (one per
+        publication: chat::change::offsets) to this instance's sockets. */
+    void deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint64_t rev,
+                          const std::vector<std::string>& offsets) const;
+    /** The value that stands for `s` in a payload given to prepare(). */
     static boost::json::value placeholder(chat::slot s);
     /** From any thread: `event` about `chat` to its participants other than `me` (a DM's
         other user; a topic's whole room). */
@@ -157,10 +162,12 @@ public:
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
-    /** The publication of `event` to `room` (holes where the payload holds placeholders). */
+    /** The publication of `event` to `room` (holes where the payload holds placeholders);
+        `data` is event_array_json(event, payload), written once by the caller. */
     chat::publication publication_of(const std::string& room,
                                      const std::vector<std::string>& except, std::string_view event,
-                                     const boost::json::object& payload) const;
+                                     const boost::json::object& payload,
+                                     const std::string& data) const;
     /** Whether an event is a script (log entry, offset) rather than a plain PUBLISH. */
     bool scripted() const noexcept {
         return settings_.offsets || settings_.mode == adapter_mode::redis_streams;
@@ -178,9 +185,13 @@ private:
     /** The adapter's message of one event to one room. */
     std::string encode_publish(const std::string& room, const std::vector<std::string>& except,
                                std::string_view event, const boost::json::object& payload) const;
-    /** To this instance's sockets in `room`, on every shard (with its offset when logged). */
+    /** To this instance's sockets in `room`, on every shard. */
     void local(std::string room, std::vector<std::string> except, std::string_view event,
-               const boost::json::object& payload, std::string_view offset = {}) const;
+               const boost::json::object& payload) const;
+    /** The frame "2" + `data` (a JSON array) with `offset` (a log entry id, or empty) as its
+        last element, to this instance's sockets in `room`, on every shard. */
+    void local_text(std::string room, std::vector<std::string> except, std::string_view data,
+                    std::string_view offset) const;
 
     std::unique_ptr<redis::subscriber> sub_;    // on shard 0's thread
     std::unique_ptr<redis::connection> pub_;    // on shard 0's thread

@@ -77,18 +77,18 @@ void warn_on_failure(const char* op, net::error_code ec, const redis::reply& r) 
 
 void recovery_stats::render(std::string& out) const {
     namespace m = util::metrics;
-    m::header(out, "senna_recovery_sessions_saved_total", "counter",
-              "Socket.IO sessions kept for the recovery window after their connection closed.");
-    m::sample(out, "senna_recovery_sessions_saved_total", "", saved.value());
-    m::header(out, "senna_recovery_sessions_restored_total", "counter",
-              "Socket.IO sessions restored (connection state recovery).");
-    m::sample(out, "senna_recovery_sessions_restored_total", "", restored.value());
-    m::header(out, "senna_recovery_sessions_expired_total", "counter",
-              "Restores asked for whose session or offset was gone (expired, taken, trimmed).");
-    m::sample(out, "senna_recovery_sessions_expired_total", "", expired.value());
-    m::header(out, "senna_recovery_packets_replayed_total", "counter",
-              "Missed packets sent to restored sockets.");
-    m::sample(out, "senna_recovery_packets_replayed_total", "", replayed.value());
+    m::counter_lines(out, "senna_recovery_sessions_saved_total",
+                     "Socket.IO sessions kept for the recovery window after their connection "
+                     "closed.",
+                     saved.value());
+    m::counter_lines(out, "senna_recovery_sessions_restored_total",
+                     "Socket.IO sessions restored (connection state recovery).", restored.value());
+    m::counter_lines(out, "senna_recovery_sessions_expired_total",
+                     "Restores asked for whose session or offset was gone (expired, taken, "
+                     "trimmed).",
+                     expired.value());
+    m::counter_lines(out, "senna_recovery_packets_replayed_total",
+                     "Missed packets sent to restored sockets.", replayed.value());
 }
 
 std::string encode_session(const socketio::session& s, std::uint64_t tag) {

@@ -179,23 +179,37 @@ std::vector<std::string> broadcast_fields(std::string_view uid, std::string_view
     return {"uid", std::string(uid), "nsp", std::string(nsp), "type", "3", "data"};
 }
 
-std::string broadcast_entry_data(std::string_view event, const json::object& payload,
-                                 std::span<const std::string> rooms,
+std::string event_array_json(std::string_view event, const json::object& payload) {
+    std::string out;
+    out.reserve(128 + event.size());
+    out += '[';
+    socketio::append_json(json::value(json::string_view(event)), out);
+    out += ',';
+    socketio::append_json(payload, out);
+    out += ']';
+    return out;
+}
+
+std::string broadcast_entry_data(std::string_view data, std::span<const std::string> rooms,
                                  std::span<const std::string> except, bool volatile_) {
     // The key order of ClusterAdapter.broadcast's message.data: packet {type, data} (nsp is
     // set on the packet only after it was published), opts {rooms, except, flags}.
     std::string out;
-    out.reserve(128 + event.size());
-    out += R"({"packet":{"type":2,"data":[)";
-    socketio::append_json(json::value(json::string_view(event)), out);
-    out += ',';
-    socketio::append_json(payload, out);
-    out += R"(]},"opts":{"rooms":)";
+    out.reserve(96 + data.size());
+    out += R"({"packet":{"type":2,"data":)";
+    out += data;
+    out += R"(},"opts":{"rooms":)";
     append_rooms(rooms, out);
     out += R"(,"except":)";
     append_rooms(except, out);
     out += volatile_ ? R"(,"flags":{"volatile":true}}})" : R"(,"flags":{}}})";
     return out;
+}
+
+std::string broadcast_entry_data(std::string_view event, const json::object& payload,
+                                 std::span<const std::string> rooms,
+                                 std::span<const std::string> except, bool volatile_) {
+    return broadcast_entry_data(event_array_json(event, payload), rooms, except, volatile_);
 }
 
 bool receives(std::span<const std::string> socket_rooms, std::span<const std::string> rooms,

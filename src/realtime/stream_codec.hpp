@@ -87,6 +87,12 @@ std::vector<std::string> broadcast_fields(std::string_view uid, std::string_view
 std::string broadcast_entry_data(std::string_view event, const boost::json::object& payload,
                                  std::span<const std::string> rooms,
                                  std::span<const std::string> except, bool volatile_ = false);
+/** The same around `data`, the packet's data array as JSON (`["event",{...}]`), written once
+    by the caller (who also sends it to its own sockets). */
+std::string broadcast_entry_data(std::string_view data, std::span<const std::string> rooms,
+                                 std::span<const std::string> except, bool volatile_ = false);
+/** `["event",payload]` as JSON.stringify writes it. */
+std::string event_array_json(std::string_view event, const boost::json::object& payload);
 
 /** Whether a socket in `socket_rooms` (its own id included) receives a broadcast to `rooms`
     minus `except` (the adapter's shouldIncludePacket). */

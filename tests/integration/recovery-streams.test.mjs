@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { io } from 'socket.io-client';
+import { api, closeAll, once, reconnecting } from './lib/clients.mjs';
 import { DEFAULT_SECRET, freePort, request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -17,35 +17,12 @@ const STREAM = 'senna-sockets';
 const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
 const OFFSET = /^[0-9]+-[0-9]+$/;
-const open = new Set();
 
-function reconnecting(url, tok, opts = {}) {
-  const s = io(url, {
-    transports: ['websocket'], forceNew: true, auth: { token: tok },
-    reconnectionDelay: 50, reconnectionDelayMax: 100, randomizationFactor: 0, ...opts,
-  });
-  s.got = [];
-  s.connects = [];
-  s.onAny((event, ...args) => s.got.push({ event, args }));
-  s.on('connect', () => s.connects.push({ id: s.id, recovered: s.recovered }));
-  open.add(s);
-  return s;
-}
 
-function once(emitter, event, timeoutMs = 10000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (...args) => { clearTimeout(t); resolve(args); });
-  });
-}
 
 async function send(base, as, to, text) {
-  const r = await request(`${base}/api/${to}`, {
-    method: 'POST', headers: { 'X-Auth-Token': as, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ type: 'text', text }), timeoutMs: 20000,
-  });
+  const r = await api(base, `/api/${to}`, { as, method: 'POST', body: { type: 'text', text } });
   assert.equal(r.status, 201, r.text);
-  return r.json.entry;
 }
 
 const shape = (s, from = 0) => s.got.slice(from).map(({ event, args }) => [event, args[0].text ?? args[0].id]);
@@ -82,7 +59,7 @@ describe('a mixed cluster: senna (SOCK_ADAPTER=redis-streams) and a Node socket.
     proxy = await startProxy(node.port);
   });
   after(async () => {
-    for (const s of open) s.disconnect();
+    closeAll();
     await proxy?.close();
     await node?.stop();
     await senna?.stop();
@@ -92,7 +69,7 @@ describe('a mixed cluster: senna (SOCK_ADAPTER=redis-streams) and a Node socket.
   test('broadcasts both ways, with stream ids as offsets; the streams emitter and socketsJoin reach senna', async () => {
     const onSenna = reconnecting(senna.url, bob);
     const onNode = reconnecting(node.url, bob);
-    await Promise.all([once(onSenna, 'connect'), once(onNode, 'connect')]);
+    await Promise.all([once(onSenna, 'connect', 10000), once(onNode, 'connect', 10000)]);
     assert.equal(onSenna.recovered, false, 'senna sends a pid');
 
     // senna → Node: a REST write on senna is one entry of the stream, which Node delivers.
@@ -135,7 +112,7 @@ describe('a mixed cluster: senna (SOCK_ADAPTER=redis-streams) and a Node socket.
   test('a client moves from senna to Node and back, recovered each time with its id and what it missed', async () => {
     proxy.heal(Number(new URL(senna.url).port));
     const s = reconnecting(proxy.url, bob);
-    await once(s, 'connect');
+    await once(s, 'connect', 10000);
     const id = s.id;
     await send(senna.url, alice, 'user/2', 'on senna');
     await until(() => s.got.length === 1, 10000, 'a first event');

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { io } from 'socket.io-client';
+import { api, closeAll, once, reconnecting } from './lib/clients.mjs';
 import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -17,43 +17,9 @@ const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
 const OFFSET = /^[0-9]+-[0-9]+$/;
 
-const open = new Set();
 
-/** A reconnecting WebSocket client that records every event with its arguments, and the
-    state of the socket when it came (recovered, id). */
-function reconnecting(url, tok, opts = {}) {
-  const s = io(url, {
-    transports: ['websocket'], forceNew: true, auth: { token: tok },
-    reconnectionDelay: 50, reconnectionDelayMax: 100, randomizationFactor: 0, ...opts,
-  });
-  s.got = [];
-  s.reasons = [];
-  s.connects = [];
-  s.onAny((event, ...args) => s.got.push({ event, args, recovered: s.recovered, id: s.id }));
-  // A broken connection, not a close: over WebSocket, Node's ws reports a reset as code 1006
-  // (no close frame) and socket.io-client calls it "transport close"; over polling it is
-  // "transport error".
-  s.on('disconnect', (reason, details) => s.reasons.push(
-    reason === 'transport close' && details?.context?.code === 1006 ? 'broken (1006)' : reason));
-  s.on('connect', () => s.connects.push({ id: s.id, recovered: s.recovered }));
-  open.add(s);
-  return s;
-}
 
-function once(emitter, event, timeoutMs = 10000) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (...args) => { clearTimeout(t); resolve(args); });
-  });
-}
 
-const api = (base, path, { as, method = 'GET', body } = {}) =>
-  request(`${base}${path}`, {
-    method,
-    headers: { ...(as ? { 'X-Auth-Token': as } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    timeoutMs: 20000,
-  });
 
 async function send(base, as, to, text) {
   const r = await api(base, `/api/${to}`, { as, method: 'POST', body: { type: 'text', text } });
@@ -71,10 +37,6 @@ async function metric(base, name) {
   return m ? Number(m[1]) : NaN;
 }
 
-function closeAll() {
-  for (const s of open) s.disconnect();
-  open.clear();
-}
 
 describe('connection state recovery across two instances', () => {
   let redis; let a; let b; let proxy;
@@ -99,7 +61,7 @@ describe('connection state recovery across two instances', () => {
   async function bobOnA(topic, opts = {}) {
     proxy.heal(Number(new URL(a.url).port));
     const s = reconnecting(proxy.url, bob, opts);
-    await once(s, 'connect');
+    await once(s, 'connect', 10000);
     assert.equal(s.recovered, false);
     const joined = await s.timeout(10000).emitWithAck('join-topic', { id: topic });
     assert.equal(joined.ok, true);
@@ -264,7 +226,7 @@ describe('connection state recovery across two instances', () => {
     const px = await startProxy(Number(new URL(c.url).port));
     try {
       const s = reconnecting(px.url, bob);
-      await once(s, 'connect');
+      await once(s, 'connect', 10000);
       await send(d.url, alice, 'user/2', 'seen');
       await until(() => s.got.length === 1, 10000, 'the first message');
       const id = s.id;
