@@ -4,28 +4,28 @@ namespace senna::chat {
 
 namespace {
 
-void append_holes(const holes& h, std::vector<std::string>& out) {
+void append_holes(holes&& h, std::vector<std::string>& out) {
     std::string slots;
     for (slot s : h.slots)
         slots += static_cast<char>(s);
     out.push_back(std::move(slots));
-    for (const auto& piece : h.pieces)
-        out.push_back(piece);
+    for (auto& piece : h.pieces)
+        out.push_back(std::move(piece));
 }
 
 } // namespace
 
-void append_args(const std::vector<publication>& pubs, std::vector<std::string>& out) {
+void append_args(std::vector<publication>&& pubs, std::vector<std::string>& out) {
     out.push_back(std::to_string(pubs.size()));
-    for (const auto& p : pubs) {
-        out.push_back(p.log);
-        out.push_back(p.log_min_id);
+    for (auto& p : pubs) {
+        out.push_back(std::move(p.log));
+        out.push_back(std::move(p.log_min_id));
         out.push_back(std::to_string(p.fields.size()));
-        for (const auto& f : p.fields)
-            out.push_back(f);
-        append_holes(p.entry, out);
-        out.push_back(p.channel);
-        append_holes(p.bytes, out);
+        for (auto& f : p.fields)
+            out.push_back(std::move(f));
+        append_holes(std::move(p.entry), out);
+        out.push_back(std::move(p.channel));
+        append_holes(std::move(p.bytes), out);
     }
 }
 

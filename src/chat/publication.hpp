@@ -45,7 +45,7 @@ struct publication {
 
 /** The script arguments that stand for `pubs` (scripts.cpp's Lua `publish`): a count, then for
     each the log, its min id, the field count and fields, the entry's slots and pieces, the
-    channel, its slots and pieces. Appended to `out`. */
-void append_args(const std::vector<publication>& pubs, std::vector<std::string>& out);
+    channel, its slots and pieces. Appended to `out`; the strings are moved there. */
+void append_args(std::vector<publication>&& pubs, std::vector<std::string>& out);
 
 } // namespace senna::chat

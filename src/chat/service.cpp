@@ -107,7 +107,7 @@ public:
     void add(std::string_view s) { owned_.emplace_back(s); }
     void add(const char* s) { owned_.emplace_back(s); }
     void add(std::uint64_t n) { owned_.push_back(number(n)); }
-    void add(const std::vector<publication>& pubs) { append_args(pubs, owned_); }
+    void add(std::vector<publication>&& pubs) { append_args(std::move(pubs), owned_); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
         return views_;

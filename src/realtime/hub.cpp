@@ -131,9 +131,11 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
     // connection, then this instance's sockets with the id as offset.
     std::string data = event_array_json(event, payload);
     std::vector<chat::publication> pubs;
-    pubs.push_back(publication_of(room, except, event, payload, data));
+    chat::holes whole;
+    whole.pieces.push_back(data);
+    pubs.push_back(publication_of(room, except, event, payload, whole));
     auto args = std::make_shared<std::vector<std::string>>();
-    chat::append_args(pubs, *args);
+    chat::append_args(std::move(pubs), *args);
     net::asio::dispatch(shards_[0].executor, [this, args, room = std::move(room),
                                               except = std::move(except),
                                               data = std::move(data)]() mutable {
@@ -389,40 +391,48 @@ chat::holes cut_msgpack(const std::string& bytes) {
 }
 
 // Cuts JSON text at each placeholder integer outside strings (a string may hold the same
-// digits): the write puts the number there in decimal.
-chat::holes cut_json(const std::string& text) {
-    const std::string seq = std::to_string(placeholder_base + static_cast<unsigned char>('s'));
-    const std::string rev = std::to_string(placeholder_base + static_cast<unsigned char>('r'));
+// digits): the write puts the number there in decimal. The text is append_json's, where a quote
+// inside a string is always escaped: a quote is a string's edge unless an odd number of
+// backslashes precedes it. Only the candidates (found with find) and the quotes before them are
+// looked at, not every character.
+chat::holes cut_json(std::string_view text) {
+    static const std::string seq =
+        std::to_string(placeholder_base + static_cast<unsigned char>('s'));
+    static const std::string rev =
+        std::to_string(placeholder_base + static_cast<unsigned char>('r'));
+    static const std::string common = seq.substr(0, seq.size() - 3); // both start with it
     chat::holes h;
-    std::size_t from = 0;
+    std::size_t from = 0, quote = text.find('"'), at = text.find(common);
     bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-            continue;
+    while (at != std::string_view::npos) {
+        for (; quote < at; quote = text.find('"', quote + 1)) {
+            std::size_t backslashes = 0;
+            while (backslashes < quote && text[quote - 1 - backslashes] == '\\')
+                ++backslashes;
+            if (backslashes % 2 == 0)
+                in_string = !in_string;
         }
-        if (c == '"') {
-            in_string = true;
-            continue;
-        }
-        if (c < '0' || c > '9')
-            continue;
-        std::size_t end = i;
+        std::size_t end = at;
         while (end < text.size() && text[end] >= '0' && text[end] <= '9')
             ++end;
-        const std::string_view digits(text.data() + i, end - i);
-        if (digits == seq || digits == rev) {
-            h.pieces.push_back(text.substr(from, i - from));
+        const std::string_view digits = text.substr(at, end - at);
+        const bool starts = at == 0 || text[at - 1] < '0' || text[at - 1] > '9';
+        if (!in_string && starts && (digits == seq || digits == rev)) {
+            h.pieces.emplace_back(text.substr(from, at - from));
             h.slots.push_back(digits == seq ? chat::slot::seq_text : chat::slot::rev_text);
             from = end;
         }
-        i = end - 1;
+        at = text.find(common, end);
     }
-    h.pieces.push_back(text.substr(from));
+    h.pieces.emplace_back(text.substr(from));
+    return h;
+}
+
+// `inner` with `head` before and `tail` after.
+chat::holes wrap(std::string_view head, const chat::holes& inner, std::string_view tail) {
+    chat::holes h = inner;
+    h.pieces.front().insert(0, head);
+    h.pieces.back() += tail;
     return h;
 }
 
@@ -437,14 +447,15 @@ std::string min_id(std::chrono::milliseconds retention) {
 chat::publication hub::publication_of(const std::string& room,
                                       const std::vector<std::string>& except,
                                       std::string_view event, const json::object& payload,
-                                      const std::string& data) const {
+                                      const chat::holes& data_holes) const {
     chat::publication p;
     const std::span<const std::string> rooms(&room, 1);
     if (scripted() && !settings_.stream.empty()) {
         p.log = settings_.stream;
         p.log_min_id = min_id(settings_.retention);
         p.fields = broadcast_fields(settings_.instance_id, "/");
-        p.entry = cut_json(broadcast_entry_data(data, rooms, except));
+        // The entry is the data array inside the adapter's envelope: its holes are the data's.
+        p.entry = wrap(entry_head, data_holes, broadcast_entry_tail(rooms, except));
     } else {
         p.entry.pieces.emplace_back();
     }
@@ -470,11 +481,10 @@ hub::prepared_event hub::prepare(std::string_view event, const chat::id& me,
                                  const chat::chat_ref& chat, const json::object& payload) const {
     prepared_event out;
     per_room(me, chat, payload, [&](const std::string& room, const json::object& o) {
-        const std::string data = event_array_json(event, o);
         out.rooms.push_back(room);
-        out.frames.push_back(cut_json(data));
+        out.frames.push_back(cut_json(event_array_json(event, o)));
         if (!settings_.adapter_prefix.empty())
-            out.publications.push_back(publication_of(room, {}, event, o, data));
+            out.publications.push_back(publication_of(room, {}, event, o, out.frames.back()));
     });
     return out;
 }

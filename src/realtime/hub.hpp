@@ -162,12 +162,12 @@ public:
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
-    /** The publication of `event` to `room` (holes where the payload holds placeholders);
-        `data` is event_array_json(event, payload), written once by the caller. */
+    /** The publication of `event` to `room`; `data` is event_array_json(event, payload) cut
+        where the payload holds placeholders, written once by the caller. */
     chat::publication publication_of(const std::string& room,
                                      const std::vector<std::string>& except, std::string_view event,
                                      const boost::json::object& payload,
-                                     const std::string& data) const;
+                                     const chat::holes& data) const;
     /** Whether an event is a script (log entry, offset) rather than a plain PUBLISH. */
     bool scripted() const noexcept {
         return settings_.offsets || settings_.mode == adapter_mode::redis_streams;

@@ -190,19 +190,25 @@ std::string event_array_json(std::string_view event, const json::object& payload
     return out;
 }
 
-std::string broadcast_entry_data(std::string_view data, std::span<const std::string> rooms,
+std::string broadcast_entry_tail(std::span<const std::string> rooms,
                                  std::span<const std::string> except, bool volatile_) {
     // The key order of ClusterAdapter.broadcast's message.data: packet {type, data} (nsp is
     // set on the packet only after it was published), opts {rooms, except, flags}.
     std::string out;
-    out.reserve(96 + data.size());
-    out += R"({"packet":{"type":2,"data":)";
-    out += data;
+    out.reserve(64);
     out += R"(},"opts":{"rooms":)";
     append_rooms(rooms, out);
     out += R"(,"except":)";
     append_rooms(except, out);
     out += volatile_ ? R"(,"flags":{"volatile":true}}})" : R"(,"flags":{}}})";
+    return out;
+}
+
+std::string broadcast_entry_data(std::string_view data, std::span<const std::string> rooms,
+                                 std::span<const std::string> except, bool volatile_) {
+    std::string out(entry_head);
+    out += data;
+    out += broadcast_entry_tail(rooms, except, volatile_);
     return out;
 }
 

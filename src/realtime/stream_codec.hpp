@@ -91,6 +91,10 @@ std::string broadcast_entry_data(std::string_view event, const boost::json::obje
     by the caller (who also sends it to its own sockets). */
 std::string broadcast_entry_data(std::string_view data, std::span<const std::string> rooms,
                                  std::span<const std::string> except, bool volatile_ = false);
+/** broadcast_entry_data(data, ...) is entry_head + data + broadcast_entry_tail(...). */
+inline constexpr std::string_view entry_head = R"({"packet":{"type":2,"data":)";
+std::string broadcast_entry_tail(std::span<const std::string> rooms,
+                                 std::span<const std::string> except, bool volatile_ = false);
 /** `["event",payload]` as JSON.stringify writes it. */
 std::string event_array_json(std::string_view event, const boost::json::object& payload);
 

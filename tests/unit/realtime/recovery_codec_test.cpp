@@ -3,8 +3,10 @@
 // writes. Expected strings made with Node's JSON.stringify and @msgpack/msgpack 2.8 (the
 // adapter's own encoder), as noted at each.
 
+#include "realtime/hub.hpp"
 #include "realtime/recovery_store.hpp"
 #include "realtime/stream_codec.hpp"
+#include "socketio/json.hpp"
 #include "socketio/socket.hpp"
 
 #include <gtest/gtest.h>
@@ -123,4 +125,45 @@ TEST(RecoverySession, RecordRoundTripAndHead) {
 
     EXPECT_FALSE(decode_session("not base64!"));
     EXPECT_FALSE(decode_session("AAAA"));
+}
+
+// A chat event prepared once (hub::prepare): the log entry's JSON, the classic PUBLISH and the
+// local frame, with holes only where the payload holds placeholders, never inside a string that
+// happens to hold the same digits.
+TEST(HubPrepare, HolesOutsideStringsOnly) {
+    hub_settings s;
+    s.adapter_prefix = "P";
+    s.stream = "P";
+    s.instance_id = "I";
+    s.offsets = true;
+    hub h(s);
+    chat::chat_ref topic;
+    topic.type = chat::target::topic;
+    topic.other = chat::id{"general", false};
+    const auto seq = hub::placeholder(chat::slot::seq);
+    const std::string digits = socketio::to_json(seq);
+    boost::json::object payload{{"id", "m"}, {"text", digits + " \\\" " + digits}, {"seq", seq}};
+    payload["rev"] = hub::placeholder(chat::slot::rev);
+    auto e = h.prepare("update-message", chat::id{"1", true}, topic, payload);
+    ASSERT_EQ(e.rooms, std::vector<std::string>{"topic-general"});
+    ASSERT_EQ(e.frames.size(), 1u);
+    const auto& f = e.frames[0];
+    EXPECT_EQ(f.slots, (std::vector<chat::slot>{chat::slot::seq_text, chat::slot::rev_text}));
+    EXPECT_EQ(f.pieces[0], "[\"update-message\",{\"id\":\"m\",\"text\":\"" + digits + " \\\\\\\" " +
+                               digits + "\",\"seq\":");
+    EXPECT_EQ(f.pieces[1], ",\"rev\":");
+    EXPECT_EQ(f.pieces[2], ",\"chat\":{\"type\":\"topic\",\"id\":\"general\"}}]");
+    ASSERT_EQ(e.publications.size(), 1u);
+    const auto& p = e.publications[0];
+    EXPECT_EQ(p.log, "P");
+    EXPECT_EQ(p.fields, (std::vector<std::string>{"uid", "I", "nsp", "/", "type", "3", "data"}));
+    EXPECT_EQ(p.entry.slots, f.slots);
+    EXPECT_EQ(p.entry.pieces[0], "{\"packet\":{\"type\":2,\"data\":" + f.pieces[0]);
+    EXPECT_EQ(p.entry.pieces[2], f.pieces[2] + "},\"opts\":{\"rooms\":[\"topic-general\"],"
+                                               "\"except\":[],\"flags\":{}}}");
+    EXPECT_EQ(p.channel, "P#/#topic-general#");
+    // The PUBLISH: seq and rev as MessagePack, then the entry's id, flagged as logged.
+    EXPECT_EQ(p.bytes.slots,
+              (std::vector<chat::slot>{chat::slot::seq, chat::slot::rev, chat::slot::offset}));
+    EXPECT_NE(p.bytes.pieces.back().find("logged"), std::string::npos);
 }
