@@ -14,7 +14,7 @@ constexpr std::uint8_t rest = via::rest, ack = via::ack, connect = via::connect_
                        legacy = via::legacy, event = via::event;
 
 // In the order of the enum (checked below).
-constexpr std::array<std::pair<client_error, client_error_info>, 28> table{{
+constexpr std::array<std::pair<client_error, client_error_info>, 29> table{{
     // clang-format off
     {client_error::invalid_token, {"INVALID_TOKEN_ERR", "", status::unauthorized,
         "Your token is invalid - please check it and try again", "invalid_token",
@@ -70,6 +70,9 @@ constexpr std::array<std::pair<client_error, client_error_info>, 28> table{{
         "The message changed while it was being updated - please retry", "", rest, true}},
     {client_error::store_unavailable, {"STORE_UNAVAILABLE", "StoreUnavailableError",
         status::service_unavailable, "The message store is unavailable - please try again", "",
+        rest | ack, true}},
+    {client_error::store_full, {"STORE_FULL", "InsufficientStorageError",
+        status::insufficient_storage, "The message store is full - please try again later", "",
         rest | ack, true}},
     {client_error::internal_error, {"INTERNAL_ERROR", "Error", status::internal_server_error,
         "Something went wrong", "", rest | ack, true}},

@@ -52,6 +52,7 @@ enum class client_error : std::uint8_t {
     forbidden,
     conflict,
     store_unavailable,
+    store_full, // Redis at its maxmemory refuses writes (issue 20)
     internal_error,
     // The demo
     demo_tokens_disabled,

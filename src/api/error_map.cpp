@@ -6,11 +6,32 @@
 namespace senna::api {
 
 namespace {
+
 api_error make(client_error e, std::string message = {}) {
     const auto& i = info(e);
     return {i.status, std::string(i.code), std::string(i.name),
             message.empty() ? std::string(i.message) : std::move(message)};
 }
+
+// What a client is told when Redis refuses a command, by what the refusal says (redis's
+// server_error, read from the error reply): the one table of them, for REST bodies and socket
+// acks alike (both come from to_api_error). None of these is the client's fault or senna's:
+// the store is full (507 STORE_FULL: retrying soon will not help) or briefly unable to serve
+// (503 STORE_UNAVAILABLE: a failover, a restart, a long script; try again). Any other error
+// reply (ERR, WRONGTYPE, NOSCRIPT after redis::connection's reload, ...) is a bug or a setup
+// error: 500, logged. docs/limits.md ("When Redis is full") explains each row to operators.
+constexpr std::pair<chat::store_refusal, client_error> refusal_table[] = {
+    {chat::store_refusal::oom, client_error::store_full},
+    {chat::store_refusal::readonly, client_error::store_unavailable},
+    {chat::store_refusal::loading, client_error::store_unavailable},
+    {chat::store_refusal::busy, client_error::store_unavailable},
+    {chat::store_refusal::masterdown, client_error::store_unavailable},
+    {chat::store_refusal::clusterdown, client_error::store_unavailable},
+    {chat::store_refusal::tryagain, client_error::store_unavailable},
+    {chat::store_refusal::misconf, client_error::store_unavailable},
+    {chat::store_refusal::noreplicas, client_error::store_unavailable},
+};
+
 } // namespace
 
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
@@ -58,6 +79,12 @@ api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
     case error::store_failed:
         break;
     }
+    const auto refusal = p.refusal();
+    for (const auto& [kind, answer] : refusal_table)
+        if (kind == refusal) {
+            log::warn("store_refused", {{"code", redis::code_of(refusal)}, {"error", d}});
+            return make(answer);
+        }
     log::error("store_failed", {{"error", d}});
     return make(client_error::internal_error);
 }

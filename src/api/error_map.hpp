@@ -1,7 +1,9 @@
 #pragma once
 // Chat problems -> the status, code, name and message of SPEC §3 (rows of client_error.hpp's
 // table, with the problem's details in the message); REST answers and socket acks use the same
-// codes and messages.
+// codes and messages. Redis refusals included: which client error each kind of Redis error
+// reply is (507 STORE_FULL when Redis is full, 503 STORE_UNAVAILABLE while it fails over or
+// loads) is the table in error_map.cpp.
 
 #include "api/client_error.hpp"
 #include "chat/error.hpp"

@@ -63,12 +63,16 @@ net::awaitable<response> readiness(const request_context& ctx, const rest_servic
 void add_routes(http::router& r, rest_services& s) {
     r.add(verb::get, "/",
           [](request_context& ctx) -> net::awaitable<response> { co_return greeting(ctx); });
-    r.add(verb::get, "/healthz", [](request_context& ctx) -> net::awaitable<response> {
-        co_return http::json_response(status::ok, json::object{{"status", "ok"}},
-                                      ctx.req.version());
-    });
     // Handlers capture `services` by pointer: it outlives the router (see rest_routes.hpp).
     const rest_services* sp = &s;
+    r.add(verb::get, "/healthz", [sp](request_context& ctx) -> net::awaitable<response> {
+        // The process is up: 200 whatever the store says. A full Redis (writes refused, reads
+        // served) is said in `detail`, for the operator; /readyz stays 200 as reads work.
+        json::object o{{"status", "ok"}};
+        if (sp->store_full && sp->store_full())
+            o["detail"] = "store full";
+        co_return http::json_response(status::ok, o, ctx.req.version());
+    });
     r.add(verb::get, "/readyz",
           [sp](request_context& ctx) -> net::awaitable<response> { return readiness(ctx, *sp); });
     r.add(verb::get, "/metrics", [sp](request_context& ctx) -> net::awaitable<response> {

@@ -35,6 +35,8 @@ struct rest_services {
     realtime::hub* hub = nullptr;
     /** The instance's abuse limits (null: none, e.g. the label probe). */
     abuse_limits* limits = nullptr;
+    /** True while Redis is full (refusing writes), for /healthz's detail (unset: never). */
+    std::function<bool()> store_full{};
 };
 
 /** Adds every route to `r`. `services` must outlive the router. */

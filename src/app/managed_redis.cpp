@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/prctl.h>
@@ -53,7 +54,41 @@ bool ping_once(const std::string& path, std::chrono::milliseconds timeout) {
     return ok;
 }
 
+// The first number in the file at `path` (a cgroup limit, a meminfo line), if any.
+std::optional<std::uint64_t> read_number(const std::string& path, std::string_view after = {}) {
+    std::ifstream f(path);
+    std::string line;
+    while (std::getline(f, line)) {
+        if (!after.empty() && !line.starts_with(after))
+            continue;
+        auto digit = line.find_first_of("0123456789");
+        if (digit == std::string::npos)
+            return std::nullopt; // "max": no limit
+        return std::strtoull(line.c_str() + digit, nullptr, 10);
+    }
+    return std::nullopt;
+}
+
 } // namespace
+
+std::uint64_t default_maxmemory(std::uint64_t physical, std::optional<std::uint64_t> cgroup) {
+    // cgroup v1 writes "no limit" as a huge number (9223372036854771712).
+    const std::uint64_t usable = cgroup && *cgroup < physical ? *cgroup : physical;
+    return usable / 2;
+}
+
+std::uint64_t default_maxmemory() {
+    std::uint64_t physical = 0;
+    if (auto kb = read_number("/proc/meminfo", "MemTotal:"))
+        physical = *kb * 1024;
+    if (physical == 0)
+        physical = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                   static_cast<std::uint64_t>(::sysconf(_SC_PAGE_SIZE));
+    auto cgroup = read_number("/sys/fs/cgroup/memory.max");
+    if (!cgroup)
+        cgroup = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    return default_maxmemory(physical, cgroup);
+}
 
 bool redis_answers(const std::string& path, std::chrono::milliseconds timeout) {
     return ping_once(path, timeout);
@@ -83,6 +118,12 @@ pid_t managed_redis::spawn_child() {
         "everysec",
         "--save",
         "",
+        // A full Redis refuses writes (507 STORE_FULL) and keeps serving reads; any other
+        // policy would evict stored messages (docs/limits.md, "When Redis is full").
+        "--maxmemory",
+        std::to_string(settings_.maxmemory),
+        "--maxmemory-policy",
+        "noeviction",
         "--daemonize",
         "no",
         "--logfile",
@@ -154,8 +195,9 @@ void managed_redis::start() {
         throw std::runtime_error("SOCK_REDIS_SERVER: '" + settings_.binary +
                                  "' did not start (see " + settings_.data_dir + "/redis.log)");
     }
-    log::info("managed_redis_started",
-              {{"pid", static_cast<long>(pid_)}, {"socket", settings_.socket_path}});
+    log::info("managed_redis_started", {{"pid", static_cast<long>(pid_)},
+                                        {"socket", settings_.socket_path},
+                                        {"maxmemory", settings_.maxmemory}});
 }
 
 void managed_redis::supervise() {

@@ -8,6 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -18,7 +20,21 @@ struct managed_redis_settings {
     std::string data_dir;    // absolute
     std::string socket_path; // absolute, inside data_dir
     std::chrono::milliseconds start_timeout{10000};
+    /** maxmemory in bytes (0: none); the policy is always noeviction. */
+    std::uint64_t maxmemory = 0;
 };
+
+/**
+ * The default SOCK_REDIS_MAXMEMORY: half of the memory senna may use, which is the machine's
+ * (`physical`) or the container's limit (`cgroup`) when that is lower. The other half is for
+ * senna itself (its connections), the copy-on-write of Redis's AOF rewrite (a forked child
+ * that may touch every page while Redis keeps writing) and the system.
+ */
+std::uint64_t default_maxmemory(std::uint64_t physical, std::optional<std::uint64_t> cgroup);
+
+/** default_maxmemory of this machine: /proc/meminfo's MemTotal and the cgroup v2
+    (memory.max) or v1 (memory.limit_in_bytes) limit of /sys/fs/cgroup. */
+std::uint64_t default_maxmemory();
 
 class managed_redis {
 public:

@@ -198,8 +198,9 @@ int server::run() {
     std::unique_ptr<managed_redis> managed;
     if (cfg_.managed_redis()) {
         auto dir = std::filesystem::absolute(cfg_.data_dir).lexically_normal().string();
-        managed = std::make_unique<managed_redis>(
-            control, managed_redis_settings{cfg_.redis_server, dir, cfg_.managed_redis_socket()});
+        managed_redis_settings ms{cfg_.redis_server, dir, cfg_.managed_redis_socket()};
+        ms.maxmemory = cfg_.redis_maxmemory.value_or(default_maxmemory());
+        managed = std::make_unique<managed_redis>(control, std::move(ms));
         managed->start();
         managed->supervise();
     }

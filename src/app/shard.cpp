@@ -17,9 +17,13 @@ std::string render_metrics(const shared_state& s) {
     s.eio_metrics.render(out);
     s.recovery_stats.render(out);
     redis::render(out, s.redis_stats);
+    s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
     return out;
 }
+
+// How often shard 0 samples Redis's memory (INFO memory: a few microseconds of Redis's time).
+constexpr std::chrono::milliseconds memory_check_interval{1000};
 
 } // namespace
 
@@ -37,6 +41,9 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     ro.name = "shard-" + std::to_string(index);
     ro.metrics = &shared.redis_stats;
     redis_ = std::make_unique<redis::connection>(ioc_.get_executor(), shared.redis_endpoint, ro);
+    if (index == 0)
+        memory_ = std::make_unique<redis::memory_watcher>(*redis_, shared.redis_memory,
+                                                          memory_check_interval);
 
     auto* conn = redis_.get();
     chat_ = std::make_unique<chat::service>(*conn, chat::keys(cfg.redis_prefix, cfg.domain),
@@ -69,6 +76,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         cfg.max_text_length,
         shared.hub.get(),
         shared.limits.get(),
+        [&shared] { return shared.redis_memory.full(); },
     });
     api::add_routes(router_, *services_);
     if (shared.demo)
@@ -163,6 +171,8 @@ realtime::shard_link shard::realtime_link() {
 void shard::run() {
     work_.emplace(ioc_.get_executor());
     redis_->start();
+    if (memory_)
+        memory_->start();
     thread_ = std::thread([this] {
         try {
             ioc_.run();
@@ -197,6 +207,8 @@ void shard::stop() {
     net::asio::post(ioc_, [this] {
         eio_->close_all(true);
         http_->close_all();
+        if (memory_)
+            memory_->stop();
         redis_->stop();
         wheel_.clear(); // nothing of this shard is due any more: let its thread end
     });

@@ -17,6 +17,7 @@
 #include "realtime/presence.hpp"
 #include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
+#include "redis/memory.hpp"
 #include "socketio/server.hpp"
 #include "websocket/connection.hpp"
 
@@ -76,6 +77,7 @@ private:
     std::optional<net::asio::executor_work_guard<net::asio::io_context::executor_type>> work_;
     auth::token_cache tokens_; // verified tokens, shared by this shard's REST and sockets
     std::unique_ptr<redis::connection> redis_;
+    std::unique_ptr<redis::memory_watcher> memory_; // shard 0 only: Redis's memory vs maxmemory
     std::unique_ptr<chat::service> chat_;
     std::unique_ptr<chat::profile_store> profiles_;
     std::unique_ptr<platform::client> platform_; // with SOCK_API_URL only

@@ -14,6 +14,7 @@
 #include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "redis/memory.hpp"
 
 #include <memory>
 #include <optional>
@@ -38,6 +39,8 @@ struct shared_state {
     std::unique_ptr<api::abuse_limits> limits;
     /** Connection state recovery's counters (realtime/recovery_store.hpp). */
     realtime::recovery_stats recovery_stats{};
+    /** Redis's memory against maxmemory, sampled by shard 0 (/metrics, /healthz). */
+    redis::memory_gauge redis_memory{};
 };
 
 } // namespace senna::app

@@ -27,6 +27,14 @@ chat_ref keys::topic(const id& t) const {
     return make(target::topic, {}, t, domain_ + ":topic:" + t.text);
 }
 
+std::string keys::list(target t, const id& me, const id& chat_id) const {
+    if (t == target::topic)
+        return base_ + domain_ + ":topic:" + chat_id.text;
+    const bool first = comes_first(me, chat_id);
+    return base_ + domain_ + ":dm:" + (first ? me.text : chat_id.text) + "-" +
+           (first ? chat_id.text : me.text);
+}
+
 std::pair<std::string_view, std::string_view> chat_ref::dm_pair() const {
     if (type != target::user)
         return {};

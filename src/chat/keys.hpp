@@ -50,6 +50,8 @@ public:
     /** The DM between `me` and `other` (the caller must have checked me != other). */
     chat_ref dm(const id& me, const id& other) const;
     chat_ref topic(const id& t) const;
+    /** Only the list key of the chat `chat_id` of `me`'s inbox (of dm() or topic()). */
+    std::string list(target t, const id& me, const id& chat_id) const;
 
     std::string inbox(const id& user) const;
     std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"

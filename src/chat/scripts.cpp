@@ -107,10 +107,16 @@ end
 -- numbers, in list order (oldest first). Ids numbered but gone from the list (deleted by the
 -- seed) leave the log; ids in the list without data (not messages) leave the list. In a DM a
 -- message the seed marked "seen" moves the other participant's read cursor to it. O(n), once
--- per chat: while the list and the log hold as many ids and the newest id has a seq (the seed
--- appends), it does nothing, unless `force` (a reader met an id without a seq).
-local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
-  if not force then
+-- per chat. `check` says when it has nothing to do: 'all' (the default) while the list and the
+-- log hold as many ids and the newest id has a seq; 'tail' (a send: two commands instead of
+-- four) while the newest id has a seq, which a chat never numbered and a seed append both fail
+-- (what the seed deleted is then dropped by the next read that compares the counts); 'force'
+-- never (a reader met an id without a seq). An id listed twice keeps its first place.
+local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, check)
+  if check == 'tail' then
+    local tail = redis.call('LINDEX', list, -1)
+    if not tail or redis.call('ZSCORE', seqs, tail) then return 0 end
+  elseif check ~= 'force' then
     local n = redis.call('LLEN', list)
     if n == redis.call('ZCARD', seqs) then
       if n == 0 or redis.call('ZSCORE', seqs, redis.call('LINDEX', list, -1)) then return 0 end
@@ -123,6 +129,8 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, force)
     local raw = redis.call('HGET', data, id)
     if not raw then
       redis.call('LREM', list, 0, id)
+    elseif listed[id] then
+      redis.call('LREM', list, -1, id)
     else
       listed[id] = true
       kept = kept + 1
@@ -177,7 +185,7 @@ if has_cmid then
     return {1, tonumber(string.sub(prev, 1, at - 1)), string.sub(prev, at + 1)}
   end
 end
-adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12])
+adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12], 'tail')
 local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
@@ -248,7 +256,8 @@ return {cur, unread(KEYS[4], KEYS[5], ARGV[1], cur), moved, last}
 // ARGV: DM pair (2), "1" to check every id even when the counts agree
 const std::string& adopt() {
     static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
-return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3] == '1')
+return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2],
+             ARGV[3] == '1' and 'force' or 'all')
 )";
     return body;
 }

@@ -1,9 +1,8 @@
 #include "chat/service.hpp"
 
-#include "chat/scripts.hpp"
+#include "chat/service_detail.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
-#include "redis/script.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -11,20 +10,11 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace senna::chat {
 
 namespace json = boost::json;
-
-struct service::script_set {
-    redis::script send{scripts::send()};
-    redis::script edit{scripts::edit()};
-    redis::script remove{scripts::remove()};
-    redis::script read{scripts::read()};
-    redis::script adopt{scripts::adopt()};
-    redis::script view{scripts::view()};
-};
+using namespace detail;
 
 namespace {
 
@@ -63,102 +53,6 @@ std::string js_text(const json::object& body, std::string_view field) {
     }
     return json::serialize(v);
 }
-
-page_state make_state(page_request p, std::uint64_t total) {
-    return {p.page, p.per_page, total,
-            std::max<std::uint64_t>(1, (total + p.per_page - 1) / p.per_page)};
-}
-
-std::uint64_t as_count(const redis::reply& r) {
-    auto v = r.as_integer();
-    return v && *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
-}
-
-// A sorted-set score as Redis prints it ("42"; scores are integers here).
-std::uint64_t as_seq(const redis::reply& r) {
-    if (r.type == redis::reply::kind::integer)
-        return r.integer > 0 ? static_cast<std::uint64_t>(r.integer) : 0;
-    std::string_view s = r.as_string();
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() ? v : 0;
-}
-
-std::string number(std::uint64_t n) {
-    return std::to_string(n);
-}
-
-// Runs a pipeline of reads; any error reply fails the whole.
-net::awaitable<outcome<std::vector<redis::reply>>> pipeline(redis::connection& conn,
-                                                            const redis::request& req) {
-    auto [ec, replies] = co_await conn.exec(req);
-    if (ec)
-        co_return problem{error::store_unavailable, ec.message()};
-    for (const auto& r : replies)
-        if (r.is_error())
-            co_return problem{error::store_failed, r.str};
-    co_return std::move(replies);
-}
-
-// Owned script arguments and the views evalsha takes.
-class script_args {
-public:
-    void add(std::string s) { owned_.push_back(std::move(s)); }
-    void add(std::string_view s) { owned_.emplace_back(s); }
-    void add(const char* s) { owned_.emplace_back(s); }
-    void add(std::uint64_t n) { owned_.push_back(number(n)); }
-    void add(std::vector<publication>&& pubs) { append_args(std::move(pubs), owned_); }
-    std::span<const std::string_view> views() {
-        views_.assign(owned_.begin(), owned_.end());
-        return views_;
-    }
-
-private:
-    std::vector<std::string> owned_;
-    std::vector<std::string_view> views_;
-};
-
-net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::script& s,
-                                          script_args& keys, script_args& args) {
-    auto k = keys.views();
-    auto a = args.views();
-    auto [ec, r] = co_await conn.evalsha(s, k, a);
-    if (ec)
-        co_return problem{error::store_unavailable, ec.message()};
-    if (r.is_error())
-        co_return problem{error::store_failed, r.str};
-    co_return std::move(r);
-}
-
-// The ids of the log entries a write's publications made, after its first three replies.
-std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {
-    std::vector<std::string> out;
-    for (std::size_t i = 3; i < e.size(); ++i)
-        out.push_back(e[i].str);
-    return out;
-}
-
-// The keys every write script starts with (scripts.cpp): data, list, seq, rev, seqs, authors,
-// read.
-script_args write_keys(const chat_ref& chat) {
-    script_args k;
-    k.add(chat.data_key);
-    k.add(chat.list_key);
-    k.add(chat.seq_key());
-    k.add(chat.rev_key());
-    k.add(chat.seqs_key());
-    k.add(chat.authors_key());
-    k.add(chat.read_key());
-    return k;
-}
-
-void add_dm_pair(script_args& a, const chat_ref& chat) {
-    auto [lo, hi] = chat.dm_pair();
-    a.add(lo);
-    a.add(hi);
-}
-
-// 1-64 characters of [A-Za-z0-9_-], as ids (SPEC §2).
 bool valid_client_msg_id(std::string_view v) {
     if (v.empty() || v.size() > 64)
         return false;
@@ -181,38 +75,6 @@ std::optional<problem> check_content(std::string_view field, std::string_view va
 }
 
 // "user-2" / "topic-7" of an inbox; nullopt for anything else.
-std::optional<inbox_entry> inbox_member(std::string_view member) {
-    inbox_entry e;
-    if (member.starts_with("user-")) {
-        member.remove_prefix(5);
-    } else if (member.starts_with("topic-")) {
-        e.type = target::topic;
-        member.remove_prefix(6);
-    } else {
-        return std::nullopt;
-    }
-    auto cid = id::parse(member);
-    if (!cid)
-        return std::nullopt;
-    e.chat_id = std::move(*cid);
-    return e;
-}
-
-// Messages from HMGET's replies with their seqs, skipping ids whose data is gone.
-void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
-             std::vector<message>& out, const json::storage_ptr& sp) {
-    out.reserve(values.elements.size());
-    for (std::size_t i = 0; i < values.elements.size(); ++i) {
-        const auto& v = values.elements[i];
-        if (v.type != redis::reply::kind::string)
-            continue;
-        if (auto m = parse_stored(v.str, sp)) {
-            m->seq = i < seqs.size() ? seqs[i] : 0;
-            out.push_back(std::move(*m));
-        }
-    }
-}
-
 } // namespace
 
 service::service(redis::connection& redis, keys k, limits l)
@@ -462,7 +324,7 @@ net::awaitable<outcome<read_state>> service::read(const id& me, const chat_ref& 
     k.add(chat.read_key());
     script_args a;
     a.add(me.text);
-    a.add(seq ? number(*seq) : std::string());
+    a.add(seq ? std::to_string(*seq) : std::string());
     add_dm_pair(a, chat);
     auto r = co_await run(redis_, scripts_->read, k, a);
     if (!r)
@@ -471,296 +333,6 @@ net::awaitable<outcome<read_state>> service::read(const id& me, const chat_ref& 
     if (e.size() < 4)
         co_return problem{error::store_failed, "unexpected reply to a read"};
     co_return read_state{as_count(e[0]), as_count(e[1]), as_count(e[3]), as_count(e[2]) == 1};
-}
-
-net::awaitable<outcome<std::vector<std::pair<std::string, std::uint64_t>>>>
-service::reads(const chat_ref& chat, std::size_t limit) {
-    redis::request req;
-    req.push("HLEN", chat.read_key());
-    auto n = co_await pipeline(redis_, req);
-    if (!n)
-        co_return n.failure();
-    std::vector<std::pair<std::string, std::uint64_t>> out;
-    if (as_count((*n)[0]) == 0 || as_count((*n)[0]) > limit)
-        co_return out; // none, or too many to list (docs/api.md)
-    req.clear();
-    req.push("HGETALL", chat.read_key());
-    auto all = co_await pipeline(redis_, req);
-    if (!all)
-        co_return all.failure();
-    const auto& flat = (*all)[0].elements;
-    for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
-        out.emplace_back(std::string(flat[i].as_string()), as_seq(flat[i + 1]));
-    std::sort(out.begin(), out.end(),
-              [](const auto& x, const auto& y) { return x.second > y.second; });
-    co_return out;
-}
-
-net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, page_request p,
-                                                       boost::json::storage_ptr sp) {
-    // Page 1 is the newest `per_page` ids; the list is oldest first, so negative offsets read
-    // one page without touching the rest of the chat.
-    const auto start = -static_cast<long long>(p.page * p.per_page);
-    const auto stop = -static_cast<long long>((p.page - 1) * p.per_page + 1);
-    for (int attempt = 0;; ++attempt) {
-        redis::request cmds;
-        cmds.push("LLEN", chat.list_key);
-        cmds.push("LRANGE", chat.list_key, start, stop);
-        cmds.push("ZCARD", chat.seqs_key());
-        auto r = co_await pipeline(redis_, cmds);
-        if (!r)
-            co_return r.failure();
-        auto& replies = *r;
-        if (attempt == 0 && as_count(replies[0]) != as_count(replies[2])) {
-            // Messages the seed wrote, not numbered yet. Reads go on if that write is refused
-            // (Redis full): such messages then show without a seq.
-            co_await adopt(chat);
-            continue;
-        }
-        history_page out;
-        out.state = make_state(p, as_count(replies[0]));
-        const auto& ids = replies[1].elements;
-        if (ids.empty())
-            co_return out;
-        std::vector<std::string_view> fields;
-        fields.reserve(ids.size());
-        for (const auto& i : ids)
-            fields.push_back(i.as_string());
-        redis::request get;
-        get.push_range("HMGET", chat.data_key, fields);
-        get.push_range("ZMSCORE", chat.seqs_key(), fields);
-        auto values = co_await pipeline(redis_, get);
-        if (!values)
-            co_return values.failure();
-        std::vector<std::uint64_t> seqs;
-        for (const auto& s : (*values)[1].elements)
-            seqs.push_back(as_seq(s));
-        if (attempt == 0 && std::find(seqs.begin(), seqs.end(), 0) != seqs.end()) {
-            co_await adopt(chat, true); // an id the counts did not give away
-            continue;
-        }
-        collect((*values)[0], seqs, out.messages, sp);
-        co_return out;
-    }
-}
-
-net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, cursor_request p,
-                                                      boost::json::storage_ptr sp) {
-    using dir = cursor_request::direction;
-    const std::string seqs_key = chat.seqs_key();
-    const std::string at = number(p.at);
-    const std::string open_at = "(" + at;
-    const auto wide = static_cast<long long>(p.limit + 1);
-    for (int attempt = 0;; ++attempt) {
-        redis::request cmds;
-        cmds.push("LLEN", chat.list_key);
-        cmds.push("ZCARD", seqs_key);
-        // [2]: older than `at` (newest first), [3]: newer (oldest first; from `at` on for around),
-        // [4]: the newest id, to check it has a seq
-        if (p.dir == dir::after)
-            cmds.push("ZCOUNT", seqs_key, "-inf", at); // only whether anything is older
-        else
-            cmds.push("ZREVRANGEBYSCORE", seqs_key, open_at, "-inf", "WITHSCORES", "LIMIT", 0LL,
-                      wide);
-        if (p.dir == dir::before)
-            cmds.push("ZCOUNT", seqs_key, at, "+inf"); // only whether anything is newer
-        else
-            cmds.push("ZRANGEBYSCORE", seqs_key, p.dir == dir::after ? open_at : at, "+inf",
-                      "WITHSCORES", "LIMIT", 0LL, wide);
-        cmds.push("LINDEX", chat.list_key, -1LL);
-        auto r = co_await pipeline(redis_, cmds);
-        if (!r)
-            co_return r.failure();
-        auto& replies = *r;
-        if (attempt == 0 && as_count(replies[0]) != as_count(replies[1])) {
-            co_await adopt(chat); // as in the offset history
-            continue;
-        }
-        // (id, seq) pairs of each side.
-        auto pairs = [](const redis::reply& flat) {
-            std::vector<std::pair<std::string_view, std::uint64_t>> v;
-            for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2)
-                v.emplace_back(flat.elements[i].as_string(), as_seq(flat.elements[i + 1]));
-            return v;
-        };
-        std::vector<std::pair<std::string_view, std::uint64_t>> older, newer;
-        if (p.dir != dir::after)
-            older = pairs(replies[2]);
-        if (p.dir != dir::before)
-            newer = pairs(replies[3]);
-        const std::size_t limit = p.limit;
-        std::size_t take_older = 0, take_newer = 0;
-        bool more_older = false, more_newer = false;
-        switch (p.dir) {
-        case dir::before:
-            take_older = std::min(older.size(), limit);
-            more_older = older.size() > limit;
-            more_newer = as_count(replies[3]) > 0;
-            break;
-        case dir::after:
-            take_newer = std::min(newer.size(), limit);
-            more_newer = newer.size() > limit;
-            more_older = as_count(replies[2]) > 0;
-            break;
-        case dir::around: {
-            // The message at `at` (or the first after it) with the older half before it.
-            take_older = std::min(older.size(), (limit - 1) / 2);
-            take_newer = std::min(newer.size(), limit - take_older);
-            take_older = std::min(older.size(), limit - take_newer);
-            more_older = older.size() > take_older;
-            more_newer = newer.size() > take_newer;
-            break;
-        }
-        }
-        std::vector<std::string_view> fields;
-        std::vector<std::uint64_t> seqs;
-        for (std::size_t i = take_older; i-- > 0;) {
-            fields.push_back(older[i].first);
-            seqs.push_back(older[i].second);
-        }
-        for (std::size_t i = 0; i < take_newer; ++i) {
-            fields.push_back(newer[i].first);
-            seqs.push_back(newer[i].second);
-        }
-        cursor_page out;
-        out.state.limit = p.limit;
-        out.state.total = as_count(replies[1]);
-        out.state.has_more = p.dir == dir::before  ? more_older
-                             : p.dir == dir::after ? more_newer
-                                                   : more_older || more_newer;
-        // Cursors from the page's ends; from `at` itself when the page is empty.
-        const std::uint64_t lo =
-            seqs.empty() ? (p.dir == dir::after ? p.at + 1 : p.at) : seqs.front();
-        const std::uint64_t hi =
-            seqs.empty() ? (p.dir == dir::before ? p.at - 1 : p.at) : seqs.back();
-        if (more_older)
-            out.state.prev = lo;
-        if (more_newer)
-            out.state.next = hi;
-        redis::request get;
-        get.push("ZSCORE", seqs_key, replies[4].as_string());
-        if (!fields.empty())
-            get.push_range("HMGET", chat.data_key, fields);
-        auto values = co_await pipeline(redis_, get);
-        if (!values)
-            co_return values.failure();
-        if (attempt == 0 && !replies[4].is_nil() && (*values)[0].is_nil()) {
-            co_await adopt(chat, true); // the seed appended since
-            continue;
-        }
-        if (!fields.empty())
-            collect((*values)[1], seqs, out.messages, sp);
-        co_return out;
-    }
-}
-
-net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p, bool with_latest,
-                                                   boost::json::storage_ptr sp) {
-    const auto key = keys_.inbox(me);
-    const auto start = static_cast<long long>((p.page - 1) * p.per_page);
-    redis::request cmds;
-    cmds.push("ZCARD", key);
-    cmds.push("ZREVRANGE", key, start, start + static_cast<long long>(p.per_page) - 1,
-              "WITHSCORES");
-    auto r = co_await pipeline(redis_, cmds);
-    if (!r)
-        co_return r.failure();
-    auto& replies = *r;
-    inbox_page out;
-    out.state = make_state(p, as_count(replies[0]));
-    const auto& flat = replies[1].elements;
-    for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
-        auto e = inbox_member(flat[i].as_string());
-        if (!e)
-            continue; // not the seed's: skip rather than fail the whole inbox
-        // Scores are epoch ms; Redis prints them as doubles ("1464903516342").
-        e->score = static_cast<std::int64_t>(
-            std::strtod(std::string(flat[i + 1].as_string()).c_str(), nullptr));
-        out.entries.push_back(std::move(*e));
-    }
-    if (!with_latest || out.entries.empty())
-        co_return out;
-    if (auto failed = co_await view(me, out.entries, true, sp))
-        co_return *failed;
-    co_return out;
-}
-
-net::awaitable<std::optional<problem>> service::view(const id& me,
-                                                     std::vector<inbox_entry>& entries,
-                                                     bool with_latest, json::storage_ptr sp) {
-    std::vector<std::optional<chat_ref>> chats;
-    chats.reserve(entries.size());
-    for (const auto& e : entries)
-        chats.push_back(chat_of(me, e.type, e.chat_id));
-    for (int attempt = 0;; ++attempt) {
-        script_args k;
-        for (const auto& c : chats) {
-            // A self-DM cannot exist: keys that hold nothing.
-            const chat_ref none = keys_.topic(me);
-            const chat_ref& ref = c ? *c : none;
-            const std::string suffix = c ? std::string() : ":none";
-            k.add(ref.list_key + suffix);
-            k.add(ref.data_key + suffix);
-            k.add(ref.seq_key() + suffix);
-            k.add(ref.seqs_key() + suffix);
-            k.add(ref.authors_key() + suffix);
-            k.add(ref.read_key() + suffix);
-        }
-        script_args a;
-        a.add(me.text);
-        a.add(with_latest ? "1" : "0");
-        auto r = co_await run(redis_, scripts_->view, k, a);
-        if (!r)
-            co_return r.failure();
-        const auto& e = r->elements;
-        if (e.size() != 5 * entries.size())
-            co_return problem{error::store_failed, "unexpected reply to an inbox view"};
-        bool stale = false;
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            if (as_count(e[5 * i + 4]) == 1 && attempt == 0 && chats[i]) {
-                stale = true;
-                co_await adopt(*chats[i]); // refused when Redis is full: shown as it is
-            }
-        }
-        if (stale)
-            continue;
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            auto& entry = entries[i];
-            const auto raw = e[5 * i].as_string();
-            if (with_latest && !raw.empty()) {
-                entry.latest = parse_stored(raw, sp);
-                if (entry.latest)
-                    entry.latest->seq = as_count(e[5 * i + 1]);
-            }
-            entry.read_seq = as_count(e[5 * i + 2]);
-            entry.unread = as_count(e[5 * i + 3]);
-        }
-        co_return std::nullopt;
-    }
-}
-
-net::awaitable<outcome<unread_summary>> service::unread(const id& me) {
-    redis::request cmds;
-    cmds.push("ZREVRANGE", keys_.inbox(me), 0LL, static_cast<long long>(unread_chats_limit) - 1);
-    auto r = co_await pipeline(redis_, cmds);
-    if (!r)
-        co_return r.failure();
-    std::vector<inbox_entry> entries;
-    for (const auto& m : (*r)[0].elements)
-        if (auto e = inbox_member(m.as_string()))
-            entries.push_back(std::move(*e));
-    unread_summary out;
-    if (entries.empty())
-        co_return out;
-    if (auto failed = co_await view(me, entries, false, {}))
-        co_return *failed;
-    for (auto& e : entries) {
-        if (e.unread == 0)
-            continue;
-        out.total += e.unread;
-        out.chats.push_back({e.type, std::move(e.chat_id), e.unread, e.read_seq});
-    }
-    co_return out;
 }
 
 } // namespace senna::chat

@@ -51,6 +51,10 @@ struct config {
     milliseconds redis_connect_timeout{2000};
     milliseconds redis_command_timeout{5000};  // a reply later than this fails and reconnects
     std::string redis_server = "redis-server"; // binary of the managed Redis (found on PATH)
+    // maxmemory of the managed Redis in bytes (0: none), with maxmemory-policy noeviction: a
+    // full Redis refuses new messages (507) instead of dropping old ones or swapping. Unset:
+    // half of the machine's memory, or of the container's limit (app::default_maxmemory).
+    std::optional<std::uint64_t> redis_maxmemory;
 
     // --- Socket.IO (Engine.IO) ---
     milliseconds eio_ping_interval{25000};   // reference default; proxies idle out at 30-60 s

@@ -82,6 +82,36 @@ setting duration(const char* env, const char* help, milliseconds config::*member
             [member](const config& c) { return std::to_string((c.*member).count()); }};
 }
 
+// "512mb", "2gb", "1048576": bytes with Redis's units (k = 1000, kb = 1024, m, mb, g, gb; any
+// case), so a value means what it would in redis.conf. 0 or at least 1 MiB.
+std::uint64_t parse_bytes(const char* env, const std::string& v) {
+    const std::string t = util::to_lower(util::trim(v));
+    std::size_t digits = 0;
+    while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits])))
+        ++digits;
+    struct unit {
+        std::string_view name;
+        std::uint64_t factor;
+    };
+    static constexpr unit units[] = {{"", 1},           {"b", 1},          {"k", 1000},
+                                     {"kb", 1024},      {"m", 1000000},    {"mb", 1ull << 20},
+                                     {"g", 1000000000}, {"gb", 1ull << 30}};
+    std::optional<std::uint64_t> scale;
+    const std::string_view unit_text = std::string_view(t).substr(digits);
+    for (const auto& u : units)
+        if (unit_text == u.name)
+            scale = u.factor;
+    auto n = digits == 0 ? std::nullopt : util::parse_uint(std::string_view(t).substr(0, digits));
+    if (!n || !scale)
+        fail(env, quoted(v) + " is not a size (bytes, or a number with kb, mb or gb)");
+    if (*n > UINT64_MAX / *scale)
+        fail(env, quoted(v) + " is too large");
+    const std::uint64_t bytes = *n * *scale;
+    if (bytes != 0 && bytes < (1u << 20))
+        fail(env, quoted(v) + " is below 1mb (0 turns the limit off)");
+    return bytes;
+}
+
 const std::array<const char*, 9> algorithms{"HS256", "HS384", "HS512", "RS256", "RS384",
                                             "RS512", "ES256", "ES384", "EdDSA"};
 
@@ -215,6 +245,16 @@ const std::vector<setting>& settings() {
                  &config::redis_command_timeout),
         text("SOCK_REDIS_SERVER", "redis-server binary of the managed Redis",
              &config::redis_server),
+        {"SOCK_REDIS_MAXMEMORY",
+         "memory limit of the managed Redis (bytes, or with kb, mb, gb; 0: none), policy "
+         "noeviction: when full, new messages are refused (507 STORE_FULL). Unset: half of the "
+         "machine's memory, or of the container's limit",
+         [](config& c, const std::string& v) {
+             c.redis_maxmemory = parse_bytes("SOCK_REDIS_MAXMEMORY", v);
+         },
+         [](const config& c) {
+             return c.redis_maxmemory ? std::to_string(*c.redis_maxmemory) : std::string();
+         }},
         duration("SOCK_EIO_PING_INTERVAL_MS", "Engine.IO heartbeat: the server pings this often",
                  &config::eio_ping_interval, 100),
         duration("SOCK_EIO_PING_TIMEOUT_MS",
@@ -369,6 +409,9 @@ load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
     if (c.redis_url.empty() && c.redis_host.empty() && env("SOCK_REDIS_PORT"))
         out.warnings.push_back(
             "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
+    if (!c.managed_redis() && c.redis_maxmemory)
+        out.warnings.push_back("SOCK_REDIS_MAXMEMORY is ignored with an external Redis: set "
+                               "maxmemory (and maxmemory-policy noeviction) on that server");
     if (!out.show_help && !out.show_version)
         validate(c, require_public_key);
     return out;

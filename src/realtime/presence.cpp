@@ -140,13 +140,21 @@ net::awaitable<void> presence::left(chat::id user) {
 
 net::awaitable<void> presence::beat() {
     const auto& b = settings_.key_base;
+    const std::string key = b + "instance:" + settings_.instance_id;
+    const std::string ttl = std::to_string(settings_.heartbeat.count() * 3);
     redis::request req;
-    req.push("SET", b + "instance:" + settings_.instance_id, "1", "PX",
-             std::to_string(settings_.heartbeat.count() * 3));
+    req.push("SET", key, "1", "PX", ttl);
     auto [ec, replies] = co_await redis_.exec(req);
     if (ec) {
         log::warn("presence_failed", {{"op", "heartbeat"}, {"error", ec.message()}});
         co_return;
+    }
+    if (replies[0].error_kind() == redis::server_error::oom) {
+        // A full Redis refuses SET but not PEXPIRE, which only extends the key we have: without
+        // it every instance's key would expire and all users would turn inactive while full.
+        redis::request extend;
+        extend.push("PEXPIRE", key, ttl);
+        co_await redis_.exec(extend);
     }
     const std::string ik = b + "instances";
     const std::string now = iso_now();

@@ -115,8 +115,11 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
             return false;
         last_reply_ = clock::now();
         pending& front = pending_.front();
-        if (r.is_error())
+        if (r.is_error()) {
             ++front.error_replies;
+            if (opts_.metrics != nullptr)
+                opts_.metrics->error_reply(r.error_kind());
+        }
         front.replies.push_back(std::move(r));
         if (front.replies.size() == front.expected) {
             pending done = std::move(front);

@@ -2,6 +2,8 @@
 // One RESP2 reply as a plain value. An error reply (`-ERR ...`) is a reply, not a failure of
 // the operation that carried it.
 
+#include "redis/server_error.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +36,11 @@ struct reply {
 
     /** True for an error reply whose code (first word) is `code`, e.g. "NOSCRIPT". */
     bool is_error_code(std::string_view code) const noexcept;
+
+    /** What an error reply says went wrong (server_error.hpp); `none` for any other reply. */
+    server_error error_kind() const noexcept {
+        return type == kind::error ? classify(str) : server_error::none;
+    }
 };
 
 /** A short human-readable rendering for logs and test failure messages. */

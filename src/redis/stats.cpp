@@ -11,6 +11,13 @@ void render(std::string& out, const stats& s) {
     m::sample(out, "senna_redis_errors_total", "", s.errors.value());
     m::header(out, "senna_redis_reconnects_total", "counter", "Redis connections lost.");
     m::sample(out, "senna_redis_reconnects_total", "", s.reconnects.value());
+    m::header(out, "senna_redis_error_replies_total", "counter",
+              "Redis error replies by their code (OOM: full, READONLY/MASTERDOWN: failover, "
+              "LOADING, BUSY, ...; ERR: anything else).");
+    for (server_error e : all_server_errors)
+        m::sample(out, "senna_redis_error_replies_total",
+                  "code=\"" + std::string(code_of(e)) + "\"",
+                  s.error_replies[static_cast<std::size_t>(e)].value());
     m::header(out, "senna_redis_command_duration_seconds", "histogram",
               "Time from queueing a Redis request to its completion.");
     s.latency.render(out, "senna_redis_command_duration_seconds", "");

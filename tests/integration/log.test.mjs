@@ -425,6 +425,17 @@ describe('the conversation log', () => {
     assert.equal(mine.seq, 6);
     assert.deepEqual((await api(two.url, '/api/unread', { as: tok(61) })).json,
       { total: 3, chats: [{ type: 'user', id: 62, unread: 3, read_seq: 2 }] });
+    // An id the seed listed twice keeps its first place; an id with no message leaves the list.
+    const twice = 'f6666666-6666-4666-8666-666666666666';
+    await rcmd(r.port, 'RPUSH', dm, twice, 'no-such-message', twice);
+    await rcmd(r.port, 'HSET', `${dm}:data`, twice, seed(twice, 61, 35));
+    const h4 = (await api(one.url, '/api/user/62?after=5', { as: tok(61) })).json.messages.map((m) => [m.id, m.seq]);
+    assert.deepEqual(h4, [[mine.id, 6], [twice, 7]]);
+    assert.deepEqual(await rcmd(r.port, 'LRANGE', dm, 0, -1), [ids[0], ids[2], ids[3], late, mine.id, twice]);
+    await rcmd(r.port, 'LREM', dm, 0, twice); // back to what the seed wrote before
+    await rcmd(r.port, 'HDEL', `${dm}:data`, twice);
+    assert.equal((await api(one.url, '/api/user/62?page=1', { as: tok(61) })).json.state.total, 5);
+    assert.equal(await rcmd(r.port, 'ZCARD', `${dm}:seqs`), 5);
     // The seed can still read it all: the list and the JSON are its own.
     assert.deepEqual(await rcmd(r.port, 'LRANGE', dm, 0, -1), [ids[0], ids[2], ids[3], late, mine.id]);
     assert.equal(await rcmd(r.port, 'HGET', `${dm}:data`, ids[0]), seed(ids[0], 61, 30));

@@ -41,7 +41,8 @@ for (const transport of ['websocket', 'polling']) {
       const { ok, state, entry } = reply.ack;
       assert.equal(ok, true);
       assert.deepEqual(state, { key: `myplatform:topic:${TOPIC}`, inbox_key: `topic-${TOPIC}` });
-      assert.deepEqual(Object.keys(entry).sort(), ['author', 'id', 'text', 'timestamp', 'type']);
+      assert.deepEqual(Object.keys(entry).sort(), ['author', 'id', 'seq', 'text', 'timestamp', 'type']);
+      assert.ok(Number.isInteger(entry.seq) && entry.seq > 0);
       assert.equal(entry.author, 1);
       assert.equal(entry.type, 'text');
       assert.deepEqual(entry.text, digest(text));

@@ -73,15 +73,16 @@ function exited(child) {
 /**
  * A private redis-server on a free TCP port; stop() kills it (SIGKILL). Without `dir` it keeps
  * nothing; with `dir` it keeps an append-only file there, fsynced on every write, so a
- * restart on the same dir has every acknowledged write.
+ * restart on the same dir has every acknowledged write. `args` go to redis-server after the
+ * others (`['--maxmemory', '4mb']`); relative paths in them are inside its directory (`.dir`).
  */
-export async function startRedis({ port, dir: keepDir } = {}) {
+export async function startRedis({ port, dir: keepDir, args = [] } = {}) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const p = port ?? (await freePort());
     const dir = keepDir ?? tmpDir('senna-redis-');
     const persistence = keepDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const child = track(spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '',
-      ...persistence, '--dir', dir], { stdio: 'ignore', detached: true }));
+      ...persistence, '--dir', dir, ...args], { stdio: 'ignore', detached: true }));
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && child.exitCode === null) {
       try {
@@ -90,6 +91,7 @@ export async function startRedis({ port, dir: keepDir } = {}) {
             port: p,
             url: `redis://127.0.0.1:${p}/0`,
             pid: child.pid,
+            dir,
             async stop() {
               try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
               await exited(child);

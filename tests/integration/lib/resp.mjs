@@ -38,7 +38,7 @@ function parse(buf, pos = 0) {
 
 export function redis(port, ...args) {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
+    const sock = typeof port === 'number' ? net.connect(port, '127.0.0.1') : net.connect(port); // or a unix socket path
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => { sock.destroy(); reject(new Error('redis timeout')); }, 3000);
     sock.on('connect', () => {

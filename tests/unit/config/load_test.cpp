@@ -200,3 +200,45 @@ TEST(config_load, event_size_cap_must_carry_the_longest_text) {
                   .cfg.sio_max_event_bytes,
               16384u);
 }
+
+TEST(config_load, managed_redis_maxmemory_takes_redis_units) {
+    EXPECT_FALSE(load({}).cfg.redis_maxmemory); // unset: app::default_maxmemory decides
+    const auto bytes = [](const char* v) {
+        return load({{"SOCK_REDIS_MAXMEMORY", v}}).cfg.redis_maxmemory.value_or(42);
+    };
+    // As in redis.conf: k/m/g are powers of 1000, kb/mb/gb of 1024; any case.
+    EXPECT_EQ(bytes("0"), 0u);
+    EXPECT_EQ(bytes("1048576"), 1048576u);
+    EXPECT_EQ(bytes("4mb"), 4u << 20);
+    EXPECT_EQ(bytes("4MB"), 4u << 20);
+    EXPECT_EQ(bytes("2m"), 2000000u);
+    EXPECT_EQ(bytes("2048kb"), 2u << 20);
+    EXPECT_EQ(bytes("2000k"), 2000000u);
+    EXPECT_EQ(bytes("3gb"), 3ull << 30);
+    EXPECT_EQ(bytes("3g"), 3000000000u);
+    EXPECT_EQ(bytes(" 16mb "), 16u << 20);
+    EXPECT_EQ(load({}, {"--redis-maxmemory", "8mb"}).cfg.redis_maxmemory, 8u << 20);
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "lots"}}),
+              "SOCK_REDIS_MAXMEMORY: 'lots' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "4tb"}}),
+              "SOCK_REDIS_MAXMEMORY: '4tb' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "mb"}}),
+              "SOCK_REDIS_MAXMEMORY: 'mb' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "-1"}}),
+              "SOCK_REDIS_MAXMEMORY: '-1' is not a size (bytes, or a number with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "512kb"}}),
+              "SOCK_REDIS_MAXMEMORY: '512kb' is below 1mb (0 turns the limit off)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "99999999999999999999gb"}}),
+              "SOCK_REDIS_MAXMEMORY: '99999999999999999999gb' is not a size (bytes, or a number "
+              "with kb, mb or gb)");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_MAXMEMORY", "17179869184gb"}}),
+              "SOCK_REDIS_MAXMEMORY: '17179869184gb' is too large");
+    // An external Redis has its own maxmemory: the setting is ignored, with a warning.
+    auto ext =
+        load({{"SOCK_REDIS_URL", "redis://10.0.0.1:6379/0"}, {"SOCK_REDIS_MAXMEMORY", "1gb"}});
+    ASSERT_EQ(ext.warnings.size(), 1u);
+    EXPECT_EQ(ext.warnings[0], "SOCK_REDIS_MAXMEMORY is ignored with an external Redis: set "
+                               "maxmemory (and maxmemory-policy noeviction) on that server");
+    EXPECT_NE(config::help_text().find("--redis-maxmemory  (SOCK_REDIS_MAXMEMORY)"),
+              std::string::npos);
+}

@@ -270,6 +270,44 @@ TEST(connection, evalsha_loads_the_script_when_missing) {
     });
 }
 
+TEST(connection, a_full_redis_reloads_scripts_runs_reads_and_refuses_writes) {
+    redis_server server;
+    net::asio::io_context ioc;
+    connection conn(ioc.get_executor(), tcp_endpoint(server), test_options());
+    const script read("return redis.call('GET', KEYS[1])");
+    const script write("return redis.call('SET', KEYS[1], ARGV[1])");
+    server.command({"SET", "k", "v"});
+    // Below what an empty Redis uses: every write that may grow memory is refused (OOM).
+    server.command({"CONFIG", "SET", "maxmemory", "100000"});
+    run_async(ioc, [&]() -> net::awaitable<void> {
+        conn.start();
+        CO_ASSERT_TRUE(co_await wait_until([&] { return conn.connected(); }));
+        const std::array<std::string_view, 1> keys{"k"};
+        const std::array<std::string_view, 1> arg{"w"};
+        // No script is loaded: NOSCRIPT -> SCRIPT LOAD (allowed when full) -> EVALSHA. A script
+        // that only reads runs; one that writes is refused before its first write.
+        auto [ec, r] = co_await conn.evalsha(read, keys);
+        CO_ASSERT_TRUE(!ec);
+        EXPECT_EQ(r.str, "v") << to_debug_string(r);
+        auto [ec2, w] = co_await conn.evalsha(write, keys, arg);
+        CO_ASSERT_TRUE(!ec2);
+        EXPECT_EQ(w.error_kind(), server_error::oom) << to_debug_string(w);
+        // Plain reads work; the same read inside a MULTI does not.
+        request reads;
+        reads.push("GET", "k");
+        reads.push("MULTI");
+        reads.push("GET", "k");
+        reads.push("EXEC");
+        auto [ec3, replies] = co_await conn.exec(reads);
+        CO_ASSERT_TRUE(!ec3 && replies.size() == 4);
+        EXPECT_EQ(replies[0].str, "v");
+        EXPECT_EQ(replies[2].error_kind(), server_error::oom) << to_debug_string(replies[2]);
+        EXPECT_EQ(replies[3].error_kind(), server_error::execabort) << to_debug_string(replies[3]);
+        conn.stop();
+    });
+    EXPECT_EQ(server.command({"GET", "k"}), "v");
+}
+
 TEST(connection, kill_fails_fast_and_reconnects_after_restart) {
     redis_server server;
     net::asio::io_context ioc;

@@ -1,0 +1,83 @@
+#pragma once
+// What chat::service's two files share (service.cpp: the writes; service_reads.cpp: the reads):
+// its Lua scripts, Redis pipelines and script calls as `outcome`s, and reply readers. Internal to
+// src/chat.
+
+#include "chat/service.hpp"
+#include "redis/reply.hpp"
+#include "redis/script.hpp"
+
+#include <boost/json/storage_ptr.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace senna::redis {
+class request;
+}
+
+namespace senna::chat {
+
+struct service::script_set {
+    redis::script send;
+    redis::script edit;
+    redis::script remove;
+    redis::script read;
+    redis::script adopt;
+    redis::script view;
+    script_set();
+};
+
+namespace detail {
+
+page_state make_state(page_request p, std::uint64_t total);
+/** An integer reply (or a decimal string), 0 when absent or negative. */
+std::uint64_t as_count(const redis::reply& r);
+/** A sorted-set score as Redis prints it ("42"; scores are integers here), 0 when absent. */
+std::uint64_t as_seq(const redis::reply& r);
+
+/** Runs a pipeline of reads; any error reply fails the whole. */
+net::awaitable<outcome<std::vector<redis::reply>>> pipeline(redis::connection& conn,
+                                                            const redis::request& req);
+
+// Owned script arguments and the views evalsha takes.
+class script_args {
+public:
+    void add(std::string s) { owned_.push_back(std::move(s)); }
+    void add(std::string_view s) { owned_.emplace_back(s); }
+    void add(const char* s) { owned_.emplace_back(s); }
+    void add(std::uint64_t n) { owned_.push_back(std::to_string(n)); }
+    /** The publications' arguments (chat/publication.hpp's append_args), moved in. */
+    void add(std::vector<publication>&& pubs);
+    std::span<const std::string_view> views() {
+        views_.assign(owned_.begin(), owned_.end());
+        return views_;
+    }
+
+private:
+    std::vector<std::string> owned_;
+    std::vector<std::string_view> views_;
+};
+
+/** EVALSHA, with a transport failure or an error reply as a problem. */
+net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::script& s,
+                                          script_args& keys, script_args& args);
+/** The keys every write script starts with: data, list, seq, rev, seqs, authors, read. */
+script_args write_keys(const chat_ref& chat);
+
+/** The ids of the log entries a write's publications made, after its first three replies. */
+std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
+/** A DM's two participants in key order (two empty strings for a topic). */
+void add_dm_pair(script_args& a, const chat_ref& chat);
+/** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
+std::optional<inbox_entry> inbox_member(std::string_view member);
+/** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */
+void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
+             std::vector<message>& out, const boost::json::storage_ptr& sp);
+
+} // namespace detail
+
+} // namespace senna::chat
