@@ -16,7 +16,8 @@ declare -A allowed=(
     [chat]="util net redis"
     [platform]="http net util"
     [realtime]="socketio redis chat net util"
-    [api]="http socketio chat auth platform realtime net util"
+    [webhook]="platform redis chat auth net util"
+    [api]="http socketio chat auth platform realtime webhook net util"
     [app]="*"
 )
 status=0

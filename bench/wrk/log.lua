@@ -1,11 +1,12 @@
 -- wrk script for bench/log.sh: sends with and without client_msg_id, from the same generator so
--- that the two differ only by the id.
---   wrk ... -s bench/wrk/log.lua URL -- TOKENS_FILE plain|cmid
+-- that the two differ only by the id; and for bench/webhooks.sh, sends to one topic.
+--   wrk ... -s bench/wrk/log.lua URL -- TOKENS_FILE plain|cmid|topic
 -- POST /api/user/{j} as user i, (i, j) random among the "id token" lines of TOKENS_FILE; with
--- cmid, each request carries a client_msg_id no other request uses. done() prints the
--- WRKRESULT line of ../shared/bench/wrk/bench.lua.
+-- cmid, each request carries a client_msg_id no other request uses; with topic, POST
+-- /api/topic/hooks-bench as user i. done() prints the WRKRESULT line of
+-- ../shared/bench/wrk/bench.lua.
 
-local ids, tokens, with_cmid = {}, {}, false
+local ids, tokens, with_cmid, to_topic = {}, {}, false, false
 local counter, tag = 0, ""
 
 function init(args)
@@ -14,6 +15,7 @@ function init(args)
         if id then ids[#ids + 1] = id; tokens[#tokens + 1] = tok end
     end
     with_cmid = args[2] == "cmid"
+    to_topic = args[2] == "topic"
     -- A distinct tag per thread (its Lua state's table address), so ids never collide.
     tag = (tostring({}):match("0x(%x+)") or "0") .. os.time()
     math.randomseed(tonumber(tag:sub(-9), 16) or os.time())
@@ -27,7 +29,8 @@ function request()
     counter = counter + 1
     local extra = with_cmid and (',"client_msg_id":"b' .. tag .. '-' .. counter .. '"') or ""
     local body = '{"type":"text","text":"log bench message ' .. counter .. '"' .. extra .. '}'
-    return wrk.format("POST", "/api/user/" .. ids[j],
+    local path = to_topic and "/api/topic/hooks-bench" or ("/api/user/" .. ids[j])
+    return wrk.format("POST", path,
         { ["X-Auth-Token"] = tokens[i], ["Content-Type"] = "application/json" }, body)
 end
 

@@ -255,7 +255,7 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
     auto& call = std::get<chat_call>(prepared);
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
-    auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body);
+    auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body, s.notices);
     if (!sent)
         co_return failure(ctx, s, sent.failure());
     json::object out;
@@ -276,8 +276,9 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
     if (changes_content(call.body))
         if (auto limited = over_write_limit(ctx, s, call.me))
             co_return std::move(*limited);
-    auto updated = co_await update_and_deliver(*s.chat, s.hub, call.me, call.chat,
-                                               std::string(ctx.param("message_id")), call.body);
+    auto updated =
+        co_await update_and_deliver(*s.chat, s.hub, call.me, call.chat,
+                                    std::string(ctx.param("message_id")), call.body, s.notices);
     if (!updated)
         co_return failure(ctx, s, updated.failure());
     json::object out;
@@ -294,7 +295,7 @@ net::awaitable<response> handle_remove(request_context& ctx, const rest_services
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
     auto removed = co_await remove_and_deliver(*s.chat, s.hub, call.me, call.chat,
-                                               std::string(ctx.param("message_id")));
+                                               std::string(ctx.param("message_id")), s.notices);
     if (!removed)
         co_return failure(ctx, s, removed.failure());
     json::object out;

@@ -2,6 +2,9 @@
 
 #include "api/format.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/presence.hpp"
+#include "util/log.hpp"
+#include "webhook/stats.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -51,13 +54,67 @@ struct fan_out {
             hub->deliver_prepared(*prepared, c.msg.seq, c.rev, c.offsets);
     }
 };
+// Whom `event` about `chat` is for, when webhooks want it: a DM's other participant, a topic's
+// members but `me` (none when the topic has more than the limit). Empty: no notice.
+net::awaitable<std::vector<chat::notice_recipient>> recipients(chat::service& chats,
+                                                               const webhook_notices* n,
+                                                               bool wanted, const chat::id& me,
+                                                               const chat::chat_ref& chat) {
+    std::vector<chat::notice_recipient> out;
+    if (!n || !wanted)
+        co_return out;
+    std::vector<chat::id> ids;
+    if (chat.type == chat::target::user) {
+        ids.push_back(chat.other);
+    } else {
+        auto members = co_await chats.members(chat.other, n->max_recipients);
+        if (!members)
+            co_return out; // the write itself then fails the same way, or goes without events
+        if (!*members) {
+            if (n->stats)
+                n->stats->skipped_topics.inc();
+            log::warn("webhook_topic_skipped",
+                      {{"topic", chat.other.text}, {"limit", long(n->max_recipients)}});
+            co_return out;
+        }
+        ids = std::move(**members);
+    }
+    for (auto& u : ids)
+        if (!(u == me))
+            out.push_back({u.text, realtime::presence_key(n->key_base, u)});
+    co_return out;
+}
+
+// The notice of a write: `event`'s data is the socket event its recipient would have got (the
+// message as `shape` shows it, with `chat` as the recipient sees it; the write adds seq and rev).
+chat::service::with_notice notice_of(const webhook_notices* n, std::string_view event,
+                                     std::vector<chat::notice_recipient> to, const chat::id& me,
+                                     const chat::chat_ref& chat, shape_fn shape) {
+    if (!n || to.empty())
+        return {};
+    return [n, event = std::string(event), to = std::move(to), me, &chat,
+            shape](const chat::message& m) -> std::optional<chat::offline_notice> {
+        json::object o = shape(m);
+        json::object c;
+        c["type"] = chat.type == chat::target::user ? "user" : "topic";
+        c["id"] = chat.type == chat::target::user ? me.to_json() : chat.other.to_json();
+        o["chat"] = std::move(c);
+        return chat::offline_notice{n->stream, event, json::serialize(o),
+                                    realtime::instance_key_prefix(n->key_base), to};
+    };
+}
+
 } // namespace
 
 net::awaitable<chat::outcome<written>>
 send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
-                 const chat::chat_ref& chat, const json::object& body) {
+                 const chat::chat_ref& chat, const json::object& body,
+                 const webhook_notices* notices) {
+    auto to = co_await recipients(chats, notices, notices && notices->message_new, me, chat);
     const fan_out f{hub};
-    auto sent = co_await chats.send(me, chat, body, f.before("new-message", me, chat, &whole));
+    auto sent =
+        co_await chats.send(me, chat, body, f.before("new-message", me, chat, &whole),
+                            notice_of(notices, "message.new", std::move(to), me, chat, &whole));
     if (!sent)
         co_return sent.failure();
     if (!sent->duplicate) // a repeat stores and emits nothing
@@ -67,10 +124,13 @@ send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
 
 net::awaitable<chat::outcome<written>>
 update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
-                   const chat::chat_ref& chat, std::string message_id, const json::object& body) {
+                   const chat::chat_ref& chat, std::string message_id, const json::object& body,
+                   const webhook_notices* notices) {
+    auto to = co_await recipients(chats, notices, notices && notices->message_updated, me, chat);
     const fan_out f{hub};
-    auto updated = co_await chats.update(me, chat, std::move(message_id), body,
-                                         f.before("update-message", me, chat, &whole));
+    auto updated = co_await chats.update(
+        me, chat, std::move(message_id), body, f.before("update-message", me, chat, &whole),
+        notice_of(notices, "message.updated", std::move(to), me, chat, &whole));
     if (!updated)
         co_return updated.failure();
     f.after(*updated);
@@ -79,10 +139,13 @@ update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
 
 net::awaitable<chat::outcome<chat::change>>
 remove_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
-                   const chat::chat_ref& chat, std::string message_id) {
+                   const chat::chat_ref& chat, std::string message_id,
+                   const webhook_notices* notices) {
+    auto to = co_await recipients(chats, notices, notices && notices->message_deleted, me, chat);
     const fan_out f{hub};
-    auto removed = co_await chats.remove(me, chat, std::move(message_id),
-                                         f.before("delete-message", me, chat, &id_only));
+    auto removed = co_await chats.remove(
+        me, chat, std::move(message_id), f.before("delete-message", me, chat, &id_only),
+        notice_of(notices, "message.deleted", std::move(to), me, chat, &id_only));
     if (!removed)
         co_return removed.failure();
     f.after(*removed);

@@ -22,8 +22,24 @@
 namespace senna::realtime {
 class hub;
 }
+namespace senna::webhook {
+struct stats;
+}
 
 namespace senna::api {
+
+/** The webhook events a write appends for its offline recipients (chat/notice.hpp,
+    docs/webhooks.md): a DM's other participant; a topic's members but the writer, when the topic
+    has at most `max_recipients`. One per instance, read-only; null when webhooks are off. */
+struct webhook_notices {
+    std::string stream;   // chat::keys::webhooks()
+    std::string key_base; // "P:messages:D:": the presence keys (realtime/presence.hpp)
+    bool message_new = false;
+    bool message_updated = false;
+    bool message_deleted = false;
+    std::size_t max_recipients = 1000;
+    webhook::stats* stats = nullptr; // topics skipped (too many members)
+};
 
 /** A change as the caller answers it. */
 struct written {
@@ -31,21 +47,24 @@ struct written {
     bool duplicate = false;    // a send whose client_msg_id was already stored
 };
 
-/** Sends `body` from `me` into `chat`. `hub` may be null (no realtime) here and below. */
+/** Sends `body` from `me` into `chat`. `hub` may be null (no realtime) here and below, and
+    `notices` (no webhooks). */
 net::awaitable<chat::outcome<written>>
 send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
-                 const chat::chat_ref& chat, const boost::json::object& body);
+                 const chat::chat_ref& chat, const boost::json::object& body,
+                 const webhook_notices* notices = nullptr);
 
 /** Updates a message (content, or "seen"). */
 net::awaitable<chat::outcome<written>>
 update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
                    const chat::chat_ref& chat, std::string message_id,
-                   const boost::json::object& body);
+                   const boost::json::object& body, const webhook_notices* notices = nullptr);
 
 /** Deletes a message. */
 net::awaitable<chat::outcome<chat::change>>
 remove_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
-                   const chat::chat_ref& chat, std::string message_id);
+                   const chat::chat_ref& chat, std::string message_id,
+                   const webhook_notices* notices = nullptr);
 
 /** A read cursor after its move, and the reader's unread total. */
 struct read_result {

@@ -14,7 +14,7 @@ constexpr std::uint8_t rest = via::rest, ack = via::ack, connect = via::connect_
                        legacy = via::legacy, event = via::event;
 
 // In the order of the enum (checked below).
-constexpr std::array<std::pair<client_error, client_error_info>, 29> table{{
+constexpr std::array<std::pair<client_error, client_error_info>, 31> table{{
     // clang-format off
     {client_error::invalid_token, {"INVALID_TOKEN_ERR", "", status::unauthorized,
         "Your token is invalid - please check it and try again", "invalid_token",
@@ -43,6 +43,7 @@ constexpr std::array<std::pair<client_error, client_error_info>, 29> table{{
         status::too_many_requests, "Too many messages - please slow down and try again shortly",
         "", rest | ack, true}},
     {client_error::too_many_topics, {"TOO_MANY_TOPICS", "", none, "", "", ack, false}},
+    {client_error::too_many_watched, {"TOO_MANY_WATCHED", "", none, "", "", ack, false}},
     {client_error::unknown_event, {"UNKNOWN_EVENT", "", none, "", "", ack, false}},
     {client_error::invalid_target, {"MESSAGES_INVALID_TARGET", "ArgumentError",
         status::bad_request, "", "", rest | ack, false}},
@@ -60,6 +61,8 @@ constexpr std::array<std::pair<client_error, client_error_info>, 29> table{{
         status::bad_request, "", "", rest | ack, false}},
     {client_error::invalid_cursor, {"MESSAGES_INVALID_CURSOR", "ArgumentError",
         status::bad_request, "", "", rest, false}},
+    {client_error::invalid_presence_ids, {"PRESENCE_INVALID_IDS", "ArgumentError",
+        status::bad_request, "", "", rest | ack, false}},
     {client_error::bad_request, {"BAD_REQUEST", "BadRequestError", status::bad_request, "", "",
         rest | ack, false}},
     {client_error::not_found, {"NOT_FOUND", "NotFound", status::not_found, "Message not found",

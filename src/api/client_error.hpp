@@ -37,6 +37,7 @@ enum class client_error : std::uint8_t {
     too_many_sockets,
     rate_limited,
     too_many_topics,
+    too_many_watched, // watch-presence over SOCK_PRESENCE_WATCH_LIMIT
     unknown_event,
     // Chat requests (SPEC §3)
     invalid_target,
@@ -47,6 +48,7 @@ enum class client_error : std::uint8_t {
     nothing_to_update,
     invalid_client_msg_id,
     invalid_cursor,
+    invalid_presence_ids, // GET /api/presence, watch-presence: no list, or too long
     bad_request,
     not_found,
     forbidden,

@@ -34,6 +34,10 @@ constexpr std::pair<chat::store_refusal, client_error> refusal_table[] = {
 
 } // namespace
 
+api_error api_error_of(client_error e, std::string message) {
+    return make(e, std::move(message));
+}
+
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length) {
     using chat::error;
     const std::string& d = p.detail;

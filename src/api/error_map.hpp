@@ -23,6 +23,9 @@ struct api_error {
 
 api_error to_api_error(const chat::problem& p, std::size_t max_text_length);
 
+/** The table's row for `e`, with `message` (default: the table's). */
+api_error api_error_of(client_error e, std::string message = {});
+
 http::response error_response(const api_error& e, unsigned version = 11);
 
 /** A write refused by the rate limit (abuse_limits.hpp): 429 RATE_LIMITED. */

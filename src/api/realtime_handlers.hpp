@@ -31,6 +31,7 @@ namespace senna::api {
 
 class abuse_limits;
 class directory;
+struct webhook_notices;
 
 struct realtime_services {
     auth_settings auth;
@@ -46,6 +47,10 @@ struct realtime_services {
     /** The instance's abuse limits: sockets per user, message writes, per-socket events and
         topics (null: none). */
     abuse_limits* limits = nullptr;
+    /** The webhook events of writes (null: webhooks off). */
+    const webhook_notices* notices = nullptr;
+    /** Users one socket may watch (watch-presence, SOCK_PRESENCE_WATCH_LIMIT). */
+    std::size_t presence_watch_limit = 100;
 };
 
 /** Installs the connect hook and the connection handler on `ns`; `s` must outlive it. */

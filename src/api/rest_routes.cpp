@@ -2,6 +2,7 @@
 
 #include "api/chat_handlers.hpp"
 #include "api/client_error.hpp"
+#include "api/presence_routes.hpp"
 #include "http/response.hpp"
 
 #include <boost/json/object.hpp>
@@ -85,6 +86,8 @@ void add_routes(http::router& r, rest_services& s) {
     // SPEC §3. Patterns are tried in this order; the first that fits decides (405 otherwise).
     r.add(verb::get, "/api/list", [sp](request_context& ctx) { return handle_inbox(ctx, *sp); });
     r.add(verb::get, "/api/unread", [sp](request_context& ctx) { return handle_unread(ctx, *sp); });
+    r.add(verb::get, "/api/presence",
+          [sp](request_context& ctx) { return handle_presence(ctx, *sp); });
     r.add(verb::get, "/api/:target/:id",
           [sp](request_context& ctx) { return handle_history(ctx, *sp); });
     r.add(verb::post, "/api/:target/:id",

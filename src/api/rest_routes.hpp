@@ -13,12 +13,14 @@ class service;
 }
 namespace senna::realtime {
 class hub;
-}
+class presence;
+} // namespace senna::realtime
 
 namespace senna::api {
 
 class abuse_limits;
 class directory;
+struct webhook_notices;
 
 /** What the routes need from the composition root, per shard. */
 struct rest_services {
@@ -37,6 +39,10 @@ struct rest_services {
     abuse_limits* limits = nullptr;
     /** True while Redis is full (refusing writes), for /healthz's detail (unset: never). */
     std::function<bool()> store_full{};
+    /** The shard's presence, for GET /api/presence (null: the label probe). */
+    realtime::presence* presence = nullptr;
+    /** The webhook events of writes (null: webhooks off). */
+    const webhook_notices* notices = nullptr;
 };
 
 /** Adds every route to `r`. `services` must outlive the router. */

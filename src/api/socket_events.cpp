@@ -1,12 +1,15 @@
 // The client events of SPEC §5 (`send-message`, `typing`, `join-topic`, `leave-topic`,
-// `refresh-token`), each answered through its ack with {ok: true, ...} or {error: {code,
-// message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
+// `refresh-token`) and `watch-presence` (docs/webhooks.md), each answered through its ack with {ok:
+// true, ...} or {error: {code, message}}; an unknown event that wants an ack gets UNKNOWN_EVENT.
 #include "api/chat_writes.hpp"
 #include "api/error_map.hpp"
+#include "api/presence_routes.hpp"
 #include "api/realtime_edge.hpp"
 #include "chat/service.hpp"
 #include "net/spawn.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/presence.hpp"
+#include "util/log.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -134,7 +137,7 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
         if (!d.allowed)
             co_return ack_error(client_error::rate_limited);
     }
-    auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload);
+    auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload, s.notices);
     if (!sent)
         co_return problem_ack(sent.failure(), s);
     json::object out;
@@ -183,14 +186,28 @@ net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_
     co_return out;
 }
 
-std::optional<std::string> topic_room(const json::object& payload, json::object& error) {
+std::optional<chat::id> topic_of(const json::object& payload, json::object& error) {
     const auto* v = payload.if_contains("id");
     std::optional<chat::id> id = v ? chat::id::from_json(*v) : std::nullopt;
-    if (!id) {
+    if (!id)
         error = ack_error(client_error::invalid_id, "Invalid topic id \"" + js_string(v) + "\"");
-        return std::nullopt;
+    return id;
+}
+
+// A socket that joins a topic makes its user one of the topic's members (whom its message
+// webhooks are for, docs/webhooks.md) until they leave it; a failure to record it is logged,
+// the join itself stands. The ack of the join (or the leave): {ok, room}.
+net::awaitable<json::object> membership_ack(const realtime_services& s, const chat::id& topic,
+                                            const chat::id& user, bool member) {
+    if (s.chat) {
+        auto r = co_await s.chat->set_member(topic, user, member);
+        if (!r)
+            log::warn("membership_failed", {{"topic", topic.text}, {"error", r.failure().detail}});
     }
-    return "topic-" + id->text;
+    json::object out;
+    out["ok"] = true;
+    out["room"] = "topic-" + topic.text;
+    co_return out;
 }
 
 // Topic rooms the socket is in (joined here or moved there by the platform's control channel).
@@ -201,33 +218,64 @@ std::size_t topic_count(const socket& sock) {
     return n;
 }
 
-net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock, socket_state&,
+net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock, socket_state& st,
                                         json::object payload) {
     json::object err;
-    auto room = topic_room(payload, err);
-    if (!room)
+    auto topic = topic_of(payload, err);
+    if (!topic)
         co_return err;
+    const std::string room = "topic-" + topic->text;
     const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
-    if (max != 0 && !sock.in(*room) && topic_count(sock) >= max)
+    if (max != 0 && !sock.in(room) && topic_count(sock) >= max)
         co_return ack_error(client_error::too_many_topics,
                             "A socket may join at most " + std::to_string(max) + " topics");
-    sock.join(*room);
-    json::object out;
-    out["ok"] = true;
-    out["room"] = *room;
-    co_return out;
+    sock.join(room);
+    co_return co_await membership_ack(s, *topic, *st.user, true);
 }
 
-net::awaitable<json::object> leave_topic(const realtime_services&, socket& sock, socket_state&,
+net::awaitable<json::object> leave_topic(const realtime_services& s, socket& sock, socket_state& st,
                                          json::object payload) {
     json::object err;
-    auto room = topic_room(payload, err);
-    if (!room)
+    auto topic = topic_of(payload, err);
+    if (!topic)
         co_return err;
-    sock.leave(*room);
+    const std::string room = "topic-" + topic->text;
+    sock.leave(room);
+    co_return co_await membership_ack(s, *topic, *st.user, false);
+}
+
+// `watch-presence` {"ids": [...]}: the socket now watches exactly these users (an empty list:
+// none) and gets `presence` {user_id, status, last_active} on each of their transitions; the
+// ack carries their presence now. Rooms are joined before the read, so no transition falls
+// between the two.
+net::awaitable<json::object> watch_presence(const realtime_services& s, socket& sock, socket_state&,
+                                            json::object payload) {
+    auto ids = presence_ids(payload.if_contains("ids"), s.presence_watch_limit);
+    if (auto* e = std::get_if<api_error>(&ids))
+        co_return ack_error(e->code, e->message);
+    const auto& want = std::get<std::vector<chat::id>>(ids);
+    std::vector<std::string> rooms;
+    for (const auto& u : want)
+        rooms.push_back(realtime::watch_room(u));
+    std::vector<std::string> old;
+    for (const auto& r : sock.rooms())
+        if (r.starts_with("presence-") && std::find(rooms.begin(), rooms.end(), r) == rooms.end())
+            old.push_back(r);
+    for (const auto& r : old)
+        sock.leave(r);
+    for (const auto& r : rooms)
+        sock.join(r);
+    json::array list;
+    if (!want.empty() && s.presence) {
+        auto shown = co_await s.presence->lookup(want);
+        if (!shown)
+            co_return ack_error(client_error::store_unavailable);
+        for (const auto& p : *shown)
+            list.push_back(presence_json(p));
+    }
     json::object out;
     out["ok"] = true;
-    out["room"] = *room;
+    out["presence"] = std::move(list);
     co_return out;
 }
 
@@ -258,6 +306,7 @@ void add_client_events(socketio::namespace_& ns, const realtime_services& s) {
     handle(ns, s, "join-topic", &join_topic);
     handle(ns, s, "leave-topic", &leave_topic);
     handle(ns, s, "refresh-token", &refresh_token);
+    handle(ns, s, "watch-presence", &watch_presence);
     // Events nobody handles still spend the socket's event budget; one that asks for an ack
     // gets an error instead of waiting forever.
     ns.on_any([&s](socket& sock, socketio::event& ev, socketio::ack_fn ack) {

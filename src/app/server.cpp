@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <exception>
@@ -110,6 +111,10 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
     co_await shared.hub->stop();
     for (auto& s : shards)
         s->drain();
+    // Attempts in flight end (bounded by SOCK_WEBHOOK_TIMEOUT_MS) and are acknowledged; what
+    // this instance still holds is taken over by another after SOCK_WEBHOOK_CLAIM_MS.
+    if (shared.webhooks)
+        co_await shared.webhooks->stop();
     auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
     net::steady_timer t(control);
     // The shards' Redis connections stop below: first the hub deletes this instance's
@@ -148,6 +153,8 @@ net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_s
         }
     }
     co_await shared.hub->start();
+    if (shared.webhooks)
+        co_await shared.webhooks->start();
     for (auto& s : shards)
         s->accept();
     for (const auto& e : bound)
@@ -194,6 +201,23 @@ int server::run() {
         if (!platform::parse_base_url(cfg_.api_url, why))
             throw std::runtime_error("SOCK_API_URL: " + why);
     }
+    std::optional<platform::base_url> webhook_url;
+    if (!cfg_.webhook_url.empty()) {
+        std::string why;
+        webhook_url = platform::parse_base_url(cfg_.webhook_url, why, platform::url_use::webhook);
+        if (!webhook_url)
+            throw std::runtime_error("SOCK_WEBHOOK_URL: " + why);
+        const chat::keys k(cfg_.redis_prefix, cfg_.domain);
+        shared.notices = std::make_unique<api::webhook_notices>(api::webhook_notices{
+            k.webhooks(),
+            cfg_.redis_prefix + ":messages:" + cfg_.domain + ":",
+            cfg_.webhook_on("message.new"),
+            cfg_.webhook_on("message.updated"),
+            cfg_.webhook_on("message.deleted"),
+            cfg_.webhook_max_recipients,
+            &shared.webhook_stats,
+        });
+    }
 
     std::unique_ptr<managed_redis> managed;
     if (cfg_.managed_redis()) {
@@ -236,6 +260,9 @@ int server::run() {
         hs.publisher_options.name = "publisher";
         hs.adapter_prefix = cfg_.redis_prefix;
         hs.heartbeat = cfg_.presence_heartbeat;
+        // Offline transitions are due at the end of the grace window: looked for this often.
+        hs.presence_tick =
+            std::clamp<std::chrono::milliseconds>(cfg_.presence_grace / 5, 50ms, 1000ms);
         hs.instance_id = realtime::make_instance_id();
         // Connection state recovery and the adapter (docs/recovery.md): one stream, named like
         // the adapter's key, is the log of both modes and the fan-out of the streams mode.
@@ -248,6 +275,8 @@ int server::run() {
         hs.reader_options.name = "stream-reader";
         hs.block = std::chrono::milliseconds(std::max<long long>(
             100, std::min<long long>(5000, cfg_.redis_command_timeout.count() / 2)));
+        hs.redis_prefix = cfg_.redis_prefix;
+        hs.domain = cfg_.domain;
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
     }
 
@@ -267,6 +296,32 @@ int server::run() {
         for (auto& s : shards)
             links.push_back(s->realtime_link());
         shared.hub->attach(std::move(links));
+    }
+    if (webhook_url) {
+        const chat::keys k(cfg_.redis_prefix, cfg_.domain);
+        webhook::dispatcher_settings ws;
+        ws.url = *webhook_url;
+        ws.secret = cfg_.webhook_secret;
+        ws.stream = k.webhooks();
+        ws.dead_stream = k.webhooks_dead();
+        ws.consumer = shared.hub->settings().instance_id;
+        ws.timeout = cfg_.webhook_timeout;
+        ws.max_attempts = cfg_.webhook_max_attempts;
+        ws.retry_base = cfg_.webhook_retry_base;
+        ws.retry_max = cfg_.webhook_retry_max;
+        ws.concurrency = cfg_.webhook_concurrency;
+        ws.claim_idle = cfg_.webhook_claim_idle;
+        ws.ca_file = cfg_.webhook_ca_file;
+        ws.endpoint = shared.redis_endpoint;
+        ws.redis_options.connect_timeout = cfg_.redis_connect_timeout;
+        ws.redis_options.command_timeout = cfg_.redis_command_timeout;
+        ws.redis_options.metrics = &shared.redis_stats;
+        try {
+            shared.webhooks = std::make_unique<webhook::dispatcher>(
+                shards[0]->context().get_executor(), std::move(ws), shared.webhook_stats);
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(std::string("SOCK_WEBHOOK_CA_FILE: ") + e.what());
+        }
     }
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.

@@ -19,6 +19,8 @@ std::string render_metrics(const shared_state& s) {
     redis::render(out, s.redis_stats);
     s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
+    if (s.webhooks)
+        webhook::render(out, s.webhook_stats);
     return out;
 }
 
@@ -77,6 +79,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         shared.hub.get(),
         shared.limits.get(),
         [&shared] { return shared.redis_memory.full(); },
+        nullptr, // presence: set below, once it exists
+        shared.notices.get(),
     });
     api::add_routes(router_, *services_);
     if (shared.demo)
@@ -120,10 +124,22 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     }
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
-    presence_ = std::make_unique<realtime::presence>(
-        *conn, realtime::presence_settings{key_base, instance_id, cfg.presence_heartbeat,
-                                           recovery ? cfg.redis_prefix + ":sio:session:" : "",
-                                           cfg.recovery_window});
+    {
+        realtime::presence_settings ps;
+        ps.key_base = key_base;
+        ps.instance_id = instance_id;
+        ps.heartbeat = cfg.presence_heartbeat;
+        ps.grace = cfg.presence_grace;
+        ps.webhook_stream = chat_->key_space().webhooks();
+        ps.webhook_online = cfg.webhook_on("user.online");
+        ps.webhook_offline = cfg.webhook_on("user.offline");
+        if (recovery) {
+            ps.session_prefix = cfg.redis_prefix + ":sio:session:";
+            ps.session_window = cfg.recovery_window;
+        }
+        presence_ = std::make_unique<realtime::presence>(*conn, std::move(ps));
+    }
+    services_->presence = presence_.get();
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
         api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
         platform_.get(),
@@ -136,6 +152,8 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         cfg.max_text_length,
         cfg.auth_timeout,
         shared.limits.get(),
+        shared.notices.get(),
+        cfg.presence_watch_limit,
     });
     api::attach_realtime(io_->of("/"), *realtime_);
     add_socketio_routes(router_, eio_.get());

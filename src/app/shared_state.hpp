@@ -3,6 +3,7 @@
 // the metrics). Owned by app::server, outlives the shards.
 
 #include "api/abuse_limits.hpp"
+#include "api/chat_writes.hpp"
 #include "api/demo_routes.hpp"
 #include "auth/jwt.hpp"
 #include "auth/signature.hpp"
@@ -15,6 +16,8 @@
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/memory.hpp"
+#include "webhook/dispatcher.hpp"
+#include "webhook/stats.hpp"
 
 #include <memory>
 #include <optional>
@@ -41,6 +44,11 @@ struct shared_state {
     realtime::recovery_stats recovery_stats{};
     /** Redis's memory against maxmemory, sampled by shard 0 (/metrics, /healthz). */
     redis::memory_gauge redis_memory{};
+    /** Webhooks (docs/webhooks.md): what writes append for offline recipients, the delivery
+        on shard 0, and their metrics. Null when SOCK_WEBHOOK_URL is unset. */
+    std::unique_ptr<api::webhook_notices> notices{};
+    std::unique_ptr<webhook::dispatcher> webhooks{};
+    webhook::stats webhook_stats{};
 };
 
 } // namespace senna::app

@@ -55,5 +55,11 @@ std::string keys::activity(const id& user) const {
 std::string keys::profile(const id& user) const {
     return base_ + domain_ + ":profile:" + user.text;
 }
+std::string keys::webhooks() const {
+    return base_ + domain_ + ":webhooks";
+}
+std::string keys::webhooks_dead() const {
+    return base_ + domain_ + ":webhooks:dead";
+}
 
 } // namespace senna::chat

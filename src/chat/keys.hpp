@@ -8,7 +8,8 @@
 // conversation log's keys: L:seq (last sequence number), L:rev (change counter), L:seqs (sorted
 // set: message id by seq), L:authors (sorted set: "<author>:<seq, 16 digits>", for counting a
 // user's own messages), L:read (hash: user id -> read cursor), L:cmid:<author>:<client_msg_id>
-// (a send's idempotency record, 24 hours).
+// (a send's idempotency record, 24 hours), L:members (a topic's members, docs/webhooks.md); and
+// the webhook events' streams P:messages:D:webhooks and P:messages:D:webhooks:dead.
 
 #include "chat/id.hpp"
 
@@ -36,6 +37,8 @@ struct chat_ref {
     std::string seqs_key() const { return list_key + ":seqs"; }
     std::string authors_key() const { return list_key + ":authors"; }
     std::string read_key() const { return list_key + ":read"; }
+    /** A topic's members (set of user ids): whom its message webhooks are for. */
+    std::string members_key() const { return list_key + ":members"; }
     std::string client_msg_key(const id& author, std::string_view client_msg_id) const {
         return list_key + ":cmid:" + author.text + ":" + std::string(client_msg_id);
     }
@@ -57,6 +60,9 @@ public:
     std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"
     std::string activity(const id& user) const;
     std::string profile(const id& user) const;
+    /** The webhook events waiting for delivery (a Redis Stream), and those given up on. */
+    std::string webhooks() const;
+    std::string webhooks_dead() const;
     const std::string& domain() const { return domain_; }
 
 private:

@@ -1,5 +1,7 @@
 #include "chat/publication.hpp"
 
+#include <algorithm>
+
 namespace senna::chat {
 
 namespace {
@@ -15,17 +17,27 @@ void append_holes(holes&& h, std::vector<std::string>& out) {
 
 } // namespace
 
-void append_args(std::vector<publication>&& pubs, std::vector<std::string>& out) {
-    out.push_back(std::to_string(pubs.size()));
+void append_args(std::vector<publication>&& pubs, std::vector<std::string>& keys,
+                 std::vector<std::string>& args) {
+    const std::size_t first = keys.size();
+    args.push_back(std::to_string(pubs.size()));
     for (auto& p : pubs) {
-        out.push_back(std::move(p.log));
-        out.push_back(std::move(p.log_min_id));
-        out.push_back(std::to_string(p.fields.size()));
+        std::size_t log = 0; // KEYS index, 1-based
+        if (!p.log.empty()) {
+            auto it =
+                std::find(keys.begin() + static_cast<std::ptrdiff_t>(first), keys.end(), p.log);
+            if (it == keys.end())
+                it = keys.insert(keys.end(), std::move(p.log));
+            log = static_cast<std::size_t>(it - keys.begin()) + 1;
+        }
+        args.push_back(std::to_string(log));
+        args.push_back(std::move(p.log_min_id));
+        args.push_back(std::to_string(p.fields.size()));
         for (auto& f : p.fields)
-            out.push_back(std::move(f));
-        append_holes(std::move(p.entry), out);
-        out.push_back(std::move(p.channel));
-        append_holes(std::move(p.bytes), out);
+            args.push_back(std::move(f));
+        append_holes(std::move(p.entry), args);
+        args.push_back(std::move(p.channel));
+        append_holes(std::move(p.bytes), args);
     }
 }
 

@@ -44,8 +44,11 @@ struct publication {
 };
 
 /** The script arguments that stand for `pubs` (scripts.cpp's Lua `publish`): a count, then for
-    each the log, its min id, the field count and fields, the entry's slots and pieces, the
-    channel, its slots and pieces. Appended to `out`; the strings are moved there. */
-void append_args(std::vector<publication>&& pubs, std::vector<std::string>& out);
+    each the index of its log among the script's KEYS (1-based, 0: none), its min id, the field
+    count and fields, the entry's slots and pieces, the channel, its slots and pieces. The logs
+    are appended to `keys` (each once: Redis Cluster needs every key a script touches among its
+    KEYS), the rest to `args`; the strings are moved there. */
+void append_args(std::vector<publication>&& pubs, std::vector<std::string>& keys,
+                 std::vector<std::string>& args);
 
 } // namespace senna::chat

@@ -68,24 +68,25 @@ local function fill(i, slots, vals)
   return table.concat(parts), i + 1 + #slots
 end
 
--- The publications from ARGV[i] on (chat/publication.hpp): a count, then for each the log,
--- the id below which it may be trimmed, a field count and the fields, the entry's slots and
--- pieces, the channel, its slots and pieces. Each appends its entry to the log (when it names
--- one), then PUBLISHes (when it names a channel). Returns the entries' ids ('' for none).
+-- The publications from ARGV[i] on (chat/publication.hpp): a count, then for each the index
+-- of its log among KEYS (0: none), the id below which it may be trimmed, a field count and the
+-- fields, the entry's slots and pieces, the channel, its slots and pieces. Each appends its
+-- entry to the log (when it names one), then PUBLISHes (when it names a channel). Returns the
+-- entries' ids ('' for none) and the index of the ARGV after the publications.
 local function publish(i, vals)
   local n = tonumber(ARGV[i]); i = i + 1
   local ids = {}
   for _ = 1, n do
-    local log, min_id, nf = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+    local log, min_id, nf = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
     local fields = {}
     for k = 1, nf do fields[k] = ARGV[i + 2 + k] end
     i = i + 3 + nf
     local entry
     entry, i = fill(i + 1, ARGV[i], vals)
     local id = ''
-    if log ~= '' then
+    if log > 0 then
       fields[#fields + 1] = entry
-      id = redis.call('XADD', log, 'MINID', '~', min_id, '*', unpack(fields))
+      id = redis.call('XADD', KEYS[log], 'MINID', '~', min_id, '*', unpack(fields))
       vals.o = id
     end
     local channel = ARGV[i]
@@ -94,7 +95,7 @@ local function publish(i, vals)
     if channel ~= '' then redis.call('PUBLISH', channel, bytes) end
     ids[#ids + 1] = id
   end
-  return ids
+  return ids, i
 end
 
 -- A reply followed by the log entries' ids.
@@ -168,16 +169,50 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, check)
 end
 )";
 
+// The webhook events of a write (chat/notice.hpp), in their own ARGV section and KEYS of their
+// own after the script's.
+constexpr std::string_view notice_helpers = R"(
+-- True when the presence hash `key` names an instance whose heartbeat key still exists.
+local function connected(key, prefix)
+  for _, inst in ipairs(redis.call('HKEYS', key)) do
+    if redis.call('EXISTS', prefix .. inst) == 1 then return true end
+  end
+  return false
+end
+
+-- XADDs one event per recipient with no live socket: from ARGV[i] on, a count n (0: none and
+-- nothing else), then the index of the first of its KEYS (the stream, then the n presence
+-- hashes), the event, its data JSON, the heartbeat key prefix and the n user ids.
+local function notify(i, seq, rev)
+  local n = tonumber(ARGV[i])
+  if n == 0 then return end
+  local k, event, data, prefix = tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  for j = 1, n do
+    if not connected(KEYS[k + j], prefix) then
+      if rev then
+        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
+                   'seq', seq, 'rev', rev)
+      else
+        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
+                   'seq', seq)
+      end
+    end
+  end
+end
+)";
+
 } // namespace
 
 // KEYS: data, list, seq, rev, seqs, authors, read, activity, my inbox, [the other's inbox],
-//       [the client_msg_id record]
+//       [the client_msg_id record], [the publications' logs], [notice keys]
 // ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
-//       the other's inbox member, author, record TTL s, DM pair (2), publications...
+//       the other's inbox member, author, record TTL s, DM pair (2), publications...,
+//       notice...
 const std::string& send() {
-    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body =
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
-local cmid = has_cmid and KEYS[#KEYS]
+local cmid = has_cmid and KEYS[has_other and 11 or 10]
 if has_cmid then
   local prev = redis.call('GET', cmid)
   if prev then
@@ -195,29 +230,35 @@ redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
 redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
 if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
 if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
-return with_ids({0, seq, 0}, publish(13, {s = seq}))
+local ids, i = publish(13, {s = seq})
+notify(i, seq)
+return with_ids({0, seq, 0}, ids)
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read
-// ARGV: id, expected JSON, new JSON, DM pair (2), publications...
+// KEYS: data, list, seq, rev, seqs, authors, read, [the publications' logs], [notice keys]
+// ARGV: id, expected JSON, new JSON, DM pair (2), publications..., notice...
 const std::string& edit() {
-    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body =
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
 local rev = redis.call('INCR', KEYS[4])
-return with_ids({1, seq, rev}, publish(6, {s = seq, r = rev}))
+local ids, i = publish(6, {s = seq, r = rev})
+notify(i, seq, rev)
+return with_ids({1, seq, rev}, ids)
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read
-// ARGV: id, author, DM pair (2), publications...
+// KEYS: data, list, seq, rev, seqs, authors, read, [the publications' logs], [notice keys]
+// ARGV: id, author, DM pair (2), publications..., notice...
 const std::string& remove() {
-    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+    static const std::string body =
+        std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[3], ARGV[4])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
@@ -228,7 +269,9 @@ if seq > 0 then
   redis.call('ZREM', KEYS[6], ARGV[2] .. ':' .. pad(seq))
 end
 local rev = redis.call('INCR', KEYS[4])
-return with_ids({1, seq, rev}, publish(5, {s = seq, r = rev}))
+local ids, i = publish(5, {s = seq, r = rev})
+notify(i, seq, rev)
+return with_ids({1, seq, rev}, ids)
 )";
     return body;
 }
@@ -262,10 +305,10 @@ return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV
     return body;
 }
 
-// ARGV: publications
+// KEYS: the publications' logs. ARGV: publications
 const std::string& fan_out() {
     static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
-return publish(1, {})
+return (publish(1, {}))
 )";
     return body;
 }
@@ -303,6 +346,15 @@ for i = 1, #KEYS, 6 do
   out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] = raw, seq, cur, n, stale
 end
 return out
+)";
+    return body;
+}
+
+// KEYS: a topic's members. ARGV: the most members wanted.
+const std::string& members() {
+    static const std::string body = R"(
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[1]) then return false end
+return redis.call('SMEMBERS', KEYS[1])
 )";
     return body;
 }

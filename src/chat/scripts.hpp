@@ -31,5 +31,7 @@ const std::string& fan_out();
     or only the counts ("0"), the reader's cursor, unread count, and whether the chat holds
     messages not numbered yet. */
 const std::string& view();
+/** Read-only: the members of the set KEYS[1] when it has at most ARGV[1], else false (nil). */
+const std::string& members();
 
 } // namespace senna::chat::scripts

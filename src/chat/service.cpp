@@ -128,7 +128,8 @@ net::awaitable<std::optional<problem>> service::adopt(const chat_ref& chat, bool
 }
 
 net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat,
-                                              const json::object& body, const with_write& also) {
+                                              const json::object& body, const with_write& also,
+                                              const with_notice& notice) {
     auto type_it = body.find("type");
     std::string_view type;
     if (type_it != body.end() && type_it->value().is_string())
@@ -178,7 +179,8 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(me.text);
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
-    a.add(also ? also(m) : std::vector<publication>{});
+    a.add(also ? also(m) : std::vector<publication>{}, k);
+    add_notice(k, a, notice ? notice(m) : std::nullopt);
     auto r = co_await run(redis_, scripts_->send, k, a);
     if (!r)
         co_return r.failure();
@@ -205,7 +207,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
 
 net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& chat,
                                                 std::string message_id, const json::object& body,
-                                                const with_write& also) {
+                                                const with_write& also, const with_notice& notice) {
     if (message_id.empty() || message_id.size() > 256)
         co_return problem{error::not_found, {}};
     for (int attempt = 0; attempt < max_update_attempts; ++attempt) {
@@ -258,7 +260,8 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         a.add(raw);
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        a.add(also ? also(next) : std::vector<publication>{});
+        a.add(also ? also(next) : std::vector<publication>{}, k);
+        add_notice(k, a, notice ? notice(next) : std::nullopt);
         auto r = co_await run(redis_, scripts_->edit, k, a);
         if (!r)
             co_return r.failure();
@@ -277,7 +280,8 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
 }
 
 net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& chat,
-                                                std::string message_id, const with_write& also) {
+                                                std::string message_id, const with_write& also,
+                                                const with_notice& notice) {
     if (message_id.empty() || message_id.size() > 256)
         co_return problem{error::not_found, {}};
     redis::request get;
@@ -298,7 +302,8 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     a.add(message_id);
     a.add(author->text);
     add_dm_pair(a, chat);
-    a.add(also ? also(*current) : std::vector<publication>{});
+    a.add(also ? also(*current) : std::vector<publication>{}, k);
+    add_notice(k, a, notice ? notice(*current) : std::nullopt);
     auto r = co_await run(redis_, scripts_->remove, k, a);
     if (!r)
         co_return r.failure();
@@ -333,6 +338,35 @@ net::awaitable<outcome<read_state>> service::read(const id& me, const chat_ref& 
     if (e.size() < 4)
         co_return problem{error::store_failed, "unexpected reply to a read"};
     co_return read_state{as_count(e[0]), as_count(e[1]), as_count(e[3]), as_count(e[2]) == 1};
+}
+
+net::awaitable<outcome<std::optional<std::vector<id>>>> service::members(const id& topic,
+                                                                         std::size_t limit) {
+    // One round trip: the set only when it is small enough to read.
+    script_args k;
+    k.add(keys_.topic(topic).members_key());
+    script_args a;
+    a.add(static_cast<std::uint64_t>(limit));
+    auto r = co_await run(redis_, scripts_->members, k, a);
+    if (!r)
+        co_return r.failure();
+    std::optional<std::vector<id>> out;
+    if (!r->is_array())
+        co_return out; // more than `limit`
+    out.emplace();
+    for (const auto& m : r->elements)
+        if (auto u = id::parse(m.as_string()))
+            out->push_back(std::move(*u));
+    co_return out;
+}
+
+net::awaitable<outcome<done>> service::set_member(const id& topic, const id& user, bool member) {
+    redis::request req;
+    req.push(member ? "SADD" : "SREM", keys_.topic(topic).members_key(), user.text);
+    auto r = co_await pipeline(redis_, req);
+    if (!r)
+        co_return r.failure();
+    co_return done{};
 }
 
 } // namespace senna::chat

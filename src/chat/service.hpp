@@ -11,6 +11,7 @@
 #include "chat/error.hpp"
 #include "chat/keys.hpp"
 #include "chat/message.hpp"
+#include "chat/notice.hpp"
 #include "chat/publication.hpp"
 #include "net/types.hpp"
 
@@ -152,19 +153,32 @@ public:
         stored (seq not known yet: the publications leave holes for it, publication.hpp).
         Other instances then see the event exactly when, and only if, the write happens. */
     using with_write = std::function<std::vector<publication>(const message&)>;
+    /** The webhook events the same write appends for its offline recipients (notice.hpp),
+        given the message as it will be stored; nullopt: none. */
+    using with_notice = std::function<std::optional<offline_notice>(const message&)>;
 
     /** A new message from `me`. A `client_msg_id` in the body seen from `me` in this chat in
         the last 24 hours returns the message it stored then, marked duplicate, and writes
         nothing. */
     net::awaitable<outcome<change>> send(const id& me, const chat_ref& chat,
                                          const boost::json::object& body,
-                                         const with_write& also = {});
+                                         const with_write& also = {},
+                                         const with_notice& notice = {});
     net::awaitable<outcome<change>> update(const id& me, const chat_ref& chat,
                                            std::string message_id, const boost::json::object& body,
-                                           const with_write& also = {});
+                                           const with_write& also = {},
+                                           const with_notice& notice = {});
     /** The change's message is the one deleted. */
     net::awaitable<outcome<change>> remove(const id& me, const chat_ref& chat,
-                                           std::string message_id, const with_write& also = {});
+                                           std::string message_id, const with_write& also = {},
+                                           const with_notice& notice = {});
+
+    /** The members of topic `topic` (docs/webhooks.md: whom its message events are for), at
+        most `limit` of them: nullopt when it has more. */
+    net::awaitable<outcome<std::optional<std::vector<id>>>> members(const id& topic,
+                                                                    std::size_t limit);
+    /** `user` joins (or leaves) topic `topic`'s members. */
+    net::awaitable<outcome<done>> set_member(const id& topic, const id& user, bool member);
     /** `me` has read `chat` up to `seq` (all of it without): the cursor only moves forward,
         and never past the chat's last seq. */
     net::awaitable<outcome<read_state>> read(const id& me, const chat_ref& chat,

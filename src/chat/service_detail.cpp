@@ -10,7 +10,8 @@ namespace senna::chat {
 
 service::script_set::script_set()
     : send(scripts::send()), edit(scripts::edit()), remove(scripts::remove()),
-      read(scripts::read()), adopt(scripts::adopt()), view(scripts::view()) {}
+      read(scripts::read()), adopt(scripts::adopt()), view(scripts::view()),
+      members(scripts::members()) {}
 
 namespace detail {
 
@@ -78,6 +79,23 @@ void add_dm_pair(script_args& a, const chat_ref& chat) {
     a.add(hi);
 }
 
+void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n) {
+    if (!n || n->recipients.empty()) {
+        a.add("0");
+        return;
+    }
+    a.add(static_cast<std::uint64_t>(n->recipients.size()));
+    a.add(static_cast<std::uint64_t>(k.size() + 1));
+    a.add(n->event);
+    a.add(n->data);
+    a.add(n->instance_prefix);
+    k.add(n->stream);
+    for (const auto& r : n->recipients) {
+        a.add(r.user);
+        k.add(r.presence_key);
+    }
+}
+
 std::optional<inbox_entry> inbox_member(std::string_view member) {
     inbox_entry e;
     if (member.starts_with("user-")) {
@@ -110,8 +128,8 @@ void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
     }
 }
 
-void script_args::add(std::vector<publication>&& pubs) {
-    append_args(std::move(pubs), owned_);
+void script_args::add(std::vector<publication>&& pubs, script_args& keys) {
+    append_args(std::move(pubs), keys.owned_, owned_);
 }
 
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {

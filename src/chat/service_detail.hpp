@@ -28,6 +28,7 @@ struct service::script_set {
     redis::script read;
     redis::script adopt;
     redis::script view;
+    redis::script members;
     script_set();
 };
 
@@ -50,8 +51,10 @@ public:
     void add(std::string_view s) { owned_.emplace_back(s); }
     void add(const char* s) { owned_.emplace_back(s); }
     void add(std::uint64_t n) { owned_.push_back(std::to_string(n)); }
-    /** The publications' arguments (chat/publication.hpp's append_args), moved in. */
-    void add(std::vector<publication>&& pubs);
+    /** The publications' arguments (chat/publication.hpp's append_args), moved in; their
+        logs are appended to `keys` (scripts name every key they touch as KEYS). */
+    void add(std::vector<publication>&& pubs, script_args& keys);
+    std::size_t size() const noexcept { return owned_.size(); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
         return views_;
@@ -72,6 +75,9 @@ script_args write_keys(const chat_ref& chat);
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
 /** A DM's two participants in key order (two empty strings for a topic). */
 void add_dm_pair(script_args& a, const chat_ref& chat);
+/** The notice section of a write script (scripts.cpp, notify): its ARGV, and its KEYS after
+    the script's own. */
+void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */

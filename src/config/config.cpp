@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace senna::config {
@@ -14,6 +15,11 @@ std::string config::effective_redis_url() const {
     if (!redis_host.empty())
         return "redis://" + redis_host + ":" + std::to_string(redis_port);
     return "unix://" + managed_redis_socket();
+}
+
+bool config::webhook_on(std::string_view event) const {
+    return !webhook_url.empty() &&
+           std::find(webhook_events.begin(), webhook_events.end(), event) != webhook_events.end();
 }
 
 } // namespace senna::config

@@ -3,10 +3,12 @@
 // reason for it. `load.hpp` fills it from the environment (SPEC §1 names) and command-line flags;
 // `senna --help` prints the table in load.cpp, which is the one place a setting is declared.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace senna::config {
@@ -89,6 +91,22 @@ struct config {
     // How instances reach each other: "redis" (@socket.io/redis-adapter's pub/sub, the seed's)
     // or "redis-streams" (@socket.io/redis-streams-adapter 0.3.x).
     std::string adapter = "redis";
+    // --- presence you can ask for, and webhooks (issue 16, docs/webhooks.md) ---
+    // A user whose last socket went is shown offline (and user.offline sent) only after this:
+    // a page reload or a network hand-over reconnects well within it.
+    milliseconds presence_grace{10000};
+    std::size_t presence_watch_limit = 100; // users one socket may watch (watch-presence)
+    std::string webhook_url;                // empty: no webhooks (nothing is queued)
+    std::string webhook_secret;             // HMAC-SHA256 key of the signature (never logged)
+    std::vector<std::string> webhook_events{"message.new", "user.online", "user.offline"};
+    milliseconds webhook_timeout{5000};        // one delivery attempt, connect to last byte
+    std::size_t webhook_max_attempts = 10;     // then the event is parked as a dead letter
+    milliseconds webhook_retry_base{1000};     // first retry after this, doubling...
+    milliseconds webhook_retry_max{60000};     // ...up to this (10 attempts: about 4 minutes)
+    std::size_t webhook_concurrency = 16;      // deliveries in flight per instance
+    milliseconds webhook_claim_idle{30000};    // an event held this long untouched is taken over
+    std::string webhook_ca_file;               // PEM CAs for https (empty: the system's)
+    std::size_t webhook_max_recipients = 1000; // topic members checked for message.* per write
 
     /** True when senna must start and supervise its own redis-server. */
     bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
@@ -99,7 +117,13 @@ struct config {
     bool production() const { return env == "production"; }
     /** True when /demo serves the demo web client (SOCK_DEMO, else only in development). */
     bool demo_enabled() const { return demo.value_or(env == "development"); }
+    /** True when webhooks are on (SOCK_WEBHOOK_URL) and `event` is one of SOCK_WEBHOOK_EVENTS. */
+    bool webhook_on(std::string_view event) const;
 };
+
+/** Every webhook event there is (SOCK_WEBHOOK_EVENTS). */
+inline constexpr std::array<std::string_view, 5> webhook_event_names{
+    "message.new", "message.updated", "message.deleted", "user.online", "user.offline"};
 
 inline constexpr const char* default_jwt_secret = "scene-passage-love-rhyme";
 

@@ -2,6 +2,7 @@
 
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <fstream>
@@ -51,6 +52,24 @@ std::string non_empty(const char* env, const std::string& v) {
     if (util::trim(v).empty())
         fail(env, "must not be empty");
     return v;
+}
+
+// "a, b,,c" -> {"a", "b", "c"}; and back, for --help.
+std::vector<std::string> comma_list(const std::string& v) {
+    std::vector<std::string> out;
+    for (auto part : util::split(v, ',')) {
+        auto t = util::trim(part);
+        if (!t.empty())
+            out.emplace_back(t);
+    }
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items)
+        s += (s.empty() ? "" : ",") + i;
+    return s;
 }
 
 template <class Member>
@@ -191,22 +210,12 @@ const std::vector<setting>& settings() {
          [](const config&) { return std::string("number of cores"); }},
         {"SOCK_CORS_ORIGINS", "allowed browser origins, comma-separated, or *",
          [](config& c, const std::string& v) {
-             std::vector<std::string> out;
-             for (auto part : util::split(v, ',')) {
-                 auto t = util::trim(part);
-                 if (!t.empty())
-                     out.emplace_back(t);
-             }
+             auto out = comma_list(v);
              if (out.empty())
                  fail("SOCK_CORS_ORIGINS", "must list at least one origin, or *");
              c.cors_origins = std::move(out);
          },
-         [](const config& c) {
-             std::string s;
-             for (const auto& o : c.cors_origins)
-                 s += (s.empty() ? "" : ",") + o;
-             return s;
-         }},
+         [](const config& c) { return joined(c.cors_origins); }},
         {"SOCK_DEMO", "serve the demo web client at /demo (1/0; unset: on only in development)",
          [](config& c, const std::string& v) { c.demo = parse_bool("SOCK_DEMO", v); },
          [](const config& c) {
@@ -320,6 +329,59 @@ const std::vector<setting>& settings() {
              c.adapter = a;
          },
          [](const config& c) { return c.adapter; }},
+        duration("SOCK_PRESENCE_GRACE_MS",
+                 "a user whose last socket went is shown offline (user.offline) only after this "
+                 "long without one",
+                 &config::presence_grace, 0, 3600 * 1000),
+        number("SOCK_PRESENCE_WATCH_LIMIT", "users one socket may watch with watch-presence",
+               &config::presence_watch_limit, 1, 10000),
+        text("SOCK_WEBHOOK_URL", "http(s) URL that receives the webhook events (unset: none)",
+             &config::webhook_url, true),
+        {"SOCK_WEBHOOK_SECRET",
+         "HMAC-SHA256 key of the webhooks' X-Senna-Signature, required with SOCK_WEBHOOK_URL "
+         "(never logged)",
+         [](config& c, const std::string& v) { c.webhook_secret = v; },
+         [](const config& c) { return std::string(c.webhook_secret.empty() ? "" : "(set)"); }},
+        {"SOCK_WEBHOOK_EVENTS",
+         "webhook events sent, comma-separated: message.new, message.updated, message.deleted, "
+         "user.online, user.offline",
+         [](config& c, const std::string& v) {
+             std::vector<std::string> out;
+             for (auto& t : comma_list(v)) {
+                 if (std::find(webhook_event_names.begin(), webhook_event_names.end(), t) ==
+                     webhook_event_names.end())
+                     fail("SOCK_WEBHOOK_EVENTS", quoted(t) +
+                                                     " is not one of message.new, message.updated, "
+                                                     "message.deleted, user.online, user.offline");
+                 if (std::find(out.begin(), out.end(), t) == out.end())
+                     out.push_back(t);
+             }
+             c.webhook_events = std::move(out);
+         },
+         [](const config& c) { return joined(c.webhook_events); }},
+        duration("SOCK_WEBHOOK_TIMEOUT_MS",
+                 "one webhook delivery attempt, from connecting to the answer's last byte",
+                 &config::webhook_timeout, 100, 600 * 1000),
+        number("SOCK_WEBHOOK_MAX_ATTEMPTS",
+               "delivery attempts of one event before it is parked in the dead-letter stream",
+               &config::webhook_max_attempts, 1, 100),
+        duration("SOCK_WEBHOOK_RETRY_MS", "wait before the first retry; it doubles each attempt",
+                 &config::webhook_retry_base, 1, 3600 * 1000),
+        duration("SOCK_WEBHOOK_RETRY_MAX_MS", "longest wait between two attempts",
+                 &config::webhook_retry_max, 1, 24ull * 3600 * 1000),
+        number("SOCK_WEBHOOK_CONCURRENCY", "webhook deliveries in flight per instance",
+               &config::webhook_concurrency, 1, 1024),
+        duration("SOCK_WEBHOOK_CLAIM_MS",
+                 "an event held this long by an instance that stopped renewing it (crashed) is "
+                 "taken over by another",
+                 &config::webhook_claim_idle, 300, 24ull * 3600 * 1000),
+        text("SOCK_WEBHOOK_CA_FILE",
+             "PEM file of the CAs an https webhook URL is verified against (unset: the system's)",
+             &config::webhook_ca_file, true),
+        number("SOCK_WEBHOOK_MAX_RECIPIENTS",
+               "topic members a message write checks for message.* events; a topic with more "
+               "gets none",
+               &config::webhook_max_recipients, 1, 100000),
     };
     return table;
 }
@@ -353,6 +415,22 @@ void validate(const config& c, bool require_public_key) {
                  " cannot carry a text of SOCK_MAX_TEXT_LENGTH=" +
                  std::to_string(c.max_text_length) + " code points: use at least " +
                  std::to_string(12 * c.max_text_length + 4096) + " (or 0)");
+    if (!c.webhook_url.empty()) {
+        // An unsigned webhook invites forgery: whoever finds the URL could post events.
+        if (c.webhook_secret.empty())
+            fail("SOCK_WEBHOOK_SECRET", "required with SOCK_WEBHOOK_URL");
+        const auto scheme = util::to_lower(c.webhook_url.substr(0, c.webhook_url.find("://")));
+        if (scheme != "http" && scheme != "https")
+            fail("SOCK_WEBHOOK_URL",
+                 quoted(c.webhook_url) + " must start with http:// or https://");
+    }
+    if (!c.webhook_ca_file.empty()) {
+        std::ifstream f(c.webhook_ca_file);
+        if (!f)
+            fail("SOCK_WEBHOOK_CA_FILE", quoted(c.webhook_ca_file) + " cannot be read");
+    }
+    if (c.webhook_retry_max < c.webhook_retry_base)
+        fail("SOCK_WEBHOOK_RETRY_MAX_MS", "must not be below SOCK_WEBHOOK_RETRY_MS");
     if (c.managed_redis() && c.managed_redis_socket().size() >= 100)
         fail("SOCK_DATA_DIR", "path too long for the managed Redis unix socket (max ~100 bytes)");
 }

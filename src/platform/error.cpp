@@ -20,6 +20,8 @@ std::string_view describe(error e) {
         return "platform response is not valid HTTP";
     case error::bad_request:
         return "platform request header cannot be sent";
+    case error::tls_failed:
+        return "TLS handshake failed";
     }
     return "unknown platform error";
 }

@@ -25,6 +25,8 @@ enum class error {
     bad_response,
     /** A header name or value the caller gave cannot be sent (CR, LF or NUL in it). */
     bad_request,
+    /** https: the TLS handshake failed (the certificate did not verify, no common protocol). */
+    tls_failed,
 };
 
 std::string_view describe(error e);

@@ -4,10 +4,12 @@
 #include "platform/error.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -18,6 +20,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <list>
+#include <optional>
 #include <stdexcept>
 #include <sys/socket.h>
 
@@ -33,9 +36,16 @@ namespace {
 /** Bound on a response head: the platform answers JSON, its headers are small. */
 constexpr std::uint32_t max_header_bytes = 16 * 1024;
 
+using tls_stream = asio::ssl::stream<beast::tcp_stream&>;
+
 struct connection {
-    explicit connection(const net::executor& ex) : stream(ex) {}
+    connection(const net::executor& ex, asio::ssl::context* tls) : stream(ex) {
+        if (tls)
+            secure = std::make_unique<tls_stream>(stream, *tls);
+    }
     beast::tcp_stream stream;
+    /** https: TLS over `stream` (destroyed before it). */
+    std::unique_ptr<tls_stream> secure;
     /** Bytes read past a response stay here for the next one (a keep-alive peer sends none). */
     beast::flat_buffer buffer;
     clock::time_point idle_since;
@@ -107,17 +117,32 @@ net::error_code map_error(const net::error_code& ec) {
 
 struct http_client::impl {
     impl(net::executor e, base_url b, http_options o)
-        : ex(std::move(e)), base(std::move(b)), opts(o) {
+        : ex(std::move(e)), base(std::move(b)), opts(std::move(o)) {
         net::error_code ec;
         address = asio::ip::make_address(base.host, ec);
         literal = !ec;
         if (opts.max_connections == 0)
             opts.max_connections = 1;
+        if (base.tls) {
+            tls.emplace(asio::ssl::context::tls_client);
+            SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
+            tls->set_verify_mode(asio::ssl::verify_peer);
+            net::error_code lec;
+            if (opts.ca_file.empty())
+                tls->set_default_verify_paths(lec);
+            else
+                tls->load_verify_file(opts.ca_file, lec);
+            if (lec)
+                throw std::invalid_argument("cannot load the CA file '" + opts.ca_file +
+                                            "': " + lec.message());
+        }
     }
 
     net::executor ex;
     base_url base;
     http_options opts;
+    /** https only. */
+    std::optional<asio::ssl::context> tls;
     bool literal = false;
     asio::ip::address address;
     /** Idle connections, the most recently used last (reused first: the least likely to have
@@ -222,7 +247,8 @@ net::awaitable<lease> acquire(http_client::impl& i, clock::time_point deadline, 
         }
         if (i.open < i.opts.max_connections) {
             ++i.open;
-            co_return lease(&i, std::make_unique<connection>(i.ex), false);
+            co_return lease(&i, std::make_unique<connection>(i.ex, i.tls ? &*i.tls : nullptr),
+                            false);
         }
         if (!i.idle.empty()) {
             i.close_idle(0);
@@ -282,23 +308,38 @@ net::awaitable<net::error_code> connect(http_client::impl& i, connection& c,
     net::error_code ignored;
     // Small requests must not wait for Nagle.
     c.stream.socket().set_option(net::tcp::no_delay(true), ignored);
+    if (c.secure) {
+        // SNI and the name the certificate must carry (an address literal: its IP SAN).
+        if (!i.literal)
+            SSL_set_tlsext_host_name(c.secure->native_handle(), i.base.host.c_str());
+        c.secure->set_verify_callback(asio::ssl::host_name_verification(i.base.host));
+        c.stream.expires_at(deadline);
+        auto [hec] =
+            co_await c.secure->async_handshake(asio::ssl::stream_base::client, net::use_tuple);
+        if (hec == beast::error::timeout)
+            co_return error::timeout;
+        if (hec == asio::error::operation_aborted)
+            co_return hec;
+        if (hec)
+            co_return error::tls_failed;
+    }
     co_return net::error_code();
 }
 
 /** Writes `req` and reads one response on `c` by `deadline`. `reusable`: the connection may
  *  carry another request (keep-alive, nothing unread). */
-net::awaitable<net::error_code> exchange(connection& c,
-                                         const bhttp::request<bhttp::empty_body>& req,
-                                         clock::time_point deadline, std::size_t body_limit,
-                                         http_result& out, bool& reusable) {
+template <class Stream>
+net::awaitable<net::error_code>
+exchange_on(Stream& stream, connection& c, const bhttp::request<bhttp::string_body>& req,
+            clock::time_point deadline, std::size_t body_limit, http_result& out, bool& reusable) {
     c.stream.expires_at(deadline);
-    auto w = co_await bhttp::async_write(c.stream, req, net::use_tuple);
+    auto w = co_await bhttp::async_write(stream, req, net::use_tuple);
     if (std::get<0>(w))
         co_return std::get<0>(w);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(max_header_bytes);
     parser.body_limit(body_limit);
-    auto r = co_await bhttp::async_read(c.stream, c.buffer, parser, net::use_tuple);
+    auto r = co_await bhttp::async_read(stream, c.buffer, parser, net::use_tuple);
     if (std::get<0>(r))
         co_return std::get<0>(r);
     auto& res = parser.get();
@@ -308,6 +349,15 @@ net::awaitable<net::error_code> exchange(connection& c,
     co_return net::error_code();
 }
 
+net::awaitable<net::error_code> exchange(connection& c,
+                                         const bhttp::request<bhttp::string_body>& req,
+                                         clock::time_point deadline, std::size_t body_limit,
+                                         http_result& out, bool& reusable) {
+    if (c.secure)
+        co_return co_await exchange_on(*c.secure, c, req, deadline, body_limit, out, reusable);
+    co_return co_await exchange_on(c.stream, c, req, deadline, body_limit, out, reusable);
+}
+
 } // namespace
 
 http_client::http_client(net::executor ex, std::string_view url, http_options opts) {
@@ -315,8 +365,11 @@ http_client::http_client(net::executor ex, std::string_view url, http_options op
     auto parsed = parse_base_url(url, why);
     if (!parsed)
         throw std::invalid_argument(why);
-    impl_ = std::make_unique<impl>(std::move(ex), std::move(*parsed), opts);
+    impl_ = std::make_unique<impl>(std::move(ex), std::move(*parsed), std::move(opts));
 }
+
+http_client::http_client(net::executor ex, base_url base, http_options opts)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(base), std::move(opts))) {}
 
 http_client::~http_client() {
     for (auto& c : impl_->idle) {
@@ -339,6 +392,17 @@ net::executor http_client::get_executor() const noexcept {
 }
 
 net::awaitable<http_result> http_client::get(std::string target, header_list headers) {
+    co_return co_await send(bhttp::verb::get, std::move(target), std::move(headers), {});
+}
+
+net::awaitable<http_result> http_client::post(std::string target, header_list headers,
+                                              std::string body) {
+    co_return co_await send(bhttp::verb::post, std::move(target), std::move(headers),
+                            std::move(body));
+}
+
+net::awaitable<http_result> http_client::send(bhttp::verb method, std::string target,
+                                              header_list headers, std::string body) {
     impl& i = *impl_;
     const auto deadline = clock::now() + i.opts.request_timeout;
     http_result out;
@@ -355,11 +419,14 @@ net::awaitable<http_result> http_client::get(std::string target, header_list hea
     std::string_view relative(target);
     while (!relative.empty() && relative.front() == '/')
         relative.remove_prefix(1);
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, i.base.prefix + std::string(relative),
-                                          11};
+    bhttp::request<bhttp::string_body> req{method, i.base.prefix + std::string(relative), 11};
     req.set(bhttp::field::host, i.base.host_header);
     for (const auto& h : headers)
         req.set(h.first, h.second);
+    if (method != bhttp::verb::get) {
+        req.body() = std::move(body);
+        req.prepare_payload();
+    }
 
     for (int attempt = 0; attempt < 2; ++attempt) {
         lease l = co_await acquire(i, deadline, attempt == 0);

@@ -1,5 +1,7 @@
 #pragma once
-// An HTTP/1.1 client (Beast) for one base URL: GET requests with a small keep-alive pool.
+// An HTTP/1.1 client (Beast) for one base URL: GET and POST requests with a small keep-alive
+// pool, over TCP or, for an https URL, TLS (the peer's certificate verified against the system's
+// CAs or `ca_file`, and its name against the URL's host).
 //
 // Threading: not thread-safe. Construct, call and destroy it on its executor's thread (one
 // client per shard). The client must outlive every get() it started.
@@ -14,6 +16,8 @@
 
 #include "net/types.hpp"
 #include "platform/url.hpp"
+
+#include <boost/beast/http/verb.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -37,6 +41,8 @@ struct http_options {
     /** An idle pooled connection older than this is closed rather than reused: below Node's
      *  default keepAliveTimeout (5 s), so that we rarely race a server closing it. */
     std::chrono::milliseconds idle_timeout{4000};
+    /** https: a PEM file of the CAs to trust instead of the system's (empty: the system's). */
+    std::string ca_file;
 };
 
 /** `ec` set: no usable answer (platform::error or operation_aborted); otherwise the HTTP
@@ -54,6 +60,9 @@ public:
     /** Throws std::invalid_argument, with a sentence for the operator, when `base_url` is not
      *  a usable http:// URL (https is refused: out of scope). */
     http_client(net::executor ex, std::string_view base_url, http_options opts = {});
+    /** For a URL parsed already (parse_base_url, any url_use). Throws std::invalid_argument
+     *  when `opts.ca_file` cannot be loaded. */
+    http_client(net::executor ex, base_url base, http_options opts);
     ~http_client();
     http_client(const http_client&) = delete;
     http_client& operator=(const http_client&) = delete;
@@ -66,6 +75,13 @@ public:
      */
     net::awaitable<http_result> get(std::string target, header_list headers);
 
+    /**
+     * POST `body` to `target` (relative, as get()), with Content-Length, Host and `headers`.
+     * The stale-connection retry of get() applies too: the caller's request must be safe to
+     * receive twice (a webhook delivery is: it carries its id for the receiver's deduplication).
+     */
+    net::awaitable<http_result> post(std::string target, header_list headers, std::string body);
+
     /** Sockets open now (idle and busy), and idle ones. */
     std::size_t open_connections() const noexcept;
     std::size_t idle_connections() const noexcept;
@@ -75,6 +91,9 @@ public:
     struct impl;
 
 private:
+    net::awaitable<http_result> send(boost::beast::http::verb method, std::string target,
+                                     header_list headers, std::string body);
+
     std::unique_ptr<impl> impl_;
 };
 

@@ -17,62 +17,69 @@ bool valid_host_char(char c) {
 
 } // namespace
 
-std::optional<base_url> parse_base_url(std::string_view url, std::string& why) {
+std::optional<base_url> parse_base_url(std::string_view url, std::string& why, url_use use) {
+    const bool webhook = use == url_use::webhook;
+    const std::string what = webhook ? "the webhook URL" : "the platform API URL";
     for (char ch : url) {
         const auto c = static_cast<unsigned char>(ch);
         if (c <= ' ' || c >= 0x7F) {
-            why = "the platform API URL must not contain spaces, control or non-ASCII characters";
+            why = what + " must not contain spaces, control or non-ASCII characters";
             return std::nullopt;
         }
     }
     const std::size_t colon = url.find("://");
     if (colon == std::string_view::npos) {
-        why = "the platform API URL must be absolute, like http://host:port/prefix/";
+        why = what + " must be absolute, like http://host:port/prefix/";
         return std::nullopt;
     }
     const std::string scheme = util::to_lower(url.substr(0, colon));
-    if (scheme == "https") {
+    if (scheme == "https" && !webhook) {
         why = "https platform API URLs are not supported: use http:// (for example through a "
               "local TLS-terminating proxy)";
         return std::nullopt;
     }
-    if (scheme != "http") {
-        why = "the platform API URL must start with http://";
+    if (scheme != "http" && scheme != "https") {
+        why =
+            what + (webhook ? " must start with http:// or https://" : " must start with http://");
         return std::nullopt;
     }
     std::string_view rest = url.substr(colon + 3);
     const std::size_t path_at = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, path_at);
     std::string_view path = path_at == std::string_view::npos ? "" : rest.substr(path_at);
-    if (path.find_first_of("?#") != std::string_view::npos) {
-        why = "the platform API URL must not have a query or a fragment";
+    if (path.find('#') != std::string_view::npos ||
+        (!webhook && path.find('?') != std::string_view::npos)) {
+        why =
+            what + (webhook ? " must not have a fragment" : " must not have a query or a fragment");
         return std::nullopt;
     }
     if (authority.find('@') != std::string_view::npos) {
-        why = "the platform API URL must not carry user info";
+        why = what + " must not carry user info";
         return std::nullopt;
     }
 
     base_url out;
+    out.tls = scheme == "https";
+    out.port = out.tls ? 443 : 80;
     std::string_view port_text;
     if (!authority.empty() && authority.front() == '[') {
         const std::size_t close = authority.find(']');
         if (close == std::string_view::npos) {
-            why = "the platform API URL has an unterminated IPv6 address";
+            why = what + " has an unterminated IPv6 address";
             return std::nullopt;
         }
         out.host = std::string(authority.substr(1, close - 1));
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') {
-                why = "the platform API URL has garbage after its IPv6 address";
+                why = what + " has garbage after its IPv6 address";
                 return std::nullopt;
             }
             port_text = after.substr(1);
         }
         for (char c : out.host) {
             if (!(valid_host_char(c) || c == ':')) {
-                why = "the platform API URL has an invalid IPv6 address";
+                why = what + " has an invalid IPv6 address";
                 return std::nullopt;
             }
         }
@@ -83,30 +90,32 @@ std::optional<base_url> parse_base_url(std::string_view url, std::string& why) {
             port_text = authority.substr(port_at + 1);
         for (char c : out.host) {
             if (!valid_host_char(c)) {
-                why = "the platform API URL has an invalid host name";
+                why = what + " has an invalid host name";
                 return std::nullopt;
             }
         }
     }
     if (out.host.empty()) {
-        why = "the platform API URL has no host";
+        why = what + " has no host";
         return std::nullopt;
     }
     if (!port_text.empty() || authority.ends_with(':')) {
         const auto port = util::parse_uint(port_text);
         if (!port || *port == 0 || *port > 65535) {
-            why = "the platform API URL has an invalid port";
+            why = what + " has an invalid port";
             return std::nullopt;
         }
         out.port = static_cast<std::uint16_t>(*port);
     }
 
     out.prefix = path.empty() ? "/" : std::string(path);
-    if (out.prefix.back() != '/')
+    if (out.prefix.front() == '?')
+        out.prefix.insert(out.prefix.begin(), '/');
+    if (!webhook && out.prefix.back() != '/')
         out.prefix += '/';
     const bool ipv6 = out.host.find(':') != std::string::npos;
     out.host_header = ipv6 ? "[" + out.host + "]" : out.host;
-    if (out.port != 80)
+    if (out.port != (out.tls ? 443 : 80))
         out.host_header += ":" + std::to_string(out.port);
     return out;
 }

@@ -1,5 +1,6 @@
 #include "realtime/hub.hpp"
 
+#include "chat/keys.hpp"
 #include "chat/scripts.hpp"
 #include "net/spawn.hpp"
 #include "realtime/adapter_codec.hpp"
@@ -51,7 +52,7 @@ void hub::attach(std::vector<shard_link> shards) {
     cluster_ = socketio::cluster(std::move(servers));
     if (!shards_.empty() && shards_[0].presence_)
         heartbeat_ = std::make_unique<heartbeat>(shards_[0].executor, *shards_[0].presence_,
-                                                 settings_.heartbeat);
+                                                 settings_.heartbeat, settings_.presence_tick);
 }
 
 net::awaitable<void> hub::start() {
@@ -64,14 +65,22 @@ net::awaitable<void> hub::start_on_home() {
     auto ex = shards_[0].executor;
     sub_ =
         std::make_unique<redis::subscriber>(ex, settings_.endpoint, settings_.subscriber_options);
-    sub_->set_handler(
-        [this](std::string_view channel, std::string_view pattern, std::string_view p) {
-            if (pattern.empty() && channel == settings_.control_channel)
-                control(p);
-            else if (!pattern.empty())
-                remote(channel, p);
-        });
+    const std::string presence_ch =
+        settings_.redis_prefix.empty()
+            ? std::string()
+            : presence_channel(settings_.redis_prefix + ":messages:" + settings_.domain + ":");
+    sub_->set_handler([this, presence_ch](std::string_view channel, std::string_view pattern,
+                                          std::string_view p) {
+        if (pattern.empty() && channel == settings_.control_channel)
+            control(p);
+        else if (pattern.empty() && !presence_ch.empty() && channel == presence_ch)
+            presence_changed(p);
+        else if (!pattern.empty())
+            remote(channel, p);
+    });
     sub_->subscribe(settings_.control_channel);
+    if (!presence_ch.empty())
+        sub_->subscribe(presence_ch);
     if (!settings_.adapter_prefix.empty()) {
         // In streams mode too: @socket.io/redis-emitter publishes there whatever the mode.
         sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
@@ -134,19 +143,23 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
     chat::holes whole;
     whole.pieces.push_back(data);
     pubs.push_back(publication_of(room, except, event, payload, whole));
-    auto args = std::make_shared<std::vector<std::string>>();
-    chat::append_args(std::move(pubs), *args);
-    net::asio::dispatch(shards_[0].executor, [this, args, room = std::move(room),
+    struct script_call {
+        std::vector<std::string> keys, args;
+    };
+    auto call = std::make_shared<script_call>();
+    chat::append_args(std::move(pubs), call->keys, call->args);
+    net::asio::dispatch(shards_[0].executor, [this, call, room = std::move(room),
                                               except = std::move(except),
                                               data = std::move(data)]() mutable {
         if (!pub_ || stopping_.load()) {
             local_text(std::move(room), std::move(except), data, {});
             return;
         }
-        std::vector<std::string_view> views(args->begin(), args->end());
+        std::vector<std::string_view> keys(call->keys.begin(), call->keys.end());
+        std::vector<std::string_view> views(call->args.begin(), call->args.end());
         pub_->async_evalsha(
-            *fan_out_, {}, views,
-            [this, args, room = std::move(room), except = std::move(except),
+            *fan_out_, keys, views,
+            [this, call, room = std::move(room), except = std::move(except),
              data = std::move(data)](net::error_code ec, redis::reply r) mutable {
                 std::string_view id;
                 if (ec || r.is_error())
@@ -585,12 +598,48 @@ bool hub::control(std::string_view payload) const {
     auto r = util::trim(std::string_view(room->get_string()));
     if (!user || r.empty())
         return false;
+    bool join = false;
     if (type->get_string() == "join-room")
-        move(user->text, std::string(r), true);
-    else if (type->get_string() == "leave-room")
-        move(user->text, std::string(r), false);
-    else
+        join = true;
+    else if (type->get_string() != "leave-room")
         return false;
+    move(user->text, std::string(r), join);
+    // A topic's members (whom its message webhooks are for) follow the platform's moves. Every
+    // instance writes the same: each applies the channel's messages in order, so the last write
+    // of a (topic, user) is always the last message's.
+    auto topic = r.starts_with("topic-") ? chat::id::parse(r.substr(6)) : std::nullopt;
+    if (topic && pub_ && !settings_.redis_prefix.empty()) {
+        redis::request req;
+        req.push(join ? "SADD" : "SREM",
+                 chat::keys(settings_.redis_prefix, settings_.domain).topic(*topic).members_key(),
+                 user->text);
+        pub_->async_exec(req, [](net::error_code failed, std::vector<redis::reply> replies) {
+            if (failed || (!replies.empty() && replies[0].is_error()))
+                log::warn(
+                    "membership_failed",
+                    {{"error", failed ? failed.message() : std::string(replies[0].as_string())}});
+        });
+    }
+    return true;
+}
+
+bool hub::presence_changed(std::string_view payload) const {
+    net::error_code ec;
+    json::value v = json::parse(payload, ec);
+    if (ec || !v.is_object())
+        return false;
+    const auto& o = v.get_object();
+    const auto* u = o.if_contains("user");
+    const auto* status = o.if_contains("status");
+    const auto* at = o.if_contains("last_active");
+    auto user = u && u->is_string() ? chat::id::parse(u->get_string()) : std::nullopt;
+    if (!user || !status || !status->is_string() || !at)
+        return false;
+    json::object event;
+    event["user_id"] = user->to_json();
+    event["status"] = status->get_string();
+    event["last_active"] = *at;
+    local(watch_room(*user), {}, "presence", event);
     return true;
 }
 

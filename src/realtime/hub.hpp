@@ -5,7 +5,10 @@
 //    participants, on every shard of this instance through socketio::cluster;
 //  - the control channel (`messages:events`: join-room / leave-room), applied to each shard's
 //    local_users (local_users.hpp);
-//  - the presence heartbeat (heartbeat.hpp) on shard 0;
+//  - the presence heartbeat (heartbeat.hpp) on shard 0, and presence transitions (presence.hpp's
+//    channel) to the sockets watching the user (`presence` to room presence-<id>);
+//  - topic membership (chat::service::members): the control channel's join-room / leave-room
+//    of a `topic-<T>` room adds the user to T's members or removes them;
 //  - several instances: every emit is also published in @socket.io/redis-adapter's format
 //    (adapter_codec.hpp) on "<SOCK_REDIS_PREFIX>#/#<room>#", and broadcasts that other
 //    instances or @socket.io/redis-emitter publish there reach this instance's sockets (our
@@ -80,6 +83,8 @@ struct hub_settings {
         between instances. */
     std::string adapter_prefix;
     std::chrono::milliseconds heartbeat{5000};
+    /** How often users past their grace window are made offline (presence::expire). */
+    std::chrono::milliseconds presence_tick{1000};
     /** This process's id (presence field and instance key). */
     std::string instance_id;
     adapter_mode mode = adapter_mode::redis;
@@ -93,6 +98,10 @@ struct hub_settings {
     /** Streams mode: how long one XREAD waits (below the reader's command timeout). */
     std::chrono::milliseconds block{2000};
     redis::connection_options reader_options;
+    /** SOCK_REDIS_PREFIX and SOCK_DOMAIN_HANDLE: the keys of topic membership and the presence
+        channel (empty prefix: neither). */
+    std::string redis_prefix;
+    std::string domain;
 };
 
 class hub {
@@ -150,6 +159,9 @@ public:
     void move(const std::string& user, const std::string& room, bool join) const;
     /** Applies a control-channel message (JSON); false when it is not one. */
     bool control(std::string_view payload) const;
+    /** Delivers a presence transition (presence.hpp's channel) to this instance's sockets that
+        watch the user; false when it is not one. */
+    bool presence_changed(std::string_view payload) const;
     /** Delivers a redis-adapter broadcast published on `channel` to this instance's sockets;
         false when it is not one for us (ours, another namespace, undecodable). */
     bool remote(std::string_view channel, std::string_view payload) const;

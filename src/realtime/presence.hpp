@@ -1,13 +1,23 @@
 #pragma once
-// Presence (SPEC §4's activity hash) across every instance, kept in Redis (docs/storage.md):
+// Presence (SPEC §4's activity hash, and the presence shown to others) across every instance,
+// kept in Redis (docs/storage.md, docs/webhooks.md):
 //   P:messages:D:presence:U          hash  instance id -> sockets of U on that instance
 //   P:messages:D:instance:I          string, expires: instance I's heartbeat
 //   P:messages:D:instance:I:users    set   users with sockets on I (for the sweep)
 //   P:messages:D:instances           set   instance ids that have had sockets
+//   P:messages:D:status:U            hash  status (online/offline) and last_active shown to others
+//   P:messages:D:presence-grace      zset  users whose last socket went -> when they go offline
 //   P:messages:D:instance:I:sessions hash  I's live recovery sessions (recovery_store.hpp)
-// A socket's arrival and departure are one Lua script each, so the status always follows the
-// count. A user is inactive when no instance with a live heartbeat holds a socket of theirs;
-// every instance sweeps, each heartbeat, the instances whose heartbeat key has expired.
+// A socket's arrival and departure are one Lua script each, so the seed's `status` always
+// follows the count. A user is inactive when no instance with a live heartbeat holds a socket of
+// theirs; every instance sweeps, each heartbeat, the instances whose heartbeat key has expired.
+//
+// The status shown (GET /api/presence, watch-presence, the user.online / user.offline webhooks)
+// has a grace window: the first socket anywhere makes a user online at once; when the last one
+// goes, the user is offline only once the window passed without a socket coming back on any
+// instance. Each transition is decided once, inside one script (so two instances never both
+// announce it), PUBLISHed on the presence channel and, when asked, appended to the webhook
+// stream in that same script.
 //
 // Threading: one presence per shard, over that shard's Redis connection, used on its thread.
 
@@ -16,7 +26,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace senna::redis {
 class connection;
@@ -29,10 +41,25 @@ struct presence_settings {
     std::string key_base;    // "P:messages:D:"
     std::string instance_id; // unique per process start
     std::chrono::milliseconds heartbeat{5000};
+    /** The last socket gone this long (SOCK_PRESENCE_GRACE_MS): the user is offline. */
+    std::chrono::milliseconds grace{10000};
+    /** Where transitions are PUBLISHed (presence_channel()). */
+    std::string channel;
+    /** The webhook stream (chat::keys::webhooks) and whether each transition goes there. */
+    std::string webhook_stream;
+    bool webhook_online = false;
+    bool webhook_offline = false;
     /** Connection state recovery (recovery_store.hpp): the sessions' key prefix (empty: off)
         and the window a dead instance's live sessions get when it is swept. */
     std::string session_prefix;
     std::chrono::milliseconds session_window{0};
+};
+
+/** What others see of a user. */
+struct shown_presence {
+    chat::id user;
+    bool online = false;
+    std::string last_active; // ISO-8601; empty: never seen
 };
 
 class presence {
@@ -42,15 +69,22 @@ public:
     presence(const presence&) = delete;
     presence& operator=(const presence&) = delete;
 
-    /** A socket of `user` arrived on this instance: count it, status `active`. */
+    /** A socket of `user` arrived on this instance: count it, status `active`; online (and
+        announced) unless they were already, or still within the grace window. */
     net::awaitable<void> arrived(chat::id user);
     /** A socket of `user` left: uncount it; `inactive` + `last_active` when none is left on any
-        live instance. */
+        live instance, and offline once the grace window passes. */
     net::awaitable<void> left(chat::id user);
     /** Refreshes this instance's heartbeat key and sweeps instances whose key expired. */
     net::awaitable<void> beat();
+    /** Makes offline (and announces) the users whose grace window has passed; every instance
+        calls it often (heartbeat.hpp), each user is taken by one. */
+    net::awaitable<void> expire();
     /** Deletes this instance's heartbeat (a clean stop: others sweep our users at once). */
     net::awaitable<void> retire();
+    /** What others see of `users`, in their order; nullopt when Redis did not answer. */
+    net::awaitable<std::optional<std::vector<shown_presence>>>
+    lookup(const std::vector<chat::id>& users);
 
     const presence_settings& settings() const noexcept { return settings_; }
 
@@ -60,7 +94,17 @@ private:
     std::unique_ptr<redis::script> arrive_;
     std::unique_ptr<redis::script> leave_;
     std::unique_ptr<redis::script> sweep_;
+    std::unique_ptr<redis::script> expire_;
 };
+
+/** The pub/sub channel of presence transitions for key base `key_base` ("P:messages:D:"):
+    "P:messages:D:presence", JSON {"user","status","last_active"}. */
+std::string presence_channel(const std::string& key_base);
+/** U's presence hash and the prefix of the instances' heartbeat keys (chat/notice.hpp). */
+std::string presence_key(const std::string& key_base, const chat::id& user);
+std::string instance_key_prefix(const std::string& key_base);
+/** The room of the sockets watching `user` (watch-presence). */
+std::string watch_room(const chat::id& user);
 
 /** Now as ISO-8601 UTC with milliseconds ("2026-11-27T23:05:53.123Z"), as JavaScript prints. */
 std::string iso_now();

@@ -242,3 +242,40 @@ TEST(config_load, managed_redis_maxmemory_takes_redis_units) {
     EXPECT_NE(config::help_text().find("--redis-maxmemory  (SOCK_REDIS_MAXMEMORY)"),
               std::string::npos);
 }
+
+TEST(config_load, webhooks_are_off_until_a_url_and_then_need_a_secret) {
+    auto off = load({}).cfg;
+    EXPECT_TRUE(off.webhook_url.empty());
+    EXPECT_FALSE(off.webhook_on("message.new"));
+    EXPECT_EQ(off.presence_grace, std::chrono::milliseconds(10000));
+    EXPECT_EQ(off.presence_watch_limit, 100u);
+    EXPECT_EQ(off.webhook_events,
+              (std::vector<std::string>{"message.new", "user.online", "user.offline"}));
+
+    auto on = load({{"SOCK_WEBHOOK_URL", "https://hooks.example/in"},
+                    {"SOCK_WEBHOOK_SECRET", "s"},
+                    {"SOCK_WEBHOOK_EVENTS", " message.deleted, user.offline,message.deleted "}})
+                  .cfg;
+    EXPECT_TRUE(on.webhook_on("message.deleted"));
+    EXPECT_TRUE(on.webhook_on("user.offline"));
+    EXPECT_FALSE(on.webhook_on("message.new"));
+    EXPECT_EQ(on.webhook_events, (std::vector<std::string>{"message.deleted", "user.offline"}));
+
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_URL", "http://h/"}}),
+              "SOCK_WEBHOOK_SECRET: required with SOCK_WEBHOOK_URL");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_URL", "h/in"}, {"SOCK_WEBHOOK_SECRET", "s"}}),
+              "SOCK_WEBHOOK_URL: 'h/in' must start with http:// or https://");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_EVENTS", "message.new,typing"}}),
+              "SOCK_WEBHOOK_EVENTS: 'typing' is not one of message.new, message.updated, "
+              "message.deleted, user.online, user.offline");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_RETRY_MS", "5000"}, {"SOCK_WEBHOOK_RETRY_MAX_MS", "1000"}}),
+              "SOCK_WEBHOOK_RETRY_MAX_MS: must not be below SOCK_WEBHOOK_RETRY_MS");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_CA_FILE", "/nonexistent/ca.pem"}}),
+              "SOCK_WEBHOOK_CA_FILE: '/nonexistent/ca.pem' cannot be read");
+    EXPECT_EQ(error_of({{"SOCK_WEBHOOK_CLAIM_MS", "100"}}),
+              "SOCK_WEBHOOK_CLAIM_MS: '100' is out of range (300-86400000)");
+    // The secret never shows, not even in --help.
+    auto h = config::help_text();
+    EXPECT_NE(h.find("(SOCK_WEBHOOK_SECRET)"), std::string::npos);
+    EXPECT_NE(h.find("(SOCK_PRESENCE_GRACE_MS)"), std::string::npos);
+}

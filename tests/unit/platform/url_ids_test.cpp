@@ -48,6 +48,32 @@ TEST(base_url, refuses_https_and_malformed_urls) {
     }
 }
 
+TEST(base_url, webhook_urls_take_https_a_query_and_the_exact_path) {
+    std::string why;
+    auto u = parse_base_url("https://hooks.example/senna/in?key=a1", why, url_use::webhook);
+    ASSERT_TRUE(u) << why;
+    EXPECT_TRUE(u->tls);
+    EXPECT_EQ(u->port, 443);
+    EXPECT_EQ(u->prefix, "/senna/in?key=a1"); // posted to as it is: no slash added
+    EXPECT_EQ(u->host_header, "hooks.example");
+
+    u = parse_base_url("https://127.0.0.1:8443", why, url_use::webhook);
+    ASSERT_TRUE(u) << why;
+    EXPECT_EQ(u->prefix, "/");
+    EXPECT_EQ(u->host_header, "127.0.0.1:8443");
+
+    u = parse_base_url("http://h?x=1", why, url_use::webhook);
+    ASSERT_TRUE(u) << why;
+    EXPECT_FALSE(u->tls);
+    EXPECT_EQ(u->prefix, "/?x=1");
+
+    for (const char* bad : {"ftp://h/", "http://h/#f", "http://u:p@h/", "https://:1/"}) {
+        why.clear();
+        EXPECT_FALSE(parse_base_url(bad, why, url_use::webhook)) << bad;
+        EXPECT_NE(why.find("the webhook URL"), std::string::npos) << why;
+    }
+}
+
 TEST(percent_encode, keeps_unreserved_only) {
     EXPECT_EQ(percent_encode("Az09-_.~"), "Az09-_.~");
     EXPECT_EQ(percent_encode("a b,c&d=é/%"), "a%20b%2Cc%26d%3D%C3%A9%2F%25");
