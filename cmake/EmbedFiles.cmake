@@ -1,9 +1,13 @@
-# cmake -DOUTPUT=file.cpp -DFILES="name=path|name=path" -P EmbedFiles.cmake
-# Writes a C++ file defining senna::api::demo_assets() (api/demo_assets.hpp): each file's bytes
-# as an array, its name and a strong ETag (its SHA-256), so senna serves them from memory and
-# reads nothing from disk at run time. Runs at build time (src/api/CMakeLists.txt).
+# cmake -DOUTPUT=file.cpp -DFILES="name=path|name=path" [-DFUNCTION=name] -P EmbedFiles.cmake
+# Writes a C++ file defining senna::api::<FUNCTION>() (default demo_assets; declared in
+# api/demo_assets.hpp): each file's bytes as an array, its name and a strong ETag (its SHA-256),
+# so senna serves them from memory and reads nothing from disk at run time. Runs at build time
+# (src/api/CMakeLists.txt).
 if(NOT OUTPUT OR NOT FILES)
     message(FATAL_ERROR "EmbedFiles.cmake: OUTPUT and FILES are required")
+endif()
+if(NOT FUNCTION)
+    set(FUNCTION demo_assets)
 endif()
 
 string(REPLACE "|" ";" FILES "${FILES}")
@@ -47,7 +51,7 @@ namespace {
 
 ${arrays}} // namespace
 
-const std::vector<demo_asset>& demo_assets() {
+const std::vector<demo_asset>& ${FUNCTION}() {
     static const std::vector<demo_asset> assets{
 ${entries}    };
     return assets;

@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 # Boost 1.81 (never libboost-dev 1.74: the two conflict), hiredis for RESP parsing, OpenSSL for
 # JWT, redis-server for the managed Redis and the tests, GoogleTest and Google Benchmark, clang
 # for the fuzzers, ccache so rebuilds are quick, chromium for the browser test of the demo
-# (tests/browser, driven by playwright-core at /usr/bin/chromium). The interop tests
+# (tests/browser, driven by playwright-core at /usr/bin/chromium), libcrypt-dev (libxcrypt's
+# crypt(3), which checks the Admin UI's $2b$ bcrypt password hash). The interop tests
 # (tests/interop) drive Debian's python-socketio client and websocket-client from /usr/bin/python3;
 # python3-requests is python-engineio's polling transport.
 packages=(
     g++ cmake ninja-build ccache pkg-config git curl procps iproute2
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libhiredis-dev libssl-dev redis-server
+        libhiredis-dev libssl-dev libcrypt-dev redis-server
     libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format
     chromium
@@ -38,8 +39,10 @@ fi
 # tests start their own on free ports.
 
 # npm packages, exactly as locked. tests/: jsonwebtoken, socket.io-client, playwright-core, ...
-# web/: the browser build of socket.io-client that the demo client embeds (CMake reads it from
-# web/node_modules at build time).
+# web/: the browser build of socket.io-client that the demo client embeds, and the Socket.IO
+# Admin UI's built files with the icon font they use (@socket.io/admin-ui, @mdi/font); CMake
+# reads them from web/node_modules at build time. web/.npmrc skips peer dependencies (the
+# Admin UI package names the socket.io server, which senna replaces).
 for dir in tests web; do
     stamp=$dir/node_modules/.senna-lock-stamp
     if [[ ! -f "$stamp" ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then

@@ -9,8 +9,9 @@
 #   5. interop tests (tests/interop): Debian's python-socketio and websocket-client (raw frames),
 #      socket.io-client 4.8 / 2.x and ws against the real binary: large and fragmented messages,
 #      protocol violations, broadcasts, reconnecting after senna restarts, shutdown times
-#   6. the browser tests of the demo client: headless Chromium (/usr/bin/chromium) as two users,
-#      and across a senna restart; the screenshot goes to build/test-output/browser/
+#   6. the browser tests: headless Chromium (/usr/bin/chromium): the demo client as two users and
+#      across a senna restart, and the Socket.IO Admin UI served by senna against two instances;
+#      the screenshots go to build/test-output/browser/
 # Every process a test starts is stopped by it. Exit status 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,6 @@ echo "== interop tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/interop/
 
-echo "== browser test (demo client in headless Chromium)"
+echo "== browser tests (demo client and Admin UI in headless Chromium)"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/browser/

@@ -1,5 +1,6 @@
 #include "api/authenticate.hpp"
 
+#include "realtime/moderation_state.hpp"
 #include "util/strings.hpp"
 
 #include <chrono>
@@ -39,6 +40,22 @@ http::response token_error_response(auth::error e, unsigned version) {
                       c == client_error::invalid_token ? auth::error_name(e) : std::string_view());
 }
 
+bool muted(const auth_settings& settings, std::string_view topic, std::string_view user) {
+    return settings.moderation &&
+           settings.moderation->state().muted(topic, user, realtime::unix_now());
+}
+
+moderated moderation_of(const auth_settings& settings, const auth::identity& who) {
+    if (!settings.moderation)
+        return moderated::no;
+    const auto& state = settings.moderation->state();
+    if (state.banned(who.user_id, realtime::unix_now()))
+        return moderated::banned;
+    if (state.revoked(who.user_id, who.issued_at))
+        return moderated::revoked;
+    return moderated::no;
+}
+
 http::response not_authenticated_response(unsigned version) {
     return rest_error(client_error::not_authenticated, version);
 }
@@ -62,7 +79,18 @@ auth_result authenticate(const http::request& req, const auth_settings& settings
         auto e = static_cast<auth::error>(r.error().value());
         if (r.error().category() != auth::make_error_code(auth::error::malformed).category())
             e = auth::error::malformed;
+        util::metrics::count(settings.refusals, util::metrics::refusal::rest_invalid_token);
         return {std::nullopt, token_error_response(e, req.version())};
+    }
+    switch (moderation_of(settings, *r)) {
+    case moderated::banned:
+        util::metrics::count(settings.refusals, util::metrics::refusal::rest_user_banned);
+        return {std::nullopt, rest_error(client_error::user_banned, req.version())};
+    case moderated::revoked:
+        util::metrics::count(settings.refusals, util::metrics::refusal::rest_token_revoked);
+        return {std::nullopt, rest_error(client_error::token_revoked, req.version())};
+    case moderated::no:
+        break;
     }
     return {std::move(*r), std::nullopt};
 }

@@ -6,11 +6,16 @@
 #include "auth/jwt.hpp"
 #include "auth/token_cache.hpp"
 #include "http/types.hpp"
+#include "util/metrics.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+
+namespace senna::realtime {
+class moderation_view;
+}
 
 namespace senna::api {
 
@@ -19,7 +24,20 @@ struct auth_settings {
     std::string header; // SOCK_JWT_HEADER
     std::int64_t leeway_seconds = 30;
     auth::token_cache* cache = nullptr; // the shard's; none: every token is verified in full
+    /** The shard's copy of the moderation state: bans and revocations refuse a verified token
+        (null: none, e.g. the label probe). */
+    const realtime::moderation_view* moderation = nullptr;
+    /** Where refusals are counted (null: nowhere). */
+    util::metrics::refusals* refusals = nullptr;
 };
+
+/** A verified identity that moderation refuses: banned (403 USER_BANNED on REST, CONNECT_ERROR
+    USER_BANNED on sockets) or a revoked token (401 TOKEN_REVOKED). */
+enum class moderated { no, banned, revoked };
+moderated moderation_of(const auth_settings& settings, const auth::identity& who);
+
+/** True when `user` is muted in `topic` now (sends there are refused: USER_MUTED). */
+bool muted(const auth_settings& settings, std::string_view topic, std::string_view user);
 
 /** Verifies `token` through the settings' cache when there is one. */
 boost::system::result<auth::identity> verify_token(const auth_settings& settings,

@@ -98,7 +98,17 @@ std::optional<response> over_write_limit(const request_context& ctx, const rest_
     const auto d = s.limits->message_write(me.text);
     if (d.allowed)
         return std::nullopt;
+    util::metrics::count(s.auth.refusals, util::metrics::refusal::rest_rate_limited);
     return rate_limited_response(d, ctx.req.version());
+}
+
+// A moderator's mute in a topic (issue 17): the user's writes there are refused.
+std::optional<response> over_mute(const request_context& ctx, const rest_services& s,
+                                  const chat_call& call) {
+    if (call.chat.type != chat::target::topic || !muted(s.auth, call.chat.other.text, call.me.text))
+        return std::nullopt;
+    util::metrics::count(s.auth.refusals, util::metrics::refusal::rest_user_muted);
+    return rest_error(client_error::user_muted, ctx.req.version());
 }
 
 // An update that changes content (text or image) is a write the limit counts; one that only
@@ -253,6 +263,8 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
+    if (auto refused = over_mute(ctx, s, call))
+        co_return std::move(*refused);
     if (auto limited = over_write_limit(ctx, s, call.me))
         co_return std::move(*limited);
     auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body, s.notices);
@@ -273,9 +285,12 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
-    if (changes_content(call.body))
+    if (changes_content(call.body)) {
+        if (auto refused = over_mute(ctx, s, call))
+            co_return std::move(*refused);
         if (auto limited = over_write_limit(ctx, s, call.me))
             co_return std::move(*limited);
+    }
     auto updated =
         co_await update_and_deliver(*s.chat, s.hub, call.me, call.chat,
                                     std::string(ctx.param("message_id")), call.body, s.notices);

@@ -14,7 +14,7 @@ constexpr std::uint8_t rest = via::rest, ack = via::ack, connect = via::connect_
                        legacy = via::legacy, event = via::event;
 
 // In the order of the enum (checked below).
-constexpr std::array<std::pair<client_error, client_error_info>, 31> table{{
+constexpr std::array<std::pair<client_error, client_error_info>, 37> table{{
     // clang-format off
     {client_error::invalid_token, {"INVALID_TOKEN_ERR", "", status::unauthorized,
         "Your token is invalid - please check it and try again", "invalid_token",
@@ -28,8 +28,8 @@ constexpr std::array<std::pair<client_error, client_error_info>, 31> table{{
         "The token is for another user", "", ack, false}},
     {client_error::not_authenticated, {"NOT_AUTHENTICATED", "UnauthenticatedError",
         status::unauthorized, "You are not authenticated", "", rest | ack, false}},
-    {client_error::user_banned, {"USER_BANNED", "", none, "Banned users cannot use this",
-        "user_error", connect | legacy, false}},
+    {client_error::user_banned, {"USER_BANNED", "ForbiddenError", status::forbidden,
+        "Banned users cannot use this", "user_error", rest | connect | legacy | event, false}},
     {client_error::user_deleted, {"USER_DELETED", "", none, "Deleted users cannot use this",
         "user_error", connect | legacy, false}},
     {client_error::session_rejected, {"SESSION_REJECTED", "", none,
@@ -79,6 +79,19 @@ constexpr std::array<std::pair<client_error, client_error_info>, 31> table{{
         rest | ack, true}},
     {client_error::internal_error, {"INTERNAL_ERROR", "Error", status::internal_server_error,
         "Something went wrong", "", rest | ack, true}},
+    {client_error::token_revoked, {"TOKEN_REVOKED", "TokenRevokedError", status::unauthorized,
+        "Your token has been revoked - please authenticate again", "invalid_token",
+        rest | connect | legacy | event, false}},
+    {client_error::user_muted, {"USER_MUTED", "ForbiddenError", status::forbidden,
+        "You are muted in this topic", "", rest | ack, false}},
+    {client_error::kicked, {"KICKED", "", none, "You were disconnected by a moderator", "",
+        event, true}},
+    {client_error::admin_disabled, {"ADMIN_DISABLED", "ForbiddenError", status::forbidden,
+        "The admin API is off: set SOCK_ADMIN_SECRET or SOCK_ADMIN_CLAIM", "", rest, false}},
+    {client_error::admin_unauthorized, {"ADMIN_UNAUTHORIZED", "UnauthenticatedError",
+        status::unauthorized, "An admin token is required", "", rest, false}},
+    {client_error::admin_forbidden, {"ADMIN_FORBIDDEN", "ForbiddenError", status::forbidden,
+        "This token does not carry the admin claim", "", rest, false}},
     {client_error::demo_tokens_disabled, {"DEMO_TOKENS_DISABLED", "NotFound", status::not_found,
         "This server does not mint demo tokens (production, or an RS*/ES*/EdDSA key); paste a "
         "token made with `senna token`", "", rest, false}},

@@ -29,7 +29,7 @@ enum class client_error : std::uint8_t {
     token_expired,          // the token in force of a connected socket expired (event)
     token_for_another_user, // refresh-token with another user's token
     not_authenticated,      // no token where one is needed
-    user_banned,            // the platform's session check refused: banned
+    user_banned,            // the platform's session check or a moderator's ban (issue 17)
     user_deleted,           // ... deleted
     session_rejected,       // ... another reason
     session_check_failed,   // the platform did not answer (SOCK_API_SESSION_FAIL_OPEN off)
@@ -56,6 +56,13 @@ enum class client_error : std::uint8_t {
     store_unavailable,
     store_full, // Redis at its maxmemory refuses writes (issue 20)
     internal_error,
+    // Moderation (issue 17)
+    token_revoked, // a moderator revoked the user's tokens issued before this one's iat
+    user_muted,    // a moderator muted the user in this topic
+    kicked,        // a moderator disconnected the user's sockets (event `kicked`)
+    admin_disabled,
+    admin_unauthorized,
+    admin_forbidden,
     // The demo
     demo_tokens_disabled,
 };
@@ -66,7 +73,7 @@ inline constexpr std::uint8_t rest = 1;          // an HTTP answer with `status`
 inline constexpr std::uint8_t ack = 2;           // a client event's ack
 inline constexpr std::uint8_t connect_error = 4; // a refused Socket.IO connection
 inline constexpr std::uint8_t legacy = 8;        // `unauthorized` of the legacy flow
-inline constexpr std::uint8_t event = 16;        // an event of its own (token-expired)
+inline constexpr std::uint8_t event = 16;        // an event of its own (token-expired, kicked)
 } // namespace via
 
 struct client_error_info {

@@ -32,13 +32,19 @@ std::string_view demo_content_type(std::string_view name) noexcept {
         return "text/javascript; charset=utf-8";
     if (ends_with(".css"))
         return "text/css; charset=utf-8";
+    if (ends_with(".png"))
+        return "image/png";
+    if (ends_with(".svg"))
+        return "image/svg+xml";
+    if (ends_with(".woff2"))
+        return "font/woff2";
     return "";
 }
 
 namespace {
 
-const demo_asset* find_asset(std::string_view name) {
-    for (const auto& a : demo_assets())
+const demo_asset* find_asset(const std::vector<demo_asset>& assets, std::string_view name) {
+    for (const auto& a : assets)
         if (a.name == name)
             return &a;
     return nullptr;
@@ -46,8 +52,9 @@ const demo_asset* find_asset(std::string_view name) {
 
 // One embedded file. `Cache-Control: no-cache` with a strong ETag: the browser revalidates
 // each time and gets a 304 until a new build changes the file.
-response serve(const request_context& ctx, std::string_view name) {
-    const demo_asset* a = find_asset(name);
+response serve(const request_context& ctx, std::string_view name,
+               const std::vector<demo_asset>& assets = demo_assets()) {
+    const demo_asset* a = find_asset(assets, name);
     const unsigned version = ctx.req.version();
     if (!a || demo_content_type(name).empty())
         return http::not_found_response(version);
@@ -110,6 +117,21 @@ response mint(const request_context& ctx, const demo_services& s) {
                                ctx.req.version());
 }
 
+// The Admin UI's page may load only senna's files and talk only to senna (its Socket.IO
+// connection); Vuetify sets inline styles. Framed by no one.
+constexpr const char* admin_ui_policy =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+response serve_admin_ui(const request_context& ctx, std::string name) {
+    response res = serve(ctx, name, admin_ui_assets());
+    if (res.result() != status::not_found) {
+        res.set("Content-Security-Policy", admin_ui_policy);
+        res.set("Referrer-Policy", "no-referrer");
+    }
+    return res;
+}
+
 } // namespace
 
 void add_demo_routes(http::router& r, const demo_services& s) {
@@ -125,6 +147,32 @@ void add_demo_routes(http::router& r, const demo_services& s) {
     r.add(verb::get, "/demo/:file", [](request_context& ctx) -> net::awaitable<response> {
         co_return serve(ctx, ctx.param("file"));
     });
+}
+
+void add_admin_ui_routes(http::router& r) {
+    // "/admin-ui" and "/admin-ui/" share a pattern (one trailing slash is ignored): the page's
+    // links are relative (js/app.js), so it is served at the one with the slash.
+    r.add(verb::get, "/admin-ui", [](request_context& ctx) -> net::awaitable<response> {
+        if (!ctx.path.ends_with('/')) {
+            response res{status::moved_permanently, ctx.req.version()};
+            res.set(field::location, "/admin-ui/");
+            res.content_length(0);
+            co_return res;
+        }
+        co_return serve_admin_ui(ctx, "index.html");
+    });
+    r.add(verb::get, "/admin-ui/:file", [](request_context& ctx) -> net::awaitable<response> {
+        co_return serve_admin_ui(ctx, std::string(ctx.param("file")));
+    });
+    r.add(verb::get, "/admin-ui/:dir/:file", [](request_context& ctx) -> net::awaitable<response> {
+        co_return serve_admin_ui(ctx, std::string(ctx.param("dir")) + "/" +
+                                          std::string(ctx.param("file")));
+    });
+    r.add(verb::get, "/admin-ui/mdi/:dir/:file",
+          [](request_context& ctx) -> net::awaitable<response> {
+              co_return serve_admin_ui(ctx, "mdi/" + std::string(ctx.param("dir")) + "/" +
+                                                std::string(ctx.param("file")));
+          });
 }
 
 } // namespace senna::api

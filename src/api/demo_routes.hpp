@@ -28,6 +28,12 @@ struct demo_services {
 /** Adds the demo's routes to `r`. `services` must outlive the router. */
 void add_demo_routes(http::router& r, const demo_services& services);
 
+/** The Socket.IO Admin UI's files at /admin-ui/ (issue 17; added with SOCK_ADMIN_UI): the page
+    at /admin-ui/ (/admin-ui redirects there, so its relative links resolve), its scripts,
+    styles, images and icon font, with a Content-Security-Policy that lets the page load only
+    from senna and talk only to it. */
+void add_admin_ui_routes(http::router& r);
+
 /** The Content-Type of a demo file, by its extension ("" for an unknown one). */
 std::string_view demo_content_type(std::string_view name) noexcept;
 

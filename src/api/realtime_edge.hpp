@@ -40,6 +40,7 @@ namespace senna::api::edge {
 struct socket_state {
     std::optional<chat::id> user;
     std::optional<std::int64_t> expires_at; // exp of the token in force
+    std::optional<std::int64_t> issued_at;  // its iat, against a moderator's revocation
     bool authenticating = false;
     bool counted = false;              // presence and local_users know this socket
     socketio::socket* owner = nullptr; // the socket whose data this is (valid while it holds it)

@@ -1,6 +1,8 @@
 #include "api/realtime_handlers.hpp"
 
 #include "api/realtime_edge.hpp"
+#include "realtime/local_users.hpp"
+#include "realtime/moderation_state.hpp"
 
 namespace senna::api {
 
@@ -15,6 +17,40 @@ socketio::connect_verdict refuse(client_error e) {
     return socketio::refuse(std::string(i.message), std::move(data));
 }
 } // namespace
+
+std::size_t enforce_moderation(realtime::local_users& users, const realtime::moderation_action& a) {
+    using kind = realtime::moderation_action::kind;
+    std::size_t n = 0;
+    for (auto& sock : users.sockets(a.user)) {
+        auto st = edge::state_of(*sock);
+        client_error why = client_error::kicked;
+        if (a.type == kind::ban) {
+            why = client_error::user_banned;
+        } else if (a.type == kind::revoke) {
+            if (st->issued_at && *st->issued_at >= a.before)
+                continue; // a token issued since then (refresh-token) stays good
+            why = client_error::token_revoked;
+        } else if (a.type != kind::kick) {
+            continue;
+        }
+        boost::json::object o;
+        o["code"] = code_of(why);
+        o["message"] = info(why).message;
+        if (!a.reason.empty())
+            o["reason"] = a.reason;
+        sock->emit("kicked", edge::ack_args(std::move(o)));
+        sock->disconnect();
+        ++n;
+    }
+    return n;
+}
+
+boost::json::object describe_socket(const socketio::socket& s) {
+    boost::json::object o;
+    if (const auto* st = std::any_cast<edge::state_ptr>(&s.data); st && *st && (*st)->user)
+        o["user_id"] = (*st)->user->to_json();
+    return o;
+}
 
 void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
     using namespace edge;
@@ -32,6 +68,7 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
             co_return refuse(client_error::too_many_sockets);
         }
         st->expires_at = a.who->expires_at;
+        st->issued_at = a.who->issued_at;
         co_return socketio::accept();
     });
     // Handlers are declared once here, for every socket of the namespace.

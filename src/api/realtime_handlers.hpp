@@ -12,6 +12,8 @@
 #include "api/authenticate.hpp"
 #include "socketio/server.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstddef>
 
@@ -25,6 +27,7 @@ namespace senna::realtime {
 class hub;
 class presence;
 class local_users;
+struct moderation_action;
 } // namespace senna::realtime
 
 namespace senna::api {
@@ -55,5 +58,15 @@ struct realtime_services {
 
 /** Installs the connect hook and the connection handler on `ns`; `s` must outlive it. */
 void attach_realtime(socketio::namespace_& ns, const realtime_services& s);
+
+/** On the shard's thread: the sockets of `a.user` on this shard that a moderation action
+    concerns (kick, ban: all; revoke: those whose token was issued before `a.before`) get the
+    event `kicked` {code: KICKED | USER_BANNED | TOKEN_REVOKED, message, reason?} and are
+    disconnected from the namespace. Returns how many. */
+std::size_t enforce_moderation(realtime::local_users& users, const realtime::moderation_action& a);
+
+/** What the Admin UI shows as the `data` of a socket of "/": {"user_id": id} once it is
+    authenticated, {} otherwise (and for sockets of other namespaces). */
+boost::json::object describe_socket(const socketio::socket& s);
 
 } // namespace senna::api

@@ -125,6 +125,15 @@ chat::outcome<chat::chat_ref> resolve_to(const realtime_services& s, const chat:
     return s.chat->resolve(me, type, id);
 }
 
+// A moderator's mute in a topic refuses the user's sends (and typing) there (issue 17).
+std::optional<json::object> muted_ack(const realtime_services& s, const chat::id& me,
+                                      const chat::chat_ref& chat) {
+    if (chat.type != chat::target::topic || !muted(s.auth, chat.other.text, me.text))
+        return std::nullopt;
+    util::metrics::count(s.auth.refusals, util::metrics::refusal::socket_user_muted);
+    return ack_error(client_error::user_muted);
+}
+
 net::awaitable<json::object> send_message(const realtime_services& s, socket&, socket_state& st,
                                           json::object payload) {
     const chat::id me = *st.user;
@@ -132,10 +141,14 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     if (!chat)
         co_return problem_ack(chat.failure(), s);
     const chat::chat_ref ref = *chat;
+    if (auto refused = muted_ack(s, me, ref))
+        co_return std::move(*refused);
     if (s.limits) {
         const auto d = s.limits->message_write(me.text);
-        if (!d.allowed)
+        if (!d.allowed) {
+            util::metrics::count(s.auth.refusals, util::metrics::refusal::socket_rate_limited);
             co_return ack_error(client_error::rate_limited);
+        }
     }
     auto sent = co_await send_and_deliver(*s.chat, s.hub, me, ref, payload, s.notices);
     if (!sent)
@@ -179,6 +192,8 @@ net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_
     auto chat = resolve_to(s, me, payload);
     if (!chat)
         co_return problem_ack(chat.failure(), s);
+    if (auto refused = muted_ack(s, me, *chat))
+        co_return std::move(*refused);
     if (s.hub)
         s.hub->typing(me, *chat);
     json::object out;
@@ -226,9 +241,11 @@ net::awaitable<json::object> join_topic(const realtime_services& s, socket& sock
         co_return err;
     const std::string room = "topic-" + topic->text;
     const std::size_t max = s.limits ? s.limits->settings().max_topics_per_socket : 0;
-    if (max != 0 && !sock.in(room) && topic_count(sock) >= max)
+    if (max != 0 && !sock.in(room) && topic_count(sock) >= max) {
+        util::metrics::count(s.auth.refusals, util::metrics::refusal::socket_too_many_topics);
         co_return ack_error(client_error::too_many_topics,
                             "A socket may join at most " + std::to_string(max) + " topics");
+    }
     sock.join(room);
     co_return co_await membership_ack(s, *topic, *st.user, true);
 }
@@ -289,6 +306,7 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
     if (!(chat::id{a.who->user_id, a.who->numeric} == *st.user))
         co_return ack_error(client_error::token_for_another_user);
     st.expires_at = a.who->expires_at;
+    st.issued_at = a.who->issued_at;
     if (auto* p = std::any_cast<state_ptr>(&sock.data))
         arm_expiry(sock, *p, s);
     sock.session_changed(); // a restore re-arms the expiry from the session

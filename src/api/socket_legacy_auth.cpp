@@ -58,6 +58,7 @@ void authenticate(socket& sock, socketio::event& ev, socketio::ack_fn ack,
             }
             if (a.ok) {
                 state->expires_at = a.who->expires_at;
+                state->issued_at = a.who->issued_at;
                 so->emit("authenticated");
                 on_authenticated(*so, state, svc);
                 co_return;

@@ -9,8 +9,10 @@ bool take_socket_slot(socket_state& st, const realtime_services& s) {
     if (!s.limits || st.slot)
         return true;
     auto slot = s.limits->acquire_socket(st.user->text);
-    if (!slot)
+    if (!slot) {
+        util::metrics::count(s.auth.refusals, util::metrics::refusal::socket_too_many_sockets);
         return false;
+    }
     st.slot.emplace(std::move(slot));
     return true;
 }
@@ -29,11 +31,13 @@ bool admit_event(socketio::socket& sock, socket_state& st, const realtime_servic
         return true;
     const util::rate refusal_budget{r.per_second, 10 * r.burst};
     if (!st.refusals.take(refusal_budget, now).allowed) {
+        util::metrics::count(s.auth.refusals, util::metrics::refusal::socket_flood);
         log::warn("socket_flood",
                   {{"socket", sock.id()}, {"user", st.user ? st.user->text : std::string("-")}});
         sock.disconnect(true);
         return false;
     }
+    util::metrics::count(s.auth.refusals, util::metrics::refusal::socket_events_rate_limited);
     ack(ack_args(ack_error(client_error::rate_limited, "Too many events - please slow down")));
     return false;
 }

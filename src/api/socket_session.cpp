@@ -2,6 +2,7 @@
 // socket taking it back. A Node server on the streams adapter that shares sessions with senna
 // keeps the same shape in socket.data (docs/recovery.md).
 #include "api/realtime_edge.hpp"
+#include "realtime/moderation_state.hpp"
 
 #include <any>
 
@@ -15,6 +16,8 @@ boost::json::value session_data(const socketio::socket& sock) {
     o["user_id"] = (*p)->user->to_json();
     if ((*p)->expires_at)
         o["exp"] = *(*p)->expires_at;
+    if ((*p)->issued_at)
+        o["iat"] = *(*p)->issued_at; // against a revocation made while it was away
     return o;
 }
 
@@ -33,6 +36,16 @@ bool restore_session(socketio::socket& sock, const boost::json::value& data,
         if (*exp + s.auth.leeway_seconds <= now_unix())
             return false; // its token expired meanwhile: the client must bring a fresh one
     }
+    std::optional<std::int64_t> iat;
+    if (const auto* i = o->if_contains("iat"); i && i->is_int64())
+        iat = i->get_int64();
+    // A moderator's ban or revocation made meanwhile (issue 17): no restore; the fresh connect
+    // that follows is refused by the connect hook with its own error.
+    if (s.auth.moderation) {
+        const auto& m = s.auth.moderation->state();
+        if (m.banned(user->text, realtime::unix_now()) || m.revoked(user->text, iat))
+            return false;
+    }
     auto st = state_of(sock);
     st->user = *user;
     if (!take_socket_slot(*st, s)) {
@@ -40,6 +53,7 @@ bool restore_session(socketio::socket& sock, const boost::json::value& data,
         return false;
     }
     st->expires_at = exp;
+    st->issued_at = iat;
     return true;
 }
 

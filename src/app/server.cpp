@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "admin/admin_ui.hpp"
 #include "app/managed_redis.hpp"
 #include "app/shard.hpp"
 #include "app/shared_state.hpp"
@@ -109,6 +110,9 @@ net::awaitable<void> stop_on_signal(net::asio::signal_set& signals,
     const auto& cfg = shared.cfg;
     log::info("shutdown", {{"signal", sig}, {"drain_ms", long(cfg.shutdown_timeout.count())}});
     co_await shared.hub->stop();
+    co_await shared.moderation->stop();
+    if (shared.admin_ui)
+        co_await shared.admin_ui->stop();
     for (auto& s : shards)
         s->drain();
     // Attempts in flight end (bounded by SOCK_WEBHOOK_TIMEOUT_MS) and are acknowledged; what
@@ -153,6 +157,10 @@ net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_s
         }
     }
     co_await shared.hub->start();
+    // The moderation state before any request is answered: a restarted instance honours bans.
+    co_await shared.moderation->start();
+    if (shared.admin_ui)
+        co_await shared.admin_ui->start();
     if (shared.webhooks)
         co_await shared.webhooks->start();
     for (auto& s : shards)
@@ -165,6 +173,16 @@ net::awaitable<void> serve(std::vector<std::unique_ptr<shard>>& shards, shared_s
     if (shared.demo)
         log::info("demo", {{"url", browser_url_of(bound.front()) + "/demo"},
                            {"tokens", shared.demo_signer ? "minted" : "paste"}});
+    if (shared.admin_ui) {
+        const auto& a = shared.admin_ui->config();
+        log::info("admin_ui", {{"url", browser_url_of(bound.front()) + "/admin-ui/"},
+                               {"namespace", a.namespace_name},
+                               {"mode", cfg.effective_admin_mode()},
+                               {"server_id", a.server_id}});
+        if (a.username.empty())
+            log::warn("admin_ui_without_login", {{"hint", "set SOCK_ADMIN_USERNAME and "
+                                                          "SOCK_ADMIN_PASSWORD_HASH"}});
+    }
     co_await stop_on_signal(signals, shards, shared, control);
 }
 
@@ -182,13 +200,22 @@ int server::run() {
     net::asio::signal_set signals(control, SIGINT, SIGTERM);
     std::signal(SIGPIPE, SIG_IGN);
 
-    shared_state shared{cfg_,    make_verifier(cfg_), {},     nullptr, {}, {}, {}, nullptr,
-                        nullptr, std::nullopt,        nullptr};
+    shared_state shared{
+        cfg_,    make_verifier(cfg_), {},      nullptr, {},           {},      {},      nullptr,
+        nullptr, std::nullopt,        nullptr, nullptr, std::nullopt, nullptr, nullptr, {}};
     if (cfg_.demo_enabled()) {
         shared.demo_signer = make_demo_signer(cfg_);
         shared.demo = std::make_unique<api::demo_services>(
             api::demo_services{shared.demo_signer ? &*shared.demo_signer : nullptr, 3600,
                                [] { return static_cast<std::int64_t>(std::time(nullptr)); }});
+    }
+    if (cfg_.max_connections_per_ip != 0)
+        shared.per_address = std::make_unique<engineio::address_limit>(cfg_.max_connections_per_ip);
+    if (!cfg_.admin_secret.empty()) {
+        auto v = auth::verifier::create(auth::algorithm::hs256, cfg_.admin_secret);
+        if (!v)
+            throw std::runtime_error("SOCK_ADMIN_SECRET: " + v.error().message());
+        shared.admin_verifier.emplace(std::move(*v));
     }
     shared.limits = std::make_unique<api::abuse_limits>(api::abuse_settings{
         util::rate{cfg_.rate_send_per_sec, cfg_.rate_send_burst},
@@ -219,6 +246,24 @@ int server::run() {
         });
     }
 
+    // Before anything starts: a port another process listens on is refused (SO_REUSEPORT would
+    // let this process join it silently and take half of its connections).
+    const auto endpoints = resolve_listen(cfg_);
+    for (const auto& e : endpoints) {
+        bool taken = false;
+        try {
+            taken = http::port_taken(e);
+        } catch (const std::exception& ex) {
+            throw std::runtime_error("SOCK_HTTP_PORT: cannot listen on " + url_of(e) + ": " +
+                                     ex.what());
+        }
+        if (taken)
+            throw std::runtime_error("SOCK_HTTP_PORT: another process already listens on " +
+                                     url_of(e) +
+                                     " (is senna already running?): stop it or choose another "
+                                     "port");
+    }
+
     std::unique_ptr<managed_redis> managed;
     if (cfg_.managed_redis()) {
         auto dir = std::filesystem::absolute(cfg_.data_dir).lexically_normal().string();
@@ -240,6 +285,10 @@ int server::run() {
         http::router probe;
         api::rest_services none{api::auth_settings{shared.verifier, "", 0}, {}, {}};
         api::add_routes(probe, none);
+        api::admin_services no_admin;
+        api::add_admin_routes(probe, no_admin);
+        if (cfg_.admin_ui)
+            api::add_admin_ui_routes(probe);
         if (shared.demo)
             api::add_demo_routes(probe, *shared.demo);
         add_socketio_routes(probe, nullptr);
@@ -257,6 +306,7 @@ int server::run() {
         hs.subscriber_options.name = "subscriber";
         hs.subscriber_options.metrics = &shared.redis_stats;
         hs.publisher_options = hs.subscriber_options;
+        const redis::connection_options hs_options = hs.subscriber_options;
         hs.publisher_options.name = "publisher";
         hs.adapter_prefix = cfg_.redis_prefix;
         hs.heartbeat = cfg_.presence_heartbeat;
@@ -278,6 +328,34 @@ int server::run() {
         hs.redis_prefix = cfg_.redis_prefix;
         hs.domain = cfg_.domain;
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
+        realtime::moderation_settings ms;
+        ms.keys = chat::keys(cfg_.redis_prefix, cfg_.domain);
+        ms.control_channel = shared.hub->settings().control_channel;
+        shared.moderation = std::make_unique<realtime::moderation>(std::move(ms));
+        shared.hub->set_moderation(shared.moderation.get());
+        if (cfg_.admin_ui) {
+            admin::settings as;
+            as.namespace_name = cfg_.admin_namespace;
+            as.username = cfg_.admin_username;
+            as.password_hash = cfg_.admin_password_hash;
+            const auto m = cfg_.effective_admin_mode();
+            as.mode = m == "production" ? admin::mode::production
+                      : m == "readonly" ? admin::mode::readonly
+                                        : admin::mode::development;
+            as.server_id = shared.hub->settings().instance_id;
+            as.prefix = cfg_.redis_prefix;
+            as.endpoint = shared.redis_endpoint;
+            as.redis_options = hs_options;
+            as.clients = [&shared] {
+                return shared.eio_metrics.open(engineio::transport_kind::polling) +
+                       shared.eio_metrics.open(engineio::transport_kind::websocket);
+            };
+            as.polling_clients = [&shared] {
+                return shared.eio_metrics.open(engineio::transport_kind::polling);
+            };
+            as.refusals = &shared.refusals;
+            shared.admin_ui = std::make_unique<admin::admin_ui>(std::move(as));
+        }
     }
 
     std::vector<std::unique_ptr<shard>> shards;
@@ -296,6 +374,18 @@ int server::run() {
         for (auto& s : shards)
             links.push_back(s->realtime_link());
         shared.hub->attach(std::move(links));
+        std::vector<realtime::moderation_shard> mods;
+        for (auto& s : shards)
+            mods.push_back(s->moderation_link());
+        shared.moderation->attach(std::move(mods), &shards[0]->redis());
+        if (shared.admin_ui) {
+            std::vector<admin::shard> admins;
+            for (auto& s : shards)
+                admins.push_back(admin::shard{
+                    s->context().get_executor(), &s->io(),
+                    [](const socketio::socket& sock) { return api::describe_socket(sock); }});
+            shared.admin_ui->attach(std::move(admins));
+        }
     }
     if (webhook_url) {
         const chat::keys k(cfg_.redis_prefix, cfg_.domain);
@@ -325,7 +415,6 @@ int server::run() {
     }
 
     // Shard 0 binds first (port 0 picks a free port), the others join it on that port.
-    auto endpoints = resolve_listen(cfg_);
     std::vector<net::tcp::endpoint> bound;
     for (auto e : endpoints) {
         if (!bound.empty())

@@ -19,6 +19,7 @@ std::string render_metrics(const shared_state& s) {
     redis::render(out, s.redis_stats);
     s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
+    s.refusals.render(out);
     if (s.webhooks)
         webhook::render(out, s.webhook_stats);
     return out;
@@ -64,8 +65,10 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
             std::make_unique<platform::client>(ioc_.get_executor(), ps, &shared.platform_stats);
         people_ = std::make_unique<api::platform_directory>(*platform_);
     }
+    const api::auth_settings auth{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds,
+                                  &tokens_,        &moderation_,   &shared.refusals};
     services_ = std::make_unique<api::rest_services>(api::rest_services{
-        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
+        auth,
         [conn]() -> net::awaitable<bool> {
             redis::request ping;
             ping.push("PING");
@@ -83,9 +86,21 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         shared.notices.get(),
     });
     api::add_routes(router_, *services_);
+    admin_ = std::make_unique<api::admin_services>();
+    admin_->auth = api::admin_claim(cfg.admin_claim);
+    admin_->auth.secret = shared.admin_verifier ? &*shared.admin_verifier : nullptr;
+    admin_->users = &services_->auth;
+    if (shared.moderation)
+        admin_->submit = [m = shared.moderation.get(), conn](const realtime::moderation_action& a) {
+            return m->submit(*conn, a);
+        };
+    api::add_admin_routes(router_, *admin_);
+    if (cfg.admin_ui)
+        api::add_admin_ui_routes(router_);
     if (shared.demo)
         api::add_demo_routes(router_, *shared.demo);
-    cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins);
+    cors_ = std::make_unique<http::cors_policy>(cfg.cors_origins,
+                                                std::vector<std::string>{socketio_path});
 
     engineio::settings es;
     es.path = socketio_path;
@@ -97,6 +112,11 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.close_timeout = cfg.eio_close_timeout;
     es.write_timeout = cfg.http_write_timeout;
     es.cors_origins = cfg.cors_origins;
+    for (const auto& t : cfg.trusted_proxies)
+        if (auto c = util::parse_cidr(t))
+            es.trusted_proxies.push_back(*c);
+    es.per_address = shared.per_address.get();
+    es.refusals = &shared.refusals;
     eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);
     const std::string key_base = cfg.redis_prefix + ":messages:" + cfg.domain + ":";
     const std::string instance_id = shared.hub ? shared.hub->settings().instance_id : "";
@@ -122,6 +142,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
         sio.codec.max_packet_size = cfg.sio_max_event_bytes;
         sio.codec.max_attachment_bytes = cfg.sio_max_event_bytes;
     }
+    sio.refusals = &shared.refusals;
     io_ = std::make_unique<socketio::server>(*eio_, sio);
     users_ = std::make_unique<realtime::local_users>();
     {
@@ -141,7 +162,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     }
     services_->presence = presence_.get();
     realtime_ = std::make_unique<api::realtime_services>(api::realtime_services{
-        api::auth_settings{shared.verifier, cfg.jwt_header, cfg.jwt_leeway_seconds, &tokens_},
+        auth,
         platform_.get(),
         cfg.api_session_fail_open,
         chat_.get(),
@@ -171,6 +192,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     ss.request_timeout = cfg.http_request_timeout;
     ss.idle_timeout = cfg.http_idle_timeout;
     ss.write_timeout = cfg.http_write_timeout;
+    ss.refusals = &shared.refusals;
     http_ = std::make_unique<http::server>(
         ioc_, http::session_env{router_, *cors_, *shared.http_metrics, ss, std::move(upgrades)},
         cfg.max_connections);
@@ -184,6 +206,13 @@ shard::~shard() {
 
 realtime::shard_link shard::realtime_link() {
     return realtime::shard_link{ioc_.get_executor(), io_.get(), users_.get(), presence_.get()};
+}
+
+realtime::moderation_shard shard::moderation_link() {
+    return realtime::moderation_shard{ioc_.get_executor(), &moderation_,
+                                      [users = users_.get()](const realtime::moderation_action& a) {
+                                          api::enforce_moderation(*users, a);
+                                      }};
 }
 
 void shard::run() {

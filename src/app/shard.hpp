@@ -3,6 +3,7 @@
 // (SO_REUSEPORT) and its Redis connection. Nothing in a shard is touched from another thread;
 // others `post` to its io_context (docs/adr/0001-threading.md).
 
+#include "api/admin_routes.hpp"
 #include "api/directory.hpp"
 #include "api/realtime_handlers.hpp"
 #include "api/rest_routes.hpp"
@@ -14,6 +15,7 @@
 #include "platform/client.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/local_users.hpp"
+#include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
 #include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
@@ -69,6 +71,10 @@ public:
     socketio::server& io() { return *io_; }
     /** What the instance's realtime::hub needs of this shard. */
     realtime::shard_link realtime_link();
+    /** What the instance's realtime::moderation needs of this shard. */
+    realtime::moderation_shard moderation_link();
+    /** This shard's Redis connection (use on its thread). */
+    redis::connection& redis() { return *redis_; }
 
 private:
     unsigned index_;
@@ -76,6 +82,7 @@ private:
     net::asio::io_context ioc_{1};
     std::optional<net::asio::executor_work_guard<net::asio::io_context::executor_type>> work_;
     auth::token_cache tokens_; // verified tokens, shared by this shard's REST and sockets
+    realtime::moderation_view moderation_; // this shard's copy of bans, revocations, mutes
     std::unique_ptr<redis::connection> redis_;
     std::unique_ptr<redis::memory_watcher> memory_; // shard 0 only: Redis's memory vs maxmemory
     std::unique_ptr<chat::service> chat_;
@@ -86,6 +93,7 @@ private:
     websocket::shard_context ws_{ioc_, wheel_};   // their read buffer and flush list
     http::router router_;
     std::unique_ptr<api::rest_services> services_;
+    std::unique_ptr<api::admin_services> admin_;
     std::unique_ptr<http::cors_policy> cors_;
     std::unique_ptr<realtime::recovery_store> sessions_; // with SOCK_RECOVERY_WINDOW_MS > 0
     std::unique_ptr<engineio::server> eio_;

@@ -2,6 +2,7 @@
 // What every shard reads and nobody changes after start-up (or changes only through atomics:
 // the metrics). Owned by app::server, outlives the shards.
 
+#include "admin/admin_ui.hpp"
 #include "api/abuse_limits.hpp"
 #include "api/chat_writes.hpp"
 #include "api/demo_routes.hpp"
@@ -12,10 +13,12 @@
 #include "http/metrics.hpp"
 #include "platform/stats.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/moderation.hpp"
 #include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/memory.hpp"
+#include "util/metrics.hpp"
 #include "webhook/dispatcher.hpp"
 #include "webhook/stats.hpp"
 
@@ -40,8 +43,16 @@ struct shared_state {
     std::optional<auth::signing_key> demo_signer;
     /** Per-instance abuse limits (docs/limits.md), shared by the shards (thread-safe). */
     std::unique_ptr<api::abuse_limits> limits;
-    /** Connection state recovery's counters (realtime/recovery_store.hpp). */
-    realtime::recovery_stats recovery_stats{};
+    /** Moderation across instances (bans, revocations, mutes, kicks; realtime/moderation.hpp). */
+    std::unique_ptr<realtime::moderation> moderation;
+    /** SOCK_ADMIN_SECRET's verifier (unset: no admin tokens by secret). */
+    std::optional<auth::verifier> admin_verifier;
+    /** SOCK_MAX_CONNECTIONS_PER_IP's table, shared by the shards (null: no limit). */
+    std::unique_ptr<engineio::address_limit> per_address;
+    /** The Socket.IO Admin UI (SOCK_ADMIN_UI; null: off). */
+    std::unique_ptr<admin::admin_ui> admin_ui;
+    /** Refusals by surface and reason (senna_refusals_total). */
+    util::metrics::refusals refusals;
     /** Redis's memory against maxmemory, sampled by shard 0 (/metrics, /healthz). */
     redis::memory_gauge redis_memory{};
     /** Webhooks (docs/webhooks.md): what writes append for offline recipients, the delivery
@@ -49,6 +60,8 @@ struct shared_state {
     std::unique_ptr<api::webhook_notices> notices{};
     std::unique_ptr<webhook::dispatcher> webhooks{};
     webhook::stats webhook_stats{};
+    /** Connection state recovery's counters (realtime/recovery_store.hpp). */
+    realtime::recovery_stats recovery_stats{};
 };
 
 } // namespace senna::app

@@ -175,6 +175,11 @@ verify_result verify_token(const signature_key& key, std::string_view token, std
         id.expires_at = to_unix_seconds(*exp);
     }
 
+    // iat is not checked (jsonwebtoken does not either), only kept: a moderator's revocation
+    // refuses a user's tokens issued before a time (api/authenticate.hpp). Not a number: absent.
+    if (const json::value* iat = claims->if_contains("iat"); iat && as_number(*iat))
+        id.issued_at = to_unix_seconds(*iat);
+
     // 6. Identity.
     if (!read_user_id(*claims, id))
         return fail(error::invalid_user_id);

@@ -32,6 +32,7 @@ struct identity {
     bool numeric = false;       // true when the id is a positive integer
     boost::json::object claims; // the whole payload (later: username, role)
     std::optional<std::int64_t> expires_at; // exp, unix seconds (fractions dropped)
+    std::optional<std::int64_t> issued_at;  // iat when it is a number, unix seconds
 };
 
 class verifier {

@@ -62,4 +62,23 @@ std::string keys::webhooks_dead() const {
     return base_ + domain_ + ":webhooks:dead";
 }
 
+std::string keys::moderation_bans() const {
+    return base_ + domain_ + ":moderation:bans";
+}
+std::string keys::moderation_revocations() const {
+    return base_ + domain_ + ":moderation:revocations";
+}
+std::string keys::moderation_mutes() const {
+    return base_ + domain_ + ":moderation:mutes";
+}
+std::string keys::moderation_version() const {
+    return base_ + domain_ + ":moderation:version";
+}
+std::string keys::mute_field(std::string_view topic, std::string_view user) {
+    std::string f;
+    f.reserve(topic.size() + 1 + user.size());
+    f.append(topic).append(":").append(user);
+    return f;
+}
+
 } // namespace senna::chat

@@ -10,6 +10,8 @@
 // user's own messages), L:read (hash: user id -> read cursor), L:cmid:<author>:<client_msg_id>
 // (a send's idempotency record, 24 hours), L:members (a topic's members, docs/webhooks.md); and
 // the webhook events' streams P:messages:D:webhooks and P:messages:D:webhooks:dead.
+// And moderation's (issue 17): P:messages:D:moderation:bans / :revocations / :mutes
+// (hashes) and :version (a counter).
 
 #include "chat/id.hpp"
 
@@ -60,6 +62,17 @@ public:
     std::string inbox_state_key(const id& user) const; // "myplatform:inbox:42"
     std::string activity(const id& user) const;
     std::string profile(const id& user) const;
+
+    /** Moderation (docs/storage.md): bans (user -> until, epoch seconds, 0: until lifted),
+        revocations (user -> tokens issued before this are refused), mutes (mute_field ->
+        until), and the counter bumped by every change, which instances poll. */
+    std::string moderation_bans() const;
+    std::string moderation_revocations() const;
+    std::string moderation_mutes() const;
+    std::string moderation_version() const;
+    /** The field of `user`'s mute in `topic`: "T:U" (ids never hold ':'). */
+    static std::string mute_field(std::string_view topic, std::string_view user);
+
     /** The webhook events waiting for delivery (a Redis Stream), and those given up on. */
     std::string webhooks() const;
     std::string webhooks_dead() const;

@@ -80,6 +80,22 @@ struct config {
     std::size_t max_sockets_per_user = 20;   // per instance: tabs and devices of one person
     std::size_t max_topics_per_socket = 100; // topic rooms one socket may join with join-topic
 
+    // A client address's open realtime connections (Engine.IO sessions) per instance; 0: off,
+    // since carrier-grade NAT and office proxies put thousands of people behind one address.
+    std::size_t max_connections_per_ip = 0;
+    // Proxies whose X-Forwarded-For names the client (addresses or CIDR blocks); empty: the
+    // header is ignored and the peer address is the client.
+    std::vector<std::string> trusted_proxies;
+
+    // --- operations (issue 17: moderation, the Admin UI; docs/SECURITY.md) ---
+    std::string admin_secret; // HS256 key of admin API tokens; empty: none (never logged)
+    std::string admin_claim;  // "name=value": platform tokens with it are admins; empty: none
+    bool admin_ui = false;    // the Socket.IO Admin UI namespace and /admin-ui/
+    std::string admin_namespace = "/admin";
+    std::string admin_username;
+    std::string admin_password_hash; // $2b$ bcrypt (never logged)
+    std::string admin_mode;          // development, production, readonly; empty: by SOCK_ENV
+
     // --- realtime (issue 5) ---
     milliseconds auth_timeout{15000}; // SPEC §5: a token-less socket must `authenticate` by then
     milliseconds presence_heartbeat{5000}; // instance heartbeat; its key expires after 3 beats
@@ -117,6 +133,12 @@ struct config {
     bool production() const { return env == "production"; }
     /** True when /demo serves the demo web client (SOCK_DEMO, else only in development). */
     bool demo_enabled() const { return demo.value_or(env == "development"); }
+    /** SOCK_ADMIN_MODE, or development when SOCK_ENV is, production otherwise. */
+    std::string effective_admin_mode() const {
+        return !admin_mode.empty()    ? admin_mode
+               : env == "development" ? "development"
+                                      : "production";
+    }
     /** True when webhooks are on (SOCK_WEBHOOK_URL) and `event` is one of SOCK_WEBHOOK_EVENTS. */
     bool webhook_on(std::string_view event) const;
 };

@@ -1,5 +1,6 @@
 #include "config/load.hpp"
 
+#include "util/address.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -309,6 +310,94 @@ const std::vector<setting>& settings() {
         number("SOCK_MAX_TOPICS_PER_SOCKET",
                "topic rooms one socket may be in through join-topic (0: no limit)",
                &config::max_topics_per_socket, 0, 1000000),
+        number("SOCK_MAX_CONNECTIONS_PER_IP",
+               "open realtime connections (Socket.IO clients) per client address per instance; "
+               "more get 429 at the handshake (0: no limit)",
+               &config::max_connections_per_ip, 0, 10000000),
+        {"SOCK_TRUSTED_PROXIES",
+         "proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the "
+         "client; unset: the header is ignored",
+         [](config& c, const std::string& v) {
+             std::vector<std::string> out;
+             for (auto part : util::split(v, ',')) {
+                 auto t = util::trim(part);
+                 if (t.empty())
+                     continue;
+                 if (!util::parse_cidr(t))
+                     fail("SOCK_TRUSTED_PROXIES",
+                          quoted(std::string(t)) + " is not an address or CIDR block");
+                 out.emplace_back(t);
+             }
+             c.trusted_proxies = std::move(out);
+         },
+         [](const config& c) {
+             std::string s;
+             for (const auto& o : c.trusted_proxies)
+                 s += (s.empty() ? "" : ",") + o;
+             return s;
+         }},
+        {"SOCK_ADMIN_SECRET",
+         "HS256 key of admin API tokens (/admin/users/...; at least 32 characters, not "
+         "SOCK_JWT_SECRET; never logged)",
+         [](config& c, const std::string& v) {
+             if (!v.empty() && v.size() < 32)
+                 fail("SOCK_ADMIN_SECRET", "must be at least 32 characters");
+             c.admin_secret = v;
+         },
+         [](const config& c) { return std::string(c.admin_secret.empty() ? "" : "(set)"); }},
+        {"SOCK_ADMIN_CLAIM",
+         "name=value: platform tokens carrying this claim (dotted path, e.g. role.handle=admin) "
+         "may use the admin API",
+         [](config& c, const std::string& v) {
+             auto t = std::string(util::trim(v));
+             if (!t.empty()) {
+                 auto eq = t.find('=');
+                 if (eq == std::string::npos || eq == 0 || eq + 1 == t.size())
+                     fail("SOCK_ADMIN_CLAIM", quoted(v) + " is not name=value");
+             }
+             c.admin_claim = t;
+         },
+         [](const config& c) { return c.admin_claim; }},
+        {"SOCK_ADMIN_UI",
+         "serve the Socket.IO Admin UI: its namespace and the UI at /admin-ui/ (1/0)",
+         [](config& c, const std::string& v) { c.admin_ui = parse_bool("SOCK_ADMIN_UI", v); },
+         [](const config& c) { return std::string(c.admin_ui ? "1" : "0"); }},
+        {"SOCK_ADMIN_NAMESPACE", "Socket.IO namespace of the Admin UI",
+         [](config& c, const std::string& v) {
+             auto t = std::string(util::trim(v));
+             if (t.size() < 2 || t.size() > 64 || t[0] != '/' ||
+                 t.find_first_of(",?#") != std::string::npos)
+                 fail("SOCK_ADMIN_NAMESPACE", quoted(v) + " is not a namespace like /admin");
+             c.admin_namespace = t;
+         },
+         [](const config& c) { return c.admin_namespace; }},
+        text("SOCK_ADMIN_USERNAME", "Admin UI login name", &config::admin_username, true),
+        {"SOCK_ADMIN_PASSWORD_HASH",
+         "Admin UI password as a $2b$ bcrypt hash (e.g. from htpasswd -nbBC 12; never logged)",
+         [](config& c, const std::string& v) {
+             auto t = std::string(util::trim(v));
+             if (!t.empty() &&
+                 !(t.size() == 60 &&
+                   (t.starts_with("$2b$") || t.starts_with("$2a$") || t.starts_with("$2y$"))))
+                 fail("SOCK_ADMIN_PASSWORD_HASH", "is not a bcrypt hash ($2b$..., 60 characters)");
+             c.admin_password_hash = t;
+         },
+         [](const config& c) { return std::string(c.admin_password_hash.empty() ? "" : "(set)"); }},
+        {"SOCK_ADMIN_MODE",
+         "Admin UI mode: development (every event, the sockets and rooms pages), production "
+         "(aggregates only) or readonly (no commands)",
+         [](config& c, const std::string& v) {
+             auto l = util::to_lower(util::trim(v));
+             if (l != "development" && l != "production" && l != "readonly")
+                 fail("SOCK_ADMIN_MODE",
+                      quoted(v) + " is not one of development, production, readonly");
+             c.admin_mode = l;
+         },
+         [](const config& c) {
+             return c.admin_mode.empty()
+                        ? std::string("development when SOCK_ENV is, else production")
+                        : c.admin_mode;
+         }},
         duration("SOCK_AUTH_TIMEOUT_MS",
                  "a socket that connected without a token must `authenticate` within this time",
                  &config::auth_timeout, 100),
@@ -415,6 +504,18 @@ void validate(const config& c, bool require_public_key) {
                  " cannot carry a text of SOCK_MAX_TEXT_LENGTH=" +
                  std::to_string(c.max_text_length) + " code points: use at least " +
                  std::to_string(12 * c.max_text_length + 4096) + " (or 0)");
+    if (!c.admin_secret.empty() && c.admin_secret == c.jwt_secret)
+        fail("SOCK_ADMIN_SECRET", "must differ from SOCK_JWT_SECRET (user tokens are not admins)");
+    if (!c.admin_claim.empty() && !is_asymmetric(c.jwt_algorithm) &&
+        c.jwt_secret == default_jwt_secret)
+        fail("SOCK_ADMIN_CLAIM", "refused with the default SOCK_JWT_SECRET: anyone can sign a "
+                                 "token with that claim");
+    if (c.admin_ui && (c.admin_username.empty() != c.admin_password_hash.empty()))
+        fail(c.admin_username.empty() ? "SOCK_ADMIN_USERNAME" : "SOCK_ADMIN_PASSWORD_HASH",
+             "the Admin UI needs both SOCK_ADMIN_USERNAME and SOCK_ADMIN_PASSWORD_HASH");
+    if (c.admin_ui && c.production() && c.admin_password_hash.empty())
+        fail("SOCK_ADMIN_UI", "refusing to start: SOCK_ENV=production without "
+                              "SOCK_ADMIN_USERNAME and SOCK_ADMIN_PASSWORD_HASH");
     if (!c.webhook_url.empty()) {
         // An unsigned webhook invites forgery: whoever finds the URL could post events.
         if (c.webhook_secret.empty())

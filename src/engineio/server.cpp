@@ -33,12 +33,21 @@ query_params read_query(std::string_view query) {
             http::find_query(query, "j")};
 }
 
-handshake_request make_handshake(const http::request& req, std::string_view query,
-                                 std::string remote) {
+} // namespace
+
+handshake_request server::make_handshake(const http::request& req, std::string_view query,
+                                         std::string remote) const {
     handshake_request hr;
     hr.url = std::string(req.target());
     hr.query = std::string(query);
-    hr.remote = std::move(remote);
+    if (settings_.trusted_proxies.empty()) {
+        hr.remote = std::move(remote);
+    } else {
+        auto xff = req.find("X-Forwarded-For");
+        hr.remote = util::client_address(
+            remote, xff == req.end() ? std::string_view() : std::string_view(xff->value()),
+            settings_.trusted_proxies);
+    }
     hr.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
     for (const auto& f : req) {
         std::string name(f.name_string());
@@ -48,6 +57,8 @@ handshake_request make_handshake(const http::request& req, std::string_view quer
     }
     return hr;
 }
+
+namespace {
 
 // Writes an HTTP error on a connection that asked for an upgrade, then closes it. Short-lived:
 // the only coroutine of the upgrade path, and only for refusals.
@@ -177,9 +188,30 @@ std::string server::new_sid() {
     }
 }
 
-std::shared_ptr<session> server::create(transport_kind t, handshake_request hr, version v,
-                                        bool b64) {
+bool server::admit_address(const std::string& address, std::unique_ptr<address_limit::slot>& out) {
+    if (!settings_.per_address)
+        return true;
+    out = settings_.per_address->acquire(address);
+    if (out)
+        return true;
+    util::metrics::count(settings_.refusals, util::metrics::refusal::connection_limit_per_ip);
+    return false;
+}
+
+namespace {
+http::response too_many_from_address(unsigned version) {
+    auto res =
+        http::text_response(http::status::too_many_requests,
+                            R"({"code":4,"message":"Too many connections from this address"})",
+                            "application/json", version);
+    return res;
+}
+} // namespace
+
+std::shared_ptr<session> server::create(transport_kind t, handshake_request hr, version v, bool b64,
+                                        std::unique_ptr<address_limit::slot> slot) {
     auto s = std::make_shared<session>(*this, new_sid(), t, std::move(hr), v, b64);
+    s->hold(std::move(slot));
     sessions_.emplace(std::string_view(s->id()), s);
     metrics_.opened(t);
     return s;
@@ -274,8 +306,14 @@ net::awaitable<http::response> server::handle_local(const http::request& req, st
         return fail(5);
     if (q.jsonp.present)
         return fail(3); // the v3 JSONP transport is not supported
-    auto s = create(transport_kind::polling, make_handshake(req, target.query, std::move(remote)),
-                    *v, wants_base64(q));
+    auto hr = make_handshake(req, target.query, std::move(remote));
+    std::unique_ptr<address_limit::slot> slot;
+    if (!admit_address(hr.remote, slot)) {
+        auto res = too_many_from_address(req.version());
+        apply_cors(req, res);
+        return ready(std::move(res));
+    }
+    auto s = create(transport_kind::polling, std::move(hr), *v, wants_base64(q), std::move(slot));
     s->start();
     announce(s);
     return s->handle_poll(req, fd, can_park);
@@ -340,6 +378,13 @@ void server::upgrade_here(int fd, bool v6, http::request req, std::string remote
         res.set(http::field::sec_websocket_version, "13");
         return fail(std::move(res));
     }
+    std::optional<handshake_request> hr;
+    std::unique_ptr<address_limit::slot> slot;
+    if (!probed) {
+        hr = make_handshake(req, target.query, std::move(remote));
+        if (!admit_address(hr->remote, slot))
+            return fail(too_many_from_address(req.version()));
+    }
     auto ws = std::make_shared<websocket::connection>(ws_, ws_settings_, fd, v6);
     ws->on_released(std::move(release));
     ws->send_raw(websocket::switching_protocols(*accept));
@@ -347,8 +392,8 @@ void server::upgrade_here(int fd, bool v6, http::request req, std::string remote
         probed->attach_probe(std::move(ws));
         return;
     }
-    auto s = create(transport_kind::websocket, make_handshake(req, target.query, std::move(remote)),
-                    *v, wants_base64(q));
+    auto s =
+        create(transport_kind::websocket, std::move(*hr), *v, wants_base64(q), std::move(slot));
     req = {}; // what the session needs of the request is in its handshake
     s->attach_fresh(std::move(ws));
     announce(s);

@@ -17,8 +17,10 @@
 // {"code":N,"message":...}: 0 Transport unknown, 1 Session ID unknown, 2 Bad handshake method,
 // 3 Bad request, 4 Forbidden, 5 Unsupported protocol version.
 
+#include "engineio/address_limit.hpp"
 #include "engineio/session.hpp"
 #include "http/router.hpp"
+#include "util/address.hpp"
 #include "util/metrics.hpp"
 #include "websocket/connection.hpp"
 
@@ -58,6 +60,12 @@ struct settings {
     bool allow_eio3 = true;
     /** Origins for polling CORS (credentials allowed: the Origin is echoed); "*" = any. */
     std::vector<std::string> cors_origins{"*"};
+    /** Proxies whose X-Forwarded-For names the client (handshake_request::remote). */
+    std::vector<util::cidr> trusted_proxies;
+    /** Sessions per client address (shared by the shards; null: no limit). */
+    address_limit* per_address = nullptr;
+    /** Where refusals are counted (per-address limit, oversized polling bodies); may be null. */
+    util::metrics::refusals* refusals = nullptr;
 };
 
 /** Open sessions by transport, for every shard of an instance (relaxed atomics). */
@@ -149,7 +157,13 @@ private:
     void upgrade_here(int fd, bool v6, http::request req, std::string remote,
                       std::function<void()> release);
     std::string new_sid();
-    std::shared_ptr<session> create(transport_kind t, handshake_request hr, version v, bool b64);
+    std::shared_ptr<session> create(transport_kind t, handshake_request hr, version v, bool b64,
+                                    std::unique_ptr<address_limit::slot> slot);
+    /** The handshake of a new session, its client address read through trusted proxies. */
+    handshake_request make_handshake(const http::request& req, std::string_view query,
+                                     std::string remote) const;
+    /** The new session's place under SOCK_MAX_CONNECTIONS_PER_IP; false: refused (counted). */
+    bool admit_address(const std::string& address, std::unique_ptr<address_limit::slot>& out);
 
     websocket::shard_context& ws_;
     net::executor ex_;

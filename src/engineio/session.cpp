@@ -226,6 +226,7 @@ void session::finish(disconnect_reason reason, bool notify) {
     }
     end_probe();
     owner_.stats().closed(transport_);
+    slot_.reset();
     owner_.forget(id_);
     log::debug("eio_close", {{"sid", id_}, {"reason", to_string(reason)}});
     if (auto h = std::move(handler_); h && notify)
@@ -516,6 +517,7 @@ net::awaitable<http::response> session::handle_post(const http::request& req) {
         co_return fail(3);
     const std::string& body = req.body();
     if (body.size() > cfg.max_payload) {
+        util::metrics::count(cfg.refusals, util::metrics::refusal::socket_oversize);
         close_now(disconnect_reason::transport_error);
         auto res = http::text_response(http::status::payload_too_large, "Payload Too Large",
                                        "text/plain; charset=utf-8", req.version());
@@ -640,8 +642,10 @@ void session::on_ws_closed(websocket::connection& c, websocket::end_reason why) 
     }
     if (&c != ws_.get())
         return;
-    if (why == websocket::end_reason::too_big)
+    if (why == websocket::end_reason::too_big) {
+        util::metrics::count(owner_.config().refusals, util::metrics::refusal::socket_oversize);
         log::debug("eio_message_too_big", {{"sid", id_}});
+    }
     close_now(why == websocket::end_reason::peer_closed ? disconnect_reason::transport_close
                                                         : disconnect_reason::transport_error);
 }

@@ -22,6 +22,7 @@
 //
 // Close reasons passed to session_handler::on_close: disconnect_reason.hpp's table.
 
+#include "engineio/address_limit.hpp"
 #include "engineio/disconnect_reason.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/payload.hpp"
@@ -87,6 +88,8 @@ public:
     /** Gives back the opening request's memory (headers, query): the layer above has what it
         needs from it. */
     void release_request() noexcept { request_.reset(); }
+    /** The session's place under SOCK_MAX_CONNECTIONS_PER_IP, given back when it closes. */
+    void hold(std::unique_ptr<address_limit::slot> slot) noexcept { slot_ = std::move(slot); }
     /** False once close() or a transport failure began; nothing is sent after that. */
     bool is_open() const noexcept { return state_ == state::open; }
 
@@ -161,10 +164,11 @@ private:
     void on_ws_message(websocket::connection& c, std::string_view data, bool binary) override;
     void on_ws_closed(websocket::connection& c, websocket::end_reason why) override;
 
-    // Budget (x86-64, sizeof 216; measured per idle connection in bench/RESULTS.md): vptr 8,
+    // Budget (x86-64, sizeof 224; 216 measured per idle connection in bench/RESULTS.md): vptr 8,
     // enable_shared_from_this 16, owner 8, id 32 (+32 on the heap: 20 characters), request 8
     // (null once released), handler 16, polling outbox 24 (empty over WebSocket), WebSocket 16,
-    // probe 8 and parked poll 8 (null unless one is in progress), heartbeat deadline 48, v3's
+    // probe 8 and parked poll 8 (null unless one is in progress), address slot 8 (null unless
+    // SOCK_MAX_CONNECTIONS_PER_IP), heartbeat deadline 48, v3's
     // last ping 8, poll waiter 8, state and flags 8.
     server& owner_;
     std::string id_;
@@ -172,8 +176,9 @@ private:
     std::shared_ptr<session_handler> handler_;
     std::vector<outgoing> outbox_; // polling only: over WebSocket the connection queues
     std::shared_ptr<websocket::connection> ws_;
-    std::unique_ptr<upgrade_state> upgrade_; // a probe in progress
-    std::unique_ptr<parked_poll> parked_;    // a GET's connection waiting for packets
+    std::unique_ptr<upgrade_state> upgrade_;    // a probe in progress
+    std::unique_ptr<parked_poll> parked_;       // a GET's connection waiting for packets
+    std::unique_ptr<address_limit::slot> slot_; // null unless SOCK_MAX_CONNECTIONS_PER_IP
     net::deadline heartbeat_;
     std::chrono::steady_clock::time_point last_ping_; // v3: when the client last pinged
     net::steady_timer* poll_waiter_ = nullptr;        // the pending GET's timer (in its frame)

@@ -7,11 +7,30 @@
 #include <boost/asio/ip/v6_only.hpp>
 
 #include <sys/socket.h>
+#include <system_error>
 
 namespace senna::http {
 
 namespace {
 using reuse_port = net::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+}
+
+bool port_taken(const net::tcp::endpoint& ep) {
+    if (ep.port() == 0)
+        return false;
+    net::asio::io_context ioc;
+    net::tcp::acceptor probe(ioc);
+    probe.open(ep.protocol());
+    probe.set_option(net::tcp::acceptor::reuse_address(true));
+    if (ep.address().is_v6())
+        probe.set_option(net::asio::ip::v6_only(true));
+    net::error_code ec;
+    probe.bind(ep, ec);
+    if (ec == net::asio::error::address_in_use)
+        return true;
+    if (ec)
+        throw std::system_error(ec);
+    return false;
 }
 
 server::server(net::asio::io_context& ioc, session_env env, std::size_t max_connections)
@@ -48,6 +67,7 @@ net::awaitable<void> server::accept_loop(net::tcp::acceptor& acceptor) {
         }
         if (static_cast<std::size_t>(env_.metrics.open_connections()) >= max_connections_) {
             env_.metrics.connection_refused();
+            util::metrics::count(env_.settings.refusals, util::metrics::refusal::connection_limit);
             net::error_code ignored;
             socket.close(ignored);
             continue;

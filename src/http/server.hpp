@@ -12,6 +12,16 @@
 
 namespace senna::http {
 
+/**
+ * True when another socket already listens on `ep` (address and port; port 0 never is).
+ * SO_REUSEPORT, which lets the shards of one process share a port, also lets a second process
+ * of the same user join a listening port silently and take part of its connections: this binds
+ * a probe *without* SO_REUSEPORT (with SO_REUSEADDR, so that connections in TIME_WAIT do not
+ * count), which the kernel refuses exactly when something listens there. Call it before this
+ * process's own listeners bind. Throws on other bind failures (no such address, ...).
+ */
+bool port_taken(const net::tcp::endpoint& ep);
+
 class server {
 public:
     /** `max_connections` is per instance: every shard checks `metrics.open_connections()`. */

@@ -152,8 +152,10 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::use_tuple);
         std::optional<response> early; // an error answered before the request is complete
         if (hec == bhttp::error::header_limit) {
+            util::metrics::count(s.refusals, util::metrics::refusal::rest_header_too_large);
             early = header_too_large_response();
         } else if (hec == bhttp::error::body_limit) {
+            util::metrics::count(s.refusals, util::metrics::refusal::rest_body_too_large);
             early = payload_too_large_response(s.body_limit);
         } else if (hec) {
             if (is_parse_error(hec))
@@ -163,6 +165,7 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         } else if (!parser.is_done()) {
             const auto& head = parser.get();
             if (auto cl = parser.content_length(); cl && *cl > s.body_limit) {
+                util::metrics::count(s.refusals, util::metrics::refusal::rest_body_too_large);
                 early = payload_too_large_response(s.body_limit, head.version());
             } else {
                 if (expects_continue(head)) {
@@ -174,9 +177,10 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
                     stream.expires_after(s.request_timeout);
                 }
                 auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, net::use_tuple);
-                if (bec == bhttp::error::body_limit)
+                if (bec == bhttp::error::body_limit) {
+                    util::metrics::count(s.refusals, util::metrics::refusal::rest_body_too_large);
                     early = payload_too_large_response(s.body_limit, head.version());
-                else if (is_parse_error(bec))
+                } else if (is_parse_error(bec))
                     early = bad_request_response("The request body was incomplete");
                 else if (bec)
                     break;

@@ -7,6 +7,7 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "net/types.hpp"
+#include "util/metrics.hpp"
 
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -25,6 +26,8 @@ struct session_settings {
     std::chrono::milliseconds idle_timeout{30000};
     std::chrono::milliseconds write_timeout{10000};
     bool access_log = true;
+    /** Where refusals are counted (431, 413, connections past the limit); may be null. */
+    util::metrics::refusals* refusals = nullptr;
 };
 
 /**

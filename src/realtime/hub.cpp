@@ -6,6 +6,7 @@
 #include "realtime/adapter_codec.hpp"
 #include "realtime/heartbeat.hpp"
 #include "realtime/local_users.hpp"
+#include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
 #include "realtime/stream_codec.hpp"
 #include "redis/connection.hpp"
@@ -590,6 +591,17 @@ bool hub::control(std::string_view payload) const {
         return false;
     const auto& o = v.get_object();
     const auto* type = o.if_contains("type");
+    if (type && type->is_string() && moderation_kind(type->get_string())) {
+        auto parsed = parse_moderation(o);
+        if (!parsed.action) {
+            log::warn("control_message_invalid",
+                      {{"type", std::string(type->get_string())}, {"field", parsed.error}});
+            return false;
+        }
+        if (moderation_)
+            moderation_->receive(std::move(*parsed.action));
+        return true;
+    }
     const auto* uid = o.if_contains("user_id");
     const auto* room = o.if_contains("room");
     if (!type || !type->is_string() || !uid || !room || !room->is_string())

@@ -55,6 +55,7 @@ class heartbeat;
 class local_users;
 class presence;
 struct stream_entry;
+class moderation;
 
 struct shard_link {
     net::executor executor;
@@ -157,8 +158,11 @@ public:
     void typing(const chat::id& me, const chat::chat_ref& chat) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
     void move(const std::string& user, const std::string& room, bool join) const;
-    /** Applies a control-channel message (JSON); false when it is not one. */
+    /** Applies a control-channel message (JSON); false when it is not one. join-room and
+        leave-room move sockets; kick, ban, unban, revoke, mute and unmute go to `moderation`. */
     bool control(std::string_view payload) const;
+    /** Once, before start(): where moderation messages go (null: ignored). */
+    void set_moderation(moderation* m) noexcept { moderation_ = m; }
     /** Delivers a presence transition (presence.hpp's channel) to this instance's sockets that
         watch the user; false when it is not one. */
     bool presence_changed(std::string_view payload) const;
@@ -205,6 +209,7 @@ private:
     void local_text(std::string room, std::vector<std::string> except, std::string_view data,
                     std::string_view offset) const;
 
+    moderation* moderation_ = nullptr;
     std::unique_ptr<redis::subscriber> sub_;    // on shard 0's thread
     std::unique_ptr<redis::connection> pub_;    // on shard 0's thread
     std::unique_ptr<redis::connection> reader_; // streams mode: XREAD, on shard 0's thread

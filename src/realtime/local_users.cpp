@@ -48,4 +48,15 @@ std::size_t local_users::sockets_of(const std::string& user) const {
     return it == users_.end() ? 0 : it->second.size();
 }
 
+std::vector<std::shared_ptr<socketio::socket>> local_users::sockets(const std::string& user) const {
+    std::vector<std::shared_ptr<socketio::socket>> out;
+    auto it = users_.find(user);
+    if (it == users_.end())
+        return out;
+    for (const auto& w : it->second)
+        if (auto s = w.lock(); s && s->connected())
+            out.push_back(std::move(s));
+    return out;
+}
+
 } // namespace senna::realtime

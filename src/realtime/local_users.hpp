@@ -22,6 +22,8 @@ public:
     /** All of `user`'s sockets on this shard join (or leave) `room`; returns how many. */
     std::size_t apply(const std::string& user, const std::string& room, bool join);
     std::size_t sockets_of(const std::string& user) const;
+    /** `user`'s connected sockets on this shard (a copy: the caller may disconnect them). */
+    std::vector<std::shared_ptr<socketio::socket>> sockets(const std::string& user) const;
 
 private:
     std::unordered_map<std::string, std::vector<std::weak_ptr<socketio::socket>>> users_;

@@ -1,6 +1,7 @@
 #include "socketio/client.hpp"
 
 #include "net/spawn.hpp"
+#include "socketio/error.hpp"
 #include "socketio/recovery.hpp"
 #include "socketio/server.hpp"
 #include "util/log.hpp"
@@ -17,6 +18,8 @@ client::client(server& srv, std::shared_ptr<engineio::session> eio)
     : server_(srv), eio_(eio.get()), revision_(revision_for(eio_->protocol())),
       decoder_(srv.config().codec) {
     server_.client_opened();
+    if (auto* o = server_.observing())
+        o->client_opened(*this);
 }
 
 // Touches nothing outside: a client that never saw on_close is being destroyed with its
@@ -50,8 +53,14 @@ void client::on_message(std::string_view data, bool binary) {
     if (closed_)
         return;
     auto self = shared_from_this();
+    if (auto* o = server_.observing())
+        o->message_in(data.size());
     auto r = binary ? decoder_.on_binary(data) : decoder_.on_text(data);
     if (!r) {
+        if (r.error() == make_error_code(error::packet_too_large) ||
+            r.error() == make_error_code(error::attachments_too_large))
+            util::metrics::count(server_.config().refusals,
+                                 util::metrics::refusal::socket_oversize);
         log::debug("sio_parse_error",
                    {{"sid", sid()}, {"error", std::string(r.error().message())}});
         eio_->close_now(disconnect_reason::parse_error);
@@ -231,6 +240,11 @@ net::awaitable<void> client::restore(std::shared_ptr<client> self, std::string n
 bool client::send(const frame& f) {
     if (closed_ || !eio_->is_open())
         return false;
+    if (auto* o = server_.observing()) {
+        o->message_out(f.text->size());
+        for (const auto& a : f.attachments)
+            o->message_out(a->size());
+    }
     if (!eio_->send(f.text))
         return false;
     for (const auto& a : f.attachments)
@@ -255,6 +269,8 @@ void client::on_close(engineio::disconnect_reason reason) {
     auto self = shared_from_this();
     closed_ = true;
     server_.client_closed();
+    if (auto* o = server_.observing())
+        o->client_closed(*this, engineio::to_string(reason));
     connect_timeout_.cancel();
     auto sockets = std::move(sockets_);
     sockets_.clear();

@@ -27,6 +27,9 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
                                 const std::vector<std::string>& except, const socket* exclude) {
     // Receivers are collected first: a push may close a slow consumer, which edits the rooms.
     auto targets = select(rooms, except, exclude);
+    if (auto* o = server_.observing(); o && !targets.empty())
+        for (auto& s : targets)
+            o->frame_out(*s, f);
     for (auto& s : targets)
         s->deliver(f);
     return targets.size();
@@ -84,9 +87,13 @@ void namespace_::remove(socket& s) {
 
 void namespace_::joined(socket& s, const std::string& room) {
     rooms_[room].push_back(&s);
+    if (auto* o = server_.observing())
+        o->joined(s, room);
 }
 
 void namespace_::left(socket& s, const std::string& room) {
+    if (auto* o = server_.observing())
+        o->left(s, room);
     auto it = rooms_.find(room);
     if (it == rooms_.end())
         return;
@@ -101,6 +108,8 @@ void namespace_::left(socket& s, const std::string& room) {
 }
 
 void namespace_::connected(socket& s) {
+    if (auto* o = server_.observing())
+        o->connected(s);
     auto fns = on_connection_; // a handler may add another
     for (auto& fn : fns) {
         if (!s.connected())
@@ -118,6 +127,8 @@ const namespace_event_handler* namespace_::handler(const std::string& event) con
 void namespace_::disconnected(socket& s, std::string_view reason) {
     for (const auto& fn : disconnect_handlers_)
         fn(s, reason);
+    if (auto* o = server_.observing())
+        o->disconnected(s, reason);
 }
 
 // -------------------------------------------------------------------------------------- server

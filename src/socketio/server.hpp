@@ -9,7 +9,9 @@
 
 #include "engineio/server.hpp"
 #include "net/types.hpp"
+#include "socketio/observer.hpp"
 #include "socketio/socket.hpp"
+#include "util/metrics.hpp"
 
 #include <chrono>
 #include <functional>
@@ -32,6 +34,8 @@ struct server_settings {
     limits codec{};
     /** Connection state recovery (recovery.hpp); off by default. */
     recovery_settings recovery{};
+    /** Where a packet refused for its size is counted (may be null). */
+    util::metrics::refusals* refusals = nullptr;
 };
 
 /** A connect hook: runs for each CONNECT to its namespace, in order; the first refusal wins. */
@@ -97,6 +101,16 @@ public:
 
     std::size_t size() const noexcept { return sockets_.size(); }
     std::shared_ptr<socket> find(std::string_view id) const;
+    /** Calls `fn` for every socket of this namespace on this shard (a snapshot: `fn` may
+        disconnect them). */
+    template <class Fn> void for_each(Fn fn) const {
+        std::vector<std::shared_ptr<socket>> all;
+        all.reserve(sockets_.size());
+        for (const auto& [id, s] : sockets_)
+            all.push_back(s);
+        for (auto& s : all)
+            fn(*s);
+    }
     /** Members of `room` on this shard (0 when none). */
     std::size_t room_size(const std::string& room) const;
 
@@ -158,6 +172,14 @@ public:
     namespace_* find(std::string_view name);
 
     const server_settings& config() const noexcept { return settings_; }
+    /** The instrument of this shard's traffic (observer.hpp); null (the default): none. */
+    void observe(observer* o) noexcept { observer_ = o; }
+    observer* observing() const noexcept { return observer_; }
+    /** Calls `fn` for every namespace of this shard. */
+    template <class Fn> void for_each_namespace(Fn fn) const {
+        for (const auto& [name, ns] : namespaces_)
+            fn(*ns);
+    }
     net::executor executor() const { return eio_.executor(); }
     engineio::server& engine() noexcept { return eio_; }
     std::size_t client_count() const noexcept { return clients_; }
@@ -171,6 +193,7 @@ private:
     server_settings settings_;
     std::unordered_map<std::string, std::unique_ptr<namespace_>> namespaces_;
     std::size_t clients_ = 0;
+    observer* observer_ = nullptr;
 };
 
 /**

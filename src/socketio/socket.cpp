@@ -146,6 +146,8 @@ bool socket::emit(std::string_view event, boost::json::array args,
                   std::vector<std::string> attachments) {
     if (!connected_)
         return false;
+    if (auto* o = ns_->owner().observing())
+        o->event_out(*this, event, args);
     const frame f =
         encode_frame(event_packet(ns_->name(), event, std::move(args), std::move(attachments)));
     return send_now(f);
@@ -291,6 +293,8 @@ void socket::on_event(packet p) {
         ev.name = to_json(arr[0]);
     ev.args = boost::json::array(arr.begin() + 1, arr.end());
     ev.attachments = std::move(p.attachments);
+    if (auto* o = ns_->owner().observing())
+        o->event_in(*this, ev);
     ack_fn ack(weak_from_this(), p.id);
     if (own_) {
         auto it = own_->handlers.find(ev.name);

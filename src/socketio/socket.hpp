@@ -160,6 +160,8 @@ public:
     /** The offset of the last logged event queued to this client (zero: none yet). */
     offset last_offset() const noexcept { return last_; }
     namespace_& nsp() const noexcept { return *ns_; }
+    /** The client (Engine.IO session) this socket rides on. */
+    const client& connection() const noexcept { return *client_; }
     const std::string& nsp_name() const noexcept;
     /** The CONNECT payload (v5), {} when none (and always for v4). Null after the connection
         handlers ran, in a namespace that does not keep it (namespace_::keep_auth). */

@@ -1,5 +1,6 @@
 #include "util/metrics.hpp"
 
+#include <array>
 #include <cstdio>
 
 namespace senna::util::metrics {
@@ -46,6 +47,51 @@ void histogram::render(std::string& out, std::string_view name, std::string_view
     out += sum;
     out += '\n';
     sample(out, std::string(name) + "_count", labels, count_.load(std::memory_order_relaxed));
+}
+
+namespace {
+struct refusal_label {
+    refusal r;
+    std::string_view surface;
+    std::string_view reason;
+};
+constexpr std::array<refusal_label, static_cast<std::size_t>(refusal::count_)> refusal_labels{{
+    {refusal::connection_limit, "connection", "max_connections"},
+    {refusal::connection_limit_per_ip, "connection", "max_connections_per_ip"},
+    {refusal::rest_invalid_token, "rest", "invalid_token"},
+    {refusal::rest_token_revoked, "rest", "token_revoked"},
+    {refusal::rest_user_banned, "rest", "user_banned"},
+    {refusal::rest_user_muted, "rest", "user_muted"},
+    {refusal::rest_rate_limited, "rest", "rate_limited"},
+    {refusal::rest_header_too_large, "rest", "header_too_large"},
+    {refusal::rest_body_too_large, "rest", "body_too_large"},
+    {refusal::rest_admin_unauthorized, "rest", "admin_unauthorized"},
+    {refusal::socket_invalid_token, "socket", "invalid_token"},
+    {refusal::socket_token_revoked, "socket", "token_revoked"},
+    {refusal::socket_user_banned, "socket", "user_banned"},
+    {refusal::socket_session_rejected, "socket", "session_rejected"},
+    {refusal::socket_too_many_sockets, "socket", "too_many_sockets"},
+    {refusal::socket_rate_limited, "socket", "rate_limited"},
+    {refusal::socket_events_rate_limited, "socket", "events_rate_limited"},
+    {refusal::socket_flood, "socket", "flood_disconnected"},
+    {refusal::socket_too_many_topics, "socket", "too_many_topics"},
+    {refusal::socket_user_muted, "socket", "user_muted"},
+    {refusal::socket_oversize, "socket", "oversize"},
+    {refusal::socket_admin_credentials, "socket", "admin_credentials"},
+}};
+} // namespace
+
+void refusals::render(std::string& out) const {
+    header(out, "senna_refusals_total", "counter",
+           "connections, requests and events refused, by surface and reason");
+    for (const auto& l : refusal_labels) {
+        std::string labels = "surface=\"";
+        labels += l.surface;
+        labels += "\",reason=\"";
+        labels += l.reason;
+        labels += '"';
+        sample(out, "senna_refusals_total", labels, value(l.r));
+    }
 }
 
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {

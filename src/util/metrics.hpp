@@ -38,6 +38,57 @@ private:
     std::atomic<std::uint64_t> count_{0};
 };
 
+/** Why a connection, request or event was refused (issue 17). One fixed list, so that a
+    scrape shows every reason (0 until it happens) and a dashboard can alert on any of them. */
+enum class refusal : std::uint8_t {
+    // connections: SOCK_MAX_CONNECTIONS (at accept), SOCK_MAX_CONNECTIONS_PER_IP (at the
+    // Engine.IO handshake)
+    connection_limit,
+    connection_limit_per_ip,
+    // REST
+    rest_invalid_token,
+    rest_token_revoked,
+    rest_user_banned,
+    rest_user_muted,
+    rest_rate_limited,
+    rest_header_too_large,
+    rest_body_too_large,
+    rest_admin_unauthorized,
+    // Socket.IO
+    socket_invalid_token,
+    socket_token_revoked,
+    socket_user_banned,
+    socket_session_rejected,
+    socket_too_many_sockets,
+    socket_rate_limited,
+    socket_events_rate_limited,
+    socket_flood,
+    socket_too_many_topics,
+    socket_user_muted,
+    socket_oversize,
+    socket_admin_credentials,
+    count_
+};
+
+/** `senna_refusals_total{surface="rest|socket|connection",reason="..."}`: relaxed atomics. */
+class refusals {
+public:
+    void inc(refusal r) noexcept { counters_[static_cast<std::size_t>(r)].inc(); }
+    std::uint64_t value(refusal r) const noexcept {
+        return counters_[static_cast<std::size_t>(r)].value();
+    }
+    void render(std::string& out) const;
+
+private:
+    std::array<counter, static_cast<std::size_t>(refusal::count_)> counters_{};
+};
+
+/** Counts `r` when `c` is set (the layers get a null pointer in tests and probes). */
+inline void count(refusals* c, refusal r) noexcept {
+    if (c)
+        c->inc(r);
+}
+
 /** Appends `# HELP` and `# TYPE` lines. */
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help);
 

@@ -67,6 +67,35 @@ describe('configuration', () => {
   });
 });
 
+describe('the listening port', () => {
+  // SO_REUSEPORT lets the shards of one senna share the port, and would let a second senna of
+  // the same user join it silently and take half of its connections (issue 17).
+  test('a second senna on a port a running senna holds refuses to start, with one clear line', async () => {
+    const redis = await startRedis();
+    const first = await startSenna({ SOCK_REDIS_URL: redis.url, SOCK_THREADS: '2' });
+    const port = new URL(first.url).port;
+    try {
+      const r = await runSenna([], { SOCK_REDIS_URL: redis.url, SOCK_HTTP_PORT: port, SOCK_HTTP_HOST: '127.0.0.1' });
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `senna: SOCK_HTTP_PORT: another process already listens on http://127.0.0.1:${port} ` +
+        '(is senna already running?): stop it or choose another port\n');
+      // The first one still answers every connection.
+      for (let i = 0; i < 8; i++) assert.equal((await request(`${first.url}/healthz`)).status, 200);
+    } finally {
+      await first.stop();
+    }
+    // Once it is gone, a senna (two shards sharing the port) starts on that port at once.
+    const again = await startSenna({ SOCK_REDIS_URL: redis.url, SOCK_HTTP_PORT: port, SOCK_THREADS: '2' });
+    try {
+      assert.equal(again.url, `http://127.0.0.1:${port}`);
+      assert.equal((await request(`${again.url}/healthz`)).status, 200);
+    } finally {
+      await again.stop();
+      await redis.stop();
+    }
+  });
+});
+
 describe('tokens of every algorithm, signed by npm jsonwebtoken', () => {
   const kinds = {
     RS256: ['rsa', { modulusLength: 2048 }], RS384: ['rsa', { modulusLength: 2048 }], RS512: ['rsa', { modulusLength: 2048 }],

@@ -10,6 +10,7 @@ import { api, closeAll, once, reconnecting } from './lib/clients.mjs';
 import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
+import jwt from 'jsonwebtoken';
 
 const P = 'senna-sockets';
 const D = `${P}:messages:myplatform`;
@@ -246,6 +247,41 @@ describe('connection state recovery across two instances', () => {
       await send(c.url, alice, 'user/2', 'fresh');
       await until(() => s.got.length === 2, 10000, 'a live event');
       s.disconnect();
+    } finally {
+      closeAll();
+      await px.close();
+      await c.stop();
+      await d.stop();
+    }
+  });
+
+  test('a user banned during the cut is not restored: the reconnect is refused with USER_BANNED', async () => {
+    const ADMIN_SECRET = 'an-admin-secret-of-at-least-32-characters';
+    const env = { SOCK_REDIS_URL: redis.url, SOCK_ADMIN_SECRET: ADMIN_SECRET, SOCK_RATE_SEND_PER_SEC: '0' };
+    const c = await startSenna(env);
+    const d = await startSenna(env);
+    const px = await startProxy(Number(new URL(c.url).port));
+    const carol = token({ user_id: 3, username: 'carol' });
+    try {
+      const s = reconnecting(px.url, carol);
+      await once(s, 'connect', 10000);
+      await send(d.url, alice, 'user/3', 'seen');
+      await until(() => s.got.length === 1, 10000, 'the first message');
+      const saved = await metric(c.url, 'senna_recovery_sessions_saved_total');
+      px.cut();
+      await until(async () => (await metric(c.url, 'senna_recovery_sessions_saved_total')) === saved + 1, 10000, 'the session saved');
+      await send(d.url, alice, 'user/3', 'missed, but banned meanwhile');
+      const admin = jwt.sign({ user_id: 'ops', exp: Math.floor(Date.now() / 1000) + 600 }, ADMIN_SECRET);
+      const ban = await api(c.url, '/admin/users/3/ban', { method: 'POST', body: {}, headers: { Authorization: `Bearer ${admin}` } });
+      assert.equal(ban.status, 200, ban.text);
+      await until(async () => (await api(d.url, '/api/list', { as: carol })).status === 403, 10000, 'D knowing the ban');
+      const refused = once(s, 'connect_error', 15000);
+      px.heal(Number(new URL(d.url).port));
+      const [err] = await refused;
+      assert.equal(err.data?.code, 'USER_BANNED');
+      await sleep(300);
+      assert.equal(s.connects.length, 1, 'no second connect, recovered or not');
+      assert.deepEqual(shape(s), [['new-message', 'seen']], 'nothing replayed');
     } finally {
       closeAll();
       await px.close();

@@ -332,6 +332,20 @@ describe('senna serves Socket.IO at /socket.io/', () => {
     assert.match(open.text, /^0\{"sid":"[^"]+","upgrades":\["websocket"\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000\}$/);
   });
 
+  test('the CORS preflight of a credentialed polling request allows credentials (issue 17)', async () => {
+    // A browser client with withCredentials: true and extraHeaders preflights its GET; "*"
+    // without Allow-Credentials made the browser refuse it.
+    const pre = await request(`${senna.url}/socket.io/?EIO=4&transport=polling`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-auth-token' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'http://app.example');
+    assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
+    assert.equal(pre.headers.get('access-control-allow-headers'), 'x-auth-token');
+    assert.equal(pre.headers.get('vary'), 'Origin, Access-Control-Request-Headers');
+  });
+
   test('SIGTERM closes realtime clients and exits 0', async () => {
     const s = connect(senna.url, { transports: ['websocket'] });
     await once(s, 'connect');

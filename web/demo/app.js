@@ -135,7 +135,12 @@
       if (state.me) scheduleInbox(); // whatever arrived while we were away
       if (state.chat && state.chat.type === 'topic') socket.emit('join-topic', { id: state.chat.id });
     });
-    socket.on('disconnect', () => setConnection('reconnecting…', 'offline'));
+        // The server ended the session (a moderator, the Admin UI): socket.io-client does not
+    // reconnect by itself then. Otherwise (network, restart) it reconnects.
+    socket.on('disconnect', (reason) => setConnection(
+      reason === 'io server disconnect' ? `disconnected by the server${state.kicked ? `: ${state.kicked}` : ''}` : 'reconnecting…',
+      'offline'));
+    socket.on('kicked', (k) => { state.kicked = k.reason || k.message; });
     socket.on('connect_error', (err) => setConnection(`refused: ${err.message}`, 'offline'));
 
     // MESSAGE + "chat": {type, id} as seen by us (for a DM, id is the other user).

@@ -55,11 +55,19 @@ export function closeAll() {
   open.clear();
 }
 
-/** A REST call as `as` (a token), with a JSON body. */
-export const api = (base, path, { as, method = 'GET', body } = {}) =>
+/** A REST call as `as` (a token), with a JSON body and other `headers`. */
+export const api = (base, path, { as, method = 'GET', body, headers = {} } = {}) =>
   request(`${base}${path}`, {
     method,
-    headers: { ...(as ? { 'X-Auth-Token': as } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { ...(as ? { 'X-Auth-Token': as } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
     timeoutMs: 20000,
   });
+
+/** senna_refusals_total of /metrics as {"surface/reason": count}. */
+export async function refusals(base) {
+  const text = (await request(`${base}/metrics`)).text;
+  const out = {};
+  for (const m of text.matchAll(/^senna_refusals_total\{surface="(\w+)",reason="(\w+)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
+  return out;
+}

@@ -103,6 +103,26 @@ TEST(jwt, no_exp_means_no_expiry) {
     EXPECT_FALSE(id->expires_at);
 }
 
+// A moderator's revocation compares iat (issue 17): kept when it is a number, never checked.
+TEST(jwt, iat_is_kept_when_it_is_a_number) {
+    const auto v = make_verifier(algorithm::hs256);
+    auto id =
+        v.verify(hs_token(algorithm::hs256, secret, R"({"user_id":7,"iat":1699999000.7})"), now, 0);
+    ASSERT_TRUE(id);
+    EXPECT_EQ(id->issued_at, 1699999000);
+    auto future =
+        v.verify(hs_token(algorithm::hs256, secret, R"({"user_id":7,"iat":1800000000})"), now, 0);
+    ASSERT_TRUE(future); // jsonwebtoken does not refuse an iat in the future either
+    EXPECT_EQ(future->issued_at, 1800000000);
+    auto text =
+        v.verify(hs_token(algorithm::hs256, secret, R"({"user_id":7,"iat":"yesterday"})"), now, 0);
+    ASSERT_TRUE(text);
+    EXPECT_FALSE(text->issued_at);
+    auto none = v.verify(hs_token(algorithm::hs256, secret, R"({"user_id":7})"), now, 0);
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->issued_at);
+}
+
 TEST(jwt, tampering_and_wrong_secrets_are_bad_signatures) {
     const auto v = make_verifier(algorithm::hs256);
     const auto token = hs_token(algorithm::hs256, secret, R"({"user_id":42})");

@@ -201,6 +201,62 @@ TEST(config_load, event_size_cap_must_carry_the_longest_text) {
               16384u);
 }
 
+// Issue 17: the admin surfaces, the per-address limit and trusted proxies.
+TEST(config_load, admin_settings_are_checked_and_never_shown) {
+    const std::string secret(40, 's');
+    auto c = load({{"SOCK_ADMIN_SECRET", secret},
+                   {"SOCK_MAX_CONNECTIONS_PER_IP", "50"},
+                   {"SOCK_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ,fd00::/8"}})
+                 .cfg;
+    EXPECT_EQ(c.admin_secret, secret);
+    EXPECT_EQ(c.max_connections_per_ip, 50u);
+    EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "fd00::/8"}));
+    EXPECT_EQ(config::config{}.max_connections_per_ip, 0u);
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_SECRET", "short"}}),
+              "SOCK_ADMIN_SECRET: must be at least 32 characters");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_SECRET", secret}, {"SOCK_JWT_SECRET", secret}}),
+              "SOCK_ADMIN_SECRET: must differ from SOCK_JWT_SECRET (user tokens are not admins)");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_CLAIM", "role.handle=admin"}}),
+              "SOCK_ADMIN_CLAIM: refused with the default SOCK_JWT_SECRET: anyone can sign a token "
+              "with that claim");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_CLAIM", "admin"}}),
+              "SOCK_ADMIN_CLAIM: 'admin' is not name=value");
+    EXPECT_EQ(load({{"SOCK_ADMIN_CLAIM", "role.handle=admin"}, {"SOCK_JWT_SECRET", "other"}})
+                  .cfg.admin_claim,
+              "role.handle=admin");
+    EXPECT_EQ(error_of({{"SOCK_TRUSTED_PROXIES", "10.0.0.0/40"}}),
+              "SOCK_TRUSTED_PROXIES: '10.0.0.0/40' is not an address or CIDR block");
+    // Secrets are never printed by --help.
+    EXPECT_EQ(config::help_text().find(secret), std::string::npos);
+}
+
+TEST(config_load, the_admin_ui_needs_credentials_in_production) {
+    const std::string hash = "$2b$12$" + std::string(53, 'a');
+    EXPECT_EQ(load({{"SOCK_ADMIN_UI", "1"}}).cfg.effective_admin_mode(), "development");
+    EXPECT_EQ(
+        error_of({{"SOCK_ADMIN_UI", "1"}, {"SOCK_ENV", "production"}, {"SOCK_JWT_SECRET", "x"}}),
+        "SOCK_ADMIN_UI: refusing to start: SOCK_ENV=production without SOCK_ADMIN_USERNAME "
+        "and SOCK_ADMIN_PASSWORD_HASH");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_UI", "1"}, {"SOCK_ADMIN_USERNAME", "admin"}}),
+              "SOCK_ADMIN_PASSWORD_HASH: the Admin UI needs both SOCK_ADMIN_USERNAME and "
+              "SOCK_ADMIN_PASSWORD_HASH");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_PASSWORD_HASH", "plaintext"}}),
+              "SOCK_ADMIN_PASSWORD_HASH: is not a bcrypt hash ($2b$..., 60 characters)");
+    auto c = load({{"SOCK_ADMIN_UI", "1"},
+                   {"SOCK_ENV", "production"},
+                   {"SOCK_JWT_SECRET", "x"},
+                   {"SOCK_ADMIN_USERNAME", "admin"},
+                   {"SOCK_ADMIN_PASSWORD_HASH", hash}})
+                 .cfg;
+    EXPECT_EQ(c.effective_admin_mode(), "production");
+    EXPECT_EQ(load({{"SOCK_ADMIN_MODE", "readonly"}}).cfg.effective_admin_mode(), "readonly");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_MODE", "chaos"}}),
+              "SOCK_ADMIN_MODE: 'chaos' is not one of development, production, readonly");
+    EXPECT_EQ(error_of({{"SOCK_ADMIN_NAMESPACE", "admin"}}),
+              "SOCK_ADMIN_NAMESPACE: 'admin' is not a namespace like /admin");
+    EXPECT_EQ(config::help_text().find(hash), std::string::npos);
+}
+
 TEST(config_load, managed_redis_maxmemory_takes_redis_units) {
     EXPECT_FALSE(load({}).cfg.redis_maxmemory); // unset: app::default_maxmemory decides
     const auto bytes = [](const char* v) {
