@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, closeAll, once, reconnecting } from './lib/clients.mjs';
+import { api, closeAll, once, reconnecting, sendText } from './lib/clients.mjs';
 import { DEFAULT_SECRET, freePort, request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -18,12 +18,7 @@ const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
 const OFFSET = /^[0-9]+-[0-9]+$/;
 
-
-
-async function send(base, as, to, text) {
-  const r = await api(base, `/api/${to}`, { as, method: 'POST', body: { type: 'text', text } });
-  assert.equal(r.status, 201, r.text);
-}
+const send = sendText;
 
 const shape = (s, from = 0) => s.got.slice(from).map(({ event, args }) => [event, args[0].text ?? args[0].id]);
 

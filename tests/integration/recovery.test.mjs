@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, closeAll, once, reconnecting } from './lib/clients.mjs';
+import { api, closeAll, once, reconnecting, sendText } from './lib/clients.mjs';
 import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -18,15 +18,7 @@ const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
 const OFFSET = /^[0-9]+-[0-9]+$/;
 
-
-
-
-
-async function send(base, as, to, text) {
-  const r = await api(base, `/api/${to}`, { as, method: 'POST', body: { type: 'text', text } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.entry;
-}
+const send = sendText;
 
 /** What the client got after index `from`, as [event, text or id (a receipt: its seq)]. */
 const shape = (s, from = 0) => s.got.slice(from).map(({ event, args }) =>
@@ -37,7 +29,6 @@ async function metric(base, name) {
   const m = r.text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
   return m ? Number(m[1]) : NaN;
 }
-
 
 describe('connection state recovery across two instances', () => {
   let redis; let a; let b; let proxy;

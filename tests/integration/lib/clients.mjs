@@ -71,3 +71,10 @@ export async function refusals(base) {
   for (const m of text.matchAll(/^senna_refusals_total\{surface="(\w+)",reason="(\w+)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
   return out;
 }
+
+/** POSTs a text message as `as` to `to` ("user/2", "topic/general"), asserting 201; its entry. */
+export async function sendText(base, as, to, text) {
+  const r = await api(base, `/api/${to}`, { as, method: 'POST', body: { type: 'text', text } });
+  if (r.status !== 201) throw new Error(`send to ${to}: ${r.status} ${r.text}`);
+  return r.json.entry;
+}
