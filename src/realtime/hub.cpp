@@ -40,8 +40,8 @@ std::string make_instance_id() {
 }
 
 hub::hub(hub_settings s)
-    : settings_(std::move(s)), fan_out_(std::make_unique<redis::script>(chat::scripts::fan_out())) {
-}
+    : settings_(std::move(s)), entry_fields_(broadcast_fields(settings_.instance_id, "/")),
+      fan_out_(std::make_unique<redis::script>(chat::scripts::fan_out())) {}
 
 hub::~hub() = default;
 
@@ -442,11 +442,23 @@ chat::holes cut_json(std::string_view text) {
     return h;
 }
 
-// `inner` with `head` before and `tail` after.
+// `inner` with `head` before and `tail` after, each piece written once at its final size.
 chat::holes wrap(std::string_view head, const chat::holes& inner, std::string_view tail) {
-    chat::holes h = inner;
-    h.pieces.front().insert(0, head);
-    h.pieces.back() += tail;
+    chat::holes h;
+    h.slots = inner.slots;
+    const std::size_t n = inner.pieces.size();
+    h.pieces.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string& from = inner.pieces[i];
+        std::string& to = h.pieces[i];
+        const bool first = i == 0, last = i + 1 == n;
+        to.reserve((first ? head.size() : 0) + from.size() + (last ? tail.size() : 0));
+        if (first)
+            to += head;
+        to += from;
+        if (last)
+            to += tail;
+    }
     return h;
 }
 
@@ -467,7 +479,7 @@ chat::publication hub::publication_of(const std::string& room,
     if (scripted() && !settings_.stream.empty()) {
         p.log = settings_.stream;
         p.log_min_id = min_id(settings_.retention);
-        p.fields = broadcast_fields(settings_.instance_id, "/");
+        p.fields = entry_fields_;
         // The entry is the data array inside the adapter's envelope: its holes are the data's.
         p.entry = wrap(entry_head, data_holes, broadcast_entry_tail(rooms, except));
     } else {

@@ -193,6 +193,8 @@ private:
     net::awaitable<void> stop_on_home();
 
     hub_settings settings_;
+    /** The fields of every log entry this instance writes (uid, nsp, type; stream_codec.hpp). */
+    std::vector<std::string> entry_fields_;
     std::vector<shard_link> shards_;
     socketio::cluster cluster_;
     /** To other instances, through shard 0's publisher connection. */
