@@ -12,6 +12,8 @@
 #                                    DURATION s (bench/loadgen): Ir per delivery
 # The environment reaches senna: SOCK_RECOVERY_WINDOW_MS=0 bench/profile.sh send measures
 # without connection state recovery (bench/RESULTS.md, issue 14).
+# SENNA_BIN profiles another binary (default build/release/senna, built when missing);
+# SENNA_PRELOAD=/path/lib.so runs it with LD_PRELOAD (another malloc: docs/adr/0010-allocator.md).
 # REDIS_CALLGRIND=1 runs the redis-server under callgrind too and adds Redis's instructions per
 # request (redis_Ir_per_req): what a request costs Redis, as repeatable as senna's count.
 # Needs ../shared/bench (wrk script, tokens, seeding), valgrind, wrk, redis-server.
@@ -23,7 +25,8 @@ scenario=${1:-send}
 duration=${DURATION:-15}
 out=$root/bench/results/callgrind-$scenario.out
 mkdir -p bench/results && rm -f "$out"*
-[[ -x build/release/senna ]] || scripts/build.sh release
+bin=${SENNA_BIN:-build/release/senna}
+[[ -n ${SENNA_BIN:-} || -x $bin ]] || scripts/build.sh release
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 rport=$(free_port) hport=$(free_port)
 work=$(mktemp -d)
@@ -38,7 +41,7 @@ trap 'kill "${senna_pid:-0}" "$redis_pid" 2>/dev/null; wait 2>/dev/null; rm -rf 
 env SOCK_HTTP_HOST=127.0.0.1 SOCK_HTTP_PORT="$hport" SOCK_REDIS_HOST=127.0.0.1 SOCK_REDIS_PORT="$rport" \
     SOCK_LOG_LEVEL=warn SOCK_THREADS=1 SOCK_RATE_SEND_PER_SEC=0 SOCK_DEMO=0 \
     SOCK_RATE_EVENTS_PER_SEC=0 SOCK_MAX_SOCKETS_PER_USER=0 \
-    valgrind --tool=callgrind --callgrind-out-file="$out" build/release/senna >"$work/senna.log" 2>&1 &
+    ${SENNA_PRELOAD:+LD_PRELOAD=$SENNA_PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" >"$work/senna.log" 2>&1 &
 senna_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null && break; sleep 0.3; done
 url=http://127.0.0.1:$hport

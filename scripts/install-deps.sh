@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Boost 1.81 (never libboost-dev 1.74: the two conflict), hiredis for RESP parsing, OpenSSL for
-# JWT, redis-server for the managed Redis and the tests, GoogleTest and Google Benchmark, clang
+# JWT, mimalloc as the release binary's allocator (docs/adr/0010-allocator.md), redis-server for
+# the managed Redis and the tests, GoogleTest and Google Benchmark, clang
 # for the fuzzers, ccache so rebuilds are quick, chromium for the browser test of the demo
 # (tests/browser, driven by playwright-core at /usr/bin/chromium), libcrypt-dev (libxcrypt's
 # crypt(3), which checks the Admin UI's $2b$ bcrypt password hash). The interop tests
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 packages=(
     g++ cmake ninja-build ccache pkg-config git curl procps iproute2
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-        libhiredis-dev libssl-dev libcrypt-dev redis-server
+    libhiredis-dev libssl-dev libcrypt-dev redis-server libmimalloc-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     clang clang-format
     chromium

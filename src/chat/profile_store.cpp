@@ -35,13 +35,30 @@ json::object profile_store::from_claims(const id& user, const json::object& clai
     return o;
 }
 
+std::size_t profile_store::digest(const json::object& claims) {
+    auto mix = [](std::size_t h, std::size_t v) {
+        return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    };
+    std::size_t h = 0;
+    auto name = claims.find("username");
+    h = mix(h, name != claims.end() && name->value().is_string()
+                   ? std::hash<std::string_view>{}(name->value().get_string())
+                   : 1);
+    auto role = claims.find("role");
+    if (role == claims.end())
+        return mix(h, 2);
+    const auto& r = role->value();
+    return mix(h, r.is_string() ? std::hash<std::string_view>{}(r.get_string())
+                                : std::hash<std::string>{}(json::serialize(r)) + 3);
+}
+
 void profile_store::remember(const id& user, const json::object& claims) {
-    std::string profile = json::serialize(from_claims(user, claims));
     auto now = std::chrono::steady_clock::now();
-    const std::size_t digest = std::hash<std::string>{}(profile);
+    const std::size_t digest = profile_store::digest(claims);
     auto it = recent_.find(user.text);
     if (it != recent_.end() && it->second.digest == digest && now - it->second.at < refresh)
         return;
+    std::string profile = json::serialize(from_claims(user, claims));
     if (recent_.size() >= max_recent)
         recent_.clear();
     redis::request req;

@@ -35,10 +35,15 @@ public:
     /** The profile the claims describe: {"id", "username", "role"?}. */
     static boost::json::object from_claims(const id& user, const boost::json::object& claims);
     static boost::json::object fallback(const id& user);
+    /** A hash of what from_claims makes of `claims` (its username and role), computed without
+        making it: remember() runs on every request and compares it with the last one written.
+        Whatever from_claims comes to read must be hashed here too. */
+    static std::size_t digest(const boost::json::object& claims);
 
 private:
-    // What was written last for a user: a hash of the profile's JSON, not the JSON (a changed
-    // profile with the same 64-bit hash would wait for the refresh; one of 2^64).
+    // What was written last for a user: a hash of the claims it came from (their username and
+    // role), not the JSON (a changed profile with the same 64-bit hash would wait for the
+    // refresh; one of 2^64).
     struct written {
         std::size_t digest;
         std::chrono::steady_clock::time_point at;

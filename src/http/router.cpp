@@ -23,16 +23,18 @@ std::string_view next_segment(std::string_view& s) {
     return seg;
 }
 
-// Matches `path` against `pattern`, segment by segment and without allocating unless it
-// matches; on success fills `params` (pattern views, decoded values). Every request walks the
-// route table, so this stays cheap.
-bool match_pattern(std::string_view pattern, std::string_view path,
+std::ptrdiff_t slashes_of(std::string_view p) {
+    p = strip_trailing_slash(p);
+    return std::count(p.begin(), p.end(), '/');
+}
+
+// Matches `path` (with `slashes` of them, slashes_of) against `pattern`, segment by segment and
+// without allocating unless it matches; on success fills `params` (pattern views, decoded
+// values). Every request walks the route table, so this stays cheap.
+bool match_pattern(std::string_view pattern, std::string_view path, std::ptrdiff_t slashes,
                    std::vector<std::pair<std::string_view, std::string>>& params) {
     std::string_view pat = strip_trailing_slash(pattern);
     std::string_view rest = strip_trailing_slash(path);
-    const auto slashes = std::count(pat.begin(), pat.end(), '/');
-    if (slashes != std::count(rest.begin(), rest.end(), '/'))
-        return false;
     {
         std::string_view p = pat, r = rest;
         for (auto i = slashes; i >= 0; --i) {
@@ -72,6 +74,7 @@ void router::add(verb method, std::string pattern, handler fn) {
     auto it = std::find_if(routes_.begin(), routes_.end(),
                            [&](const route& r) { return r.pattern == pattern; });
     if (it == routes_.end()) {
+        slashes_.push_back(slashes_of(pattern));
         routes_.push_back(route{std::move(pattern), {}, {}});
         it = routes_.end() - 1;
     }
@@ -88,10 +91,11 @@ void router::add(verb method, std::string pattern, handler fn) {
 
 router::match_result router::match(verb method, std::string_view path) const {
     match_result out;
+    const auto slashes = slashes_of(path);
     for (std::size_t i = 0; i < routes_.size(); ++i) {
         const route& r = routes_[i];
         // Captured names view into the pattern, which outlives the match.
-        if (!match_pattern(r.pattern, path, out.params))
+        if (slashes_[i] != slashes || !match_pattern(r.pattern, path, slashes, out.params))
             continue;
         out.matched = &r;
         out.index = i;

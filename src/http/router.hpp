@@ -82,6 +82,7 @@ public:
 
 private:
     std::vector<route> routes_;
+    std::vector<std::ptrdiff_t> slashes_; // per route: '/'s of its pattern, trailing one aside
 };
 
 } // namespace senna::http

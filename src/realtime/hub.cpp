@@ -176,6 +176,8 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
 
 void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
                 const json::object& payload) const {
+    if (!cluster_.may_reach(room))
+        return; // nobody here is in the room: nothing to encode
     std::vector<std::string> rooms;
     rooms.push_back(std::move(room));
     cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
@@ -184,6 +186,8 @@ void hub::local(std::string room, std::vector<std::string> except, std::string_v
 
 void hub::local_text(std::string room, std::vector<std::string> except, std::string_view data,
                      std::string_view offset) const {
+    if (!cluster_.may_reach(room))
+        return; // nobody on this instance is in the room
     // "2" is an EVENT to "/": encode_event_frame's head.
     std::string text;
     text.reserve(data.size() + offset.size() + 5);
@@ -248,6 +252,8 @@ bool hub::remote(std::string_view channel, std::string_view payload) const {
     }
     if (b->uid == settings_.instance_id || b->nsp != "/")
         return false;
+    if (!cluster_.may_reach(b->rooms))
+        return true; // for us, but nobody here is in its rooms
     // senna's logged events end with their offset (flags.logged); an event from anyone else
     // (the emitter, a Node server) is not in the log and carries none.
     socketio::offset at;
@@ -520,6 +526,8 @@ void hub::deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint
     const std::string seq_text = std::to_string(seq);
     const std::string rev_text = std::to_string(rev);
     for (std::size_t i = 0; i < e.frames.size(); ++i) {
+        if (!cluster_.may_reach(e.rooms[i]))
+            continue; // nobody on this instance is in the room: nothing to write
         const auto& h = e.frames[i];
         std::string text = h.pieces[0];
         for (std::size_t k = 0; k < h.slots.size(); ++k) {

@@ -75,18 +75,27 @@ std::vector<std::shared_ptr<socket>> namespace_::select(const std::vector<std::s
 void namespace_::add(const std::shared_ptr<socket>& s) {
     // A restored socket may take the id of one still here (its connection's drop not noticed
     // yet): the key is a view of the id, so it must view the new socket's, not the old one's.
+    // A socket's id is a room it is in (counted once, while the id is in the table).
+    if (auto* c = server_.census(); c && !sockets_.contains(std::string_view(s->id())))
+        c->add(s->id());
     sockets_.erase(std::string_view(s->id()));
     sockets_.emplace(std::string_view(s->id()), s);
 }
 
 void namespace_::remove(socket& s) {
     auto it = sockets_.find(s.id());
-    if (it != sockets_.end() && it->second.get() == &s)
+    if (it != sockets_.end() && it->second.get() == &s) {
         sockets_.erase(it);
+        if (auto* c = server_.census())
+            c->remove(s.id());
+    }
 }
 
 void namespace_::joined(socket& s, const std::string& room) {
-    rooms_[room].push_back(&s);
+    auto& members = rooms_[room];
+    if (auto* c = server_.census(); c && members.empty())
+        c->add(room); // the room's first member on this shard
+    members.push_back(&s);
     if (auto* o = server_.observing())
         o->joined(s, room);
 }
@@ -103,8 +112,11 @@ void namespace_::left(socket& s, const std::string& room) {
         *m = members.back(); // order within a room is not kept
         members.pop_back();
     }
-    if (members.empty())
+    if (members.empty()) {
+        if (auto* c = server_.census())
+            c->remove(room);
         rooms_.erase(it);
+    }
 }
 
 void namespace_::connected(socket& s) {
@@ -157,6 +169,18 @@ namespace_* server::find(std::string_view name) {
 }
 
 // ------------------------------------------------------------------------------------- cluster
+
+cluster::cluster(std::vector<server*> shards) : shards_(std::move(shards)) {
+    for (server* s : shards_)
+        if (s->census()) {
+            census_ = s->shared_census();
+            break;
+        }
+    if (!census_)
+        census_ = std::make_shared<room_census>();
+    for (server* s : shards_)
+        s->share_census(census_);
+}
 
 void cluster::emitter::emit(std::string_view event, boost::json::array args,
                             std::vector<std::string> attachments) const {

@@ -10,6 +10,7 @@
 #include "engineio/server.hpp"
 #include "net/types.hpp"
 #include "socketio/observer.hpp"
+#include "socketio/room_census.hpp"
 #include "socketio/socket.hpp"
 #include "util/metrics.hpp"
 
@@ -188,9 +189,16 @@ public:
     void client_opened() noexcept { ++clients_; }
     void client_closed() noexcept { --clients_; }
 
+    /** The instance's census of rooms (room_census.hpp) that this shard's namespaces keep up to
+        date; set once, before the first connection (cluster does it). */
+    void share_census(std::shared_ptr<room_census> c) noexcept { census_ = std::move(c); }
+    room_census* census() const noexcept { return census_.get(); }
+    const std::shared_ptr<room_census>& shared_census() const noexcept { return census_; }
+
 private:
     engineio::server& eio_;
     server_settings settings_;
+    std::shared_ptr<room_census> census_;
     std::unordered_map<std::string, std::unique_ptr<namespace_>> namespaces_;
     std::size_t clients_ = 0;
     observer* observer_ = nullptr;
@@ -203,7 +211,10 @@ private:
 class cluster {
 public:
     cluster() = default;
-    explicit cluster(std::vector<server*> shards) : shards_(std::move(shards)) {}
+    /** Shares one room_census among the shards' servers (before their first connection): the
+        one a cluster made earlier over the same servers gave them (the hub's and the Admin UI's
+        clusters span the same shards), else a new one. */
+    explicit cluster(std::vector<server*> shards);
 
     class emitter {
     public:
@@ -231,9 +242,18 @@ public:
     /** Posts `f` to every shard, delivered there to `rooms` minus `except` of `nsp`. */
     void deliver(std::string nsp, frame f, std::vector<std::string> rooms,
                  std::vector<std::string> except) const;
+    /** False only when no socket of this instance is in any of `rooms` (room_census.hpp): a
+        broadcast to them need not be encoded. True for no rooms (everyone). */
+    bool may_reach(const std::vector<std::string>& rooms) const noexcept {
+        return !census_ || census_->maybe_any(rooms);
+    }
+    bool may_reach(std::string_view room) const noexcept {
+        return !census_ || census_->maybe(room);
+    }
 
 private:
     std::vector<server*> shards_;
+    std::shared_ptr<room_census> census_;
 };
 
 } // namespace senna::socketio

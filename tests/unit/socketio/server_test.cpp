@@ -149,6 +149,55 @@ TEST(SocketioServer, RoomBroadcastIsEncodedOnceAndSkipsExceptions) {
     EXPECT_EQ(h.poll(sids[1]), "42[\"c\",true]");
 }
 
+TEST(SocketioServer, CensusSaysWhichRoomsMayHaveMembers) {
+    harness h;
+    socketio::cluster all({&h.io}); // before the first connection, as the hub builds it
+    std::vector<std::string> red{"red"}, none{};
+    EXPECT_FALSE(all.may_reach("red"));
+    EXPECT_FALSE(all.may_reach(red));
+    EXPECT_TRUE(all.may_reach(none)); // a broadcast to everyone
+    socketio::socket* s = nullptr;
+    std::string reason;
+    h.io.of("/").on_connection([&](socketio::socket& sock) {
+        s = &sock;
+        sock.on_disconnect([&](std::string_view r) { reason = r; });
+    });
+    auto sid = h.open();
+    h.post(sid, "40");
+    h.poll(sid);
+    ASSERT_NE(s, nullptr);
+    const std::string id = s->id();
+    EXPECT_TRUE(all.may_reach(id)); // a socket's own room
+    s->join("red");
+    s->join("red");
+    EXPECT_TRUE(all.may_reach(red));
+    s->leave("red");
+    EXPECT_FALSE(all.may_reach("red"));
+    s->join("red");
+    h.post(sid, "41");
+    EXPECT_EQ(reason, "client namespace disconnect");
+    EXPECT_FALSE(all.may_reach("red")); // gone with the socket
+    EXPECT_FALSE(all.may_reach(id));
+}
+
+TEST(SocketioServer, ClustersOverTheSameShardsShareOneCensus) {
+    // The hub's cluster is made first, the Admin UI's over the same servers after it: the
+    // second must not give the shards a census the first never reads.
+    harness h;
+    socketio::cluster hub_side({&h.io});
+    socketio::cluster admin_side({&h.io});
+    socketio::socket* s = nullptr;
+    h.io.of("/").on_connection([&](socketio::socket& sock) { s = &sock; });
+    auto sid = h.open();
+    h.post(sid, "40");
+    h.poll(sid);
+    ASSERT_NE(s, nullptr);
+    s->join("user-7");
+    EXPECT_TRUE(hub_side.may_reach("user-7"));
+    EXPECT_TRUE(admin_side.may_reach("user-7"));
+    EXPECT_FALSE(hub_side.may_reach("user-8"));
+}
+
 TEST(SocketioServer, FrameIsSharedNotCopied) {
     socketio::packet p;
     p.data = boost::json::array{"e", 1};
