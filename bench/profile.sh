@@ -8,6 +8,10 @@
 #   bench/profile.sh send_plain|send_cmid   sends from bench/wrk/log.lua without / with a
 #                                    client_msg_id (the same generator otherwise)
 #   bench/profile.sh history_before|unread  GET ?before&limit=10 of that DM / GET /api/unread
+#   bench/profile.sh fanout          1000 sockets in one topic, 5 topic messages a second for
+#                                    DURATION s (bench/loadgen): Ir per delivery
+# The environment reaches senna: SOCK_RECOVERY_WINDOW_MS=0 bench/profile.sh send measures
+# without connection state recovery (bench/RESULTS.md, issue 14).
 # SENNA_BIN profiles another binary (default build/release/senna, built when missing);
 # SENNA_PRELOAD=/path/lib.so runs it with LD_PRELOAD (another malloc: docs/adr/0010-allocator.md).
 # REDIS_CALLGRIND=1 runs the redis-server under callgrind too and adds Redis's instructions per
@@ -36,6 +40,7 @@ for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sle
 trap 'kill "${senna_pid:-0}" "$redis_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 env SOCK_HTTP_HOST=127.0.0.1 SOCK_HTTP_PORT="$hport" SOCK_REDIS_HOST=127.0.0.1 SOCK_REDIS_PORT="$rport" \
     SOCK_LOG_LEVEL=warn SOCK_THREADS=1 SOCK_RATE_SEND_PER_SEC=0 SOCK_DEMO=0 \
+    SOCK_RATE_EVENTS_PER_SEC=0 SOCK_MAX_SOCKETS_PER_USER=0 \
     ${SENNA_PRELOAD:+LD_PRELOAD=$SENNA_PRELOAD} valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" >"$work/senna.log" 2>&1 &
 senna_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null && break; sleep 0.3; done
@@ -51,8 +56,25 @@ history | history_before) node "$shared/lib/seed.js" "$url" history >&2
     args=(get "$path" "$(node "$shared/lib/jwt.js" token 900001)") ;;
 list | unread) node "$shared/lib/seed.js" "$url" list >&2
     args=(get "/api/$scenario" "$(node "$shared/lib/jwt.js" token 900003)") ;;
-*) echo "usage: $0 send|history|list|send_plain|send_cmid|history_before|unread" >&2; exit 2 ;;
+fanout) [[ -x build/loadgen/senna-loadgen ]] || bench/loadgen/build.sh >/dev/null ;;
+*) echo "usage: $0 send|history|list|send_plain|send_cmid|history_before|unread|fanout" >&2; exit 2 ;;
 esac
+if [[ $scenario == fanout ]]; then
+    # Sockets connect and join, a warm-up, then the counters are zeroed when the generator
+    # starts measuring (its "measuring" line) and dumped once it is done.
+    build/loadgen/senna-loadgen fanout --url "$url" --pid "$senna_pid" --sockets 1000 --rate 5 \
+        --duration "$duration" --warmup 5 --grace 20 --connect-timeout 60 >"$work/lg" 2>"$work/lg.err" &
+    lg=$!
+    until grep -q measuring "$work/lg.err"; do sleep 0.05; done
+    callgrind_control -z "$senna_pid" >/dev/null
+    wait "$lg"
+    callgrind_control -d "$senna_pid" >/dev/null
+    delivered=$(grep -o ' delivered=[0-9]*' "$work/lg" | cut -d= -f2)
+    ir=$(grep -h '^summary:' "$out".* | sort -k2 -n | tail -1 | cut -d' ' -f2)
+    echo "profile.fanout $(grep -o 'lost=[0-9]*' "$work/lg") delivered=$delivered Ir=$ir" \
+        "Ir_per_delivery=$((ir / delivered)) out=${out#"$root"/}.1"
+    exit 0
+fi
 wrk -t1 -c16 -d8 -s "$script" "$url" -- "${args[@]}" >/dev/null # warm-up (token cache)
 callgrind_control -z "$senna_pid" >/dev/null
 [[ ${REDIS_CALLGRIND:-0} == 1 ]] && callgrind_control -z "$redis_pid" >/dev/null

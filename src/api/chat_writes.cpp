@@ -29,33 +29,32 @@ json::object id_only(const chat::message& m) {
     return o;
 }
 
-// The event of a change, for the write to publish: its numbers are placeholders that the write
-// fills (chat/publication.hpp).
-chat::service::with_write fan_out(const realtime::hub* hub, std::string_view event,
-                                  const chat::id& me, const chat::chat_ref& chat, shape_fn shape) {
-    if (!hub)
-        return {};
-    return [=](const chat::message& m) {
-        json::object o = shape(m);
-        o["seq"] = realtime::hub::placeholder(chat::slot::seq);
-        if (event != "new-message") // sends are counted by seq
-            o["rev"] = realtime::hub::placeholder(chat::slot::rev);
-        return hub->publications(event, to_participants(me, chat, o));
-    };
-}
+// The event of a change, prepared once for the write to publish (its numbers are placeholders
+// that the write fills, chat/publication.hpp) and for this instance's sockets afterwards.
+struct fan_out {
+    const realtime::hub* hub = nullptr;
+    std::shared_ptr<realtime::hub::prepared_event> prepared =
+        std::make_shared<realtime::hub::prepared_event>();
 
-// The same event, with its numbers, to this instance's sockets once the write succeeded.
-void deliver_local(const realtime::hub* hub, std::string_view event, const chat::id& me,
-                   const chat::chat_ref& chat, shape_fn shape, const chat::change& c) {
-    if (!hub || !hub->reaches_local(participant_rooms(me, chat)))
-        return;
-    json::object o = shape(c.msg);
-    o["seq"] = c.msg.seq;
-    if (event != "new-message")
-        o["rev"] = c.rev;
-    hub->deliver_local(event, to_participants(me, chat, o));
-}
-
+    chat::service::with_write before(std::string_view event, const chat::id& me,
+                                     const chat::chat_ref& chat, shape_fn shape) const {
+        if (!hub)
+            return {};
+        return [h = hub, p = prepared, event, me, chat, shape](const chat::message& m) {
+            json::object o = shape(m);
+            o["seq"] = realtime::hub::placeholder(chat::slot::seq);
+            if (event != "new-message") // sends are counted by seq
+                o["rev"] = realtime::hub::placeholder(chat::slot::rev);
+            *p = h->prepare(event, to_participants(me, chat, o)); // an edit's retry prepares again
+            return std::move(p->publications);
+        };
+    }
+    /** The same event, with its numbers, to this instance's sockets once the write succeeded. */
+    void after(const chat::change& c) const {
+        if (hub)
+            hub->deliver_prepared(*prepared, c.msg.seq, c.rev, c.offsets);
+    }
+};
 // Whom `event` about `chat` is for, when webhooks want it: a DM's other participant, a topic's
 // members but `me` (none when the topic has more than the limit). Empty: no notice.
 net::awaitable<std::vector<chat::notice_recipient>> recipients(chat::service& chats,
@@ -113,13 +112,14 @@ send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
                  const chat::chat_ref& chat, const json::object& body,
                  const webhook_notices* notices) {
     auto to = co_await recipients(chats, notices, notices && notices->message_new, me, chat);
+    const fan_out f{hub};
     auto sent =
-        co_await chats.send(me, chat, body, fan_out(hub, "new-message", me, chat, &whole),
+        co_await chats.send(me, chat, body, f.before("new-message", me, chat, &whole),
                             notice_of(notices, "message.new", std::move(to), me, chat, &whole));
     if (!sent)
         co_return sent.failure();
     if (!sent->duplicate) // a repeat stores and emits nothing
-        deliver_local(hub, "new-message", me, chat, &whole, *sent);
+        f.after(*sent);
     co_return written{message_json(sent->msg), sent->duplicate};
 }
 
@@ -128,12 +128,13 @@ update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
                    const chat::chat_ref& chat, std::string message_id, const json::object& body,
                    const webhook_notices* notices) {
     auto to = co_await recipients(chats, notices, notices && notices->message_updated, me, chat);
+    const fan_out f{hub};
     auto updated = co_await chats.update(
-        me, chat, std::move(message_id), body, fan_out(hub, "update-message", me, chat, &whole),
+        me, chat, std::move(message_id), body, f.before("update-message", me, chat, &whole),
         notice_of(notices, "message.updated", std::move(to), me, chat, &whole));
     if (!updated)
         co_return updated.failure();
-    deliver_local(hub, "update-message", me, chat, &whole, *updated);
+    f.after(*updated);
     co_return written{message_json(updated->msg), false};
 }
 
@@ -142,12 +143,13 @@ remove_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
                    const chat::chat_ref& chat, std::string message_id,
                    const webhook_notices* notices) {
     auto to = co_await recipients(chats, notices, notices && notices->message_deleted, me, chat);
+    const fan_out f{hub};
     auto removed = co_await chats.remove(
-        me, chat, std::move(message_id), fan_out(hub, "delete-message", me, chat, &id_only),
+        me, chat, std::move(message_id), f.before("delete-message", me, chat, &id_only),
         notice_of(notices, "message.deleted", std::move(to), me, chat, &id_only));
     if (!removed)
         co_return removed.failure();
-    deliver_local(hub, "delete-message", me, chat, &id_only, *removed);
+    f.after(*removed);
     co_return std::move(*removed);
 }
 

@@ -45,17 +45,6 @@ std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::
     return out;
 }
 
-std::vector<std::string> participant_rooms(const chat::id& me, const chat::chat_ref& chat) {
-    std::vector<std::string> out;
-    if (chat.type == chat::target::user) {
-        out.push_back(chat::user_room(chat.other));
-        out.push_back(chat::user_room(me));
-    } else {
-        out.push_back(chat::topic_room(chat.other));
-    }
-    return out;
-}
-
 std::vector<realtime::delivery> to_others(const chat::id& me, const chat::chat_ref& chat,
                                           const json::object& payload) {
     std::vector<realtime::delivery> out;

@@ -22,9 +22,6 @@ boost::json::object chat_json(const chat::chat_ref& chat);
 std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
                                                 const boost::json::object& payload);
 
-/** The rooms to_participants() delivers to. */
-std::vector<std::string> participant_rooms(const chat::id& me, const chat::chat_ref& chat);
-
 /** `payload` plus `chat` to the participants other than `me`: a DM's other user, a topic's
     whole room. */
 std::vector<realtime::delivery> to_others(const chat::id& me, const chat::chat_ref& chat,

@@ -9,6 +9,7 @@
 //   socket_expiry.cpp       the token's expiry timer
 //   socket_legacy_auth.cpp  the seed's `authenticate` flow
 //   socket_presence.cpp     an authenticated socket counted (room, local users, presence)
+//   socket_session.cpp      what connection state recovery keeps of a socket, and its restore
 //   socket_events.cpp       the client events and their acks
 //
 // Threading: everything runs on the socket's shard.
@@ -113,6 +114,17 @@ void on_authenticated(socketio::socket& sock, const state_ptr& st, const realtim
 
 /** The socket left: its deadline and slot released, uncounted when it was counted. */
 void on_left(socketio::socket& sock, const realtime_services& s);
+
+// --- socket_session.cpp
+
+/** What a socket's recovery session keeps of it: {"user_id": id, "exp": seconds} (exp only
+    when the token has one); null before it is authenticated. */
+boost::json::value session_data(const socketio::socket& sock);
+
+/** A restored socket takes its identity back from `data` (session_data's): false when there is
+    none, the token it came with has expired, or the user holds the most sockets already. */
+bool restore_session(socketio::socket& sock, const boost::json::value& data,
+                     const realtime_services& s);
 
 // --- socket_legacy_auth.cpp
 

@@ -77,6 +77,13 @@ void attach_realtime(socketio::namespace_& ns, const realtime_services& s) {
         authenticate(sock, ev, ack, s);
     });
     ns.on_disconnect([&s](socket& sock, std::string_view) { on_left(sock, s); });
+    // Connection state recovery (socketio/recovery.hpp): the session keeps who the socket is;
+    // a restore takes it back from there instead of running the hook above (as socket.io
+    // skips its middlewares), within the same limits.
+    ns.session_data([](const socket& sock) { return session_data(sock); });
+    ns.on_restore([&s](socket& sock, const boost::json::value& data) {
+        return restore_session(sock, data, s);
+    });
     // The token is read from the CONNECT payload or the request by the hook above; neither is
     // needed after that.
     ns.keep_auth(false);

@@ -198,7 +198,7 @@ net::awaitable<json::object> typing(const realtime_services& s, socket&, socket_
     if (auto refused = muted_ack(s, me, *chat))
         co_return std::move(*refused);
     if (s.hub)
-        s.hub->deliver("typing", api::typing(me, *chat));
+        s.hub->deliver_volatile("typing", api::typing(me, *chat));
     json::object out;
     out["ok"] = true;
     co_return out;
@@ -312,6 +312,7 @@ net::awaitable<json::object> refresh_token(const realtime_services& s, socket& s
     st.issued_at = a.who->issued_at;
     if (auto* p = std::any_cast<state_ptr>(&sock.data))
         arm_expiry(sock, *p, s);
+    sock.session_changed(); // a restore re-arms the expiry from the session
     json::object out;
     out["ok"] = true;
     co_return out;

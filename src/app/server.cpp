@@ -81,6 +81,15 @@ std::string url_of(const net::tcp::endpoint& ep) {
     return "http://" + host + ":" + std::to_string(ep.port());
 }
 
+// How long log entries are kept (XADD MINID ~): a session is kept for the window from the
+// moment its server noticed the drop, which comes up to a ping interval and timeout after it
+// (or, for a crashed instance, up to four presence heartbeats); every event the client can
+// have missed since the drop is then still in the log.
+std::chrono::milliseconds recovery_retention(const config::config& cfg) {
+    return cfg.recovery_window + cfg.eio_ping_interval + cfg.eio_ping_timeout +
+           4 * cfg.presence_heartbeat;
+}
+
 // Where a browser on this machine reaches a listener: 0.0.0.0 / [::] become the loopback.
 std::string browser_url_of(net::tcp::endpoint ep) {
     if (ep.address().is_unspecified())
@@ -303,6 +312,17 @@ int server::run() {
         hs.presence_tick =
             std::clamp<std::chrono::milliseconds>(cfg_.presence_grace / 5, 50ms, 1000ms);
         hs.instance_id = realtime::make_instance_id();
+        // Connection state recovery and the adapter (docs/recovery.md): one stream, named like
+        // the adapter's key, is the log of both modes and the fan-out of the streams mode.
+        hs.mode = cfg_.adapter == "redis-streams" ? realtime::adapter_mode::redis_streams
+                                                  : realtime::adapter_mode::redis;
+        hs.stream = cfg_.redis_prefix;
+        hs.offsets = cfg_.recovery_window.count() > 0;
+        hs.retention = recovery_retention(cfg_);
+        hs.reader_options = hs.subscriber_options;
+        hs.reader_options.name = "stream-reader";
+        hs.block = std::chrono::milliseconds(std::max<long long>(
+            100, std::min<long long>(5000, cfg_.redis_command_timeout.count() / 2)));
         hs.redis_prefix = cfg_.redis_prefix;
         hs.domain = cfg_.domain;
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));

@@ -15,6 +15,7 @@ std::string render_metrics(const shared_state& s) {
     out.reserve(16 * 1024);
     s.http_metrics->render(out);
     s.eio_metrics.render(out);
+    s.recovery_stats.render(out);
     redis::render(out, s.redis_stats);
     s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
@@ -122,8 +123,24 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.per_address = shared.per_address.get();
     es.refusals = &shared.refusals;
     eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);
+    const std::string key_base = chat_->key_space().presence_base();
+    const std::string instance_id = shared.hub ? shared.hub->settings().instance_id : "";
+    const bool recovery = cfg.recovery_window.count() > 0;
+    if (recovery) {
+        realtime::recovery_store_settings rs;
+        rs.session_prefix = cfg.redis_prefix + ":sio:session:";
+        rs.registry = key_base + "instance:" + instance_id + ":sessions";
+        rs.instances = key_base + "instances";
+        rs.instance_id = instance_id;
+        rs.log = cfg.redis_prefix;
+        rs.window = cfg.recovery_window;
+        sessions_ =
+            std::make_unique<realtime::recovery_store>(*conn, std::move(rs), shared.recovery_stats);
+    }
     socketio::server_settings sio;
     sio.connect_timeout = cfg.sio_connect_timeout;
+    sio.recovery.window = cfg.recovery_window;
+    sio.recovery.store = sessions_.get();
     sio.ack_timeout = cfg.sio_ack_timeout;
     if (cfg.sio_max_event_bytes != 0) {
         // A chat event is small (docs/limits.md): a larger packet is abuse, refused by the codec.
@@ -135,13 +152,17 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     users_ = std::make_unique<realtime::local_users>();
     {
         realtime::presence_settings ps;
-        ps.key_base = chat_->key_space().presence_base();
-        ps.instance_id = shared.hub ? shared.hub->settings().instance_id : "";
+        ps.key_base = key_base;
+        ps.instance_id = instance_id;
         ps.heartbeat = cfg.presence_heartbeat;
         ps.grace = cfg.presence_grace;
         ps.webhook_stream = chat_->key_space().webhooks();
         ps.webhook_online = cfg.webhook_on("user.online");
         ps.webhook_offline = cfg.webhook_on("user.offline");
+        if (recovery) {
+            ps.session_prefix = cfg.redis_prefix + ":sio:session:";
+            ps.session_window = cfg.recovery_window;
+        }
         presence_ = std::make_unique<realtime::presence>(*conn, std::move(ps));
     }
     services_->presence = presence_.get();

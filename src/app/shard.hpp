@@ -17,6 +17,7 @@
 #include "realtime/local_users.hpp"
 #include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
+#include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/memory.hpp"
 #include "socketio/server.hpp"
@@ -94,6 +95,7 @@ private:
     std::unique_ptr<api::rest_services> services_;
     std::unique_ptr<api::admin_services> admin_;
     std::unique_ptr<http::cors_policy> cors_;
+    std::unique_ptr<realtime::recovery_store> sessions_; // with SOCK_RECOVERY_WINDOW_MS > 0
     std::unique_ptr<engineio::server> eio_;
     std::unique_ptr<socketio::server> io_;
     std::unique_ptr<realtime::local_users> users_;

@@ -14,6 +14,7 @@
 #include "platform/stats.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/moderation.hpp"
+#include "realtime/recovery_store.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "redis/memory.hpp"
@@ -61,6 +62,8 @@ struct shared_state {
     std::unique_ptr<api::webhook_notices> notices{};
     std::unique_ptr<webhook::dispatcher> webhooks{};
     webhook::stats webhook_stats{};
+    /** Connection state recovery's counters (realtime/recovery_store.hpp). */
+    realtime::recovery_stats recovery_stats{};
 };
 
 } // namespace senna::app

@@ -45,21 +45,63 @@ local function mp(n)
   return string.char(width == 4 and 206 or 207) .. string.char(unpack(b))
 end
 
--- PUBLISHes the publications from ARGV[i] on: a count, then for each the channel, its slots
--- ("s" seq, "r" rev) and #slots + 1 pieces, joined with the numbers of `vals` in the holes.
+-- A str as MessagePack writes it (fixstr, str8: a log entry's id is at most 41 bytes).
+local function mpstr(s)
+  if #s < 32 then return string.char(160 + #s) .. s end
+  return string.char(217, #s) .. s
+end
+
+-- ARGV[i] and the #slots pieces after it, joined with what each slot stands for: "s" seq and
+-- "r" rev as MessagePack, "S" and "R" in decimal, "o" the log entry's id as a MessagePack str.
+-- Returns the bytes and the index after the last piece.
+local function fill(i, slots, vals)
+  local parts = {ARGV[i]}
+  for k = 1, #slots do
+    local c = string.sub(slots, k, k)
+    local v
+    if c == 'o' then v = mpstr(vals.o)
+    elseif c == 'S' or c == 'R' then v = string.format('%d', vals[string.lower(c)])
+    else v = mp(vals[c]) end
+    parts[#parts + 1] = v
+    parts[#parts + 1] = ARGV[i + k]
+  end
+  return table.concat(parts), i + 1 + #slots
+end
+
+-- The publications from ARGV[i] on (chat/publication.hpp): a count, then for each the index
+-- of its log among KEYS (0: none), the id below which it may be trimmed, a field count and the
+-- fields, the entry's slots and pieces, the channel, its slots and pieces. Each appends its
+-- entry to the log (when it names one), then PUBLISHes (when it names a channel). Returns the
+-- entries' ids ('' for none) and the index of the ARGV after the publications.
 local function publish(i, vals)
   local n = tonumber(ARGV[i]); i = i + 1
+  local ids = {}
   for _ = 1, n do
-    local channel, slots = ARGV[i], ARGV[i + 1]
-    local parts = {ARGV[i + 2]}
-    for k = 1, #slots do
-      parts[#parts + 1] = mp(vals[string.sub(slots, k, k)])
-      parts[#parts + 1] = ARGV[i + 2 + k]
+    local log, min_id, nf = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
+    local fields = {}
+    for k = 1, nf do fields[k] = ARGV[i + 2 + k] end
+    i = i + 3 + nf
+    local entry
+    entry, i = fill(i + 1, ARGV[i], vals)
+    local id = ''
+    if log > 0 then
+      fields[#fields + 1] = entry
+      id = redis.call('XADD', KEYS[log], 'MINID', '~', min_id, '*', unpack(fields))
+      vals.o = id
     end
-    redis.call('PUBLISH', channel, table.concat(parts))
-    i = i + 3 + #slots
+    local channel = ARGV[i]
+    local bytes
+    bytes, i = fill(i + 2, ARGV[i + 1], vals)
+    if channel ~= '' then redis.call('PUBLISH', channel, bytes) end
+    ids[#ids + 1] = id
   end
-  return i
+  return ids, i
+end
+
+-- A reply followed by the log entries' ids.
+local function with_ids(reply, ids)
+  for _, id in ipairs(ids) do reply[#reply + 1] = id end
+  return reply
 end
 
 -- Numbers what the seed wrote, which has no seq: each id of the list without one gets the next
@@ -162,7 +204,7 @@ end
 } // namespace
 
 // KEYS: data, list, seq, rev, seqs, authors, read, activity, my inbox, [the other's inbox],
-//       [the client_msg_id record], [notice keys]
+//       [the client_msg_id record], [the publications' logs], [notice keys]
 // ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
 //       the other's inbox member, author, record TTL s, DM pair (2), publications...,
 //       notice...
@@ -188,13 +230,14 @@ redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
 redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
 if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
 if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
-notify(publish(13, {s = seq}), seq)
-return {0, seq, 0}
+local ids, i = publish(13, {s = seq})
+notify(i, seq)
+return with_ids({0, seq, 0}, ids)
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read, [notice keys]
+// KEYS: data, list, seq, rev, seqs, authors, read, [the publications' logs], [notice keys]
 // ARGV: id, expected JSON, new JSON, DM pair (2), publications..., notice...
 const std::string& edit() {
     static const std::string body =
@@ -204,13 +247,14 @@ adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')
 local rev = redis.call('INCR', KEYS[4])
-notify(publish(6, {s = seq, r = rev}), seq, rev)
-return {1, seq, rev}
+local ids, i = publish(6, {s = seq, r = rev})
+notify(i, seq, rev)
+return with_ids({1, seq, rev}, ids)
 )";
     return body;
 }
 
-// KEYS: data, list, seq, rev, seqs, authors, read, [notice keys]
+// KEYS: data, list, seq, rev, seqs, authors, read, [the publications' logs], [notice keys]
 // ARGV: id, author, DM pair (2), publications..., notice...
 const std::string& remove() {
     static const std::string body =
@@ -225,8 +269,9 @@ if seq > 0 then
   redis.call('ZREM', KEYS[6], ARGV[2] .. ':' .. pad(seq))
 end
 local rev = redis.call('INCR', KEYS[4])
-notify(publish(5, {s = seq, r = rev}), seq, rev)
-return {1, seq, rev}
+local ids, i = publish(5, {s = seq, r = rev})
+notify(i, seq, rev)
+return with_ids({1, seq, rev}, ids)
 )";
     return body;
 }
@@ -256,6 +301,14 @@ const std::string& adopt() {
     static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
 return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2],
              ARGV[3] == '1' and 'force' or 'all')
+)";
+    return body;
+}
+
+// KEYS: the publications' logs. ARGV: publications
+const std::string& fan_out() {
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+return (publish(1, {}))
 )";
     return body;
 }

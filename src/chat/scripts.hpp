@@ -8,19 +8,24 @@
 
 namespace senna::chat::scripts {
 
-/** A new message (the change counter counts edits and deletes, not sends). Returns {0, seq, 0}, or
-   {1, seq, stored JSON} for a client_msg_id seen in the last 24 hours (nothing written). */
+/** A new message (the change counter counts edits and deletes, not sends). Returns {0, seq, 0,
+   log entry ids...} (one per publication, chat/publication.hpp; '' for one that logs nothing),
+   or {1, seq, stored JSON} for a client_msg_id seen in the last 24 hours (nothing written). */
 const std::string& send();
 /** Compare-and-set of one message's JSON. Returns {0} when the stored JSON is not the expected
-    one any more, else {1, seq, rev}. */
+    one any more, else {1, seq, rev, log entry ids...}. */
 const std::string& edit();
-/** Removes one message. Returns {0} when it is not there, else {1, seq, rev}. */
+/** Removes one message. Returns {0} when it is not there, else {1, seq, rev, log entry
+    ids...}. */
 const std::string& remove();
 /** Moves a reader's cursor forward only. Returns {cursor, unread, moved, last seq}. */
 const std::string& read();
 /** Numbers what the seed wrote (no-op when there is nothing to number). Returns 1 when it
     numbered or dropped anything. */
 const std::string& adopt();
+/** Only the publications of ARGV (chat/publication.hpp), for an event that stores nothing.
+    Returns the log entries' ids. */
+const std::string& fan_out();
 /** Read-only (runs while Redis is full: no write command, so Redis does not refuse it): for
     each chat of KEYS (6 keys each), the latest message and its seq (ARGV[2] "1", an inbox page)
     or only the counts ("0"), the reader's cursor, unread count, and whether the chat holds

@@ -179,7 +179,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(me.text);
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
-    a.add(also ? also(m) : std::vector<publication>{});
+    a.add(also ? also(m) : std::vector<publication>{}, k);
     add_notice(k, a, notice ? notice(m) : std::nullopt);
     auto r = co_await run(redis_, scripts_->send, k, a);
     if (!r)
@@ -201,6 +201,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     out.msg = std::move(m);
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
+    out.offsets = log_ids(e);
     co_return out;
 }
 
@@ -259,7 +260,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         a.add(raw);
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        a.add(also ? also(next) : std::vector<publication>{});
+        a.add(also ? also(next) : std::vector<publication>{}, k);
         add_notice(k, a, notice ? notice(next) : std::nullopt);
         auto r = co_await run(redis_, scripts_->edit, k, a);
         if (!r)
@@ -270,6 +271,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
             out.msg = std::move(next);
             out.msg.seq = as_count(e[1]);
             out.rev = as_count(e[2]);
+            out.offsets = log_ids(e);
             co_return out;
         }
         // Someone else changed the message meanwhile: recompute from the new version.
@@ -300,7 +302,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     a.add(message_id);
     a.add(author->text);
     add_dm_pair(a, chat);
-    a.add(also ? also(*current) : std::vector<publication>{});
+    a.add(also ? also(*current) : std::vector<publication>{}, k);
     add_notice(k, a, notice ? notice(*current) : std::nullopt);
     auto r = co_await run(redis_, scripts_->remove, k, a);
     if (!r)
@@ -312,6 +314,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     out.msg = std::move(*current);
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
+    out.offsets = log_ids(e);
     co_return out;
 }
 

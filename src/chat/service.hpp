@@ -107,6 +107,9 @@ struct change {
     message msg;            // with its seq
     std::uint64_t rev = 0;  // the chat's change counter after it (0 for a duplicate send)
     bool duplicate = false; // a send whose client_msg_id was seen: nothing written
+    /** The ids of the log entries its publications made, one per publication in order ("" for
+        one that logs nothing); none for a duplicate. */
+    std::vector<std::string> offsets;
 };
 
 /** A reader's cursor in one chat, after a read. */

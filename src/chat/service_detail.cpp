@@ -129,17 +129,15 @@ void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
     }
 }
 
-void script_args::add(const std::vector<publication>& pubs) {
-    add(static_cast<std::uint64_t>(pubs.size()));
-    for (const auto& p : pubs) {
-        add(p.channel);
-        std::string slots;
-        for (slot s : p.slots)
-            slots += static_cast<char>(s);
-        add(std::move(slots));
-        for (const auto& piece : p.pieces)
-            add(piece);
-    }
+void script_args::add(std::vector<publication>&& pubs, script_args& keys) {
+    append_args(std::move(pubs), keys.owned_, owned_);
+}
+
+std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {
+    std::vector<std::string> out;
+    for (std::size_t i = 3; i < e.size(); ++i)
+        out.push_back(e[i].str);
+    return out;
 }
 
 } // namespace detail

@@ -51,8 +51,9 @@ public:
     void add(std::string_view s) { owned_.emplace_back(s); }
     void add(const char* s) { owned_.emplace_back(s); }
     void add(std::uint64_t n) { owned_.push_back(std::to_string(n)); }
-    /** A count, then each publication's channel, slot letters and pieces (scripts.cpp). */
-    void add(const std::vector<publication>& pubs);
+    /** The publications' arguments (chat/publication.hpp's append_args), moved in; their
+        logs are appended to `keys` (scripts name every key they touch as KEYS). */
+    void add(std::vector<publication>&& pubs, script_args& keys);
     std::size_t size() const noexcept { return owned_.size(); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
@@ -69,6 +70,9 @@ net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::
                                           script_args& keys, script_args& args);
 /** The keys every write script starts with: data, list, seq, rev, seqs, authors, read. */
 script_args write_keys(const chat_ref& chat);
+
+/** The ids of the log entries a write's publications made, after its first three replies. */
+std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
 /** A DM's two participants in key order (two empty strings for a topic). */
 void add_dm_pair(script_args& a, const chat_ref& chat);
 /** The notice section of a write script (scripts.cpp, notify): its ARGV, and its KEYS after

@@ -100,6 +100,13 @@ struct config {
     milliseconds auth_timeout{15000}; // SPEC §5: a token-less socket must `authenticate` by then
     milliseconds presence_heartbeat{5000}; // instance heartbeat; its key expires after 3 beats
 
+    // --- connection state recovery and the adapter (issue 14) ---
+    // How long a dropped socket's session can be restored (socket.io's maxDisconnectionDuration
+    // default); 0: no recovery (no pid, no offsets, no event log in the classic mode).
+    milliseconds recovery_window{120000};
+    // How instances reach each other: "redis" (@socket.io/redis-adapter's pub/sub, the seed's)
+    // or "redis-streams" (@socket.io/redis-streams-adapter 0.3.x).
+    std::string adapter = "redis";
     // --- presence you can ask for, and webhooks (issue 16, docs/webhooks.md) ---
     // A user whose last socket went is shown offline (and user.offline sent) only after this:
     // a page reload or a network hand-over reconnects well within it.

@@ -404,6 +404,20 @@ const std::vector<setting>& settings() {
         duration("SOCK_PRESENCE_HEARTBEAT_MS",
                  "instance heartbeat for presence; a silent instance's users go inactive after 3",
                  &config::presence_heartbeat, 100),
+        duration("SOCK_RECOVERY_WINDOW_MS",
+                 "how long a dropped Socket.IO connection can be restored with what it missed "
+                 "(0: no connection state recovery)",
+                 &config::recovery_window, 0),
+        {"SOCK_ADAPTER",
+         "how instances reach each other: redis (@socket.io/redis-adapter) or redis-streams "
+         "(@socket.io/redis-streams-adapter)",
+         [](config& c, const std::string& v) {
+             auto a = util::to_lower(util::trim(v));
+             if (a != "redis" && a != "redis-streams")
+                 fail("SOCK_ADAPTER", in_quotes(v) + " is not one of redis, redis-streams");
+             c.adapter = a;
+         },
+         [](const config& c) { return c.adapter; }},
         duration("SOCK_PRESENCE_GRACE_MS",
                  "a user whose last socket went is shown offline (user.offline) only after this "
                  "long without one",

@@ -126,15 +126,19 @@ std::string encode_broadcast(std::string_view uid, socketio::packet_type type, s
 std::string encode_event_broadcast(std::string_view uid, std::string_view nsp,
                                    std::string_view event, const boost::json::object& payload,
                                    std::span<const std::string> rooms,
-                                   std::span<const std::string> except) {
+                                   std::span<const std::string> except,
+                                   const boost::json::value* last,
+                                   const boost::json::object& flags) {
     return encode_with(
         uid, socketio::packet_type::event, nsp,
         [&](std::string& out) {
-            msgpack::put_array_header(2, out);
+            msgpack::put_array_header(last ? 3 : 2, out);
             msgpack::put_str(event, out);
             msgpack::encode_json(payload, out);
+            if (last)
+                msgpack::encode_json(*last, out);
         },
-        rooms, except, {}, std::nullopt);
+        rooms, except, flags, std::nullopt);
 }
 
 std::string encode_broadcast(const broadcast& b) {

@@ -97,12 +97,19 @@ std::string encode_broadcast(std::string_view uid, socketio::packet_type type, s
                              std::span<const std::string> attachments = {},
                              std::optional<std::uint64_t> id = std::nullopt);
 
-/** encode_broadcast of the event packet ["event", payload] (no attachments, no flags, no id),
-    written without building that array: what hub publishes for every chat event. */
+/** encode_broadcast of the event packet ["event", payload] (no attachments, no id; with
+    `last`, ["event", payload, last]), written without building that array: what hub publishes
+    for every chat event. */
 std::string encode_event_broadcast(std::string_view uid, std::string_view nsp,
                                    std::string_view event, const boost::json::object& payload,
                                    std::span<const std::string> rooms,
-                                   std::span<const std::string> except);
+                                   std::span<const std::string> except,
+                                   const boost::json::value* last = nullptr,
+                                   const boost::json::object& flags = {});
+
+/** The flag senna sets on a broadcast whose data ends with its offset in the event log
+    (stream_codec.hpp): {"logged": true}. Other receivers ignore flags they do not know. */
+inline constexpr std::string_view logged_flag = "logged";
 
 /** encode_broadcast of a whole `broadcast`. */
 std::string encode_broadcast(const broadcast& b);

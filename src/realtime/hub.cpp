@@ -2,16 +2,21 @@
 
 #include "chat/keys.hpp"
 #include "chat/rooms.hpp"
+#include "chat/scripts.hpp"
+#include "net/spawn.hpp"
 #include "realtime/adapter_codec.hpp"
 #include "realtime/heartbeat.hpp"
 #include "realtime/local_users.hpp"
 #include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
+#include "realtime/stream_codec.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
+#include "redis/script.hpp"
 #include "redis/subscriber.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -35,7 +40,9 @@ std::string make_instance_id() {
     return std::string(host) + "-" + std::to_string(::getpid()) + "-" + tail;
 }
 
-hub::hub(hub_settings s) : settings_(std::move(s)) {}
+hub::hub(hub_settings s)
+    : settings_(std::move(s)), entry_fields_(broadcast_fields(settings_.instance_id, "/")),
+      fan_out_(std::make_unique<redis::script>(chat::scripts::fan_out())) {}
 
 hub::~hub() = default;
 
@@ -78,10 +85,17 @@ net::awaitable<void> hub::start_on_home() {
     if (!presence_ch.empty())
         sub_->subscribe(presence_ch);
     if (!settings_.adapter_prefix.empty()) {
+        // In streams mode too: @socket.io/redis-emitter publishes there whatever the mode.
         sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
         pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
                                                    settings_.publisher_options);
         pub_->start();
+        if (settings_.mode == adapter_mode::redis_streams && !settings_.stream.empty()) {
+            reader_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
+                                                          settings_.reader_options);
+            reader_->start();
+            net::spawn(ex, read_stream(), "stream_reader");
+        }
     }
     sub_->start();
     if (heartbeat_)
@@ -102,8 +116,11 @@ net::awaitable<void> hub::stop_on_home() {
         sub_->stop();
     if (pub_)
         pub_->stop();
+    if (reader_)
+        reader_->stop();
     sub_.reset();
     pub_.reset();
+    reader_.reset();
     co_return;
 }
 
@@ -113,10 +130,50 @@ bool hub::retired() const noexcept {
 
 void hub::emit(std::string room, std::vector<std::string> except, std::string_view event,
                const json::object& payload) const {
-    // Two encodings of one event, each written once straight from `payload`: the adapter's
-    // msgpack for other instances, the Socket.IO frame shared by this instance's sockets.
-    publish(room, except, event, payload);
-    local(std::move(room), std::move(except), event, payload);
+    if (!scripted()) {
+        // Two encodings of one event, each written once straight from `payload`: the adapter's
+        // msgpack for other instances, the Socket.IO frame shared by this instance's sockets.
+        publish(room, except, event, payload);
+        local(std::move(room), std::move(except), event, payload);
+        return;
+    }
+    if (shards_.empty())
+        return;
+    // Logged: the entry (and the PUBLISH carrying its id) in one script on shard 0's
+    // connection, then this instance's sockets with the id as offset.
+    std::string data = event_array_json(event, payload);
+    std::vector<chat::publication> pubs;
+    chat::holes whole;
+    whole.pieces.push_back(data);
+    pubs.push_back(publication_of(room, except, event, payload, whole));
+    struct script_call {
+        std::vector<std::string> keys, args;
+    };
+    auto call = std::make_shared<script_call>();
+    chat::append_args(std::move(pubs), call->keys, call->args);
+    net::asio::dispatch(shards_[0].executor, [this, call, room = std::move(room),
+                                              except = std::move(except),
+                                              data = std::move(data)]() mutable {
+        if (!pub_ || stopping_.load()) {
+            local_text(std::move(room), std::move(except), data, {});
+            return;
+        }
+        std::vector<std::string_view> keys(call->keys.begin(), call->keys.end());
+        std::vector<std::string_view> views(call->args.begin(), call->args.end());
+        pub_->async_evalsha(
+            *fan_out_, keys, views,
+            [this, call, room = std::move(room), except = std::move(except),
+             data = std::move(data)](net::error_code ec, redis::reply r) mutable {
+                std::string_view id;
+                if (ec || r.is_error())
+                    log::warn("publish_failed",
+                              {{"error", ec ? ec.message() : std::string(r.as_string())}});
+                else if (!r.elements.empty())
+                    id = r.elements[0].str;
+                local_text(std::move(room), std::move(except), data,
+                           settings_.offsets ? id : std::string_view());
+            });
+    });
 }
 
 void hub::local(std::string room, std::vector<std::string> except, std::string_view event,
@@ -127,6 +184,32 @@ void hub::local(std::string room, std::vector<std::string> except, std::string_v
     rooms.push_back(std::move(room));
     cluster_.deliver("/", socketio::encode_event_frame("/", event, payload), std::move(rooms),
                      std::move(except));
+}
+
+void hub::local_text(std::string room, std::vector<std::string> except, std::string_view data,
+                     std::string_view offset) const {
+    if (!cluster_.may_reach(room))
+        return; // nobody on this instance is in the room
+    // "2" is an EVENT to "/": encode_event_frame's head.
+    std::string text;
+    text.reserve(data.size() + offset.size() + 5);
+    text += '2';
+    socketio::offset at;
+    if (auto o = socketio::offset::parse(offset); o && !data.empty()) {
+        at = *o;
+        text.append(data.substr(0, data.size() - 1));
+        text += ",\"";
+        text += offset;
+        text += "\"]";
+    } else {
+        text += data;
+    }
+    socketio::frame f;
+    f.text = std::make_shared<const std::string>(std::move(text));
+    f.at = at;
+    std::vector<std::string> rooms;
+    rooms.push_back(std::move(room));
+    cluster_.deliver("/", std::move(f), std::move(rooms), std::move(except));
 }
 
 std::string hub::encode_publish(const std::string& room, const std::vector<std::string>& except,
@@ -173,15 +256,103 @@ bool hub::remote(std::string_view channel, std::string_view payload) const {
         return false;
     if (!cluster_.may_reach(b->rooms))
         return true; // for us, but nobody here is in its rooms
+    // senna's logged events end with their offset (flags.logged); an event from anyone else
+    // (the emitter, a Node server) is not in the log and carries none.
+    socketio::offset at;
+    if (const auto* logged = b->flags.if_contains(logged_flag);
+        logged && logged->is_bool() && logged->get_bool() && b->data.is_array() &&
+        !b->data.get_array().empty() && b->data.get_array().back().is_string()) {
+        if (auto o = socketio::offset::parse(b->data.get_array().back().get_string()))
+            at = *o;
+    }
     socketio::packet p;
     p.type = b->type;
     p.nsp = "/";
     p.data = std::move(b->data);
     p.attachments = std::move(b->attachments);
+    p.id = b->id;
     if (!p.attachments.empty() && p.type == socketio::packet_type::event)
         p.type = socketio::packet_type::binary_event;
-    cluster_.deliver("/", socketio::encode_frame(p), std::move(b->rooms), std::move(b->except));
+    auto f = socketio::encode_frame(p);
+    if (at.logged()) {
+        f.at = at;
+        f.string_tail = false;
+    }
+    cluster_.deliver("/", std::move(f), std::move(b->rooms), std::move(b->except));
     return true;
+}
+
+bool hub::remote_entry(const stream_entry& e) const {
+    if (e.uid == settings_.instance_id || e.nsp != "/")
+        return false;
+    auto m = decode_entry(e);
+    if (!m) {
+        log::debug("stream_entry_dropped", {{"id", e.id}, {"error", m.error().message()}});
+        return false;
+    }
+    switch (m->type) {
+    case cluster_type::broadcast: {
+        socketio::offset at;
+        if (settings_.offsets && !m->id && !m->is_volatile())
+            if (auto o = socketio::offset::parse(e.id))
+                at = *o;
+        auto rooms = std::move(m->rooms);
+        auto except = std::move(m->except);
+        cluster_.deliver("/", replay_frame("/", std::move(*m), at), std::move(rooms),
+                         std::move(except));
+        return true;
+    }
+    case cluster_type::sockets_join:
+    case cluster_type::sockets_leave:
+    case cluster_type::disconnect: {
+        auto shared = std::make_shared<const cluster_message>(std::move(*m));
+        for (const auto& l : shards_) {
+            net::asio::post(l.executor, [io = l.io, shared] {
+                auto* ns = io ? io->find("/") : nullptr;
+                if (!ns)
+                    return;
+                for (auto& s : ns->select(shared->rooms, shared->except)) {
+                    if (shared->type == cluster_type::disconnect) {
+                        s->disconnect(shared->close);
+                        continue;
+                    }
+                    for (const auto& r : shared->target_rooms) {
+                        if (shared->type == cluster_type::sockets_join)
+                            s->join(r);
+                        else
+                            s->leave(r);
+                    }
+                }
+            });
+        }
+        return true;
+    }
+    }
+    return false;
+}
+
+// Streams mode: every instance reads the whole stream from where it started ("$"), as the
+// adapter does (XREAD BLOCK ... COUNT 100), and applies what others wrote.
+net::awaitable<void> hub::read_stream() {
+    std::string last = "$";
+    net::steady_timer pause(shards_[0].executor);
+    while (!stopping_.load() && reader_) {
+        redis::request req;
+        req.push("XREAD", "BLOCK", std::to_string(settings_.block.count()), "COUNT", "100",
+                 "STREAMS", settings_.stream, last);
+        auto [ec, replies] = co_await reader_->exec(req);
+        if (stopping_.load())
+            break;
+        if (ec || replies.empty() || replies[0].is_error()) {
+            pause.expires_after(std::chrono::milliseconds(100));
+            co_await pause.async_wait(net::use_tuple);
+            continue;
+        }
+        for (const auto& e : parse_xread(replies[0])) {
+            last = e.id;
+            remote_entry(e);
+        }
+    }
 }
 
 namespace {
@@ -196,43 +367,187 @@ json::value hub::placeholder(chat::slot s) {
     return json::value(static_cast<std::int64_t>(placeholder_base + static_cast<unsigned char>(s)));
 }
 
-std::vector<chat::publication> hub::publications(std::string_view event,
-                                                 std::span<const delivery> to) const {
-    std::vector<chat::publication> out;
-    if (settings_.adapter_prefix.empty())
-        return out;
-    for (const auto& d : to) {
-        chat::publication p;
-        p.channel = broadcast_channel(settings_.adapter_prefix, "/", d.room);
-        const std::string bytes = encode_publish(d.room, d.except, event, d.payload);
-        // Cut at each placeholder: the write puts the number there (chat/publication.hpp).
-        std::size_t from = 0;
-        for (;;) {
-            const auto at = bytes.find(placeholder_head, from);
-            if (at == std::string::npos || at + placeholder_head.size() >= bytes.size())
-                break;
-            p.pieces.push_back(bytes.substr(from, at - from));
-            p.slots.push_back(static_cast<chat::slot>(bytes[at + placeholder_head.size()]));
-            from = at + placeholder_head.size() + 1;
+namespace {
+
+// Cuts msgpack bytes at each placeholder integer: the write puts its value there.
+chat::holes cut_msgpack(const std::string& bytes) {
+    chat::holes h;
+    std::size_t from = 0;
+    for (;;) {
+        const auto at = bytes.find(placeholder_head, from);
+        if (at == std::string::npos || at + placeholder_head.size() >= bytes.size())
+            break;
+        h.pieces.push_back(bytes.substr(from, at - from));
+        h.slots.push_back(static_cast<chat::slot>(bytes[at + placeholder_head.size()]));
+        from = at + placeholder_head.size() + 1;
+    }
+    h.pieces.push_back(bytes.substr(from));
+    return h;
+}
+
+// Cuts JSON text at each placeholder integer outside strings (a string may hold the same
+// digits): the write puts the number there in decimal. The text is append_json's, where a quote
+// inside a string is always escaped: a quote is a string's edge unless an odd number of
+// backslashes precedes it. Only the candidates (found with find) and the quotes before them are
+// looked at, not every character.
+chat::holes cut_json(std::string_view text) {
+    static const std::string seq =
+        std::to_string(placeholder_base + static_cast<unsigned char>('s'));
+    static const std::string rev =
+        std::to_string(placeholder_base + static_cast<unsigned char>('r'));
+    static const std::string common = seq.substr(0, seq.size() - 3); // both start with it
+    chat::holes h;
+    std::size_t from = 0, quote = text.find('"'), at = text.find(common);
+    bool in_string = false;
+    while (at != std::string_view::npos) {
+        for (; quote < at; quote = text.find('"', quote + 1)) {
+            std::size_t backslashes = 0;
+            while (backslashes < quote && text[quote - 1 - backslashes] == '\\')
+                ++backslashes;
+            if (backslashes % 2 == 0)
+                in_string = !in_string;
         }
-        p.pieces.push_back(bytes.substr(from));
-        out.push_back(std::move(p));
+        std::size_t end = at;
+        while (end < text.size() && text[end] >= '0' && text[end] <= '9')
+            ++end;
+        const std::string_view digits = text.substr(at, end - at);
+        const bool starts = at == 0 || text[at - 1] < '0' || text[at - 1] > '9';
+        if (!in_string && starts && (digits == seq || digits == rev)) {
+            h.pieces.emplace_back(text.substr(from, at - from));
+            h.slots.push_back(digits == seq ? chat::slot::seq_text : chat::slot::rev_text);
+            from = end;
+        }
+        at = text.find(common, end);
+    }
+    h.pieces.emplace_back(text.substr(from));
+    return h;
+}
+
+// `inner` with `head` before and `tail` after, each piece written once at its final size.
+chat::holes wrap(std::string_view head, const chat::holes& inner, std::string_view tail) {
+    chat::holes h;
+    h.slots = inner.slots;
+    const std::size_t n = inner.pieces.size();
+    h.pieces.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string& from = inner.pieces[i];
+        std::string& to = h.pieces[i];
+        const bool first = i == 0, last = i + 1 == n;
+        to.reserve((first ? head.size() : 0) + from.size() + (last ? tail.size() : 0));
+        if (first)
+            to += head;
+        to += from;
+        if (last)
+            to += tail;
+    }
+    return h;
+}
+
+std::string min_id(std::chrono::milliseconds retention) {
+    const auto now = util::now_ms();
+    const auto ms = now > retention.count() ? now - retention.count() : 0;
+    return std::to_string(ms) + "-0";
+}
+
+} // namespace
+
+chat::publication hub::publication_of(const std::string& room,
+                                      const std::vector<std::string>& except,
+                                      std::string_view event, const json::object& payload,
+                                      const chat::holes& data_holes) const {
+    chat::publication p;
+    const std::span<const std::string> rooms(&room, 1);
+    if (scripted() && !settings_.stream.empty()) {
+        p.log = settings_.stream;
+        p.log_min_id = min_id(settings_.retention);
+        p.fields = entry_fields_;
+        // The entry is the data array inside the adapter's envelope: its holes are the data's.
+        p.entry = wrap(entry_head, data_holes, broadcast_entry_tail(rooms, except));
+    } else {
+        p.entry.pieces.emplace_back();
+    }
+    if (settings_.mode == adapter_mode::redis) {
+        p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
+        if (settings_.offsets) {
+            // The entry's id goes last in the data, and the flag says it is there.
+            const json::value hole = placeholder(chat::slot::offset);
+            json::object flags;
+            flags[logged_flag] = true;
+            p.bytes = cut_msgpack(encode_event_broadcast(settings_.instance_id, "/", event, payload,
+                                                         rooms, except, &hole, flags));
+        } else {
+            p.bytes = cut_msgpack(encode_publish(room, except, event, payload));
+        }
+    } else {
+        p.bytes.pieces.emplace_back();
+    }
+    return p;
+}
+
+hub::prepared_event hub::prepare(std::string_view event, std::span<const delivery> to) const {
+    prepared_event out;
+    for (const auto& d : to) {
+        out.rooms.push_back(d.room);
+        out.excepts.push_back(d.except);
+        out.frames.push_back(cut_json(event_array_json(event, d.payload)));
+        if (!settings_.adapter_prefix.empty())
+            out.publications.push_back(
+                publication_of(d.room, d.except, event, d.payload, out.frames.back()));
     }
     return out;
 }
 
-bool hub::reaches_local(const std::vector<std::string>& rooms) const {
-    return cluster_.may_reach(rooms);
-}
-
-void hub::deliver_local(std::string_view event, std::span<const delivery> to) const {
-    for (const auto& d : to)
-        local(d.room, d.except, event, d.payload); // local() skips a room nobody here is in
+void hub::deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint64_t rev,
+                           const std::vector<std::string>& offsets) const {
+    const std::string seq_text = std::to_string(seq);
+    const std::string rev_text = std::to_string(rev);
+    for (std::size_t i = 0; i < e.frames.size(); ++i) {
+        if (!cluster_.may_reach(e.rooms[i]))
+            continue; // nobody on this instance is in the room: nothing to write
+        const auto& h = e.frames[i];
+        std::string text = h.pieces[0];
+        for (std::size_t k = 0; k < h.slots.size(); ++k) {
+            text += h.slots[k] == chat::slot::rev_text ? rev_text : seq_text;
+            text += h.pieces[k + 1];
+        }
+        const std::string_view offset =
+            settings_.offsets && i < offsets.size() ? std::string_view(offsets[i]) : "";
+        local_text(e.rooms[i], i < e.excepts.size() ? e.excepts[i] : std::vector<std::string>{},
+                   text, offset);
+    }
 }
 
 void hub::deliver(std::string_view event, std::span<const delivery> to) const {
     for (const auto& d : to)
         emit(d.room, d.except, event, d.payload);
+}
+
+void hub::deliver_volatile(std::string_view event, std::span<const delivery> to) const {
+    for (const auto& d : to) {
+        // Volatile: never logged, no offset (socketio/recovery.hpp).
+        if (settings_.mode == adapter_mode::redis_streams && !settings_.stream.empty() &&
+            !shards_.empty()) {
+            auto fields = broadcast_fields(settings_.instance_id, "/");
+            fields.push_back(broadcast_entry_data(
+                event, d.payload, std::span<const std::string>(&d.room, 1), d.except, true));
+            net::asio::dispatch(shards_[0].executor, [this, fields = std::move(fields)] {
+                if (!pub_ || stopping_.load())
+                    return;
+                redis::request r;
+                std::vector<std::string> args{settings_.stream, "MINID", "~",
+                                              min_id(settings_.retention), "*"};
+                args.insert(args.end(), fields.begin(), fields.end());
+                r.push_range("XADD", args);
+                pub_->async_exec(r, [](net::error_code ec, const std::vector<redis::reply>&) {
+                    if (ec)
+                        log::warn("publish_failed", {{"error", ec.message()}});
+                });
+            });
+        } else {
+            publish(d.room, d.except, event, d.payload);
+        }
+        local(d.room, d.except, event, d.payload);
+    }
 }
 
 void hub::move(const std::string& user, const std::string& room, bool join) const {

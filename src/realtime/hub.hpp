@@ -47,6 +47,7 @@
 
 namespace senna::redis {
 class connection;
+class script;
 class subscriber;
 } // namespace senna::redis
 
@@ -55,6 +56,7 @@ namespace senna::realtime {
 class heartbeat;
 class local_users;
 class presence;
+struct stream_entry;
 class moderation;
 
 /** One event's payload for one room; the sockets also in a room of `except` skip it. */
@@ -71,6 +73,16 @@ struct shard_link {
     presence* presence_ = nullptr;
 };
 
+/** How instances reach each other (SOCK_ADAPTER). */
+enum class adapter_mode {
+    /** @socket.io/redis-adapter's pub/sub format (adapter_codec.hpp); the event log, when
+        recovery is on, is a stream beside it. */
+    redis,
+    /** @socket.io/redis-streams-adapter 0.3.x: every event an entry of one stream
+        (stream_codec.hpp), read by every instance. */
+    redis_streams,
+};
+
 struct hub_settings {
     /** The control channel of the seed (SPEC §5). */
     std::string control_channel = "messages:events";
@@ -85,6 +97,17 @@ struct hub_settings {
     std::chrono::milliseconds presence_tick{1000};
     /** This process's id (presence field and instance key). */
     std::string instance_id;
+    adapter_mode mode = adapter_mode::redis;
+    /** The stream (the streams adapter's, and the event log of recovery in either mode). */
+    std::string stream;
+    /** Connection state recovery is on: every event that is not volatile is logged and carries
+        its offset (socketio/recovery.hpp). */
+    bool offsets = false;
+    /** Log entries older than this may be trimmed (XADD MINID ~). */
+    std::chrono::milliseconds retention{165000};
+    /** Streams mode: how long one XREAD waits (below the reader's command timeout). */
+    std::chrono::milliseconds block{2000};
+    redis::connection_options reader_options;
     /** SOCK_REDIS_PREFIX and SOCK_DOMAIN_HANDLE: the keys of topic membership and the presence
         channel (empty prefix: neither). */
     std::string redis_prefix;
@@ -113,21 +136,31 @@ public:
         then. True when the loop never started. */
     bool retired() const noexcept;
 
-    /** A chat write's event to everyone who sees it, in two halves: the publications for other
-        instances, which the write itself makes (chat/publication.hpp), then, once the write
-        succeeded, deliver_local to this instance's sockets. In the payloads, numbers only the
-        write knows are placeholder(slot)s. */
-    std::vector<chat::publication> publications(std::string_view event,
-                                                std::span<const delivery> to) const;
-    /** From any thread: `event` to this instance's sockets in each room. */
-    void deliver_local(std::string_view event, std::span<const delivery> to) const;
-    /** From any thread: false when deliver_local to `rooms` would reach no socket of this
-        instance (no shard has a member of them), so the caller need not build the payload. */
-    bool reaches_local(const std::vector<std::string>& rooms) const;
-    /** The value that stands for `s` in a payload given to publications(). */
+    /** A chat write's event, prepared once before the write: what the write publishes for
+        other instances, and the frames this instance's sockets then get. */
+    struct prepared_event {
+        std::vector<chat::publication> publications; // one per room (none without fan-out)
+        std::vector<std::string> rooms;
+        std::vector<std::vector<std::string>> excepts; // per room: the rooms skipped
+        std::vector<chat::holes> frames; // per room: [event,payload] as JSON, numbers as holes
+    };
+    /** A chat write's event to everyone who sees it (each room's payload shaped by the API
+        edge: api/deliveries.hpp), in two halves: the publications the write itself makes
+        (chat/publication.hpp), then, once the write succeeded, deliver_prepared to this
+        instance's sockets. In the payloads, numbers only the write knows are
+        placeholder(slot)s. Each room's JSON is written once, for both. */
+    prepared_event prepare(std::string_view event, std::span<const delivery> to) const;
+    /** The prepared frames with the write's numbers and its log entries' ids (one per
+        publication: chat::change::offsets) to this instance's sockets. */
+    void deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint64_t rev,
+                          const std::vector<std::string>& offsets) const;
+    /** The value that stands for `s` in a payload given to prepare(). */
     static boost::json::value placeholder(chat::slot s);
-    /** From any thread: `event` to each room, on this instance and (published) on the others. */
+    /** From any thread: `event` to each room, on this instance and (published) on the others;
+        logged for recovery when the adapter logs. */
     void deliver(std::string_view event, std::span<const delivery> to) const;
+    /** The same, never logged and with no offset (`typing`: socketio/recovery.hpp). */
+    void deliver_volatile(std::string_view event, std::span<const delivery> to) const;
     /** From any thread: every socket of `user` on this instance joins / leaves `room`. */
     void move(const std::string& user, const std::string& room, bool join) const;
     /** Applies a control-channel message (JSON); false when it is not one. join-room and
@@ -141,16 +174,32 @@ public:
     /** Delivers a redis-adapter broadcast published on `channel` to this instance's sockets;
         false when it is not one for us (ours, another namespace, undecodable). */
     bool remote(std::string_view channel, std::string_view payload) const;
+    /** Applies an entry of the streams adapter's stream (a broadcast, sockets joining or
+        leaving rooms, sockets disconnected); false when it is not one for us. */
+    bool remote_entry(const stream_entry& e) const;
 
     const hub_settings& settings() const noexcept { return settings_; }
 
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
+    /** The publication of `event` to `room`; `data` is event_array_json(event, payload) cut
+        where the payload holds placeholders, written once by the caller. */
+    chat::publication publication_of(const std::string& room,
+                                     const std::vector<std::string>& except, std::string_view event,
+                                     const boost::json::object& payload,
+                                     const chat::holes& data) const;
+    /** Whether an event is a script (log entry, offset) rather than a plain PUBLISH. */
+    bool scripted() const noexcept {
+        return settings_.offsets || settings_.mode == adapter_mode::redis_streams;
+    }
+    net::awaitable<void> read_stream();
     net::awaitable<void> start_on_home();
     net::awaitable<void> stop_on_home();
 
     hub_settings settings_;
+    /** The fields of every log entry this instance writes (uid, nsp, type; stream_codec.hpp). */
+    std::vector<std::string> entry_fields_;
     std::vector<shard_link> shards_;
     socketio::cluster cluster_;
     /** To other instances, through shard 0's publisher connection. */
@@ -162,11 +211,17 @@ private:
     /** To this instance's sockets in `room`, on every shard. */
     void local(std::string room, std::vector<std::string> except, std::string_view event,
                const boost::json::object& payload) const;
+    /** The frame "2" + `data` (a JSON array) with `offset` (a log entry id, or empty) as its
+        last element, to this instance's sockets in `room`, on every shard. */
+    void local_text(std::string room, std::vector<std::string> except, std::string_view data,
+                    std::string_view offset) const;
 
     moderation* moderation_ = nullptr;
-    std::unique_ptr<redis::subscriber> sub_; // on shard 0's thread
-    std::unique_ptr<redis::connection> pub_; // on shard 0's thread
-    std::unique_ptr<heartbeat> heartbeat_;   // on shard 0's thread; none without presence
+    std::unique_ptr<redis::subscriber> sub_;    // on shard 0's thread
+    std::unique_ptr<redis::connection> pub_;    // on shard 0's thread
+    std::unique_ptr<redis::connection> reader_; // streams mode: XREAD, on shard 0's thread
+    std::unique_ptr<redis::script> fan_out_;
+    std::unique_ptr<heartbeat> heartbeat_; // on shard 0's thread; none without presence
     std::atomic<bool> stopping_{false};
 };
 

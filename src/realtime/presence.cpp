@@ -75,7 +75,8 @@ return live
 )lua";
 
 // KEYS: instances, grace. ARGV: key base, now (ISO), I (ourselves, never swept), when the
-// users left with no live instance go offline (epoch ms).
+// users left with no live instance go offline (epoch ms), the recovery sessions' key prefix
+// ('' without recovery), the recovery window in ms.
 constexpr std::string_view sweep_lua = R"lua(
 local swept = 0
 for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -90,6 +91,20 @@ for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       end
     end
     redis.call('DEL', ukey)
+    -- Its sockets' recovery sessions (recovery_store.hpp): the window starts now for those
+    -- still its own (head unchanged); the others were taken by another server.
+    local skey = ARGV[1] .. 'instance:' .. inst .. ':sessions'
+    if ARGV[5] ~= '' then
+      local live = redis.call('HGETALL', skey)
+      for i = 1, #live, 2 do
+        local k = ARGV[5] .. live[i]
+        local v = redis.call('GET', k)
+        if v and string.sub(v, 1, #live[i + 1]) == live[i + 1] then
+          redis.call('PEXPIRE', k, ARGV[6])
+        end
+      end
+    end
+    redis.call('DEL', skey)
     redis.call('SREM', KEYS[1], inst)
     swept = swept + 1
   end
@@ -220,7 +235,9 @@ net::awaitable<void> presence::beat() {
     const std::string now = iso_now();
     const std::string until = epoch_ms_after(settings_.grace);
     std::array<std::string_view, 2> keys{ik, gk};
-    std::array<std::string_view, 4> args{b, now, settings_.instance_id, until};
+    const std::string window = std::to_string(settings_.session_window.count());
+    std::array<std::string_view, 6> args{
+        b, now, settings_.instance_id, until, settings_.session_prefix, window};
     auto [ec2, r] = co_await redis_.evalsha(*sweep_, keys, args);
     log_failure("sweep", ec2, r);
 }

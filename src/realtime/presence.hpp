@@ -7,6 +7,7 @@
 //   P:messages:D:instances           set   instance ids that have had sockets
 //   P:messages:D:status:U            hash  status (online/offline) and last_active shown to others
 //   P:messages:D:presence-grace      zset  users whose last socket went -> when they go offline
+//   P:messages:D:instance:I:sessions hash  I's live recovery sessions (recovery_store.hpp)
 // A socket's arrival and departure are one Lua script each, so the seed's `status` always
 // follows the count. A user is inactive when no instance with a live heartbeat holds a socket of
 // theirs; every instance sweeps, each heartbeat, the instances whose heartbeat key has expired.
@@ -48,6 +49,10 @@ struct presence_settings {
     std::string webhook_stream;
     bool webhook_online = false;
     bool webhook_offline = false;
+    /** Connection state recovery (recovery_store.hpp): the sessions' key prefix (empty: off)
+        and the window a dead instance's live sessions get when it is swept. */
+    std::string session_prefix;
+    std::chrono::milliseconds session_window{0};
 };
 
 /** What others see of a user. */

@@ -2,40 +2,17 @@
 
 #include "net/spawn.hpp"
 #include "socketio/error.hpp"
+#include "socketio/recovery.hpp"
 #include "socketio/server.hpp"
 #include "util/log.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <algorithm>
-#include <array>
-#include <sys/random.h>
 
 namespace senna::socketio {
 
 using engineio::disconnect_reason;
-
-namespace {
-
-// A v5 socket id: 20 characters of base64url from the kernel's CSPRNG, like the reference's.
-std::string random_id() {
-    static constexpr std::string_view alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::array<unsigned char, 20> rnd{};
-    std::size_t got = 0;
-    while (got < rnd.size()) {
-        auto n = ::getrandom(rnd.data() + got, rnd.size() - got, 0);
-        if (n > 0)
-            got += static_cast<std::size_t>(n);
-    }
-    std::string id;
-    id.reserve(rnd.size());
-    for (unsigned char c : rnd)
-        id += alphabet[c % 64];
-    return id;
-}
-
-} // namespace
 
 client::client(server& srv, std::shared_ptr<engineio::session> eio)
     : server_(srv), eio_(eio.get()), revision_(revision_for(eio_->protocol())),
@@ -133,10 +110,29 @@ void client::connect(std::string_view nsp, boost::json::value auth) {
     }
     if (find(name) || std::find(connecting_.begin(), connecting_.end(), name) != connecting_.end())
         return;
+    if (server_.config().recovery.on() && revision_ == revision::v5) {
+        // socket.io restores only when both are strings (namespace.ts _createSocket).
+        const auto* o = auth.if_object();
+        const auto* pid = o ? o->if_contains("pid") : nullptr;
+        const auto* off = o ? o->if_contains("offset") : nullptr;
+        if (pid && pid->is_string() && off && off->is_string()) {
+            connecting_.push_back(name);
+            net::spawn(server_.executor(), restore(shared_from_this(), name, std::move(auth)),
+                       "sio_restore");
+            return;
+        }
+    }
+    fresh(*ns, name, std::move(auth));
+}
+
+void client::fresh(namespace_& nsr, const std::string& name, boost::json::value auth) {
+    namespace_* ns = &nsr;
     std::string id = revision_ == revision::v5 ? random_id()
                      : name == "/"             ? sid()
                                                : name + "#" + sid();
     auto s = std::make_shared<socket>(*ns, *this, std::move(id), std::move(auth));
+    if (server_.config().recovery.on() && revision_ == revision::v5)
+        s->set_pid(random_id());
     if (ns->hooks().empty()) {
         joined(s);
         return;
@@ -175,12 +171,70 @@ void client::joined(const std::shared_ptr<socket>& s) {
     ever_connected_ = true;
     connect_timeout_.cancel();
     s->nsp().add(s);
-    send(connect_ack(name, s->id(), revision_));
+    send(connect_ack(name, s->id(), revision_, s->pid()));
     if (!s->connected())
         return;
     s->nsp().connected(*s);
+    s->kept(); // with the rooms the connection handlers joined
     if (!s->nsp().keeps_handshake() && connecting_.empty())
         eio_->release_request(); // its hooks have read what they needed of the request
+}
+
+// Connection state recovery (recovery.hpp): take the session, re-join its rooms (holding back
+// what they deliver), read what the log has after the client's offset, send that, then what
+// was held back and newer, then the CONNECT answer with the old id. Anything missing (no
+// session, an offset gone from the log, a refusal by the layer above) gives a fresh connection
+// through the hooks, as the reference does.
+net::awaitable<void> client::restore(std::shared_ptr<client> self, std::string name,
+                                     boost::json::value auth) {
+    session_store& store = *self->server_.config().recovery.store;
+    const auto& o = auth.as_object();
+    std::string pid(o.at("pid").as_string());
+    const std::optional<offset> from = offset::parse(o.at("offset").as_string());
+    std::optional<socketio::session> taken;
+    if (from)
+        taken = co_await store.take(name, pid);
+    if (self->closed_)
+        co_return; // a session taken here is lost with the connection that asked for it
+    namespace_* ns = self->server_.find(name);
+    if (taken && !taken->sid.empty() && ns) {
+        auto s = std::make_shared<socket>(*ns, *self, taken->sid, auth);
+        s->begin_restore(std::move(taken->pid));
+        if (ns->restore(*s, taken->data)) {
+            ns->add(s);
+            for (const auto& r : taken->rooms)
+                s->join(r);
+            std::vector<std::string> rooms = s->rooms();
+            rooms.push_back(s->id());
+            auto missed = co_await store.missed(name, std::move(rooms), *from);
+            if (self->closed_) {
+                // Keep the session for the next attempt, as a drop would have.
+                s->kept();
+                s->on_close(disconnect_reason::transport_close);
+                co_return;
+            }
+            if (missed) {
+                std::erase(self->connecting_, name);
+                self->sockets_.push_back(s);
+                self->ever_connected_ = true;
+                self->connect_timeout_.cancel();
+                s->end_restore(*missed, *from);
+                self->send(connect_ack(name, s->id(), self->revision_, s->pid()));
+                if (!s->connected())
+                    co_return;
+                ns->connected(*s);
+                s->kept();
+                if (!ns->keeps_handshake() && self->connecting_.empty())
+                    self->eio_->release_request();
+                co_return;
+            }
+        }
+        s->on_close(disconnect_reason::server_namespace_disconnect); // undoes the joins; the layer
+                                                                     // above's too
+    }
+    std::erase(self->connecting_, name);
+    if (ns)
+        self->fresh(*ns, name, std::move(auth));
 }
 
 bool client::send(const frame& f) {

@@ -17,6 +17,7 @@
 namespace senna::socketio {
 
 class server;
+class namespace_;
 
 class client : public engineio::session_handler, public std::enable_shared_from_this<client> {
 public:
@@ -46,6 +47,10 @@ public:
 private:
     void on_packet(packet p);
     void connect(std::string_view nsp, boost::json::value auth);
+    /** A new socket through the namespace's hooks. */
+    void fresh(namespace_& ns, const std::string& name, boost::json::value auth);
+    static net::awaitable<void> restore(std::shared_ptr<client> self, std::string name,
+                                        boost::json::value auth);
     static net::awaitable<void> run_hooks(std::shared_ptr<client> self, std::shared_ptr<socket> s);
     void joined(const std::shared_ptr<socket>& s);
     std::shared_ptr<socket> find(std::string_view nsp) const;

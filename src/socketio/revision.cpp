@@ -13,12 +13,17 @@ namespace_parts split_namespace(std::string_view nsp) noexcept {
     return {nsp.substr(0, q), nsp.substr(q + 1)};
 }
 
-packet connect_ack(std::string_view nsp, std::string_view socket_id, revision r) {
+packet connect_ack(std::string_view nsp, std::string_view socket_id, revision r,
+                   std::string_view pid) {
     packet p;
     p.type = packet_type::connect;
     p.nsp.assign(nsp);
-    if (r == revision::v5)
-        p.data = boost::json::object{{"sid", socket_id}};
+    if (r == revision::v5) {
+        boost::json::object o{{"sid", socket_id}};
+        if (!pid.empty())
+            o.emplace("pid", pid);
+        p.data = std::move(o);
+    }
     return p;
 }
 

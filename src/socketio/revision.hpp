@@ -53,9 +53,11 @@ struct namespace_parts {
     namespace either). */
 namespace_parts split_namespace(std::string_view nsp) noexcept;
 
-/** The server's CONNECT accepting `nsp` (a name, no query). v5: `0/admin,{"sid":"..."}`;
-    v4: `0/admin,` (and `0` for "/", which v4 sends unasked, see 1 above). */
-packet connect_ack(std::string_view nsp, std::string_view socket_id, revision r);
+/** The server's CONNECT accepting `nsp` (a name, no query). v5: `0/admin,{"sid":"..."}`, and
+    `{"sid":"...","pid":"..."}` with a recovery pid (recovery.hpp); v4: `0/admin,` (and `0`
+    for "/", which v4 sends unasked, see 1 above). */
+packet connect_ack(std::string_view nsp, std::string_view socket_id, revision r,
+                   std::string_view pid = {});
 
 /** The server's CONNECT_ERROR refusing `nsp`. v5: {"message":message} plus "data":data
     unless data is null; v4: data unless null, else message as a string. */

@@ -26,6 +26,18 @@ std::size_t namespace_::room_size(const std::string& room) const {
 std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& rooms,
                                 const std::vector<std::string>& except, const socket* exclude) {
     // Receivers are collected first: a push may close a slow consumer, which edits the rooms.
+    auto targets = select(rooms, except, exclude);
+    if (auto* o = server_.observing(); o && !targets.empty())
+        for (auto& s : targets)
+            o->frame_out(*s, f);
+    for (auto& s : targets)
+        s->deliver(f);
+    return targets.size();
+}
+
+std::vector<std::shared_ptr<socket>> namespace_::select(const std::vector<std::string>& rooms,
+                                                        const std::vector<std::string>& except,
+                                                        const socket* exclude) const {
     std::vector<std::shared_ptr<socket>> targets;
     auto excluded = [&](const socket& s) {
         if (&s == exclude)
@@ -57,19 +69,17 @@ std::size_t namespace_::deliver(const frame& f, const std::vector<std::string>& 
             }
         }
     }
-    if (auto* o = server_.observing(); o && !targets.empty())
-        for (auto& s : targets)
-            o->frame_out(*s, f);
-    for (auto& s : targets)
-        s->deliver(f);
-    return targets.size();
+    return targets;
 }
 
 void namespace_::add(const std::shared_ptr<socket>& s) {
+    // A restored socket may take the id of one still here (its connection's drop not noticed
+    // yet): the key is a view of the id, so it must view the new socket's, not the old one's.
     // A socket's id is a room it is in (counted once, while the id is in the table).
     if (auto* c = server_.census(); c && !sockets_.contains(std::string_view(s->id())))
         c->add(s->id());
-    sockets_[std::string_view(s->id())] = s;
+    sockets_.erase(std::string_view(s->id()));
+    sockets_.emplace(std::string_view(s->id()), s);
 }
 
 void namespace_::remove(socket& s) {

@@ -33,6 +33,8 @@ struct server_settings {
     std::chrono::milliseconds ack_timeout{10000};
     /** Codec bounds on what clients send. */
     limits codec{};
+    /** Connection state recovery (recovery.hpp); off by default. */
+    recovery_settings recovery{};
     /** Where a packet refused for its size is counted (may be null). */
     util::metrics::refusals* refusals = nullptr;
 };
@@ -59,6 +61,17 @@ public:
     }
     /** Events that no handler (the socket's or the namespace's) takes. */
     void on_any(namespace_event_handler fn) { any_handler_ = std::move(fn); }
+    /** What the session of a socket keeps of the layer above (recovery.hpp), as JSON; null
+        when not set. */
+    void session_data(std::function<boost::json::value(const socket&)> fn) {
+        session_data_ = std::move(fn);
+    }
+    /** Takes a restored socket back from its session's data, instead of the connect hooks
+        (as the reference skips its middlewares); false refuses the restore, and the client
+        goes through the hooks as a fresh connection. Without it every restore is refused. */
+    void on_restore(std::function<bool(socket&, const boost::json::value& data)> fn) {
+        on_restore_ = std::move(fn);
+    }
     /** Runs for every socket of the namespace that disconnects. */
     void on_disconnect(std::function<void(socket&, std::string_view reason)> fn) {
         disconnect_handlers_.push_back(std::move(fn));
@@ -102,6 +115,11 @@ public:
     /** Members of `room` on this shard (0 when none). */
     std::size_t room_size(const std::string& room) const;
 
+    /** The sockets of this shard in any of `rooms` (all when none), minus those in an `except`
+        room, minus `exclude`. */
+    std::vector<std::shared_ptr<socket>> select(const std::vector<std::string>& rooms,
+                                                const std::vector<std::string>& except,
+                                                const socket* exclude = nullptr) const;
     /** Queues `f` for the selected sockets; returns how many. See broadcast. */
     std::size_t deliver(const frame& f, const std::vector<std::string>& rooms,
                         const std::vector<std::string>& except, const socket* exclude);
@@ -117,6 +135,12 @@ public:
     const namespace_event_handler& any_handler() const noexcept { return any_handler_; }
     void disconnected(socket& s, std::string_view reason);
     bool keeps_handshake() const noexcept { return keep_handshake_; }
+    boost::json::value session_data_of(const socket& s) const {
+        return session_data_ ? session_data_(s) : boost::json::value();
+    }
+    bool restore(socket& s, const boost::json::value& data) const {
+        return on_restore_ && on_restore_(s, data);
+    }
 
 private:
     server& server_;
@@ -126,6 +150,8 @@ private:
     std::unordered_map<std::string, namespace_event_handler> handlers_;
     namespace_event_handler any_handler_;
     std::vector<std::function<void(socket&, std::string_view)>> disconnect_handlers_;
+    std::function<boost::json::value(const socket&)> session_data_;
+    std::function<bool(socket&, const boost::json::value&)> on_restore_;
     // Keyed by a view of the socket's own id. A socket's own room is this table, not rooms_.
     std::unordered_map<std::string_view, std::shared_ptr<socket>> sockets_;
     // Members, unordered; a room of a few members is a short vector, not a hash set.

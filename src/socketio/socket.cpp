@@ -39,6 +39,9 @@ packet event_packet(const std::string& nsp, std::string_view name, boost::json::
 frame encode_frame(const packet& p) {
     frame f;
     f.text = share(encode(p));
+    f.string_tail = (p.type == packet_type::event || p.type == packet_type::binary_event) &&
+                    !p.id && p.data.is_array() && p.data.get_array().size() > 1 &&
+                    p.data.get_array().back().is_string();
     f.attachments.reserve(p.attachments.size());
     for (const auto& a : p.attachments)
         f.attachments.push_back(share(a));
@@ -46,7 +49,7 @@ frame encode_frame(const packet& p) {
 }
 
 frame encode_event_frame(std::string_view nsp, std::string_view event,
-                         const boost::json::object& payload) {
+                         const boost::json::object& payload, offset at) {
     packet head; // type, namespace; no data
     head.type = packet_type::event;
     head.nsp = std::string(nsp);
@@ -57,9 +60,15 @@ frame encode_event_frame(std::string_view nsp, std::string_view event,
     util::append_json_string(event, out);
     out += ',';
     append_json(payload, out);
+    if (at.logged()) {
+        out += ",\"";
+        at.append_to(out);
+        out += '"';
+    }
     out += ']';
     frame f;
     f.text = share(std::move(out));
+    f.at = at;
     return f;
 }
 
@@ -103,8 +112,34 @@ revision socket::protocol() const noexcept {
 }
 
 void socket::deliver(const frame& f) {
-    if (connected_)
-        client_->send(f);
+    if (!connected_)
+        return;
+    if (held_)
+        held_->push_back(f);
+    else
+        send_now(f);
+}
+
+bool socket::send_now(const frame& f) {
+    if (f.at.logged()) {
+        if (f.at > last_)
+            last_ = f.at;
+        return client_->send(f);
+    }
+    if (!f.string_tail || pid_.empty() || !last_.logged())
+        return client_->send(f);
+    // The client would take the string for an offset: give it the one it has instead.
+    const std::string& text = *f.text;
+    std::string patched;
+    patched.reserve(text.size() + 32);
+    patched.append(text, 0, text.size() - 1); // an event's text ends with its array's ']'
+    patched += ",\"";
+    last_.append_to(patched);
+    patched += "\"]";
+    frame own;
+    own.text = share(std::move(patched));
+    own.attachments = f.attachments;
+    return client_->send(own);
 }
 
 bool socket::emit(std::string_view event, boost::json::array args,
@@ -113,7 +148,9 @@ bool socket::emit(std::string_view event, boost::json::array args,
         return false;
     if (auto* o = ns_->owner().observing())
         o->event_out(*this, event, args);
-    return client_->send(event_packet(ns_->name(), event, std::move(args), std::move(attachments)));
+    const frame f =
+        encode_frame(event_packet(ns_->name(), event, std::move(args), std::move(attachments)));
+    return send_now(f);
 }
 
 bool socket::emit_with_ack(std::string_view event, boost::json::array args, ack_callback cb,
@@ -181,6 +218,7 @@ void socket::join(const std::string& room) {
         return; // its own room it is always in
     rooms_.push_back(room);
     ns_->joined(*this, room);
+    session_changed();
 }
 
 void socket::leave(const std::string& room) {
@@ -189,6 +227,53 @@ void socket::leave(const std::string& room) {
         return;
     rooms_.erase(it);
     ns_->left(*this, room);
+    session_changed();
+}
+
+session_store* socket::store() const noexcept {
+    const auto& r = ns_->owner().config().recovery;
+    return r.on() ? r.store : nullptr;
+}
+
+void socket::session_changed() {
+    if (kept_ && connected_)
+        if (auto* st = store())
+            st->changed(*this);
+}
+
+session socket::snapshot() const {
+    return session{id_, pid_, rooms_, ns_->session_data_of(*this)};
+}
+
+void socket::kept() {
+    auto* st = store();
+    if (!st || pid_.empty() || !connected_ || kept_)
+        return;
+    kept_ = true;
+    st->keep(*this);
+}
+
+void socket::begin_restore(std::string pid) {
+    pid_ = std::move(pid);
+    recovered_ = true;
+    held_ = std::make_unique<std::vector<frame>>();
+}
+
+void socket::end_restore(const std::vector<frame>& missed, offset from) {
+    auto held = std::move(held_);
+    offset seen = from;
+    for (const auto& f : missed) {
+        send_now(f);
+        if (f.at > seen)
+            seen = f.at;
+    }
+    if (!held)
+        return;
+    // Live events that arrived while the log was read: the logged ones up to `seen` were in
+    // what the log gave (or the client had them), the rest follow in the order they came.
+    for (const auto& f : *held)
+        if (!f.at.logged() || f.at > seen)
+            send_now(f);
 }
 
 void socket::connected_done(bool keep_auth) {
@@ -267,7 +352,13 @@ void socket::on_close(engineio::disconnect_reason reason) {
     if (!connected_)
         return;
     auto self = shared_from_this();
+    if (kept_) {
+        kept_ = false;
+        if (auto* st = store())
+            st->closed(*this, recoverable_reason(reason));
+    }
     connected_ = false;
+    held_.reset();
     for (const auto& r : rooms_)
         ns_->left(*this, r);
     rooms_.clear();

@@ -31,6 +31,7 @@
 
 #include "engineio/session.hpp"
 #include "socketio/packet.hpp"
+#include "socketio/recovery.hpp"
 #include "socketio/revision.hpp"
 
 #include <boost/json/array.hpp>
@@ -66,15 +67,21 @@ struct event {
 struct frame {
     engineio::shared_text text;
     std::vector<engineio::shared_text> attachments;
+    /** A logged event's offset (already the last element of its data); zero otherwise. */
+    offset at;
+    /** An unlogged event without ack id whose last argument is a string: a client would take
+        that string for an offset (recovery.hpp). */
+    bool string_tail = false;
 };
 
-/** Encodes `p` (attachments become separate binary messages). */
+/** Encodes `p` (attachments become separate binary messages); sets string_tail. */
 frame encode_frame(const packet& p);
 
-/** encode_frame of the event packet ["event", payload] to `nsp`, without attachments, written
-    straight from `payload` (no packet built, no copy of the payload): the broadcast hot path. */
+/** encode_frame of the event packet ["event", payload] to `nsp` (["event", payload, "<at>"]
+    when `at` is logged), without attachments, written straight from `payload` (no packet
+    built, no copy of the payload): the broadcast hot path. */
 frame encode_event_frame(std::string_view nsp, std::string_view event,
-                         const boost::json::object& payload);
+                         const boost::json::object& payload, offset at = {});
 
 /** Answers the client's event that asked for an acknowledgement. Copyable; only the first
     call sends; a no-op when the client asked for none or has gone. */
@@ -145,6 +152,13 @@ public:
 
     /** v5: a random id sent in the CONNECT answer; v4: "<nsp>#<engine sid>" ("/": the sid). */
     const std::string& id() const noexcept { return id_; }
+    /** The private session id of connection state recovery (recovery.hpp); empty when the
+        server does not recover (or for v4 clients). */
+    const std::string& pid() const noexcept { return pid_; }
+    /** This socket took over a session that a previous connection left (same id and pid). */
+    bool recovered() const noexcept { return recovered_; }
+    /** The offset of the last logged event queued to this client (zero: none yet). */
+    offset last_offset() const noexcept { return last_; }
     namespace_& nsp() const noexcept { return *ns_; }
     /** The client (Engine.IO session) this socket rides on. */
     const client& connection() const noexcept { return *client_; }
@@ -183,6 +197,7 @@ public:
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
                        std::vector<std::string> attachments = {});
 
+    /** Joins `room`; a recovering server keeps the change in the socket's session. */
     void join(const std::string& room);
     void leave(const std::string& room);
     /** The rooms joined, besides the socket's own (its id), which every socket is in. */
@@ -199,8 +214,26 @@ public:
         `close_connection`, closes the whole Engine.IO session too. */
     void disconnect(bool close_connection = false);
 
+    /** The layer above changed what namespace_::session_data returns: keep it (no-op without
+        recovery). */
+    void session_changed();
+    /** The session as the store keeps it: id, pid, rooms, namespace_::session_data. */
+    session snapshot() const;
+    /** Free for the session store (recovery.hpp): whatever it needs to recognise its own
+        record of this socket. */
+    std::uint64_t store_tag = 0;
+
     // --- for client and namespace_ (same shard) ---
     void deliver(const frame& f);
+    /** A fresh socket's pid (given before the CONNECT answer). */
+    void set_pid(std::string pid) { pid_ = std::move(pid); }
+    /** A restored socket: deliveries are held back until end_restore. */
+    void begin_restore(std::string pid);
+    /** Queues `missed` (each a logged event after `from`), then what was held back that is
+        newer than the last of them (or not logged), and stops holding back. */
+    void end_restore(const std::vector<frame>& missed, offset from);
+    /** The store keeps this socket's session (client, once it connected). */
+    void kept();
     /** The connection handlers ran: give back what the namespace does not keep. */
     void connected_done(bool keep_auth);
     void on_event(packet p);
@@ -222,10 +255,16 @@ private:
     }
     static void ack_timed_out(void* p);
     std::unique_ptr<pending_ack> take_ack(std::uint64_t id);
+    /** Queues `f` to the client now: remembers a logged frame's offset, or appends the last
+        one to an unlogged frame with a string tail (recovery.hpp). */
+    bool send_now(const frame& f);
+    session_store* store() const noexcept;
 
     // Budget (x86-64): 16 enable_shared_from_this, 16 namespace and client, 32 id (20 chars:
     // +32 on the heap), 24 auth (null once connected in senna), 8 own handlers (null in
     // senna), 24 rooms (+32 a room), 8 + 24 acks (empty: no heap), 16 data, 8 flags: ~176.
+    // Recovery: 32 pid (+32 on the heap when on), 16 last offset, 8 store tag, 8 held back
+    // (null but while restoring): +64.
     namespace_* ns_;
     client* client_;
     std::string id_;
@@ -235,7 +274,12 @@ private:
     std::uint64_t next_ack_ = 0;
     // Acks this server waits for: few at a time, a vector (empty: no heap).
     std::vector<std::unique_ptr<pending_ack>> acks_;
+    std::string pid_;
+    offset last_;
+    std::unique_ptr<std::vector<frame>> held_; // while restoring
     bool connected_ = true;
+    bool recovered_ = false;
+    bool kept_ = false;
 };
 
 } // namespace senna::socketio

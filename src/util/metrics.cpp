@@ -134,4 +134,10 @@ std::string escape_label(std::string_view v) {
     return out;
 }
 
+void counter_lines(std::string& out, std::string_view name, std::string_view help,
+                   std::uint64_t value) {
+    header(out, name, "counter", help);
+    sample(out, name, "", value);
+}
+
 } // namespace senna::util::metrics

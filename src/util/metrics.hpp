@@ -95,6 +95,10 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
 /** Appends one sample line `name{labels} value`. */
 void sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value);
 
+/** A counter without labels: its `# HELP`, `# TYPE` and one sample line. */
+void counter_lines(std::string& out, std::string_view name, std::string_view help,
+                   std::uint64_t value);
+
 /** Escapes a label value (backslash, quote, newline). */
 std::string escape_label(std::string_view v);
 

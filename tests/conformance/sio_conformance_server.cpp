@@ -16,10 +16,14 @@
 // "to-room" [room, ...args] (every shard, via socketio::cluster), "ask" [...args] (the server
 // emits "question" with an ack and answers the original ack with the client's reply or
 // "timeout"), "bye" (server-side namespace disconnect), "flood" [n] (n emits at once).
+// RECOVERY_MS > 0 turns connection state recovery on (socketio/recovery.hpp) with an in-memory
+// store: every CONNECT answer then carries a pid, as the reference's does with
+// connectionStateRecovery (the suites' `have.all.keys("sid")` checks expect a server without).
 
 #include "engineio/server.hpp"
 #include "http/server.hpp"
 #include "socketio/server.hpp"
+#include "support/memory_session_store.hpp"
 #include "util/log.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -51,6 +55,7 @@ private:
 };
 
 socketio::cluster everywhere; // set before the shards start
+test_support::memory_session_store sessions;
 
 void setup(socketio::namespace_& ns) {
     ns.on_connection([](socketio::socket& s) {
@@ -110,6 +115,9 @@ struct shard {
         };
         setup(io.of("/"));
         setup(io.of("/custom"));
+        for (const char* name : {"/", "/custom"})
+            io.of(name).on_restore(
+                [](socketio::socket&, const boost::json::value&) { return true; });
         io.of("/reject").use([](socketio::socket&) -> net::awaitable<socketio::connect_verdict> {
             boost::json::object data;
             data["code"] = 42;
@@ -136,6 +144,8 @@ struct shard {
     static socketio::server_settings sio_settings() {
         socketio::server_settings ss;
         ss.connect_timeout = std::chrono::milliseconds(1000);
+        ss.recovery.window = std::chrono::milliseconds(env_number("RECOVERY_MS", 0));
+        ss.recovery.store = &sessions;
         return ss;
     }
 

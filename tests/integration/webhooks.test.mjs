@@ -116,6 +116,9 @@ describe('webhooks: message events', () => {
     assert.equal(d.body.data.seq, 1);
     // The sender's socket is not a recipient, and carol's socket got the message as usual.
     await until(() => carol.got.some(([e]) => e === 'new-message'), 5000, 'carol\'s new-message');
+    // The same scripts logged both sends for connection state recovery (docs/recovery.md): one
+    // entry per participant's room.
+    assert.equal(await rcmd(r.port, 'XLEN', 'senna-sockets'), 4);
     const verify = await documentedNodeCheck();
     assert.equal(verify(SECRET, d.raw, d.signature), true);
     assert.equal(await sumMetric([a, b], 'senna_webhook_deliveries_total', 'event="message.new",outcome="delivered"'), 1);

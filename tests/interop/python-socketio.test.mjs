@@ -12,6 +12,13 @@ const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
 const TOPIC = 'interop';
 const chatTopic = { type: 'topic', id: TOPIC };
+// With connection state recovery on (the default), a logged event carries its offset as a last
+// argument (docs/recovery.md); python-socketio hands it to the handler as a second argument.
+function offsetOf(ev) {
+  assert.equal(ev.data.length, 2);
+  assert.match(ev.data[1], /^\d+-\d+$/);
+  return ev.data[1];
+}
 
 // Polling-only clients must come back too: an Engine.IO close packet on the pending GET would
 // read to python-engineio as the server closing the session on purpose (client.py: CLOSE ->
@@ -47,8 +54,8 @@ for (const transport of ['websocket', 'polling']) {
       assert.equal(entry.type, 'text');
       assert.deepEqual(entry.text, digest(text));
       // The sender is in the topic room: the 900 KB new-message comes back to it.
-      const ev = await py.next((l) => l.type === 'event' && l.data.id === entry.id, 15000);
-      assert.deepEqual(ev, { type: 'event', event: 'new-message', data: { ...entry, chat: chatTopic } });
+      const ev = await py.next((l) => l.type === 'event' && l.data[0]?.id === entry.id, 15000);
+      assert.deepEqual(ev, { type: 'event', event: 'new-message', data: [{ ...entry, chat: chatTopic }, offsetOf(ev)] });
       // And it is stored whole.
       const hist = await api(stack.url, `/api/topic/${TOPIC}?per_page=1`, { as: bob });
       assert.equal(hist.status, 200);
@@ -63,14 +70,14 @@ for (const transport of ['websocket', 'polling']) {
         data: { to: chatTopic, type: 'text', text: 'with attachment', blob: { $bytes: n } } }, 30000);
       assert.equal(reply.ack.ok, true, JSON.stringify(reply));
       assert.equal(reply.ack.entry.text, 'with attachment');
-      const ev = await py.next((l) => l.type === 'event' && l.data.id === reply.ack.entry.id, 15000);
-      assert.deepEqual(ev.data, { ...reply.ack.entry, chat: chatTopic });
+      const ev = await py.next((l) => l.type === 'event' && l.data[0]?.id === reply.ack.entry.id, 15000);
+      assert.deepEqual(ev.data, [{ ...reply.ack.entry, chat: chatTopic }, offsetOf(ev)]);
     });
 
     test('a topic message sent over REST by another user arrives as new-message', async () => {
       const entry = await postTopic(stack.url, bob, TOPIC, `from bob over REST (${transport})`);
-      const ev = await py.next((l) => l.type === 'event' && l.data.id === entry.id);
-      assert.deepEqual(ev, { type: 'event', event: 'new-message', data: { ...entry, chat: chatTopic } });
+      const ev = await py.next((l) => l.type === 'event' && l.data[0]?.id === entry.id);
+      assert.deepEqual(ev, { type: 'event', event: 'new-message', data: [{ ...entry, chat: chatTopic }, offsetOf(ev)] });
     });
 
     test('after senna restarts (SIGTERM, same port, same Redis) it reconnects by itself and gets a broadcast again',
@@ -89,13 +96,13 @@ for (const transport of ['websocket', 'polling']) {
         // message after joining again.
         const dm = await api(stack.url, '/api/user/1', { as: bob, method: 'POST', body: { type: 'text', text: 'after the restart' } });
         assert.equal(dm.status, 201);
-        const ev = await py.next((l) => l.type === 'event' && l.data.id === dm.json.entry.id, 10000);
-        assert.deepEqual(ev.data, { ...dm.json.entry, chat: { type: 'user', id: 2 } });
+        const ev = await py.next((l) => l.type === 'event' && l.data[0]?.id === dm.json.entry.id, 10000);
+        assert.deepEqual(ev.data, [{ ...dm.json.entry, chat: { type: 'user', id: 2 } }, offsetOf(ev)]);
         assert.deepEqual((await py.cmd({ cmd: 'emit', event: 'join-topic', data: { id: TOPIC }, ack: true })).ack,
           { ok: true, room: `topic-${TOPIC}` });
         const entry = await postTopic(stack.url, bob, TOPIC, 'topic, after the restart');
-        const ev2 = await py.next((l) => l.type === 'event' && l.data.id === entry.id);
-        assert.deepEqual(ev2.data, { ...entry, chat: chatTopic });
+        const ev2 = await py.next((l) => l.type === 'event' && l.data[0]?.id === entry.id);
+        assert.deepEqual(ev2.data, [{ ...entry, chat: chatTopic }, offsetOf(ev2)]);
       });
   });
 }

@@ -14,6 +14,27 @@ export function client(url, opts = {}) {
   return s;
 }
 
+/** A reconnecting WebSocket client (quick retries) that records every event with its arguments
+    and the socket's state when it came (`.got`: {event, args, recovered, id}), its connects
+    (`.connects`: {id, recovered}) and its disconnect reasons (`.reasons`; a WebSocket that broke
+    without a close frame, which socket.io-client calls "transport close", as "broken (1006)").
+    For connection state recovery. */
+export function reconnecting(url, tok, opts = {}) {
+  const s = io(url, {
+    transports: ['websocket'], forceNew: true, auth: { token: tok },
+    reconnectionDelay: 50, reconnectionDelayMax: 100, randomizationFactor: 0, ...opts,
+  });
+  s.got = [];
+  s.reasons = [];
+  s.connects = [];
+  s.onAny((event, ...args) => s.got.push({ event, args, recovered: s.recovered, id: s.id }));
+  s.on('disconnect', (reason, details) => s.reasons.push(
+    reason === 'transport close' && details?.context?.code === 1006 ? 'broken (1006)' : reason));
+  s.on('connect', () => s.connects.push({ id: s.id, recovered: s.recovered }));
+  open.add(s);
+  return s;
+}
+
 export function once(emitter, event, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
@@ -49,4 +70,11 @@ export async function refusals(base) {
   const out = {};
   for (const m of text.matchAll(/^senna_refusals_total\{surface="(\w+)",reason="(\w+)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
   return out;
+}
+
+/** POSTs a text message as `as` to `to` ("user/2", "topic/general"), asserting 201; its entry. */
+export async function sendText(base, as, to, text) {
+  const r = await api(base, `/api/${to}`, { as, method: 'POST', body: { type: 'text', text } });
+  if (r.status !== 201) throw new Error(`send to ${to}: ${r.status} ${r.text}`);
+  return r.json.entry;
 }

@@ -4,7 +4,9 @@
 
 #include "engineio/server.hpp"
 #include "http/query.hpp"
+#include "socketio/json.hpp"
 #include "socketio/server.hpp"
+#include "support/memory_session_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,6 +20,8 @@ using namespace senna;
 namespace {
 
 struct harness {
+    harness() = default;
+    explicit harness(socketio::server_settings s) : io{eio, std::move(s)} {}
     net::asio::io_context ioc{1};
     net::timer_wheel wheel{ioc.get_executor()};
     websocket::shard_context ws{ioc, wheel};
@@ -208,4 +212,125 @@ TEST(EngineioServer, ShardOfSid) {
     EXPECT_EQ(engineio::shard_of("BA123"), 64u);
     EXPECT_FALSE(engineio::shard_of("A"));
     EXPECT_FALSE(engineio::shard_of("!!x"));
+}
+
+// Connection state recovery (socketio/recovery.hpp) with the in-memory store: a pid in every
+// CONNECT answer, offsets on logged events, the last one appended to an unlogged event with a
+// string tail, a session kept across a transport close and restored once with what it missed
+// (before the CONNECT answer, with the old id).
+TEST(SocketioRecovery, PidOffsetsRestoreOnceWithWhatWasMissed) {
+    test_support::memory_session_store store;
+    socketio::server_settings ss;
+    ss.recovery.window = std::chrono::milliseconds(120000);
+    ss.recovery.store = &store;
+    harness h(ss);
+    int connections = 0;
+    auto& ns = h.io.of("/");
+    ns.on_connection([&](socketio::socket& s) {
+        ++connections;
+        s.join("r");
+    });
+    ns.session_data([](const socketio::socket&) { return boost::json::value("who"); });
+    std::string restored_with;
+    ns.on_restore([&](socketio::socket&, const boost::json::value& d) {
+        restored_with = socketio::to_json(d);
+        return true;
+    });
+
+    auto sid = h.open();
+    h.post(sid, "40");
+    const auto reply = h.poll(sid);
+    ASSERT_EQ(reply.rfind("40{", 0), 0u) << reply;
+    const auto hello = boost::json::parse(reply.substr(2)).as_object();
+    const std::string id(hello.at("sid").as_string());
+    const std::string pid(hello.at("pid").as_string());
+    EXPECT_EQ(pid.size(), 20u);
+    auto kept = store.peek(pid);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->sid, id);
+    EXPECT_EQ(kept->rooms, std::vector<std::string>{"r"});
+    EXPECT_EQ(kept->data, boost::json::value("who"));
+
+    // A logged event carries its offset; an unlogged one whose last argument is a string gets
+    // the socket's last offset after it; one without a string tail goes as it is.
+    const auto at1 = store.append({"r"}, "/", "ev", {{"n", 1}});
+    h.io.of("/").deliver(socketio::encode_event_frame("/", "ev", {{"n", 1}}, at1), {"r"}, {},
+                         nullptr);
+    h.io.of("/").to("r").emit("plain", boost::json::array{"text"});
+    h.io.of("/").to("r").emit("plain", boost::json::array{1});
+    EXPECT_EQ(h.poll(sid), "42[\"ev\",{\"n\":1},\"1001-0\"]\x1e"
+                           "42[\"plain\",\"text\",\"1001-0\"]\x1e"
+                           "42[\"plain\",1]");
+
+    // The transport closes: the session stays. Meanwhile the log grows.
+    h.post(sid, "1");
+    EXPECT_TRUE(store.has(pid));
+    store.append({"r"}, "/", "ev", {{"n", 2}});
+    store.append({"elsewhere"}, "/", "ev", {{"n", 0}});
+    store.append({id}, "/", "ev", {{"n", 3}});
+
+    auto sid2 = h.open();
+    h.post(sid2, "40{\"pid\":\"" + pid + "\",\"offset\":\"" + at1.text() + "\",\"token\":\"t\"}");
+    EXPECT_EQ(h.poll(sid2), "42[\"ev\",{\"n\":2},\"1002-0\"]\x1e"
+                            "42[\"ev\",{\"n\":3},\"1004-0\"]\x1e"
+                            "40{\"sid\":\"" +
+                                id + "\",\"pid\":\"" + pid + "\"}");
+    EXPECT_EQ(restored_with, "\"who\"");
+    EXPECT_EQ(connections, 2);
+    ASSERT_TRUE(store.peek(pid)); // kept again, by the new connection
+    EXPECT_EQ(store.peek(pid)->rooms, std::vector<std::string>{"r"});
+
+    // The same pid again while that connection is up (it may be one whose drop its server has
+    // not noticed yet): the new connection takes the session over, with the same id, and the
+    // old one's close later leaves it alone.
+    auto sid3 = h.open();
+    h.post(sid3, "40{\"pid\":\"" + pid + "\",\"offset\":\"" + at1.text() + "\"}");
+    EXPECT_EQ(h.poll(sid3), "42[\"ev\",{\"n\":2},\"1002-0\"]\x1e"
+                            "42[\"ev\",{\"n\":3},\"1004-0\"]\x1e"
+                            "40{\"sid\":\"" +
+                                id + "\",\"pid\":\"" + pid + "\"}");
+    h.post(sid2, "41"); // a close that would drop the session, were it still its own
+    EXPECT_TRUE(store.has(pid));
+    const auto at5 = store.append({"r"}, "/", "ev", {{"n", 5}});
+    h.io.of("/").deliver(socketio::encode_event_frame("/", "ev", {{"n", 5}}, at5), {"r"}, {},
+                         nullptr);
+    EXPECT_EQ(h.poll(sid3), "42[\"ev\",{\"n\":5},\"1005-0\"]");
+
+    // An offset the log does not have, or an unknown pid: fresh, never an error.
+    h.post(sid3, "1"); // kept for the window
+    auto sid4 = h.open();
+    h.post(sid4, "40{\"pid\":\"" + pid + "\",\"offset\":\"7-7\"}");
+    const auto fourth = boost::json::parse(h.poll(sid4).substr(2)).as_object();
+    EXPECT_NE(fourth.at("sid").as_string(), id);
+    EXPECT_NE(fourth.at("pid").as_string(), pid);
+    EXPECT_FALSE(store.has(pid)); // spent all the same, as the reference's GETDEL
+    auto sid5 = h.open();
+    h.post(sid5, "40{\"pid\":\"nobody\",\"offset\":\"" + at1.text() + "\"}");
+    EXPECT_EQ(h.poll(sid5).rfind("40{\"sid\":", 0), 0u);
+}
+
+TEST(SocketioRecovery, ClientThatLeavesTakesItsSession) {
+    test_support::memory_session_store store;
+    socketio::server_settings ss;
+    ss.recovery.window = std::chrono::milliseconds(1000);
+    ss.recovery.store = &store;
+    harness h(ss);
+    h.io.of("/");
+    auto sid = h.open();
+    h.post(sid, "40");
+    const auto pid = std::string(boost::json::parse(h.poll(sid).substr(2)).at("pid").as_string());
+    EXPECT_TRUE(store.has(pid));
+    h.post(sid, "41"); // client namespace disconnect: not recoverable
+    EXPECT_FALSE(store.has(pid));
+}
+
+TEST(SocketioRecovery, OffsetText) {
+    EXPECT_EQ(socketio::offset::parse("1733480000000-12")->text(), "1733480000000-12");
+    EXPECT_FALSE(socketio::offset::parse("1-"));
+    EXPECT_FALSE(socketio::offset::parse("-1"));
+    EXPECT_FALSE(socketio::offset::parse("1-2-3"));
+    EXPECT_FALSE(socketio::offset::parse("a-1"));
+    EXPECT_FALSE(socketio::offset::parse("99999999999999999999999-1"));
+    EXPECT_LT(*socketio::offset::parse("9-10"), *socketio::offset::parse("10-0"));
+    EXPECT_LT(*socketio::offset::parse("10-2"), *socketio::offset::parse("10-10"));
 }

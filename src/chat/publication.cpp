@@ -1,0 +1,44 @@
+#include "chat/publication.hpp"
+
+#include <algorithm>
+
+namespace senna::chat {
+
+namespace {
+
+void append_holes(holes&& h, std::vector<std::string>& out) {
+    std::string slots;
+    for (slot s : h.slots)
+        slots += static_cast<char>(s);
+    out.push_back(std::move(slots));
+    for (auto& piece : h.pieces)
+        out.push_back(std::move(piece));
+}
+
+} // namespace
+
+void append_args(std::vector<publication>&& pubs, std::vector<std::string>& keys,
+                 std::vector<std::string>& args) {
+    const std::size_t first = keys.size();
+    args.push_back(std::to_string(pubs.size()));
+    for (auto& p : pubs) {
+        std::size_t log = 0; // KEYS index, 1-based
+        if (!p.log.empty()) {
+            auto it =
+                std::find(keys.begin() + static_cast<std::ptrdiff_t>(first), keys.end(), p.log);
+            if (it == keys.end())
+                it = keys.insert(keys.end(), std::move(p.log));
+            log = static_cast<std::size_t>(it - keys.begin()) + 1;
+        }
+        args.push_back(std::to_string(log));
+        args.push_back(std::move(p.log_min_id));
+        args.push_back(std::to_string(p.fields.size()));
+        for (auto& f : p.fields)
+            args.push_back(std::move(f));
+        append_holes(std::move(p.entry), args);
+        args.push_back(std::move(p.channel));
+        append_holes(std::move(p.bytes), args);
+    }
+}
+
+} // namespace senna::chat

@@ -1,0 +1,58 @@
+// A Node socket.io 4.8 server on @socket.io/redis-streams-adapter 0.3.1 with connection state
+// recovery, run as a child process by recovery-streams.test.mjs to share a cluster with senna in
+// SOCK_ADAPTER=redis-streams mode. It does what senna's realtime edge does that the test needs:
+// a token at connect (the same HS256 secret), socket.data = {user_id, exp} (the shape senna's
+// sessions keep), the user's room, `join-topic`. POST /emit {room, event, args} emits to a room;
+// POST /sockets-join {room, join} makes the sockets in `room` join `join` (cluster-wide).
+//
+// env: PORT, REDIS_URL, STREAM (senna's SOCK_REDIS_PREFIX), JWT_SECRET.
+import http from 'node:http';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
+import jwt from 'jsonwebtoken';
+
+const stream = process.env.STREAM;
+const redis = createClient({ url: process.env.REDIS_URL });
+await redis.connect();
+
+const httpServer = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    const msg = body ? JSON.parse(body) : {};
+    if (req.url === '/emit') io.to(msg.room).emit(msg.event, ...msg.args);
+    else if (req.url === '/sockets-join') io.in(msg.room).socketsJoin(msg.join);
+    else { res.writeHead(404).end(); return; }
+    res.writeHead(200).end('ok');
+  });
+});
+
+const io = new Server(httpServer, {
+  adapter: createAdapter(redis, { streamName: stream, sessionKeyPrefix: `${stream}:sio:session:` }),
+  connectionStateRecovery: { maxDisconnectionDuration: 120000, skipMiddlewares: true },
+  pingInterval: 1000,
+  pingTimeout: 3000,
+});
+
+io.use((socket, next) => {
+  try {
+    const claims = jwt.verify(socket.handshake.auth.token, process.env.JWT_SECRET);
+    socket.data = { user_id: claims.user_id, ...(claims.exp ? { exp: claims.exp } : {}) };
+    next();
+  } catch (e) {
+    next(new Error('Your token is invalid - please check it and try again'));
+  }
+});
+
+io.on('connection', (socket) => {
+  socket.join(`user-${socket.data.user_id}`);
+  socket.on('join-topic', ({ id }, ack) => {
+    socket.join(`topic-${id}`);
+    ack?.({ ok: true, room: `topic-${id}` });
+  });
+});
+
+httpServer.listen(Number(process.env.PORT), '127.0.0.1', () => {
+  process.stdout.write(`listening ${process.env.PORT}\n`);
+});

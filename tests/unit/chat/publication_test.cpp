@@ -1,0 +1,45 @@
+#include "chat/publication.hpp"
+
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace senna::chat {
+namespace {
+
+publication logged(std::string log, std::string channel) {
+    publication p;
+    p.log = std::move(log);
+    p.log_min_id = "100-0";
+    p.fields = {"uid", "i1", "data"};
+    p.entry.pieces = {"[1,", "]"};
+    p.entry.slots = {slot::seq};
+    p.channel = std::move(channel);
+    p.bytes.pieces = {"x"};
+    return p;
+}
+
+// Redis Cluster routes a script by its KEYS: every log a publication appends to is one of them,
+// named once however many publications append to it, and ARGV gives only its index.
+TEST(publication, logs_are_keys_named_once_and_args_give_their_index) {
+    std::vector<publication> pubs;
+    pubs.push_back(logged("P", "P#/#user-1#"));
+    pubs.push_back(logged("P", "P#/#user-2#"));
+    pubs.push_back(logged("", "P#/#topic-3#"));
+    std::vector<std::string> keys{"data", "list"};
+    std::vector<std::string> args{"first"};
+    append_args(std::move(pubs), keys, args);
+    EXPECT_EQ(keys, (std::vector<std::string>{"data", "list", "P"}));
+    const std::vector<std::string> one{"3", "100-0", "3", "uid", "i1", "data", "s", "[1,", "]"};
+    std::vector<std::string> want{"first", "3"};
+    for (const char* channel : {"P#/#user-1#", "P#/#user-2#"}) {
+        want.insert(want.end(), one.begin(), one.end());
+        want.insert(want.end(), {channel, "", "x"});
+    }
+    want.insert(want.end(), {"0", "100-0", "3", "uid", "i1", "data", "s", "[1,", "]"});
+    want.insert(want.end(), {"P#/#topic-3#", "", "x"});
+    EXPECT_EQ(args, want);
+}
+
+} // namespace
+} // namespace senna::chat
