@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { io } from 'socket.io-client';
-import { startRedis, startSenna, request, SENNA_BIN } from './lib/harness.mjs';
+import { startRedis, startSenna, request, until, SENNA_BIN } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const ioV2 = require('socket.io-client-v2');
@@ -312,9 +312,13 @@ describe('senna serves Socket.IO at /socket.io/', () => {
     const b = connect(senna.url, { transports: ['websocket'] });
     await Promise.all([once(a, 'connect'), once(b, 'connect')]);
     if (a.io.engine.transport.name !== 'websocket') await once(a.io.engine, 'upgrade');
-    const m = await request(`${senna.url}/metrics`);
-    const ws = m.text.match(/senna_engineio_sessions\{transport="websocket"\} (\d+)/);
-    assert.ok(ws && Number(ws[1]) >= 2, m.text.slice(0, 200));
+    // The client's 'upgrade' fires when it has sent its upgrade packet; the server counts the
+    // session as WebSocket once it has read it, which under load can come after a scrape.
+    await until(async () => {
+      const m = await request(`${senna.url}/metrics`);
+      const ws = m.text.match(/senna_engineio_sessions\{transport="websocket"\} (\d+)/);
+      return ws && Number(ws[1]) >= 2;
+    }, 5000, 'two WebSocket sessions in /metrics');
     a.disconnect();
     b.disconnect();
   });
