@@ -211,7 +211,7 @@ struct admin_ui::impl {
                 return;
             redis::request req;
             req.push("PUBLISH", channel, text);
-            pub->async_exec(req, [](net::error_code ec, std::vector<redis::reply>) {
+            pub->async_exec(req, [](net::error_code ec, const std::vector<redis::reply>&) {
                 if (ec)
                     log::debug("admin_publish_failed", {{"error", ec.message()}});
             });
@@ -502,7 +502,7 @@ void admin_ui::impl::on_bus(std::string_view payload) {
 }
 
 void admin_ui::impl::apply_command(const json::object& cmd) {
-    for (std::size_t i = 0; i < shards.size(); ++i)
+    for (std::size_t i = 0; i < shards.size(); ++i) // NOLINT(modernize-loop-convert): two vectors
         net::asio::post(shards[i].executor, [p = probes[i].get(), cmd] { p->command(cmd); });
 }
 
@@ -747,7 +747,7 @@ void admin_ui::impl::declare(std::size_t index) {
     if (s.mode == mode::readonly)
         return;
     auto command = [this](std::string op) {
-        return [this, op](socket&, socketio::event& ev, socketio::ack_fn) {
+        return [this, op](socket&, socketio::event& ev, const socketio::ack_fn&) {
             const json::array& args = ev.args;
             const auto* nsp = string_arg(args, 0);
             if (!nsp || nsp->size() > 256)
@@ -783,9 +783,9 @@ admin_ui::admin_ui(settings s) : settings_(std::move(s)), impl_(std::make_unique
     auto& f = impl_->features;
     if (settings_.mode != mode::readonly)
         f = {"JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"};
-    f.push_back("AGGREGATED_EVENTS");
+    f.emplace_back("AGGREGATED_EVENTS");
     if (settings_.mode != mode::production)
-        f.push_back("ALL_EVENTS");
+        f.emplace_back("ALL_EVENTS");
 }
 
 admin_ui::~admin_ui() {

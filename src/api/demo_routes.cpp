@@ -123,7 +123,7 @@ constexpr const char* admin_ui_policy =
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-response serve_admin_ui(const request_context& ctx, std::string name) {
+response serve_admin_ui(const request_context& ctx, const std::string& name) {
     response res = serve(ctx, name, admin_ui_assets());
     if (res.result() != status::not_found) {
         res.set("Content-Security-Policy", admin_ui_policy);

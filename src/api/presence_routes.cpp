@@ -27,7 +27,7 @@ api_error bad_id(std::string_view raw) {
     return to_api_error({chat::error::invalid_id, std::string(raw)}, 0);
 }
 
-void add_unique(std::vector<chat::id>& out, chat::id id) {
+void add_once(std::vector<chat::id>& out, chat::id id) {
     if (std::find(out.begin(), out.end(), id) == out.end())
         out.push_back(std::move(id));
 }
@@ -43,7 +43,7 @@ std::variant<std::vector<chat::id>, api_error> presence_ids(std::string_view lis
         auto id = chat::id::parse(raw);
         if (!id)
             return bad_id(raw);
-        add_unique(out, std::move(*id));
+        add_once(out, std::move(*id));
         if (out.size() > presence_ids_limit)
             return bad_ids(presence_ids_limit);
     }
@@ -62,7 +62,7 @@ std::variant<std::vector<chat::id>, api_error> presence_ids(const json::value* a
         auto id = chat::id::from_json(v);
         if (!id)
             return bad_id(v.is_string() ? std::string(v.get_string()) : json::serialize(v));
-        add_unique(out, std::move(*id));
+        add_once(out, std::move(*id));
         if (out.size() > limit)
             return api_error_of(client_error::too_many_watched,
                                 "A socket may watch at most " + std::to_string(limit) + " users");

@@ -275,6 +275,7 @@ net::awaitable<json::object> watch_presence(const realtime_services& s, socket& 
         co_return ack_error(e->code, e->message);
     const auto& want = std::get<std::vector<chat::id>>(ids);
     std::vector<std::string> rooms;
+    rooms.reserve(want.size());
     for (const auto& u : want)
         rooms.push_back(chat::presence_room(u));
     std::vector<std::string> old;

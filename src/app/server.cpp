@@ -375,11 +375,13 @@ int server::run() {
             links.push_back(s->realtime_link());
         shared.hub->attach(std::move(links));
         std::vector<realtime::moderation_shard> mods;
+        mods.reserve(shards.size());
         for (auto& s : shards)
             mods.push_back(s->moderation_link());
         shared.moderation->attach(std::move(mods), &shards[0]->redis());
         if (shared.admin_ui) {
             std::vector<admin::shard> admins;
+            admins.reserve(shards.size());
             for (auto& s : shards)
                 admins.push_back(admin::shard{
                     s->context().get_executor(), &s->io(),

@@ -343,7 +343,7 @@ net::awaitable<outcome<unread_summary>> service::unread(const id& me) {
         for (std::size_t i : counted) {
             const auto cur = chats[i].read_seq;
             char from[24];
-            std::snprintf(from, sizeof from, ":%016llu", static_cast<unsigned long long>(cur + 1));
+            std::snprintf(from, sizeof from, ":%016llu", static_cast<unsigned long long>(cur) + 1);
             cmds.push("ZCOUNT", lists[i] + ":seqs", "(" + std::to_string(cur), "+inf");
             cmds.push("ZLEXCOUNT", lists[i] + ":authors", "[" + me.text + from,
                       "[" + me.text + ":9999999999999999");

@@ -589,8 +589,8 @@ load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
         out.warnings.emplace_back(
             "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
     if (!c.managed_redis() && c.redis_maxmemory)
-        out.warnings.push_back("SOCK_REDIS_MAXMEMORY is ignored with an external Redis: set "
-                               "maxmemory (and maxmemory-policy noeviction) on that server");
+        out.warnings.emplace_back("SOCK_REDIS_MAXMEMORY is ignored with an external Redis: set "
+                                  "maxmemory (and maxmemory-policy noeviction) on that server");
     if (!out.show_help && !out.show_version)
         validate(c, require_public_key);
     return out;

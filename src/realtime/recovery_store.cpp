@@ -168,7 +168,7 @@ void recovery_store::keep(socketio::socket& s) {
     const std::string head = session_head(s.store_tag);
     std::array<std::string_view, 3> keys{key, settings_.registry, settings_.instances};
     std::array<std::string_view, 4> args{record, s.pid(), head, settings_.instance_id};
-    redis_.async_evalsha(*keep_, keys, args, [](net::error_code ec, redis::reply r) {
+    redis_.async_evalsha(*keep_, keys, args, [](net::error_code ec, const redis::reply& r) {
         warn_on_failure("keep", ec, r);
     });
 }
@@ -179,7 +179,7 @@ void recovery_store::changed(socketio::socket& s) {
     const std::string head = session_head(s.store_tag);
     std::array<std::string_view, 1> keys{key};
     std::array<std::string_view, 2> args{head, record};
-    redis_.async_evalsha(*change_, keys, args, [](net::error_code ec, redis::reply r) {
+    redis_.async_evalsha(*change_, keys, args, [](net::error_code ec, const redis::reply& r) {
         warn_on_failure("change", ec, r);
     });
 }
@@ -191,7 +191,7 @@ void recovery_store::closed(socketio::socket& s, bool recoverable) {
     std::array<std::string_view, 2> keys{key, settings_.registry};
     std::array<std::string_view, 3> args{head, s.pid(), ttl};
     redis_.async_evalsha(*close_, keys, args,
-                         [&stats = stats_](net::error_code ec, redis::reply r) {
+                         [&stats = stats_](net::error_code ec, const redis::reply& r) {
                              warn_on_failure("close", ec, r);
                              if (!ec && r.integer == 2)
                                  stats.saved.inc();

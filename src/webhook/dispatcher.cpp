@@ -362,7 +362,7 @@ void dispatcher::take_all(const redis::reply& entries,
             redis::request req;
             req.push("XACK", settings_.stream, settings_.group, id);
             req.push("XDEL", settings_.stream, id);
-            writer_->async_exec(req, [](net::error_code, std::vector<redis::reply>) {});
+            writer_->async_exec(req, [](net::error_code, const std::vector<redis::reply>&) {});
             continue;
         }
         auto a = attempts.find(id);
