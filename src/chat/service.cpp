@@ -111,13 +111,7 @@ std::optional<chat_ref> service::chat_of(const id& me, target t, const id& chat_
 }
 
 net::awaitable<std::optional<problem>> service::adopt(const chat_ref& chat, bool force) {
-    script_args k;
-    k.add(chat.list_key);
-    k.add(chat.data_key);
-    k.add(chat.seq_key());
-    k.add(chat.seqs_key());
-    k.add(chat.authors_key());
-    k.add(chat.read_key());
+    script_args k = log_keys(chat);
     script_args a;
     add_dm_pair(a, chat);
     a.add(force ? "1" : "0");
@@ -320,13 +314,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
 
 net::awaitable<outcome<read_state>> service::read(const id& me, const chat_ref& chat,
                                                   std::optional<std::uint64_t> seq) {
-    script_args k;
-    k.add(chat.list_key);
-    k.add(chat.data_key);
-    k.add(chat.seq_key());
-    k.add(chat.seqs_key());
-    k.add(chat.authors_key());
-    k.add(chat.read_key());
+    script_args k = log_keys(chat);
     script_args a;
     a.add(me.text);
     a.add(seq ? std::to_string(*seq) : std::string());

@@ -60,6 +60,18 @@ net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::
     co_return std::move(r);
 }
 
+// The keys of the adopt and read scripts (scripts.cpp): list, data, seq, seqs, authors, read.
+script_args log_keys(const chat_ref& chat) {
+    script_args k;
+    k.add(chat.list_key);
+    k.add(chat.data_key);
+    k.add(chat.seq_key());
+    k.add(chat.seqs_key());
+    k.add(chat.authors_key());
+    k.add(chat.read_key());
+    return k;
+}
+
 // The keys every write script starts with (scripts.cpp): data, list, seq, rev, seqs, authors,
 // read.
 script_args write_keys(const chat_ref& chat) {

@@ -70,6 +70,8 @@ net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::
                                           script_args& keys, script_args& args);
 /** The keys every write script starts with: data, list, seq, rev, seqs, authors, read. */
 script_args write_keys(const chat_ref& chat);
+/** The keys of the adopt and read scripts (scripts.cpp): list, data, seq, seqs, authors, read. */
+script_args log_keys(const chat_ref& chat);
 
 /** The ids of the log entries a write's publications made, after its first three replies. */
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
