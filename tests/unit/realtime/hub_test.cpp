@@ -5,17 +5,15 @@
 // publication echoed back (skipped by uid), the control channel's join-room, and garbage.
 
 #include "engineio/server.hpp"
-#include "http/query.hpp"
 #include "net/timer_wheel.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/local_users.hpp"
 #include "socketio/server.hpp"
 #include "support/async_test.hpp"
+#include "support/polling.hpp"
 #include "support/redis_server.hpp"
 #include "websocket/connection.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/json/parse.hpp>
 
 #include <gtest/gtest.h>
@@ -90,23 +88,7 @@ struct two_instances {
     std::optional<http::response> call(instance& in, http::verb method, const std::string& target,
                                        std::string body = {},
                                        std::chrono::milliseconds limit = 300ms) {
-        http::request req{method, target, 11};
-        req.body() = std::move(body);
-        req.prepare_payload();
-        std::optional<http::response> out;
-        net::asio::co_spawn(
-            ioc,
-            [&]() -> net::awaitable<void> {
-                const auto parts = http::split_target(req.target());
-                http::request_context ctx{req, parts.path, parts.query, {}, "127.0.0.1", {}};
-                out = co_await in.eio.handle_request(ctx);
-            },
-            net::asio::detached);
-        ioc.restart();
-        const auto deadline = test::clock::now() + limit;
-        while (!out && test::clock::now() < deadline)
-            ioc.run_for(1ms);
-        return out;
+        return test::polling_call(ioc, in.eio, method, target, std::move(body), limit);
     }
     // A connected socket of `user` on `in`; returns its Engine.IO session id.
     std::string connect(instance& in, std::string user) {
