@@ -93,6 +93,18 @@ net::awaitable<bool> flush(beast::tcp_stream& stream, std::string& pending,
     co_return !ec;
 }
 
+// The upgrade route whose prefix the request's path is under, if any.
+const upgrade_route* route_under(const session_env& env, const request& req) {
+    std::string_view path = split_target(req.target()).path;
+    for (const auto& r : env.upgrades) {
+        std::string_view prefix = r.prefix;
+        if (path.starts_with(prefix) ||
+            (prefix.ends_with('/') && path == prefix.substr(0, prefix.size() - 1)))
+            return &r;
+    }
+    return nullptr;
+}
+
 // The upgrade route that takes this request over, if any.
 const upgrade_handler* find_upgrade(const session_env& env, const request& req) {
     if (env.upgrades.empty() || req.method() != verb::get)
@@ -100,14 +112,8 @@ const upgrade_handler* find_upgrade(const session_env& env, const request& req) 
     auto up = req.find(field::upgrade);
     if (up == req.end() || !util::iequals(up->value(), "websocket"))
         return nullptr;
-    std::string_view path = split_target(req.target()).path;
-    for (const auto& r : env.upgrades) {
-        std::string_view prefix = r.prefix;
-        if (path.starts_with(prefix) ||
-            (prefix.ends_with('/') && path == prefix.substr(0, prefix.size() - 1)))
-            return &r.fn;
-    }
-    return nullptr;
+    const upgrade_route* r = route_under(env, req);
+    return r ? &r->fn : nullptr;
 }
 
 } // namespace
@@ -267,6 +273,13 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
             (*up)(stream.release_socket(), std::move(req), std::move(remote),
                   [metrics] { metrics->connection_closed(); });
             co_return;
+        }
+        // Under an upgrade route (Engine.IO's), a request may be a long-poll, held for up to a
+        // ping interval: the answers held back do not wait for it.
+        if (!pending.empty() && route_under(env, req)) {
+            const bool flushed = co_await flush(stream, pending, s.write_timeout);
+            if (!flushed)
+                break;
         }
         std::size_t route_index = 0;
         std::string user;
