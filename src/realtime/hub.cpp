@@ -142,10 +142,11 @@ net::awaitable<void> hub::probe() {
                   {{"error", ec ? ec.message() : std::string("unexpected reply")}});
         co_return;
     }
-    const auto count = [&](std::size_t i) {
-        return replies[0].elements[i].as_integer().value_or(0);
-    };
-    const long long instances = count(1), self = count(3), adapters = count(5);
+    // (No lambda over `replies`: clang-tidy's clang cannot capture a structured binding.)
+    const auto& counts = replies[0].elements;
+    const long long instances = counts[1].as_integer().value_or(0),
+                    self = counts[3].as_integer().value_or(0),
+                    adapters = counts[5].as_integer().value_or(0);
     // Each instance and adapter PSUBSCRIBEs the broadcast pattern once: more receivers of the
     // probe than that is a listener that is not counted (a raw subscriber, an older senna).
     const bool unregistered = *replies[1].as_integer() > instances + adapters;
