@@ -383,6 +383,9 @@ describe('realtime across two instances sharing one Redis', () => {
     const seen = await api(two.url, `/api/user/1/${sent.json.entry.id}`, { as: bob, method: 'POST', body: { status: 'seen' } });
     assert.equal(seen.status, 200);
     assert.deepEqual(await ack(b2, 'typing', { to: { type: 'user', id: 1 } }), { ok: true });
+    // The ack does not wait for the typing's PUBLISH from instance two, and the delete below
+    // reaches a1 on instance one locally: two writers, no order between them. Wait for it.
+    await until(() => a1.got.some(([e]) => e === 'typing'), 5000, 'typing across');
     const del = await api(one.url, `/api/user/2/${sent.json.entry.id}`, { as: alice, method: 'DELETE' });
     assert.equal(del.status, 200);
     await until(() => b2.got.length >= 13 && b1.got.length >= 13 && a1.got.length >= 14, 5000, 'every event');
