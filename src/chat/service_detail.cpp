@@ -5,14 +5,15 @@
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace senna::chat {
 
 service::script_set::script_set()
     : send(scripts::send()), edit(scripts::edit()), remove(scripts::remove()),
-      read(scripts::read()), adopt(scripts::adopt()), view(scripts::view()),
-      members(scripts::members()) {}
+      read(scripts::read()), adopt(scripts::adopt()), members(scripts::members()),
+      publish_after(scripts::publish_after()) {}
 
 namespace detail {
 
@@ -92,21 +93,97 @@ void add_dm_pair(script_args& a, const chat_ref& chat) {
     a.add(hi);
 }
 
-void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n) {
-    if (!n || n->recipients.empty()) {
+net::awaitable<outcome<std::vector<std::string>>>
+offline_of(redis::connection& conn, const std::optional<offline_notice>& n) {
+    std::vector<std::string> out;
+    if (!n || n->recipients.empty())
+        co_return out;
+    redis::request req;
+    for (const auto& r : n->recipients)
+        req.push("HKEYS", r.presence_key);
+    auto fields = co_await pipeline(conn, req);
+    if (!fields)
+        co_return fields.failure();
+    // Each recipient's instances, then whether each instance's heartbeat is there.
+    std::vector<std::string_view> instances;
+    for (const auto& f : *fields)
+        for (const auto& i : f.elements)
+            instances.push_back(i.as_string());
+    std::sort(instances.begin(), instances.end());
+    instances.erase(std::unique(instances.begin(), instances.end()), instances.end());
+    std::vector<std::string_view> live;
+    if (!instances.empty()) {
+        req.clear();
+        for (auto i : instances)
+            req.push("EXISTS", n->instance_prefix + std::string(i));
+        auto exists = co_await pipeline(conn, req);
+        if (!exists)
+            co_return exists.failure();
+        for (std::size_t i = 0; i < instances.size(); ++i)
+            if (as_count((*exists)[i]) == 1)
+                live.push_back(instances[i]);
+    }
+    for (std::size_t r = 0; r < n->recipients.size(); ++r) {
+        const auto& mine = (*fields)[r].elements;
+        const bool connected = std::any_of(mine.begin(), mine.end(), [&](const redis::reply& f) {
+            return std::binary_search(live.begin(), live.end(), f.as_string());
+        });
+        if (!connected)
+            out.push_back(n->recipients[r].user);
+    }
+    co_return out;
+}
+
+void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n,
+                const std::vector<std::string>& offline) {
+    if (!n || offline.empty()) {
         a.add("0");
         return;
     }
-    a.add(static_cast<std::uint64_t>(n->recipients.size()));
+    a.add(static_cast<std::uint64_t>(offline.size()));
     a.add(static_cast<std::uint64_t>(k.size() + 1));
     a.add(n->event);
     a.add(n->data);
-    a.add(n->instance_prefix);
     k.add(n->stream);
-    for (const auto& r : n->recipients) {
-        a.add(r.user);
-        k.add(r.presence_key);
+    for (const auto& u : offline)
+        a.add(u);
+}
+
+net::awaitable<outcome<std::vector<std::string>>>
+after_write(redis::connection& conn, const redis::script& publish_after,
+            std::vector<publication>&& pubs, const std::optional<offline_notice>& n,
+            const std::vector<std::string>& offline, std::uint64_t seq,
+            std::optional<std::uint64_t> rev) {
+    std::vector<std::string> ids;
+    if (!pubs.empty()) {
+        script_args k;
+        script_args a;
+        a.add(seq);
+        a.add(rev.value_or(0));
+        a.add(std::move(pubs), k);
+        auto r = co_await run(conn, publish_after, k, a);
+        if (!r)
+            co_return r.failure();
+        for (const auto& e : r->elements)
+            ids.push_back(e.str);
     }
+    if (n && !offline.empty()) {
+        redis::request req;
+        const std::string s = std::to_string(seq);
+        const std::string rv = rev ? std::to_string(*rev) : std::string();
+        for (const auto& u : offline) {
+            if (rev)
+                req.push("XADD", n->stream, "*", "event", n->event, "user", u, "data", n->data,
+                         "seq", s, "rev", rv);
+            else
+                req.push("XADD", n->stream, "*", "event", n->event, "user", u, "data", n->data,
+                         "seq", s);
+        }
+        auto r = co_await pipeline(conn, req);
+        if (!r)
+            co_return r.failure();
+    }
+    co_return ids;
 }
 
 std::optional<inbox_entry> inbox_member(std::string_view member) {

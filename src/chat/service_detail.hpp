@@ -27,8 +27,8 @@ struct service::script_set {
     redis::script remove;
     redis::script read;
     redis::script adopt;
-    redis::script view;
     redis::script members;
+    redis::script publish_after;
     script_set();
 };
 
@@ -77,9 +77,23 @@ script_args log_keys(const chat_ref& chat);
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
 /** A DM's two participants in key order (two empty strings for a topic). */
 void add_dm_pair(script_args& a, const chat_ref& chat);
-/** The notice section of a write script (scripts.cpp, notify): its ARGV, and its KEYS after
-    the script's own. */
-void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n);
+/** The recipients of `n` with no live socket anywhere (chat/notice.hpp): read before the write
+    (their presence hashes, then the heartbeat keys those name), so that the write's script is
+    given every key it touches. Empty without `n`. */
+net::awaitable<outcome<std::vector<std::string>>>
+offline_of(redis::connection& conn, const std::optional<offline_notice>& n);
+/** The notice section of a write script (scripts.cpp, notify) for the `offline` recipients of
+    `n`: its ARGV, and the stream among its KEYS after the script's own. */
+void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n,
+                const std::vector<std::string>& offline);
+/** The cluster layout's steps after a chat write that is stored (docs/adr/0012): its
+    publications with `seq` and `rev` filled in (their log's slot), then the notice's stream
+    entries (the stream's slot). Returns the log entries' ids. */
+net::awaitable<outcome<std::vector<std::string>>>
+after_write(redis::connection& conn, const redis::script& publish_after,
+            std::vector<publication>&& pubs, const std::optional<offline_notice>& n,
+            const std::vector<std::string>& offline, std::uint64_t seq,
+            std::optional<std::uint64_t> rev);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */

@@ -112,6 +112,7 @@ struct hub_settings {
         channel (empty prefix: neither). */
     std::string redis_prefix;
     std::string domain;
+    chat::layout layout = chat::layout::seed; // SOCK_REDIS_LAYOUT
 };
 
 class hub {
