@@ -100,8 +100,8 @@ describe('Redis refusals, one real state per row', () => {
 
   test('READONLY (a replica): 503 on REST and sockets, history still served', async () => {
     await withServers(async (use) => {
-      const master = use(await startRedis());
-      const replica = use(await startRedis());
+      const master = use(await startRedis({ cluster: false })); // REPLICAOF: not in cluster mode
+      const replica = use(await startRedis({ cluster: false }));
       await rcmd(replica.port, 'REPLICAOF', '127.0.0.1', master.port);
       await seed(master.port);
       await until(async () => (await rcmd(replica.port, 'LLEN', redisKey(`dm:1-2`))) === 1, 10000, 'replication');
@@ -155,9 +155,9 @@ describe('Redis refusals, one real state per row', () => {
 
   test('MASTERDOWN (a replica that lost its master, replica-serve-stale-data no): 503', async () => {
     await withServers(async (use) => {
-      const master = await startRedis();
+      const master = await startRedis({ cluster: false }); // REPLICAOF: not in cluster mode
       use({ stop: () => master.stop() });
-      const replica = use(await startRedis());
+      const replica = use(await startRedis({ cluster: false }));
       await seed(master.port);
       await rcmd(replica.port, 'REPLICAOF', '127.0.0.1', master.port);
       await until(async () => (await infoField(replica.port, 'replication', 'master_link_status')) === 'up', 10000, 'link up');
@@ -173,7 +173,7 @@ describe('Redis refusals, one real state per row', () => {
 
   test('CLUSTERDOWN (a cluster node that serves no slot): 503', async () => {
     await withServers(async (use) => {
-      const r = use(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }));
+      const r = use(await startRedis({ cluster: false, args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] })); // no slot: not the harness's one-node cluster
       const senna = use(await startSenna({ SOCK_REDIS_URL: r.url }));
       await assertRefused(senna, 'CLUSTERDOWN', await history(senna));
       assert.deepEqual((await send(senna)).json, UNAVAILABLE);
