@@ -157,11 +157,11 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     // cluster layout the script writes the chat's slot only, and the users' keys, the
     // publications and the notice follow it (docs/adr/0012-cluster-key-layout.md).
     const bool split = keys_.cluster();
+    auto pubs = also ? also(m) : std::vector<publication>();
     auto n = notice ? notice(m) : std::nullopt;
-    auto offline = co_await offline_of(redis_, n);
-    if (!offline)
-        co_return offline.failure();
-    auto pubs = also ? also(m) : std::vector<publication>{};
+    auto extras = co_await prepare_extras(redis_, split, std::move(pubs), std::move(n));
+    if (!extras)
+        co_return extras.failure();
     script_args k = write_keys(chat);
     if (!client_msg_id.empty())
         k.add(chat.client_msg_key(me, client_msg_id));
@@ -185,8 +185,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
     a.add(static_cast<std::uint64_t>(users));
-    a.add(split ? std::vector<publication>{} : std::move(pubs), k);
-    add_notice(k, a, n, split ? std::vector<std::string>{} : *offline);
+    extras->add_to(k, a);
     auto r = co_await run(redis_, scripts_->send, k, a);
     if (!r)
         co_return r.failure();
@@ -224,13 +223,9 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
     out.offsets = log_ids(e);
-    if (split) {
-        auto ids = co_await after_write(redis_, scripts_->publish_after, std::move(pubs), n,
-                                        *offline, out.msg.seq, std::nullopt);
-        if (!ids)
-            co_return ids.failure();
-        out.offsets = std::move(*ids);
-    }
+    auto failed = co_await extras->after(redis_, scripts_->publish_after, out, false);
+    if (failed)
+        co_return *failed;
     co_return out;
 }
 
@@ -298,20 +293,19 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
 
         // Compare-and-set, so concurrent updates never overwrite each other: the new JSON is
         // written only if the stored one is still what it was computed from.
-        const bool split = keys_.cluster();
+        auto pubs = also ? also(next) : std::vector<publication>();
         auto n = notice ? notice(next) : std::nullopt;
-        auto offline = co_await offline_of(redis_, n);
-        if (!offline)
-            co_return offline.failure();
-        auto pubs = also ? also(next) : std::vector<publication>{};
+        auto extras =
+            co_await prepare_extras(redis_, keys_.cluster(), std::move(pubs), std::move(n));
+        if (!extras)
+            co_return extras.failure();
         script_args k = write_keys(chat);
         script_args a;
         a.add(message_id);
         a.add(raw);
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        a.add(split ? std::vector<publication>{} : std::move(pubs), k);
-        add_notice(k, a, n, split ? std::vector<std::string>{} : *offline);
+        extras->add_to(k, a);
         auto r = co_await run(redis_, scripts_->edit, k, a);
         if (!r)
             co_return r.failure();
@@ -322,13 +316,9 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
             out.msg.seq = as_count(e[1]);
             out.rev = as_count(e[2]);
             out.offsets = log_ids(e);
-            if (split) {
-                auto ids = co_await after_write(redis_, scripts_->publish_after, std::move(pubs), n,
-                                                *offline, out.msg.seq, out.rev);
-                if (!ids)
-                    co_return ids.failure();
-                out.offsets = std::move(*ids);
-            }
+            auto failed = co_await extras->after(redis_, scripts_->publish_after, out, true);
+            if (failed)
+                co_return *failed;
             co_return out;
         }
         // Someone else changed the message meanwhile: recompute from the new version.
@@ -354,19 +344,17 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     auto author = current->author();
     if (!author || !(*author == me))
         co_return problem{error::forbidden_delete, {}};
-    const bool split = keys_.cluster();
+    auto pubs = also ? also(*current) : std::vector<publication>();
     auto n = notice ? notice(*current) : std::nullopt;
-    auto offline = co_await offline_of(redis_, n);
-    if (!offline)
-        co_return offline.failure();
-    auto pubs = also ? also(*current) : std::vector<publication>{};
+    auto extras = co_await prepare_extras(redis_, keys_.cluster(), std::move(pubs), std::move(n));
+    if (!extras)
+        co_return extras.failure();
     script_args k = write_keys(chat);
     script_args a;
     a.add(message_id);
     a.add(author->text);
     add_dm_pair(a, chat);
-    a.add(split ? std::vector<publication>{} : std::move(pubs), k);
-    add_notice(k, a, n, split ? std::vector<std::string>{} : *offline);
+    extras->add_to(k, a);
     auto r = co_await run(redis_, scripts_->remove, k, a);
     if (!r)
         co_return r.failure();
@@ -378,13 +366,9 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
     out.offsets = log_ids(e);
-    if (split) {
-        auto ids = co_await after_write(redis_, scripts_->publish_after, std::move(pubs), n,
-                                        *offline, out.msg.seq, out.rev);
-        if (!ids)
-            co_return ids.failure();
-        out.offsets = std::move(*ids);
-    }
+    auto failed = co_await extras->after(redis_, scripts_->publish_after, out, true);
+    if (failed)
+        co_return *failed;
     co_return out;
 }
 

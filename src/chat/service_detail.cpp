@@ -134,56 +134,67 @@ offline_of(redis::connection& conn, const std::optional<offline_notice>& n) {
     co_return out;
 }
 
-void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n,
-                const std::vector<std::string>& offline) {
-    if (!n || offline.empty()) {
+net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
+                                                     std::vector<publication> pubs,
+                                                     std::optional<offline_notice> notice) {
+    write_extras x{split, std::move(pubs), std::move(notice), {}};
+    auto offline = co_await offline_of(conn, x.notice);
+    if (!offline)
+        co_return offline.failure();
+    x.offline = std::move(*offline);
+    co_return x;
+}
+
+// The notice section (scripts.cpp, notify): its ARGV, and the stream among the KEYS.
+void write_extras::add_to(script_args& k, script_args& a) {
+    a.add(split ? std::vector<publication>{} : std::move(pubs), k);
+    if (split || !notice || offline.empty()) {
         a.add("0");
         return;
     }
     a.add(static_cast<std::uint64_t>(offline.size()));
     a.add(static_cast<std::uint64_t>(k.size() + 1));
-    a.add(n->event);
-    a.add(n->data);
-    k.add(n->stream);
+    a.add(notice->event);
+    a.add(notice->data);
+    k.add(notice->stream);
     for (const auto& u : offline)
         a.add(u);
 }
 
-net::awaitable<outcome<std::vector<std::string>>>
-after_write(redis::connection& conn, const redis::script& publish_after,
-            std::vector<publication>&& pubs, const std::optional<offline_notice>& n,
-            const std::vector<std::string>& offline, std::uint64_t seq,
-            std::optional<std::uint64_t> rev) {
-    std::vector<std::string> ids;
+net::awaitable<std::optional<problem>> write_extras::after(redis::connection& conn,
+                                                           const redis::script& publish_after,
+                                                           change& out, bool with_rev) {
+    if (!split)
+        co_return std::nullopt;
+    out.offsets.clear();
     if (!pubs.empty()) {
         script_args k;
         script_args a;
-        a.add(seq);
-        a.add(rev.value_or(0));
+        a.add(out.msg.seq);
+        a.add(with_rev ? out.rev : 0);
         a.add(std::move(pubs), k);
         auto r = co_await run(conn, publish_after, k, a);
         if (!r)
             co_return r.failure();
         for (const auto& e : r->elements)
-            ids.push_back(e.str);
+            out.offsets.push_back(e.str);
     }
-    if (n && !offline.empty()) {
+    if (notice && !offline.empty()) {
         redis::request req;
-        const std::string s = std::to_string(seq);
-        const std::string rv = rev ? std::to_string(*rev) : std::string();
+        const std::string s = std::to_string(out.msg.seq), rv = std::to_string(out.rev);
         for (const auto& u : offline) {
-            if (rev)
-                req.push("XADD", n->stream, "*", "event", n->event, "user", u, "data", n->data,
-                         "seq", s, "rev", rv);
+            if (with_rev)
+                req.push("XADD", notice->stream, "*", "event", notice->event, "user", u, "data",
+                         notice->data, "seq", s, "rev", rv);
             else
-                req.push("XADD", n->stream, "*", "event", n->event, "user", u, "data", n->data,
-                         "seq", s);
+                req.push("XADD", notice->stream, "*", "event", notice->event, "user", u, "data",
+                         notice->data, "seq", s);
         }
         auto r = co_await pipeline(conn, req);
         if (!r)
             co_return r.failure();
     }
-    co_return ids;
+    co_return std::nullopt;
 }
 
 std::optional<inbox_entry> inbox_member(std::string_view member) {

@@ -82,18 +82,27 @@ void add_dm_pair(script_args& a, const chat_ref& chat);
     given every key it touches. Empty without `n`. */
 net::awaitable<outcome<std::vector<std::string>>>
 offline_of(redis::connection& conn, const std::optional<offline_notice>& n);
-/** The notice section of a write script (scripts.cpp, notify) for the `offline` recipients of
-    `n`: its ARGV, and the stream among its KEYS after the script's own. */
-void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n,
-                const std::vector<std::string>& offline);
-/** The cluster layout's steps after a chat write that is stored (docs/adr/0012): its
-    publications with `seq` and `rev` filled in (their log's slot), then the notice's stream
-    entries (the stream's slot). Returns the log entries' ids. */
-net::awaitable<outcome<std::vector<std::string>>>
-after_write(redis::connection& conn, const redis::script& publish_after,
-            std::vector<publication>&& pubs, const std::optional<offline_notice>& n,
-            const std::vector<std::string>& offline, std::uint64_t seq,
-            std::optional<std::uint64_t> rev);
+/** What a write publishes and notifies besides the chat (a send, an edit, a delete): in the
+    seed layout sections of its script, in the cluster layout steps after it
+    (docs/adr/0012-cluster-key-layout.md). */
+struct write_extras {
+    bool split = false; // the cluster layout
+    std::vector<publication> pubs;
+    std::optional<offline_notice> notice;
+    std::vector<std::string> offline; // the notice's recipients with no live socket
+
+    /** The script's publications and notice sections (empty ones when split). */
+    void add_to(script_args& k, script_args& a);
+    /** When split, after the script stored `out`: the publications with its seq and rev filled
+        in (their log's slot), then the notice's stream entries (the stream's slot); the log
+        entries' ids go to out.offsets. */
+    net::awaitable<std::optional<problem>>
+    after(redis::connection& conn, const redis::script& publish_after, change& out, bool with_rev);
+};
+/** A write's extras, with the offline recipients read (offline_of). */
+net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
+                                                     std::vector<publication> pubs,
+                                                     std::optional<offline_notice> notice);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */
