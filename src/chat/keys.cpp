@@ -111,6 +111,55 @@ std::string keys::presence_channel() const {
     return base_ + domain_ + ":presence";
 }
 
+std::optional<std::string> keys::rename(std::string_view key, const keys& to) const {
+    const std::string head = layout_ == layout::seed ? base_ + domain_ + ":" : std::string();
+    if (layout_ != layout::seed || !key.starts_with(head))
+        return std::nullopt; // from the seed layout only
+    std::string_view rest = key.substr(head.size());
+    const auto colon = rest.find(':');
+    const std::string_view kind = rest.substr(0, colon);
+    if (kind == "dm" || kind == "topic") {
+        // The chat's list and everything beside it: "dm:A-B" then an optional ":suffix".
+        const auto end = rest.find(':', colon == std::string_view::npos ? rest.size() : colon + 1);
+        const std::string_view chat = rest.substr(0, end);
+        if (colon == std::string_view::npos || chat.size() <= kind.size() + 1)
+            return std::nullopt;
+        std::string out = to.list_of(domain_ + ":" + std::string(chat));
+        if (end != std::string_view::npos)
+            out.append(rest.substr(end));
+        return out;
+    }
+    if (kind == "inbox" || kind == "activity" || kind == "profile" || kind == "status") {
+        if (colon == std::string_view::npos)
+            return std::nullopt;
+        auto user = id::parse(rest.substr(colon + 1));
+        if (!user)
+            return std::nullopt;
+        return to.user_key(kind, *user);
+    }
+    if (rest == "webhooks")
+        return to.webhooks();
+    if (rest == "webhooks:dead")
+        return to.webhooks_dead();
+    if (rest == "moderation:bans")
+        return to.moderation_bans();
+    if (rest == "moderation:revocations")
+        return to.moderation_revocations();
+    if (rest == "moderation:mutes")
+        return to.moderation_mutes();
+    if (rest == "moderation:version")
+        return to.moderation_version();
+    return std::nullopt;
+}
+
+std::string keys::prefix_pattern() const {
+    return base_ + domain_ + ":*";
+}
+
+std::string keys::migration() const {
+    return owned("migration", "migration", "");
+}
+
 std::string keys::webhooks() const {
     return owned("webhooks", "webhooks", "");
 }

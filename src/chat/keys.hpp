@@ -25,6 +25,7 @@
 
 #include "chat/id.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -102,6 +103,16 @@ public:
     std::string moderation_version() const;
     /** The field of `user`'s mute in `topic`: "T:U" (ids never hold ':'). */
     static std::string mute_field(std::string_view topic, std::string_view user);
+
+    /** `senna migrate` (app/migrate_command.hpp): the name in layout `to` of the key `key`
+        named in this layout, for the keys a migration copies (chats, users' inbox, activity,
+        profile and status, moderation, webhooks); nullopt for any other (presence counts and
+        the instance registry, rebuilt by the running instances; keys not senna's). */
+    std::optional<std::string> rename(std::string_view key, const keys& to) const;
+    /** The SCAN pattern of this deployment's keys in the seed layout ("P:messages:D:*"). */
+    std::string prefix_pattern() const;
+    /** Where a migration into this layout keeps its progress (a hash). */
+    std::string migration() const;
 
     /** The webhook events waiting for delivery (a Redis Stream), and those given up on. */
     std::string webhooks() const;
