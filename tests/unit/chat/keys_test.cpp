@@ -83,3 +83,24 @@ TEST(chat_keys, cluster_layout_puts_each_owners_keys_in_one_slot) {
     EXPECT_EQ(redis::key_slot(t.members_key()), redis::key_slot(t.list_key));
     EXPECT_EQ(k.presence_channel(), "P:messages:D:presence");
 }
+
+// senna migrate's names: each seed key a migration copies, under its cluster name.
+TEST(chat_keys, rename_maps_seed_keys_to_the_cluster_layout) {
+    chat::keys seed("P", "D"), cluster("P", "D", chat::layout::cluster);
+    auto u = *chat::id::parse("7"), o = *chat::id::parse("3");
+    EXPECT_EQ(seed.rename("P:messages:D:dm:3-7", cluster), cluster.dm(u, o).list_key);
+    EXPECT_EQ(seed.rename("P:messages:D:dm:3-7:data", cluster), cluster.dm(u, o).data_key);
+    EXPECT_EQ(seed.rename("P:messages:D:dm:3-7:cmid:7:a-b", cluster),
+              cluster.dm(u, o).client_msg_key(u, "a-b"));
+    EXPECT_EQ(seed.rename("P:messages:D:topic:news:members", cluster),
+              cluster.topic(*chat::id::parse("news")).members_key());
+    EXPECT_EQ(seed.rename("P:messages:D:inbox:7", cluster), cluster.inbox(u));
+    EXPECT_EQ(seed.rename("P:messages:D:status:7", cluster), cluster.status(u));
+    EXPECT_EQ(seed.rename("P:messages:D:webhooks:dead", cluster), cluster.webhooks_dead());
+    EXPECT_EQ(seed.rename("P:messages:D:moderation:mutes", cluster), cluster.moderation_mutes());
+    for (const char* skipped :
+         {"P:messages:D:presence:7", "P:messages:D:instance:i1", "P:messages:D:instances",
+          "P:messages:D:presence-grace", "P:messages:E:inbox:7", "other", "P:messages:D:dm:"})
+        EXPECT_EQ(seed.rename(skipped, cluster), std::nullopt) << skipped;
+    EXPECT_EQ(cluster.rename(cluster.inbox(u), seed), std::nullopt); // from the seed layout only
+}
