@@ -28,17 +28,17 @@ struct migrate_args {
     long long batch = 500;
 };
 
-struct bad_arguments {
+struct bad_migrate_arguments {
     std::string message;
 };
 
-migrate_args parse(const std::vector<std::string>& args) {
+migrate_args parse_migrate(const std::vector<std::string>& args) {
     migrate_args m;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string {
             if (i + 1 >= args.size())
-                throw bad_arguments{a + " needs a value"};
+                throw bad_migrate_arguments{a + " needs a value"};
             return args[++i];
         };
         if (a == "--from")
@@ -50,12 +50,12 @@ migrate_args parse(const std::vector<std::string>& args) {
         else if (a == "--batch") {
             auto n = util::parse_uint(value());
             if (!n || *n == 0 || *n > 100000)
-                throw bad_arguments{"--batch takes 1-100000"};
+                throw bad_migrate_arguments{"--batch takes 1-100000"};
             m.batch = static_cast<long long>(*n);
         } else if (a == "--help" || a == "-h")
             m.help = true;
         else
-            throw bad_arguments{"unknown argument '" + a + "' (see senna migrate --help)"};
+            throw bad_migrate_arguments{"unknown argument '" + a + "' (see senna migrate --help)"};
     }
     return m;
 }
@@ -266,8 +266,8 @@ migrate_outcome migrate_command(const std::vector<std::string>& args,
                                 const config::env_lookup& env) {
     migrate_args m;
     try {
-        m = parse(args);
-    } catch (const bad_arguments& e) {
+        m = parse_migrate(args);
+    } catch (const bad_migrate_arguments& e) {
         return {2, {}, "senna migrate: " + e.message + "\n"};
     }
     if (m.help)
