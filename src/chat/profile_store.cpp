@@ -87,17 +87,16 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
     else
         req.push_range("MGET", k);
     auto [ec, replies] = co_await redis_.exec(req);
-    const auto value = [&](std::size_t i) -> const redis::reply* {
-        if (ec || replies.empty())
-            return nullptr;
-        if (keys_.cluster())
-            return i < replies.size() ? &replies[i] : nullptr;
-        return replies[0].is_array() && i < replies[0].elements.size() ? &replies[0].elements[i]
-                                                                       : nullptr;
-    };
     for (std::size_t i = 0; i < ids.size(); ++i) {
         json::object o;
-        if (const auto* r = value(i); r && r->type == redis::reply::kind::string) {
+        const redis::reply* r = nullptr;
+        if (!ec && !replies.empty()) {
+            if (keys_.cluster())
+                r = i < replies.size() ? &replies[i] : nullptr;
+            else if (replies[0].is_array() && i < replies[0].elements.size())
+                r = &replies[0].elements[i];
+        }
+        if (r && r->type == redis::reply::kind::string) {
             net::error_code pec;
             auto v = json::parse(r->str, pec);
             if (!pec && v.is_object())
