@@ -157,9 +157,8 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     // cluster layout the script writes the chat's slot only, and the users' keys, the
     // publications and the notice follow it (docs/adr/0012-cluster-key-layout.md).
     const bool split = keys_.cluster();
-    auto pubs = also ? also(m) : std::vector<publication>();
     auto n = notice ? notice(m) : std::nullopt;
-    auto extras = co_await prepare_extras(redis_, split, std::move(pubs), std::move(n));
+    auto extras = co_await prepare_extras(redis_, split, std::move(n));
     if (!extras)
         co_return extras.failure();
     script_args k = write_keys(chat);
@@ -185,8 +184,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
     a.add(static_cast<std::uint64_t>(users));
-    extras->add_to(k, a);
-    auto r = co_await run(redis_, scripts_->send, k, a);
+    auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, *extras);
     if (!r)
         co_return r.failure();
     const auto& e = r->elements;
@@ -293,10 +291,8 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
 
         // Compare-and-set, so concurrent updates never overwrite each other: the new JSON is
         // written only if the stored one is still what it was computed from.
-        auto pubs = also ? also(next) : std::vector<publication>();
         auto n = notice ? notice(next) : std::nullopt;
-        auto extras =
-            co_await prepare_extras(redis_, keys_.cluster(), std::move(pubs), std::move(n));
+        auto extras = co_await prepare_extras(redis_, keys_.cluster(), std::move(n));
         if (!extras)
             co_return extras.failure();
         script_args k = write_keys(chat);
@@ -305,8 +301,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         a.add(raw);
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        extras->add_to(k, a);
-        auto r = co_await run(redis_, scripts_->edit, k, a);
+        auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, *extras);
         if (!r)
             co_return r.failure();
         const auto& e = r->elements;
@@ -344,9 +339,8 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     auto author = current->author();
     if (!author || !(*author == me))
         co_return problem{error::forbidden_delete, {}};
-    auto pubs = also ? also(*current) : std::vector<publication>();
     auto n = notice ? notice(*current) : std::nullopt;
-    auto extras = co_await prepare_extras(redis_, keys_.cluster(), std::move(pubs), std::move(n));
+    auto extras = co_await prepare_extras(redis_, keys_.cluster(), std::move(n));
     if (!extras)
         co_return extras.failure();
     script_args k = write_keys(chat);
@@ -354,8 +348,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     a.add(message_id);
     a.add(author->text);
     add_dm_pair(a, chat);
-    extras->add_to(k, a);
-    auto r = co_await run(redis_, scripts_->remove, k, a);
+    auto r = co_await run_write(redis_, scripts_->remove, k, a, also, *current, *extras);
     if (!r)
         co_return r.failure();
     const auto& e = r->elements;

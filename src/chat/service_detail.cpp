@@ -135,9 +135,8 @@ offline_of(redis::connection& conn, const std::optional<offline_notice>& n) {
 }
 
 net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
-                                                     std::vector<publication> pubs,
                                                      std::optional<offline_notice> notice) {
-    write_extras x{split, std::move(pubs), std::move(notice), {}};
+    write_extras x{split, {}, std::move(notice), {}};
     auto offline = co_await offline_of(conn, x.notice);
     if (!offline)
         co_return offline.failure();
@@ -147,7 +146,12 @@ net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bo
 
 // The notice section (scripts.cpp, notify): its ARGV, and the stream among the KEYS.
 void write_extras::add_to(script_args& k, script_args& a) {
-    a.add(split ? std::vector<publication>{} : std::move(pubs), k);
+    if (split) {
+        a.add(publishing{}, k); // after the script, from x.after
+    } else {
+        a.add(std::move(pubs), k);
+        pubs = {};
+    }
     if (split || !notice || offline.empty()) {
         a.add("0");
         return;
@@ -167,7 +171,7 @@ net::awaitable<std::optional<problem>> write_extras::after(redis::connection& co
     if (!split)
         co_return std::nullopt;
     out.offsets.clear();
-    if (!pubs.empty()) {
+    if (!pubs.publications.empty()) {
         script_args k;
         script_args a;
         a.add(out.msg.seq);
@@ -229,8 +233,25 @@ void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
     }
 }
 
-void script_args::add(std::vector<publication>&& pubs, script_args& keys) {
+void script_args::add(publishing&& pubs, script_args& keys) {
     append_args(std::move(pubs), keys.owned_, owned_);
+}
+
+net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
+                                                script_args& k, script_args& a,
+                                                const service::with_write& also, const message& m,
+                                                write_extras& x) {
+    const std::size_t nk = k.size(), na = a.size();
+    for (bool heard = x.split;; heard = true) {
+        x.pubs = also ? also(m, heard) : publishing{};
+        x.add_to(k, a);
+        auto r = co_await run(conn, s, k, a);
+        const bool refused = r && r->elements.size() == 1 && as_count(r->elements[0]) == 2;
+        if (!refused || heard)
+            co_return r;
+        k.truncate(nk);
+        a.truncate(na);
+    }
 }
 
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {

@@ -53,8 +53,10 @@ public:
     void add(std::uint64_t n) { owned_.push_back(std::to_string(n)); }
     /** The publications' arguments (chat/publication.hpp's append_args), moved in; their
         logs are appended to `keys` (scripts name every key they touch as KEYS). */
-    void add(std::vector<publication>&& pubs, script_args& keys);
+    void add(publishing&& pubs, script_args& keys);
     std::size_t size() const noexcept { return owned_.size(); }
+    /** Drops the arguments after the first `n`. */
+    void truncate(std::size_t n) { owned_.resize(n); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
         return views_;
@@ -87,7 +89,7 @@ offline_of(redis::connection& conn, const std::optional<offline_notice>& n);
     (docs/adr/0012-cluster-key-layout.md). */
 struct write_extras {
     bool split = false; // the cluster layout
-    std::vector<publication> pubs;
+    publishing pubs;
     std::optional<offline_notice> notice;
     std::vector<std::string> offline; // the notice's recipients with no live socket
 
@@ -99,10 +101,20 @@ struct write_extras {
     net::awaitable<std::optional<problem>>
     after(redis::connection& conn, const redis::script& publish_after, change& out, bool with_rev);
 };
-/** A write's extras, with the offline recipients read (offline_of). */
+/** A write's extras, with the offline recipients read (offline_of); its publications are made
+    by run_write. */
 net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
-                                                     std::vector<publication> pubs,
                                                      std::optional<offline_notice> notice);
+/** A write script whose KEYS `k` and ARGV `a` end where its publications (`also(m, heard)`)
+    and then its notice go: adds them (x.add_to) and runs it. When it was refused because
+    someone else listens to the adapter's channels (publication.hpp's listener_check: it answers
+    {2} and wrote nothing), makes it once more with its PUBLISHes (`also(m, true)`). Split (the
+    cluster layout), the publications are made with their PUBLISHes at once and kept in `x` for
+    x.after. */
+net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
+                                                script_args& k, script_args& a,
+                                                const service::with_write& also, const message& m,
+                                                write_extras& x);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */
