@@ -8,7 +8,9 @@
 #   3. the libFuzzer targets, 10 s each, two at a time
 #   4. integration tests (node:test) against the real binary, a real redis-server on a free
 #      port, over real HTTP on loopback; two of them (realtime, chat: two shards per instance,
-#      two instances) again against the TSan binary, which must report no race
+#      two instances) again against the TSan binary, which must report no race; the ones that
+#      read Redis keys again on a one-node Redis Cluster in the cluster key layout
+#      (SENNA_TEST_REDIS=cluster1: a script whose keys span slots fails them)
 #   5. interop tests (tests/interop): Debian's python-socketio and websocket-client (raw frames),
 #      socket.io-client 4.8 / 2.x and ws against the real binary: large and fragmented messages,
 #      protocol violations, broadcasts, reconnecting after senna restarts, shutdown times
@@ -53,6 +55,12 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_JOBS=${FUZZ_JOBS:-2} scripts/fuzz.sh
 step "integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/
+
+step "integration tests on a one-node Redis Cluster, SOCK_REDIS_LAYOUT=cluster"
+SENNA_TEST_REDIS=cluster1 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 \
+    --test-timeout=120000 tests/integration/chat.test.mjs tests/integration/log.test.mjs \
+    tests/integration/realtime.test.mjs tests/integration/webhooks.test.mjs \
+    tests/integration/recovery.test.mjs tests/integration/moderation.test.mjs
 
 step "integration tests with several shards under ThreadSanitizer"
 # Every report goes to a file of its own (the tests read senna's stderr as its log); any file

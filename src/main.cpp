@@ -1,5 +1,7 @@
 // senna: load the configuration, run the server, exit with its code. `senna token ...` mints a
-// token instead (app/token_command.hpp).
+// token instead (app/token_command.hpp); `senna migrate ...` copies a seed-layout deployment
+// into the cluster layout (app/migrate_command.hpp).
+#include "app/migrate_command.hpp"
 #include "app/server.hpp"
 #include "app/token_command.hpp"
 #include "config/load.hpp"
@@ -14,6 +16,12 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::string_view(argv[1]) == "token") {
         auto r = app::token_command({argv + 2, argv + argc}, config::process_env,
                                     static_cast<std::int64_t>(std::time(nullptr)));
+        std::fputs(r.out.c_str(), stdout);
+        std::fputs(r.err.c_str(), stderr);
+        return r.status;
+    }
+    if (argc > 1 && std::string_view(argv[1]) == "migrate") {
+        auto r = app::migrate_command({argv + 2, argv + argc}, config::process_env);
         std::fputs(r.out.c_str(), stdout);
         std::fputs(r.err.c_str(), stderr);
         return r.status;

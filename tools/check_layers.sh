@@ -91,13 +91,11 @@ refuse "a room name outside chat/rooms.hpp" '"(user|topic|presence)-"' '' \
     $(ls -d */ | grep -v '^chat/$') chat/keys.cpp chat/service*.cpp
 refuse "a Redis key name built outside chat/keys.cpp" '":messages:"|\+ *":messages' '' \
     $(ls -d */ | grep -v '^chat/$')
-# Named exceptions, pending issue 15 (Redis Cluster): the presence scripts (arrive, leave, the
-# sweep of dead instances, the grace window's expiry) and the chat write scripts' webhook notice
-# read instances' heartbeat keys, and the sweep and expiry users' keys, by name from the key
-# base (docs/storage.md).
+# No exception (docs/adr/0012-cluster-key-layout.md): a Redis Cluster runs a script only on
+# keys it was given, so every script is given every key it touches, in both layouts.
 refuse "a Lua script builds a key from ARGV (pass it in KEYS)" \
     "redis\.call\('[A-Z]+', [^,)]*\.\.|ARGV\[[^]]*\] *\.\. *'[a-z_]+:" \
-    'realtime/presence.cpp=pending issue 15 (Redis Cluster);chat/scripts.cpp=pending issue 15 (Redis Cluster)' \
+    '' \
     .
 
 [[ $status -eq 0 ]] && echo "check_layers: ok"

@@ -83,7 +83,7 @@ net::awaitable<std::vector<chat::notice_recipient>> recipients(chat::service& ch
     }
     for (auto& u : ids)
         if (!(u == me))
-            out.push_back({u.text, realtime::presence_key(n->key_base, u)});
+            out.push_back({u.text, n->names.presence(u)});
     co_return out;
 }
 
@@ -102,7 +102,7 @@ chat::service::with_notice notice_of(const webhook_notices* n, std::string_view 
         c["id"] = chat.type == chat::target::user ? me.to_json() : chat.other.to_json();
         o["chat"] = std::move(c);
         return chat::offline_notice{n->stream, event, json::serialize(o),
-                                    realtime::instance_key_prefix(n->key_base), to};
+                                    n->names.instance_prefix(), to};
     };
 }
 

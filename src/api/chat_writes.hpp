@@ -32,8 +32,8 @@ namespace senna::api {
     docs/webhooks.md): a DM's other participant; a topic's members but the writer, when the topic
     has at most `max_recipients`. One per instance, read-only; null when webhooks are off. */
 struct webhook_notices {
-    std::string stream;   // chat::keys::webhooks()
-    std::string key_base; // "P:messages:D:": the presence keys (realtime/presence.hpp)
+    std::string stream;                              // chat::keys::webhooks()
+    chat::keys names{"senna-sockets", "myplatform"}; // the presence keys
     bool message_new = false;
     bool message_updated = false;
     bool message_deleted = false;

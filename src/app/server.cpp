@@ -233,10 +233,10 @@ int server::run() {
         webhook_url = platform::parse_base_url(cfg_.webhook_url, why, platform::url_use::webhook);
         if (!webhook_url)
             throw std::runtime_error("SOCK_WEBHOOK_URL: " + why);
-        const chat::keys k(cfg_.redis_prefix, cfg_.domain);
+        const chat::keys k = key_space(cfg_);
         shared.notices = std::make_unique<api::webhook_notices>(api::webhook_notices{
             k.webhooks(),
-            k.presence_base(),
+            k,
             cfg_.webhook_on("message.new"),
             cfg_.webhook_on("message.updated"),
             cfg_.webhook_on("message.deleted"),
@@ -327,10 +327,11 @@ int server::run() {
             100, std::min<long long>(5000, cfg_.redis_command_timeout.count() / 2)));
         hs.redis_prefix = cfg_.redis_prefix;
         hs.domain = cfg_.domain;
+        hs.layout = key_space(cfg_).key_layout();
         hs.presence_event = api::presence_payload;
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
         realtime::moderation_settings ms;
-        ms.keys = chat::keys(cfg_.redis_prefix, cfg_.domain);
+        ms.keys = key_space(cfg_);
         ms.control_channel = shared.hub->settings().control_channel;
         shared.moderation = std::make_unique<realtime::moderation>(std::move(ms));
         shared.hub->set_moderation(shared.moderation.get());
@@ -393,7 +394,7 @@ int server::run() {
         }
     }
     if (webhook_url) {
-        const chat::keys k(cfg_.redis_prefix, cfg_.domain);
+        const chat::keys k = key_space(cfg_);
         webhook::dispatcher_settings ws;
         ws.url = *webhook_url;
         ws.secret = cfg_.webhook_secret;

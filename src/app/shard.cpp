@@ -49,7 +49,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
                                                           memory_check_interval);
 
     auto* conn = redis_.get();
-    chat_ = std::make_unique<chat::service>(*conn, chat::keys(cfg.redis_prefix, cfg.domain),
+    chat_ = std::make_unique<chat::service>(*conn, key_space(cfg),
                                             chat::limits{cfg.max_text_length, 2048});
     profiles_ = std::make_unique<chat::profile_store>(*conn, chat_->key_space());
     if (cfg.api_url.empty()) {
@@ -123,14 +123,15 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     es.per_address = shared.per_address.get();
     es.refusals = &shared.refusals;
     eio_ = std::make_unique<engineio::server>(ws_, es, shared.eio_metrics, index);
-    const std::string key_base = chat_->key_space().presence_base();
+    const chat::keys& names = chat_->key_space();
     const std::string instance_id = shared.hub ? shared.hub->settings().instance_id : "";
     const bool recovery = cfg.recovery_window.count() > 0;
     if (recovery) {
         realtime::recovery_store_settings rs;
         rs.session_prefix = cfg.redis_prefix + ":sio:session:";
-        rs.registry = key_base + "instance:" + instance_id + ":sessions";
-        rs.instances = key_base + "instances";
+        rs.registry = names.instance_sessions(instance_id);
+        rs.instances = names.instances();
+        rs.split = names.cluster();
         rs.instance_id = instance_id;
         rs.log = cfg.redis_prefix;
         rs.window = cfg.recovery_window;
@@ -152,7 +153,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     users_ = std::make_unique<realtime::local_users>();
     {
         realtime::presence_settings ps;
-        ps.key_base = key_base;
+        ps.names = names;
         ps.instance_id = instance_id;
         ps.heartbeat = cfg.presence_heartbeat;
         ps.grace = cfg.presence_grace;

@@ -8,6 +8,7 @@
 #include "api/demo_routes.hpp"
 #include "auth/jwt.hpp"
 #include "auth/signature.hpp"
+#include "chat/keys.hpp"
 #include "config/config.hpp"
 #include "engineio/server.hpp"
 #include "http/metrics.hpp"
@@ -65,5 +66,12 @@ struct shared_state {
     /** Connection state recovery's counters (realtime/recovery_store.hpp). */
     realtime::recovery_stats recovery_stats{};
 };
+
+/** The Redis key names of this deployment (SOCK_REDIS_PREFIX, SOCK_DOMAIN_HANDLE,
+    SOCK_REDIS_LAYOUT). */
+inline chat::keys key_space(const config::config& c) {
+    return chat::keys(c.redis_prefix, c.domain,
+                      c.redis_layout == "cluster" ? chat::layout::cluster : chat::layout::seed);
+}
 
 } // namespace senna::app

@@ -1,10 +1,11 @@
 #pragma once
 // Events for the recipients of a chat write who have no live socket anywhere when it is stored
 // (the webhooks' message.new / message.updated / message.deleted, docs/webhooks.md). The write
-// itself appends them to a Redis Stream, in the same script, so that they exist exactly when,
-// and only if, the write happened. The chat module does not know who reads the stream; it only
-// tells "offline" from the presence hashes it is given: a recipient is offline when no field of
-// their hash names an instance whose heartbeat key (`instance_prefix` + field) exists.
+// itself appends them to a Redis Stream, in the same script (in the cluster layout, just after
+// it: docs/adr/0012-cluster-key-layout.md), so that they exist only if the write happened. The
+// chat module does not know who reads the stream; it only tells "offline" from the presence
+// hashes it is given, read just before the write: a recipient is offline when no field of their
+// hash names an instance whose heartbeat key (`instance_prefix` + field) exists.
 
 #include <string>
 #include <vector>

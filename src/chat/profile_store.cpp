@@ -79,15 +79,26 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
     k.reserve(ids.size());
     for (const auto& i : ids)
         k.push_back(keys_.profile(i));
+    // One MGET; in the cluster layout each profile is in its user's slot: a GET each, pipelined.
     redis::request req;
-    req.push_range("MGET", k);
+    if (keys_.cluster())
+        for (const auto& key : k)
+            req.push("GET", key);
+    else
+        req.push_range("MGET", k);
     auto [ec, replies] = co_await redis_.exec(req);
     for (std::size_t i = 0; i < ids.size(); ++i) {
         json::object o;
-        if (!ec && replies[0].is_array() && i < replies[0].elements.size() &&
-            replies[0].elements[i].type == redis::reply::kind::string) {
+        const redis::reply* r = nullptr;
+        if (!ec && !replies.empty()) {
+            if (keys_.cluster())
+                r = i < replies.size() ? &replies[i] : nullptr;
+            else if (replies[0].is_array() && i < replies[0].elements.size())
+                r = &replies[0].elements[i];
+        }
+        if (r && r->type == redis::reply::kind::string) {
             net::error_code pec;
-            auto v = json::parse(replies[0].elements[i].str, pec);
+            auto v = json::parse(r->str, pec);
             if (!pec && v.is_object())
                 o = std::move(v.get_object());
         }

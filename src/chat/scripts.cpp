@@ -182,33 +182,23 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, check)
 end
 )";
 
-// The webhook events of a write (chat/notice.hpp), in their own ARGV section and KEYS of their
-// own after the script's.
+// The webhook events of a write (chat/notice.hpp), in their own ARGV section, the stream among
+// the KEYS after the script's. Who is offline was read just before (service_detail.cpp).
 constexpr std::string_view notice_helpers = R"(
--- True when the presence hash `key` names an instance whose heartbeat key still exists.
-local function connected(key, prefix)
-  for _, inst in ipairs(redis.call('HKEYS', key)) do
-    if redis.call('EXISTS', prefix .. inst) == 1 then return true end
-  end
-  return false
-end
-
 -- XADDs one event per recipient with no live socket: from ARGV[i] on, a count n (0: none and
--- nothing else), then the index of the first of its KEYS (the stream, then the n presence
--- hashes), the event, its data JSON, the heartbeat key prefix and the n user ids.
+-- nothing else), then the index of the stream among KEYS, the event, its data JSON and the n
+-- user ids.
 local function notify(i, seq, rev)
   local n = tonumber(ARGV[i])
   if n == 0 then return end
-  local k, event, data, prefix = tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local k, event, data = tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   for j = 1, n do
-    if not connected(KEYS[k + j], prefix) then
-      if rev then
-        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
-                   'seq', seq, 'rev', rev)
-      else
-        redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 4 + j], 'data', data,
-                   'seq', seq)
-      end
+    if rev then
+      redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 3 + j], 'data', data,
+                 'seq', seq, 'rev', rev)
+    else
+      redis.call('XADD', KEYS[k], '*', 'event', event, 'user', ARGV[i + 3 + j], 'data', data,
+                 'seq', seq)
     end
   end
 end
@@ -216,17 +206,19 @@ end
 
 } // namespace
 
-// KEYS: data, list, seq, rev, seqs, authors, read, activity, my inbox, [the other's inbox],
-//       [the client_msg_id record], [the publications' logs], [notice keys]
+// KEYS: data, list, seq, rev, seqs, authors, read, [the client_msg_id record], [activity, my
+//       inbox, [the other's inbox]], [the publications' logs], [notice keys]
 // ARGV: has other inbox, has client_msg_id, id, JSON, ISO time, epoch ms, my inbox member,
-//       the other's inbox member, author, record TTL s, DM pair (2), publications...,
-//       notice...
+//       the other's inbox member, author, record TTL s, DM pair (2), the index of activity
+//       among KEYS (0: none, the cluster layout writes the users' keys after the chat's),
+//       publications..., notice...
 const std::string& send() {
     static const std::string body =
         std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
-if not unheard(13) then return {2} end
+if not unheard(14) then return {2} end
 local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
-local cmid = has_cmid and KEYS[has_other and 11 or 10]
+local cmid = has_cmid and KEYS[8]
+local users = tonumber(ARGV[13])
 if has_cmid then
   local prev = redis.call('GET', cmid)
   if prev then
@@ -240,11 +232,13 @@ redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[5], seq, ARGV[3])
 redis.call('ZADD', KEYS[6], 0, ARGV[9] .. ':' .. pad(seq))
-redis.call('HSET', KEYS[8], 'last_active', ARGV[5])
-redis.call('ZADD', KEYS[9], ARGV[6], ARGV[7])
-if has_other then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[8]) end
+if users > 0 then
+  redis.call('HSET', KEYS[users], 'last_active', ARGV[5])
+  redis.call('ZADD', KEYS[users + 1], ARGV[6], ARGV[7])
+  if has_other then redis.call('ZADD', KEYS[users + 2], ARGV[6], ARGV[8]) end
+end
 if has_cmid then redis.call('SET', cmid, seq .. ':' .. ARGV[4], 'EX', ARGV[10]) end
-local ids, i = publish(13, {s = seq})
+local ids, i = publish(14, {s = seq})
 notify(i, seq)
 return with_ids({0, seq, 0}, ids)
 )";
@@ -329,39 +323,10 @@ return (publish(1, {}))
     return body;
 }
 
-// KEYS: per chat: list, data, seq, seqs, authors, read
-// ARGV: reader, "1" for an inbox page (the latest message too), "0" for unread counts only
-// Per chat it returns: latest JSON or '', its seq, the reader's cursor, unread, stale (1: seed
-// data to number first). Cheap where nothing is unread: an inbox page compares the newest
-// message's seq with the cursor, the unread totals the chat's last seq, before counting.
-const std::string& view() {
-    static const std::string body = std::string(helpers) + R"(
-local out, user, page = {}, ARGV[1], ARGV[2] == '1'
-for i = 1, #KEYS, 6 do
-  local list, data, seqk, seqs, authors = KEYS[i], KEYS[i + 1], KEYS[i + 2], KEYS[i + 3], KEYS[i + 4]
-  local cur = tonumber(redis.call('HGET', KEYS[i + 5], user) or '0')
-  local raw, seq, stale, newest = '', 0, 0, 0
-  if page then
-    local id = redis.call('LINDEX', list, -1)
-    if id then
-      raw = redis.call('HGET', data, id) or ''
-      local s = redis.call('ZSCORE', seqs, id)
-      if not s or redis.call('LLEN', list) ~= redis.call('ZCARD', seqs) then stale = 1 end
-      seq = tonumber(s or '0')
-      newest = seq
-    elseif redis.call('ZCARD', seqs) > 0 then
-      stale = 1
-    end
-  else
-    local last = redis.call('GET', seqk)
-    if last then newest = tonumber(last) elseif redis.call('LLEN', list) > 0 then stale = 1 end
-  end
-  local n = 0
-  if stale == 0 and newest > cur then n = unread(seqs, authors, user, cur) end
-  local at = #out
-  out[at + 1], out[at + 2], out[at + 3], out[at + 4], out[at + 5] = raw, seq, cur, n, stale
-end
-return out
+// KEYS: the publications' logs. ARGV: seq, rev, publications
+const std::string& publish_after() {
+    static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
+return (publish(3, {s = tonumber(ARGV[1]), r = tonumber(ARGV[2])}))
 )";
     return body;
 }

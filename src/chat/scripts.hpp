@@ -30,11 +30,10 @@ const std::string& adopt();
 /** Only the publications of ARGV (chat/publication.hpp), for an event that stores nothing.
     Returns the log entries' ids. */
 const std::string& fan_out();
-/** Read-only (runs while Redis is full: no write command, so Redis does not refuse it): for
-    each chat of KEYS (6 keys each), the latest message and its seq (ARGV[2] "1", an inbox page)
-    or only the counts ("0"), the reader's cursor, unread count, and whether the chat holds
-    messages not numbered yet. */
-const std::string& view();
+/** The cluster layout (docs/adr/0012-cluster-key-layout.md): the publications of a chat write
+    that is stored already, in their log's slot, with its seq and rev (ARGV[1], ARGV[2]) filled
+    in. Returns the log entries' ids. */
+const std::string& publish_after();
 /** Read-only: the members of the set KEYS[1] when it has at most ARGV[1], else false (nil). */
 const std::string& members();
 

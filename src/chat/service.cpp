@@ -153,14 +153,24 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     const bool dm = chat.type == target::user;
 
     // One script: the message, its seq, its place in the chat, the sender's activity, both
-    // inboxes, the client_msg_id record and the publications, or nothing (scripts.cpp).
+    // inboxes, the client_msg_id record and the publications, or nothing (scripts.cpp). In the
+    // cluster layout the script writes the chat's slot only, and the users' keys, the
+    // publications and the notice follow it (docs/adr/0012-cluster-key-layout.md).
+    const bool split = keys_.cluster();
+    auto n = notice ? notice(m) : std::nullopt;
+    auto extras = co_await prepare_extras(redis_, split, std::move(n));
+    if (!extras)
+        co_return extras.failure();
     script_args k = write_keys(chat);
-    k.add(keys_.activity(me));
-    k.add(keys_.inbox(me));
-    if (dm)
-        k.add(keys_.inbox(chat.other));
     if (!client_msg_id.empty())
         k.add(chat.client_msg_key(me, client_msg_id));
+    const std::size_t users = split ? 0 : k.size() + 1;
+    if (!split) {
+        k.add(keys_.activity(me));
+        k.add(keys_.inbox(me));
+        if (dm)
+            k.add(keys_.inbox(chat.other));
+    }
     script_args a;
     a.add(dm ? "1" : "0");
     a.add(client_msg_id.empty() ? "0" : "1");
@@ -173,9 +183,8 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(me.text);
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
-    // (Not a ?: inside the co_await: GCC 12 then calls the empty function.)
-    const std::optional<offline_notice> n = notice ? notice(m) : std::nullopt;
-    auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, n);
+    a.add(static_cast<std::uint64_t>(users));
+    auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, *extras);
     if (!r)
         co_return r.failure();
     const auto& e = r->elements;
@@ -190,13 +199,47 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
         out.msg = std::move(*stored);
         out.msg.seq = as_count(e[1]);
         out.duplicate = true;
+        if (split) {
+            // A retry: the users' steps again, with the stored message's own time (the first
+            // attempt may have stopped before them).
+            auto ts = out.msg.json.find("timestamp");
+            auto at = ts != out.msg.json.end() && ts->value().is_string()
+                          ? util::parse_time(ts->value().get_string())
+                          : std::nullopt;
+            auto failed = co_await users_after_send(me, chat, at.value_or(now));
+            if (failed)
+                co_return *failed;
+        }
         co_return out;
+    }
+    if (split) {
+        auto failed = co_await users_after_send(me, chat, now);
+        if (failed)
+            co_return *failed;
     }
     out.msg = std::move(m);
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
     out.offsets = log_ids(e);
+    auto failed = co_await extras->after(redis_, scripts_->publish_after, out, false);
+    if (failed)
+        co_return *failed;
     co_return out;
+}
+
+net::awaitable<std::optional<problem>> service::users_after_send(const id& me, const chat_ref& chat,
+                                                                 std::int64_t at) {
+    // The users' slots: idempotent (the same member and score again), so a retry repeats them
+    // harmlessly.
+    redis::request req;
+    req.push("HSET", keys_.activity(me), "last_active", util::iso8601(at));
+    req.push("ZADD", keys_.inbox(me), at, chat.inbox_member);
+    if (chat.type == target::user)
+        req.push("ZADD", keys_.inbox(chat.other), at, user_room(me));
+    auto u = co_await pipeline(redis_, req);
+    if (!u)
+        co_return u.failure();
+    co_return std::nullopt;
 }
 
 net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& chat,
@@ -248,14 +291,17 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
 
         // Compare-and-set, so concurrent updates never overwrite each other: the new JSON is
         // written only if the stored one is still what it was computed from.
+        auto n = notice ? notice(next) : std::nullopt;
+        auto extras = co_await prepare_extras(redis_, keys_.cluster(), std::move(n));
+        if (!extras)
+            co_return extras.failure();
         script_args k = write_keys(chat);
         script_args a;
         a.add(message_id);
         a.add(raw);
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        const std::optional<offline_notice> n = notice ? notice(next) : std::nullopt;
-        auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, n);
+        auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, *extras);
         if (!r)
             co_return r.failure();
         const auto& e = r->elements;
@@ -265,6 +311,9 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
             out.msg.seq = as_count(e[1]);
             out.rev = as_count(e[2]);
             out.offsets = log_ids(e);
+            auto failed = co_await extras->after(redis_, scripts_->publish_after, out, true);
+            if (failed)
+                co_return *failed;
             co_return out;
         }
         // Someone else changed the message meanwhile: recompute from the new version.
@@ -290,13 +339,16 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     auto author = current->author();
     if (!author || !(*author == me))
         co_return problem{error::forbidden_delete, {}};
+    auto n = notice ? notice(*current) : std::nullopt;
+    auto extras = co_await prepare_extras(redis_, keys_.cluster(), std::move(n));
+    if (!extras)
+        co_return extras.failure();
     script_args k = write_keys(chat);
     script_args a;
     a.add(message_id);
     a.add(author->text);
     add_dm_pair(a, chat);
-    const std::optional<offline_notice> n = notice ? notice(*current) : std::nullopt;
-    auto r = co_await run_write(redis_, scripts_->remove, k, a, also, *current, n);
+    auto r = co_await run_write(redis_, scripts_->remove, k, a, also, *current, *extras);
     if (!r)
         co_return r.failure();
     const auto& e = r->elements;
@@ -307,6 +359,9 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     out.msg.seq = as_count(e[1]);
     out.rev = as_count(e[2]);
     out.offsets = log_ids(e);
+    auto failed = co_await extras->after(redis_, scripts_->publish_after, out, true);
+    if (failed)
+        co_return *failed;
     co_return out;
 }
 

@@ -205,10 +205,14 @@ private:
     /** Numbers the seed's messages of `chat` (scripts::adopt); with `force`, checks every id
         even when the list and the log hold as many. */
     net::awaitable<std::optional<problem>> adopt(const chat_ref& chat, bool force = false);
-    /** Fills the entries' read cursors and unread counts (and latest messages) in one
-        read-only script, numbering seed data first where it finds some. */
+    /** Fills the entries' read cursors and unread counts (and latest messages) with two
+        pipelines of reads, numbering seed data first where it finds some. */
     net::awaitable<std::optional<problem>> view(const id& me, std::vector<inbox_entry>& entries,
                                                 bool with_latest, boost::json::storage_ptr sp);
+    /** The cluster layout (docs/adr/0012-cluster-key-layout.md): a send's writes in the users'
+        slots after the chat's script (the sender's activity, both inboxes), at time `at`. */
+    net::awaitable<std::optional<problem>> users_after_send(const id& me, const chat_ref& chat,
+                                                            std::int64_t at);
     /** The chat each inbox member names, as `me` sees it; nullopt for a self-DM. */
     std::optional<chat_ref> chat_of(const id& me, target t, const id& chat_id) const;
 

@@ -5,14 +5,15 @@
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace senna::chat {
 
 service::script_set::script_set()
     : send(scripts::send()), edit(scripts::edit()), remove(scripts::remove()),
-      read(scripts::read()), adopt(scripts::adopt()), view(scripts::view()),
-      members(scripts::members()) {}
+      read(scripts::read()), adopt(scripts::adopt()), members(scripts::members()),
+      publish_after(scripts::publish_after()) {}
 
 namespace detail {
 
@@ -92,21 +93,112 @@ void add_dm_pair(script_args& a, const chat_ref& chat) {
     a.add(hi);
 }
 
-void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n) {
-    if (!n || n->recipients.empty()) {
+net::awaitable<outcome<std::vector<std::string>>>
+offline_of(redis::connection& conn, const std::optional<offline_notice>& n) {
+    std::vector<std::string> out;
+    if (!n || n->recipients.empty())
+        co_return out;
+    redis::request req;
+    for (const auto& r : n->recipients)
+        req.push("HKEYS", r.presence_key);
+    auto fields = co_await pipeline(conn, req);
+    if (!fields)
+        co_return fields.failure();
+    // Each recipient's instances, then whether each instance's heartbeat is there.
+    std::vector<std::string_view> instances;
+    for (const auto& f : *fields)
+        for (const auto& i : f.elements)
+            instances.push_back(i.as_string());
+    std::sort(instances.begin(), instances.end());
+    instances.erase(std::unique(instances.begin(), instances.end()), instances.end());
+    std::vector<std::string_view> live;
+    if (!instances.empty()) {
+        req.clear();
+        for (auto i : instances)
+            req.push("EXISTS", n->instance_prefix + std::string(i));
+        auto exists = co_await pipeline(conn, req);
+        if (!exists)
+            co_return exists.failure();
+        for (std::size_t i = 0; i < instances.size(); ++i)
+            if (as_count((*exists)[i]) == 1)
+                live.push_back(instances[i]);
+    }
+    for (std::size_t r = 0; r < n->recipients.size(); ++r) {
+        const auto& mine = (*fields)[r].elements;
+        const bool connected = std::any_of(mine.begin(), mine.end(), [&](const redis::reply& f) {
+            return std::binary_search(live.begin(), live.end(), f.as_string());
+        });
+        if (!connected)
+            out.push_back(n->recipients[r].user);
+    }
+    co_return out;
+}
+
+net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
+                                                     std::optional<offline_notice> notice) {
+    write_extras x{split, {}, std::move(notice), {}};
+    auto offline = co_await offline_of(conn, x.notice);
+    if (!offline)
+        co_return offline.failure();
+    x.offline = std::move(*offline);
+    co_return x;
+}
+
+// The notice section (scripts.cpp, notify): its ARGV, and the stream among the KEYS.
+void write_extras::add_to(script_args& k, script_args& a) {
+    if (split) {
+        a.add(publishing{}, k); // after the script, from x.after
+    } else {
+        a.add(std::move(pubs), k);
+        pubs = {};
+    }
+    if (split || !notice || offline.empty()) {
         a.add("0");
         return;
     }
-    a.add(static_cast<std::uint64_t>(n->recipients.size()));
+    a.add(static_cast<std::uint64_t>(offline.size()));
     a.add(static_cast<std::uint64_t>(k.size() + 1));
-    a.add(n->event);
-    a.add(n->data);
-    a.add(n->instance_prefix);
-    k.add(n->stream);
-    for (const auto& r : n->recipients) {
-        a.add(r.user);
-        k.add(r.presence_key);
+    a.add(notice->event);
+    a.add(notice->data);
+    k.add(notice->stream);
+    for (const auto& u : offline)
+        a.add(u);
+}
+
+net::awaitable<std::optional<problem>> write_extras::after(redis::connection& conn,
+                                                           const redis::script& publish_after,
+                                                           change& out, bool with_rev) {
+    if (!split)
+        co_return std::nullopt;
+    out.offsets.clear();
+    if (!pubs.publications.empty()) {
+        script_args k;
+        script_args a;
+        a.add(out.msg.seq);
+        a.add(with_rev ? out.rev : 0);
+        a.add(std::move(pubs), k);
+        auto r = co_await run(conn, publish_after, k, a);
+        if (!r)
+            co_return r.failure();
+        for (const auto& e : r->elements)
+            out.offsets.push_back(e.str);
     }
+    if (notice && !offline.empty()) {
+        redis::request req;
+        const std::string s = std::to_string(out.msg.seq), rv = std::to_string(out.rev);
+        for (const auto& u : offline) {
+            if (with_rev)
+                req.push("XADD", notice->stream, "*", "event", notice->event, "user", u, "data",
+                         notice->data, "seq", s, "rev", rv);
+            else
+                req.push("XADD", notice->stream, "*", "event", notice->event, "user", u, "data",
+                         notice->data, "seq", s);
+        }
+        auto r = co_await pipeline(conn, req);
+        if (!r)
+            co_return r.failure();
+    }
+    co_return std::nullopt;
 }
 
 std::optional<inbox_entry> inbox_member(std::string_view member) {
@@ -148,11 +240,11 @@ void script_args::add(publishing&& pubs, script_args& keys) {
 net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
                                                 script_args& k, script_args& a,
                                                 const service::with_write& also, const message& m,
-                                                const std::optional<offline_notice>& notice) {
+                                                write_extras& x) {
     const std::size_t nk = k.size(), na = a.size();
-    for (bool heard = false;; heard = true) {
-        a.add(also ? also(m, heard) : publishing{}, k);
-        add_notice(k, a, notice);
+    for (bool heard = x.split;; heard = true) {
+        x.pubs = also ? also(m, heard) : publishing{};
+        x.add_to(k, a);
         auto r = co_await run(conn, s, k, a);
         const bool refused = r && r->elements.size() == 1 && as_count(r->elements[0]) == 2;
         if (!refused || heard)

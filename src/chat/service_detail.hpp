@@ -27,8 +27,8 @@ struct service::script_set {
     redis::script remove;
     redis::script read;
     redis::script adopt;
-    redis::script view;
     redis::script members;
+    redis::script publish_after;
     script_set();
 };
 
@@ -70,14 +70,6 @@ private:
 /** EVALSHA, with a transport failure or an error reply as a problem. */
 net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::script& s,
                                           script_args& keys, script_args& args);
-/** A write script whose KEYS `k` and ARGV `a` end where its publications (`also(m)`) and then
-    its notice go: adds them and runs it. When it was refused because someone else listens to
-    the adapter's channels (publication.hpp's listener_check: it answers {2} and wrote nothing),
-    makes it once more with its PUBLISHes (`also(m, true)`). */
-net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
-                                                script_args& k, script_args& a,
-                                                const service::with_write& also, const message& m,
-                                                const std::optional<offline_notice>& notice);
 /** The keys every write script starts with: data, list, seq, rev, seqs, authors, read. */
 script_args write_keys(const chat_ref& chat);
 /** The keys of the adopt and read scripts (scripts.cpp): list, data, seq, seqs, authors, read. */
@@ -87,9 +79,42 @@ script_args log_keys(const chat_ref& chat);
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
 /** A DM's two participants in key order (two empty strings for a topic). */
 void add_dm_pair(script_args& a, const chat_ref& chat);
-/** The notice section of a write script (scripts.cpp, notify): its ARGV, and its KEYS after
-    the script's own. */
-void add_notice(script_args& k, script_args& a, const std::optional<offline_notice>& n);
+/** The recipients of `n` with no live socket anywhere (chat/notice.hpp): read before the write
+    (their presence hashes, then the heartbeat keys those name), so that the write's script is
+    given every key it touches. Empty without `n`. */
+net::awaitable<outcome<std::vector<std::string>>>
+offline_of(redis::connection& conn, const std::optional<offline_notice>& n);
+/** What a write publishes and notifies besides the chat (a send, an edit, a delete): in the
+    seed layout sections of its script, in the cluster layout steps after it
+    (docs/adr/0012-cluster-key-layout.md). */
+struct write_extras {
+    bool split = false; // the cluster layout
+    publishing pubs;
+    std::optional<offline_notice> notice;
+    std::vector<std::string> offline; // the notice's recipients with no live socket
+
+    /** The script's publications and notice sections (empty ones when split). */
+    void add_to(script_args& k, script_args& a);
+    /** When split, after the script stored `out`: the publications with its seq and rev filled
+        in (their log's slot), then the notice's stream entries (the stream's slot); the log
+        entries' ids go to out.offsets. */
+    net::awaitable<std::optional<problem>>
+    after(redis::connection& conn, const redis::script& publish_after, change& out, bool with_rev);
+};
+/** A write's extras, with the offline recipients read (offline_of); its publications are made
+    by run_write. */
+net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
+                                                     std::optional<offline_notice> notice);
+/** A write script whose KEYS `k` and ARGV `a` end where its publications (`also(m, heard)`)
+    and then its notice go: adds them (x.add_to) and runs it. When it was refused because
+    someone else listens to the adapter's channels (publication.hpp's listener_check: it answers
+    {2} and wrote nothing), makes it once more with its PUBLISHes (`also(m, true)`). Split (the
+    cluster layout), the publications are made with their PUBLISHes at once and kept in `x` for
+    x.after. */
+net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
+                                                script_args& k, script_args& a,
+                                                const service::with_write& also, const message& m,
+                                                write_extras& x);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */

@@ -230,53 +230,102 @@ net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p,
 net::awaitable<std::optional<problem>> service::view(const id& me,
                                                      std::vector<inbox_entry>& entries,
                                                      bool with_latest, json::storage_ptr sp) {
+    // Pipelines of single-key commands, not a script: two round trips however many chats, each
+    // command in one chat's slot (a cluster client splits the pipeline by slot), and no Lua
+    // (a redis.call costs Redis several times a pipelined command: bench/RESULTS.md, "Inbox
+    // page"). First each chat's newest id, its counts, the reader's cursor and the last seq;
+    // then the newest message, its seq and, where something is past the cursor, the counts.
     std::vector<std::optional<chat_ref>> chats;
     chats.reserve(entries.size());
     for (const auto& e : entries)
-        chats.push_back(chat_of(me, e.type, e.chat_id));
+        chats.push_back(chat_of(me, e.type, e.chat_id)); // a self-DM cannot exist: none
+    char lex_from[24];
     for (int attempt = 0;; ++attempt) {
-        script_args k;
+        redis::request first;
         for (const auto& c : chats) {
-            // A self-DM cannot exist: keys that hold nothing.
-            const chat_ref none = keys_.topic(me);
-            const chat_ref& ref = c ? *c : none;
-            const std::string suffix = c ? std::string() : ":none";
-            k.add(ref.list_key + suffix);
-            k.add(ref.data_key + suffix);
-            k.add(ref.seq_key() + suffix);
-            k.add(ref.seqs_key() + suffix);
-            k.add(ref.authors_key() + suffix);
-            k.add(ref.read_key() + suffix);
+            if (!c)
+                continue;
+            first.push("LINDEX", c->list_key, -1LL);
+            first.push("LLEN", c->list_key);
+            first.push("ZCARD", c->seqs_key());
+            first.push("HGET", c->read_key(), me.text);
+            first.push("GET", c->seq_key());
         }
-        script_args a;
-        a.add(me.text);
-        a.add(with_latest ? "1" : "0");
-        auto r = co_await run(redis_, scripts_->view, k, a);
-        if (!r)
-            co_return r.failure();
-        const auto& e = r->elements;
-        if (e.size() != 5 * entries.size())
-            co_return problem{error::store_failed, "unexpected reply to an inbox view"};
+        auto state = co_await pipeline(redis_, first);
+        if (!state)
+            co_return state.failure();
+        struct seen {
+            std::string_view newest; // its id, empty: none
+            std::uint64_t cursor = 0, last = 0;
+            bool stale = false;
+        };
+        std::vector<seen> views(chats.size());
+        redis::request second;
+        for (std::size_t i = 0, at = 0; i < chats.size(); ++i) {
+            if (!chats[i])
+                continue;
+            const auto* r = &(*state)[5 * at++];
+            auto& v = views[i];
+            if (r[0].type == redis::reply::kind::string)
+                v.newest = r[0].str;
+            v.stale = as_count(r[1]) != as_count(r[2]) || (v.newest.empty() && as_count(r[2]));
+            v.cursor = as_count(r[3]);
+            v.last = as_count(r[4]);
+            if (v.newest.empty())
+                continue;
+            if (with_latest)
+                second.push("HGET", chats[i]->data_key, v.newest);
+            second.push("ZSCORE", chats[i]->seqs_key(), v.newest);
+            if (v.last > v.cursor) {
+                std::snprintf(lex_from, sizeof lex_from, ":%016llu",
+                              static_cast<unsigned long long>(v.cursor) + 1);
+                second.push("ZCOUNT", chats[i]->seqs_key(), "(" + std::to_string(v.cursor), "+inf");
+                second.push("ZLEXCOUNT", chats[i]->authors_key(), "[" + me.text + lex_from,
+                            "[" + me.text + ":9999999999999999");
+            }
+        }
+        outcome<std::vector<redis::reply>> latest{std::vector<redis::reply>{}};
+        if (!second.empty()) {
+            latest = co_await pipeline(redis_, second);
+            if (!latest)
+                co_return latest.failure();
+        }
+        // Read the second replies in the order they were asked for.
+        std::size_t at = 0;
         bool stale = false;
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            if (as_count(e[5 * i + 4]) == 1 && attempt == 0 && chats[i]) {
+        for (std::size_t i = 0; i < chats.size(); ++i) {
+            auto& v = views[i];
+            auto& entry = entries[i];
+            std::string_view raw;
+            std::uint64_t seq = 0, all = 0, own = 0;
+            if (chats[i] && !v.newest.empty()) {
+                if (with_latest)
+                    raw = (*latest)[at++].as_string();
+                const auto& score = (*latest)[at++];
+                if (score.is_nil())
+                    v.stale = true;
+                seq = as_seq(score);
+                if (v.last > v.cursor) {
+                    all = as_count((*latest)[at++]);
+                    own = as_count((*latest)[at++]);
+                }
+            }
+            if (v.stale && attempt == 0 && chats[i]) {
                 stale = true;
                 co_await adopt(*chats[i]); // refused when Redis is full: shown as it is
             }
-        }
-        if (stale)
-            continue;
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            auto& entry = entries[i];
-            const auto raw = e[5 * i].as_string();
+            if (stale)
+                continue;
             if (with_latest && !raw.empty()) {
                 entry.latest = parse_stored(raw, sp);
                 if (entry.latest)
-                    entry.latest->seq = as_count(e[5 * i + 1]);
+                    entry.latest->seq = seq;
             }
-            entry.read_seq = as_count(e[5 * i + 2]);
-            entry.unread = as_count(e[5 * i + 3]);
+            entry.read_seq = v.cursor;
+            entry.unread = !v.stale && seq > v.cursor && all > own ? all - own : 0;
         }
+        if (stale)
+            continue;
         co_return std::nullopt;
     }
 }

@@ -25,6 +25,9 @@ struct config {
     std::string redis_host; // empty together with redis_url: senna runs its own redis-server
     std::uint16_t redis_port = 6379;
     std::string redis_prefix = "senna-sockets";
+    // "seed" (SPEC §4's key names, byte for byte) or "cluster" (the same keys with hash tags:
+    // docs/adr/0012-cluster-key-layout.md).
+    std::string redis_layout = "seed";
     std::string jwt_algorithm = "HS256";
     std::string jwt_header = "X-Auth-Token";
     std::string jwt_secret = "scene-passage-love-rhyme";

@@ -170,6 +170,16 @@ const std::vector<setting>& settings() {
                1, 65535),
         text("SOCK_REDIS_PREFIX", "prefix of every Redis key and fan-out channel",
              &config::redis_prefix),
+        {"SOCK_REDIS_LAYOUT",
+         "Redis key names: seed (SPEC's, the seed's own) or cluster (hash tags: a chat's keys in "
+         "one slot, a user's in another; docs/storage.md)",
+         [](config& c, const std::string& v) {
+             auto l = util::to_lower(util::trim(v));
+             if (l != "seed" && l != "cluster")
+                 fail("SOCK_REDIS_LAYOUT", in_quotes(v) + " is not one of seed, cluster");
+             c.redis_layout = l;
+         },
+         [](const config& c) { return c.redis_layout; }},
         {"SOCK_JWT_ALGORITHM", "HS256/384/512, RS256/384/512, ES256/384 or EdDSA (pinned)",
          [](config& c, const std::string& v) {
              for (const char* a : algorithms)
@@ -511,6 +521,9 @@ void validate(const config& c, bool require_public_key) {
                  " cannot carry a text of SOCK_MAX_TEXT_LENGTH=" +
                  std::to_string(c.max_text_length) + " code points: use at least " +
                  std::to_string(12 * c.max_text_length + 4096) + " (or 0)");
+    if (c.redis_layout == "cluster" && c.redis_prefix.find_first_of("{}") != std::string::npos)
+        fail("SOCK_REDIS_PREFIX", "must not hold { or } with SOCK_REDIS_LAYOUT=cluster (a hash "
+                                  "tag in the prefix would put every key in one slot)");
     if (!c.admin_secret.empty() && c.admin_secret == c.jwt_secret)
         fail("SOCK_ADMIN_SECRET", "must differ from SOCK_JWT_SECRET (user tokens are not admins)");
     if (!c.admin_claim.empty() && !is_asymmetric(c.jwt_algorithm) &&

@@ -73,8 +73,8 @@ net::awaitable<void> hub::start_on_home() {
     const std::string presence_ch =
         settings_.redis_prefix.empty()
             ? std::string()
-            : presence_channel(
-                  chat::keys(settings_.redis_prefix, settings_.domain).presence_base());
+            : chat::keys(settings_.redis_prefix, settings_.domain, settings_.layout)
+                  .presence_channel();
     sub_->set_handler([this, presence_ch](std::string_view channel, std::string_view pattern,
                                           std::string_view p) {
         if (pattern.empty() && channel == settings_.control_channel)
@@ -678,7 +678,9 @@ bool hub::control(std::string_view payload) const {
     if (topic && pub_ && !settings_.redis_prefix.empty()) {
         redis::request req;
         req.push(join ? "SADD" : "SREM",
-                 chat::keys(settings_.redis_prefix, settings_.domain).topic(*topic).members_key(),
+                 chat::keys(settings_.redis_prefix, settings_.domain, settings_.layout)
+                     .topic(*topic)
+                     .members_key(),
                  user->text);
         pub_->async_exec(req, [](net::error_code failed, const std::vector<redis::reply>& replies) {
             if (failed || (!replies.empty() && replies[0].is_error()))

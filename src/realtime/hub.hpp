@@ -120,6 +120,7 @@ struct hub_settings {
         channel (empty prefix: neither). */
     std::string redis_prefix;
     std::string domain;
+    chat::layout layout = chat::layout::seed; // SOCK_REDIS_LAYOUT
     /** SOCK_ADAPTER_SKIP_UNHEARD: in the redis mode, a chat write leaves out its PUBLISHes while
         nobody else listens to the adapter's channels (docs/adr/0014-unheard-publications.md). */
     bool skip_unheard = true;

@@ -6,6 +6,7 @@
 #include "util/log.hpp"
 #include "util/time.hpp"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 
@@ -14,26 +15,34 @@ namespace senna::realtime {
 namespace {
 
 // Shared by the scripts: a transition of the status shown, announced on the presence channel
-// and, with `hook`, appended to the webhook stream. User ids are [A-Za-z0-9_-] and times
-// ISO-8601: nothing to escape in the JSON.
+// and, with `hook` and a stream among the script's KEYS (the seed layout), appended to the
+// webhook stream. User ids are [A-Za-z0-9_-] and times ISO-8601: nothing to escape in the JSON
+// (hook_data() writes the same).
 constexpr std::string_view shown_lua = R"lua(
 local function show(status_key, user, status, at, channel, stream, hook)
   redis.call('HSET', status_key, 'status', status, 'last_active', at)
   local la = at == '' and 'null' or ('"' .. at .. '"')
   redis.call('PUBLISH', channel,
              '{"user":"' .. user .. '","status":"' .. status .. '","last_active":' .. la .. '}')
-  if hook then
+  if hook and stream then
     redis.call('XADD', stream, '*', 'event', 'user.' .. status, 'user', user,
                'data', '{"status":"' .. status .. '","last_active":' .. la .. '}')
   end
 end
 
--- True when the presence hash `key` holds a field of instance `me` or of an instance whose
--- heartbeat key exists; with `drop`, the fields of the others go.
-local function live_in(key, base, me, drop)
+-- The instances ARGV[from] on, read as dead before the script (their heartbeat key was gone).
+local function dead_set(from)
+  local d = {}
+  for i = from, #ARGV do d[ARGV[i]] = true end
+  return d
+end
+
+-- The fields of the presence hash `key` that name instance `me` or one not known to be dead;
+-- with `drop`, the fields of the dead go.
+local function live_in(key, me, dead, drop)
   local live = 0
   for _, f in ipairs(redis.call('HKEYS', key)) do
-    if f == me or redis.call('EXISTS', base .. 'instance:' .. f) == 1 then
+    if f == me or not dead[f] then
       live = live + 1
     elseif drop then
       redis.call('HDEL', key, f)
@@ -43,93 +52,71 @@ local function live_in(key, base, me, drop)
 end
 )lua";
 
-// KEYS: presence:U, activity:U, instance:I:users, instances, status:U, grace, webhook stream.
-// ARGV: I, U, now (ISO), channel, "1" to append user.online to the stream.
-// Back within the grace window (U is in the grace set): nothing is announced.
+// KEYS: presence:U, activity:U, status:U, and in the seed layout instance:I:users, instances,
+// grace, the webhook stream. ARGV: I, U, now (ISO), channel, "1" to append user.online.
+// Back within the grace window (status still online): nothing is announced. Returns 1 when U
+// became online.
 constexpr std::string_view arrive_lua = R"lua(
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-redis.call('SADD', KEYS[3], ARGV[2])
-redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[2], 'status', 'active')
-redis.call('ZREM', KEYS[6], ARGV[2])
-if redis.call('HGET', KEYS[5], 'status') == 'online' then return 0 end
-show(KEYS[5], ARGV[2], 'online', ARGV[3], ARGV[4], KEYS[7], ARGV[5] == '1')
+if KEYS[4] then
+  redis.call('SADD', KEYS[4], ARGV[2])
+  redis.call('SADD', KEYS[5], ARGV[1])
+  redis.call('ZREM', KEYS[6], ARGV[2])
+end
+if redis.call('HGET', KEYS[3], 'status') == 'online' then return 0 end
+show(KEYS[3], ARGV[2], 'online', ARGV[3], ARGV[4], KEYS[7], ARGV[5] == '1')
 return 1
 )lua";
 
-// KEYS: presence:U, activity:U, instance:I:users, grace.
-// ARGV: I, U, now (ISO), key base, when U goes offline (epoch ms).
-// Fields of instances whose heartbeat expired are dropped on the way.
+// KEYS: presence:U, activity:U, and in the seed layout instance:I:users, grace.
+// ARGV: I, U, now (ISO), when U goes offline (epoch ms), dead instances...
+// Fields of dead instances are dropped on the way. Returns {I's sockets of U left, live
+// instances of U}.
 constexpr std::string_view leave_lua = R"lua(
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if n <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('SREM', KEYS[3], ARGV[2])
+  if KEYS[3] then redis.call('SREM', KEYS[3], ARGV[2]) end
 end
-local live = live_in(KEYS[1], ARGV[4], ARGV[1], true)
+local live = live_in(KEYS[1], ARGV[1], dead_set(5), true)
 if live == 0 then
   redis.call('HSET', KEYS[2], 'status', 'inactive', 'last_active', ARGV[3])
-  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2])
+  if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2]) end
 end
-return live
+return {n, live}
 )lua";
 
-// KEYS: instances, grace. ARGV: key base, now (ISO), I (ourselves, never swept), when the
-// users left with no live instance go offline (epoch ms), the recovery sessions' key prefix
-// ('' without recovery), the recovery window in ms.
-constexpr std::string_view sweep_lua = R"lua(
-local swept = 0
-for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if inst ~= ARGV[3] and redis.call('EXISTS', ARGV[1] .. 'instance:' .. inst) == 0 then
-    local ukey = ARGV[1] .. 'instance:' .. inst .. ':users'
-    for _, u in ipairs(redis.call('SMEMBERS', ukey)) do
-      local pk = ARGV[1] .. 'presence:' .. u
-      redis.call('HDEL', pk, inst)
-      if live_in(pk, ARGV[1], ARGV[3], false) == 0 then
-        redis.call('HSET', ARGV[1] .. 'activity:' .. u, 'status', 'inactive', 'last_active', ARGV[2])
-        redis.call('ZADD', KEYS[2], ARGV[4], u)
-      end
-    end
-    redis.call('DEL', ukey)
-    -- Its sockets' recovery sessions (recovery_store.hpp): the window starts now for those
-    -- still its own (head unchanged); the others were taken by another server.
-    local skey = ARGV[1] .. 'instance:' .. inst .. ':sessions'
-    if ARGV[5] ~= '' then
-      local live = redis.call('HGETALL', skey)
-      for i = 1, #live, 2 do
-        local k = ARGV[5] .. live[i]
-        local v = redis.call('GET', k)
-        if v and string.sub(v, 1, #live[i + 1]) == live[i + 1] then
-          redis.call('PEXPIRE', k, ARGV[6])
-        end
-      end
-    end
-    redis.call('DEL', skey)
-    redis.call('SREM', KEYS[1], inst)
-    swept = swept + 1
-  end
-end
-return swept
+// The sweep, for one user of a dead instance D. KEYS: presence:U, activity:U, and in the seed
+// layout grace. ARGV: D, now (ISO), when U goes offline (epoch ms), U, I (ourselves), dead
+// instances... Returns 1 when U has no live instance left.
+constexpr std::string_view drop_lua = R"lua(
+redis.call('HDEL', KEYS[1], ARGV[1])
+if live_in(KEYS[1], ARGV[5], dead_set(6), false) > 0 then return 0 end
+redis.call('HSET', KEYS[2], 'status', 'inactive', 'last_active', ARGV[2])
+if KEYS[3] then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4]) end
+return 1
 )lua";
 
-// KEYS: grace, webhook stream. ARGV: now (epoch ms), key base, at most this many users, I,
-// channel, "1" to append user.offline to the stream.
-// A user still without a live socket who was shown online goes offline, with the last_active
-// of their last socket's departure.
-constexpr std::string_view expire_lua = R"lua(
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-local n = 0
-for _, u in ipairs(due) do
-  redis.call('ZREM', KEYS[1], u)
-  local sk = ARGV[2] .. 'status:' .. u
-  if live_in(ARGV[2] .. 'presence:' .. u, ARGV[2], ARGV[4], false) == 0 and
-     redis.call('HGET', sk, 'status') == 'online' then
-    local at = redis.call('HGET', ARGV[2] .. 'activity:' .. u, 'last_active') or ''
-    show(sk, u, 'offline', at, ARGV[5], KEYS[2], ARGV[6] == '1')
-    n = n + 1
-  end
-end
-return n
+// The grace window's end, for one user taken from the grace set. KEYS: status:U, activity:U,
+// presence:U, and in the seed layout the webhook stream. ARGV: U, I, channel, "1" to append
+// user.offline, dead instances... A user still without a live socket who was shown online
+// goes offline, with the last_active of their last socket's departure: returns {1, that time}.
+constexpr std::string_view offline_lua = R"lua(
+if live_in(KEYS[3], ARGV[2], dead_set(5), false) > 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'online' then return 0 end
+local at = redis.call('HGET', KEYS[2], 'last_active') or ''
+show(KEYS[1], ARGV[1], 'offline', at, ARGV[3], KEYS[4], ARGV[4] == '1')
+return {1, at}
+)lua";
+
+// A dead instance's recovery session (recovery_store.hpp): the window starts now while the
+// record is still its own (head unchanged); else another server took it. KEYS: the session.
+// ARGV: head, window (ms).
+constexpr std::string_view session_lua = R"lua(
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
 )lua";
 
 /** Users taken per expire() call; the rest wait for the next tick. */
@@ -146,10 +133,30 @@ void log_failure(const char* what, const net::error_code& ec, const redis::reply
         log::warn("presence_failed", {{"op", what}, {"error", std::string(r.as_string())}});
 }
 
+void log_failure(const char* what, const net::error_code& ec, const std::vector<redis::reply>& rs) {
+    if (ec) {
+        log::warn("presence_failed", {{"op", what}, {"error", ec.message()}});
+        return;
+    }
+    for (const auto& r : rs)
+        if (r.is_error()) {
+            log::warn("presence_failed", {{"op", what}, {"error", std::string(r.as_string())}});
+            return;
+        }
+}
+
 std::string epoch_ms_after(std::chrono::milliseconds d) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch());
     return std::to_string((now + d).count());
+}
+
+// The string views of `fixed` followed by `more`, for evalsha.
+std::vector<std::string_view> views(std::initializer_list<std::string_view> fixed,
+                                    const std::vector<std::string>& more = {}) {
+    std::vector<std::string_view> v(fixed);
+    v.insert(v.end(), more.begin(), more.end());
+    return v;
 }
 
 } // namespace
@@ -158,66 +165,130 @@ std::string iso_now() {
     return util::iso8601(util::now_ms());
 }
 
-std::string presence_channel(const std::string& key_base) {
-    return key_base + "presence";
-}
-std::string presence_key(const std::string& key_base, const chat::id& user) {
-    return key_base + "presence:" + user.text;
-}
-std::string instance_key_prefix(const std::string& key_base) {
-    return key_base + "instance:";
-}
-
 presence::presence(redis::connection& redis, presence_settings s)
     : redis_(redis), settings_(std::move(s)),
       arrive_(std::make_unique<redis::script>(script_text(arrive_lua))),
       leave_(std::make_unique<redis::script>(script_text(leave_lua))),
-      sweep_(std::make_unique<redis::script>(script_text(sweep_lua))),
-      expire_(std::make_unique<redis::script>(script_text(expire_lua))) {
+      drop_(std::make_unique<redis::script>(script_text(drop_lua))),
+      offline_(std::make_unique<redis::script>(script_text(offline_lua))),
+      session_(std::make_unique<redis::script>(std::string(session_lua))) {
     if (settings_.channel.empty())
-        settings_.channel = presence_channel(settings_.key_base);
+        settings_.channel = settings_.names.presence_channel();
     if (settings_.webhook_stream.empty())
-        settings_.webhook_stream = settings_.key_base + "webhooks";
+        settings_.webhook_stream = settings_.names.webhooks();
 }
 
 presence::~presence() = default;
 
+net::awaitable<std::vector<std::string>> presence::dead_among(std::vector<std::string> instances) {
+    std::erase(instances, settings_.instance_id);
+    std::sort(instances.begin(), instances.end());
+    instances.erase(std::unique(instances.begin(), instances.end()), instances.end());
+    std::vector<std::string> dead;
+    if (instances.empty())
+        co_return dead;
+    redis::request req;
+    for (const auto& i : instances)
+        req.push("EXISTS", settings_.names.instance(i));
+    auto [ec, replies] = co_await redis_.exec(req);
+    if (ec || replies.size() != instances.size())
+        co_return dead;
+    for (std::size_t i = 0; i < instances.size(); ++i)
+        if (replies[i].type == redis::reply::kind::integer && replies[i].integer == 0)
+            dead.push_back(std::move(instances[i]));
+    co_return dead;
+}
+
+net::awaitable<std::vector<std::string>>
+presence::instances_of(const std::vector<chat::id>& users) {
+    std::vector<std::string> out;
+    if (users.empty())
+        co_return out;
+    redis::request req;
+    for (const auto& u : users)
+        req.push("HKEYS", settings_.names.presence(u));
+    auto [ec, replies] = co_await redis_.exec(req);
+    if (ec)
+        co_return out;
+    for (const auto& r : replies)
+        for (const auto& f : r.elements)
+            out.emplace_back(f.as_string());
+    co_return out;
+}
+
+net::awaitable<void> presence::hook(const chat::id& user, std::string_view status,
+                                    std::string_view at) {
+    const std::string la = at.empty() ? std::string("null") : "\"" + std::string(at) + "\"";
+    const std::string data =
+        "{\"status\":\"" + std::string(status) + "\",\"last_active\":" + la + "}";
+    redis::request req;
+    req.push("XADD", settings_.webhook_stream, "*", "event", "user." + std::string(status), "user",
+             user.text, "data", data);
+    auto [ec, replies] = co_await redis_.exec(req);
+    log_failure("hook", ec, replies);
+}
+
 net::awaitable<void> presence::arrived(chat::id user) {
-    const auto& b = settings_.key_base;
-    const std::string pk = presence_key(b, user);
-    const std::string ak = b + "activity:" + user.text;
-    const std::string uk = b + "instance:" + settings_.instance_id + ":users";
-    const std::string ik = b + "instances";
-    const std::string sk = b + "status:" + user.text;
-    const std::string gk = b + "presence-grace";
+    const auto& n = settings_.names;
+    const std::string pk = n.presence(user), ak = n.activity(user), sk = n.status(user);
+    const std::string uk = n.instance_users(settings_.instance_id), ik = n.instances();
+    const std::string gk = n.presence_grace();
     const std::string now = iso_now();
-    std::array<std::string_view, 7> keys{pk, ak, uk, ik, sk, gk, settings_.webhook_stream};
+    std::vector<std::string_view> keys{pk, ak, sk};
+    if (!cluster())
+        keys.insert(keys.end(), {uk, ik, gk, settings_.webhook_stream});
     std::array<std::string_view, 5> args{settings_.instance_id, user.text, now, settings_.channel,
                                          settings_.webhook_online ? "1" : "0"};
     auto [ec, r] = co_await redis_.evalsha(*arrive_, keys, args);
     log_failure("arrived", ec, r);
+    if (ec || r.is_error() || !cluster())
+        co_return;
+    // The cluster layout: the registry's slot after the user's, then the stream's.
+    redis::request req;
+    req.push("SADD", uk, user.text);
+    req.push("SADD", ik, settings_.instance_id);
+    req.push("ZREM", gk, user.text);
+    auto [ec2, replies] = co_await redis_.exec(req);
+    log_failure("arrived", ec2, replies);
+    if (r.integer == 1 && settings_.webhook_online)
+        co_await hook(user, "online", now);
 }
 
 net::awaitable<void> presence::left(chat::id user) {
-    const auto& b = settings_.key_base;
-    const std::string pk = presence_key(b, user);
-    const std::string ak = b + "activity:" + user.text;
-    const std::string uk = b + "instance:" + settings_.instance_id + ":users";
-    const std::string gk = b + "presence-grace";
+    const auto& n = settings_.names;
+    const std::string pk = n.presence(user), ak = n.activity(user);
+    const std::string uk = n.instance_users(settings_.instance_id), gk = n.presence_grace();
     const std::string now = iso_now();
     const std::string until = epoch_ms_after(settings_.grace);
-    std::array<std::string_view, 4> keys{pk, ak, uk, gk};
-    std::array<std::string_view, 5> args{settings_.instance_id, user.text, now, b, until};
+    const std::vector<chat::id> one{user};
+    auto fields = co_await instances_of(one);
+    const auto dead = co_await dead_among(std::move(fields));
+    std::vector<std::string_view> keys{pk, ak};
+    if (!cluster())
+        keys.insert(keys.end(), {uk, gk});
+    const auto args = views({settings_.instance_id, user.text, now, until}, dead);
     auto [ec, r] = co_await redis_.evalsha(*leave_, keys, args);
     log_failure("left", ec, r);
+    if (ec || r.is_error() || !cluster() || r.elements.size() != 2)
+        co_return;
+    redis::request req;
+    if (r.elements[0].integer <= 0)
+        req.push("SREM", uk, user.text);
+    if (r.elements[1].integer == 0)
+        req.push("ZADD", gk, until, user.text);
+    if (req.empty())
+        co_return;
+    auto [ec2, replies] = co_await redis_.exec(req);
+    log_failure("left", ec2, replies);
 }
 
 net::awaitable<void> presence::beat() {
-    const auto& b = settings_.key_base;
-    const std::string key = b + "instance:" + settings_.instance_id;
+    const auto& n = settings_.names;
+    const std::string key = n.instance(settings_.instance_id);
     const std::string ttl = std::to_string(settings_.heartbeat.count() * 3);
     redis::request req;
     req.push("SET", key, "1", "PX", ttl);
+    req.push("SMEMBERS", n.instances());
     auto [ec, replies] = co_await redis_.exec(req);
     if (ec) {
         log::warn("presence_failed", {{"op", "heartbeat"}, {"error", ec.message()}});
@@ -230,37 +301,117 @@ net::awaitable<void> presence::beat() {
         extend.push("PEXPIRE", key, ttl);
         co_await redis_.exec(extend);
     }
-    const std::string ik = b + "instances";
-    const std::string gk = b + "presence-grace";
+    std::vector<std::string> known;
+    for (const auto& m : replies[1].elements)
+        known.emplace_back(m.as_string());
+    const auto dead = co_await dead_among(std::move(known));
+    for (const auto& d : dead)
+        co_await sweep(d, dead);
+}
+
+net::awaitable<void> presence::sweep(const std::string& dead,
+                                     const std::vector<std::string>& all_dead) {
+    const auto& n = settings_.names;
+    const std::string users_key = n.instance_users(dead), sessions_key = n.instance_sessions(dead);
+    redis::request req;
+    req.push("SMEMBERS", users_key);
+    req.push("HGETALL", sessions_key);
+    auto [ec, replies] = co_await redis_.exec(req);
+    if (ec || replies.size() != 2) {
+        log_failure("sweep", ec, replies);
+        co_return;
+    }
     const std::string now = iso_now();
     const std::string until = epoch_ms_after(settings_.grace);
-    std::array<std::string_view, 2> keys{ik, gk};
-    const std::string window = std::to_string(settings_.session_window.count());
-    std::array<std::string_view, 6> args{
-        b, now, settings_.instance_id, until, settings_.session_prefix, window};
-    auto [ec2, r] = co_await redis_.evalsha(*sweep_, keys, args);
-    log_failure("sweep", ec2, r);
+    const std::string gk = n.presence_grace();
+    std::vector<std::string> gone; // users left without a live instance (cluster layout)
+    for (const auto& m : replies[0].elements) {
+        auto u = chat::id::parse(m.as_string());
+        if (!u)
+            continue;
+        const std::string pk = n.presence(*u), ak = n.activity(*u);
+        std::vector<std::string_view> keys{pk, ak};
+        if (!cluster())
+            keys.push_back(gk);
+        const auto args = views({dead, now, until, u->text, settings_.instance_id}, all_dead);
+        auto [e, r] = co_await redis_.evalsha(*drop_, keys, args);
+        log_failure("sweep", e, r);
+        if (!e && r.integer == 1)
+            gone.push_back(u->text);
+    }
+    redis::request after;
+    if (cluster() && !gone.empty()) {
+        std::vector<std::string> pairs;
+        for (auto& u : gone) {
+            pairs.push_back(until);
+            pairs.push_back(std::move(u));
+        }
+        after.push_range("ZADD", gk, pairs);
+    }
+    // Its sockets' recovery sessions: each in its own key (and, in a cluster, its own slot).
+    const auto& live = replies[1].elements;
+    if (!settings_.session_prefix.empty()) {
+        const std::string window = std::to_string(settings_.session_window.count());
+        for (std::size_t i = 0; i + 1 < live.size(); i += 2) {
+            const std::string k = settings_.session_prefix + std::string(live[i].as_string());
+            std::array<std::string_view, 1> keys{k};
+            std::array<std::string_view, 2> args{live[i + 1].as_string(), window};
+            auto [e, r] = co_await redis_.evalsha(*session_, keys, args);
+            log_failure("sweep", e, r);
+        }
+    }
+    after.push("DEL", users_key);
+    after.push("DEL", sessions_key);
+    after.push("SREM", n.instances(), dead);
+    auto [ec2, r2] = co_await redis_.exec(after);
+    log_failure("sweep", ec2, r2);
 }
 
 net::awaitable<void> presence::expire() {
-    const auto& b = settings_.key_base;
-    const std::string gk = b + "presence-grace";
+    const auto& n = settings_.names;
+    const std::string gk = n.presence_grace();
     const std::string now = epoch_ms_after(std::chrono::milliseconds(0));
-    const std::string batch = std::to_string(expire_batch);
-    std::array<std::string_view, 2> keys{gk, settings_.webhook_stream};
-    std::array<std::string_view, 6> args{now,
-                                         b,
-                                         batch,
-                                         settings_.instance_id,
-                                         settings_.channel,
-                                         settings_.webhook_offline ? "1" : "0"};
-    auto [ec, r] = co_await redis_.evalsha(*expire_, keys, args);
-    log_failure("expire", ec, r);
+    redis::request req;
+    req.push("ZRANGEBYSCORE", gk, "-inf", now, "LIMIT", 0LL, static_cast<long long>(expire_batch));
+    auto [ec, due] = co_await redis_.exec(req);
+    if (ec || due.empty() || due[0].is_error() || due[0].elements.empty()) {
+        log_failure("expire", ec, due);
+        co_return;
+    }
+    // Each user is taken by the one ZREM that removes it: one instance announces it.
+    req.clear();
+    for (const auto& u : due[0].elements)
+        req.push("ZREM", gk, u.as_string());
+    auto [ec2, taken] = co_await redis_.exec(req);
+    if (ec2 || taken.size() != due[0].elements.size()) {
+        log_failure("expire", ec2, taken);
+        co_return;
+    }
+    std::vector<chat::id> users;
+    for (std::size_t i = 0; i < taken.size(); ++i)
+        if (taken[i].integer == 1)
+            if (auto u = chat::id::parse(due[0].elements[i].as_string()))
+                users.push_back(std::move(*u));
+    auto fields = co_await instances_of(users);
+    const auto dead = co_await dead_among(std::move(fields));
+    const std::string hook_flag = settings_.webhook_offline ? "1" : "0";
+    for (const auto& u : users) {
+        const std::string sk = n.status(u), ak = n.activity(u), pk = n.presence(u);
+        std::vector<std::string_view> keys{sk, ak, pk};
+        if (!cluster())
+            keys.push_back(settings_.webhook_stream);
+        const auto args =
+            views({u.text, settings_.instance_id, settings_.channel, hook_flag}, dead);
+        auto [e, r] = co_await redis_.evalsha(*offline_, keys, args);
+        log_failure("expire", e, r);
+        if (!e && cluster() && settings_.webhook_offline && r.elements.size() == 2)
+            co_await hook(u, "offline", r.elements[1].as_string());
+    }
 }
 
 net::awaitable<void> presence::retire() {
     redis::request req;
-    req.push("DEL", settings_.key_base + "instance:" + settings_.instance_id);
+    req.push("DEL", settings_.names.instance(settings_.instance_id));
     auto [ec, replies] = co_await redis_.exec(req);
     (void)replies;
     if (ec)
@@ -269,11 +420,11 @@ net::awaitable<void> presence::retire() {
 
 net::awaitable<std::optional<std::vector<shown_presence>>>
 presence::lookup(const std::vector<chat::id>& users) {
-    const auto& b = settings_.key_base;
+    const auto& n = settings_.names;
     redis::request req;
     for (const auto& u : users) {
-        req.push("HMGET", b + "status:" + u.text, "status", "last_active");
-        req.push("HGET", b + "activity:" + u.text, "last_active");
+        req.push("HMGET", n.status(u), "status", "last_active");
+        req.push("HGET", n.activity(u), "last_active");
     }
     std::optional<std::vector<shown_presence>> out;
     if (users.empty()) {

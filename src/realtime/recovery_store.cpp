@@ -18,13 +18,23 @@ namespace senna::realtime {
 
 namespace {
 
-// KEYS: the session, this instance's registry, the instances set. ARGV: record, pid, head,
-// instance id. A fresh pid (or one just taken) has no record: anything there is someone else's.
+// KEYS: the session, and (unless split) this instance's registry and the instances set. ARGV:
+// record, pid, head, instance id. A fresh pid (or one just taken) has no record: anything there
+// is someone else's. Split (the cluster layout), the registry's HSET and SADD follow a 1.
 constexpr const char* keep_lua = R"lua(
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[4])
+if KEYS[2] then
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('SADD', KEYS[3], ARGV[4])
+end
 return 1
+)lua";
+
+// Split (the cluster layout): the registry's side of a close. KEYS: this instance's registry.
+// ARGV: head, pid.
+constexpr const char* unregister_lua = R"lua(
+if redis.call('HGET', KEYS[1], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
+return 0
 )lua";
 
 // KEYS: the session. ARGV: head, record. Only while the record is still this connection's.
@@ -35,10 +45,13 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 1
 )lua";
 
-// KEYS: the session, this instance's registry. ARGV: head, pid, window in ms ("0": forget it).
-// Returns 2 when kept for the window, 1 when forgotten, 0 when it was not ours any more.
+// KEYS: the session, and (unless split) this instance's registry. ARGV: head, pid, window in ms
+// ("0": forget it). Returns 2 when kept for the window, 1 when forgotten, 0 when it was not ours
+// any more.
 constexpr const char* close_lua = R"lua(
-if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+if KEYS[2] and redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
 local v = redis.call('GET', KEYS[1])
 if not v or string.sub(v, 1, #ARGV[1]) ~= ARGV[1] then return 0 end
 if ARGV[3] == '0' then
@@ -157,7 +170,8 @@ recovery_store::recovery_store(redis::connection& redis, recovery_store_settings
     : redis_(redis), settings_(std::move(s)), stats_(stats),
       keep_(std::make_unique<redis::script>(keep_lua)),
       change_(std::make_unique<redis::script>(change_lua)),
-      close_(std::make_unique<redis::script>(close_lua)) {}
+      close_(std::make_unique<redis::script>(close_lua)),
+      unregister_(std::make_unique<redis::script>(unregister_lua)) {}
 
 recovery_store::~recovery_store() = default;
 
@@ -168,9 +182,25 @@ void recovery_store::keep(socketio::socket& s) {
     const std::string head = session_head(s.store_tag);
     std::array<std::string_view, 3> keys{key, settings_.registry, settings_.instances};
     std::array<std::string_view, 4> args{record, s.pid(), head, settings_.instance_id};
-    redis_.async_evalsha(*keep_, keys, args, [](net::error_code ec, const redis::reply& r) {
-        warn_on_failure("keep", ec, r);
-    });
+    if (!settings_.split) {
+        redis_.async_evalsha(*keep_, keys, args, [](net::error_code ec, const redis::reply& r) {
+            warn_on_failure("keep", ec, r);
+        });
+        return;
+    }
+    redis_.async_evalsha(
+        *keep_, std::span<const std::string_view>(keys).first(1), args,
+        [this, pid = s.pid(), head](net::error_code ec, const redis::reply& r) {
+            warn_on_failure("keep", ec, r);
+            if (ec || r.integer != 1)
+                return;
+            redis::request req;
+            req.push("HSET", settings_.registry, pid, head);
+            req.push("SADD", settings_.instances, settings_.instance_id);
+            redis_.async_exec(req, [](net::error_code e, const std::vector<redis::reply>& rs) {
+                warn_on_failure("keep", e, rs.empty() ? redis::reply{} : rs[0]);
+            });
+        });
 }
 
 void recovery_store::changed(socketio::socket& s) {
@@ -190,8 +220,15 @@ void recovery_store::closed(socketio::socket& s, bool recoverable) {
     const std::string ttl = recoverable ? std::to_string(settings_.window.count()) : "0";
     std::array<std::string_view, 2> keys{key, settings_.registry};
     std::array<std::string_view, 3> args{head, s.pid(), ttl};
-    redis_.async_evalsha(*close_, keys, args,
-                         [&stats = stats_](net::error_code ec, const redis::reply& r) {
+    if (settings_.split) {
+        std::array<std::string_view, 1> registry{settings_.registry};
+        redis_.async_evalsha(
+            *unregister_, registry, std::span<const std::string_view>(args).first(2),
+            [](net::error_code ec, const redis::reply& r) { warn_on_failure("close", ec, r); });
+    }
+    redis_.async_evalsha(*close_,
+                         std::span<const std::string_view>(keys).first(settings_.split ? 1 : 2),
+                         args, [&stats = stats_](net::error_code ec, const redis::reply& r) {
                              warn_on_failure("close", ec, r);
                              if (!ec && r.integer == 2)
                                  stats.saved.inc();

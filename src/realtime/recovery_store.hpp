@@ -51,6 +51,9 @@ struct recovery_store_settings {
     std::string registry;       // "P:messages:D:instance:<I>:sessions"
     std::string instances;      // "P:messages:D:instances" (the presence sweep's list)
     std::string instance_id;
+    /** The cluster layout (docs/adr/0012-cluster-key-layout.md): the session and the registry
+        are in different slots, so each script touches one and the registry's step follows. */
+    bool split = false;
     std::string log; // the stream
     std::chrono::milliseconds window{120000};
     /** Entries read per XRANGE while replaying, and pages read at most. */
@@ -82,6 +85,7 @@ private:
     std::unique_ptr<redis::script> keep_;
     std::unique_ptr<redis::script> change_;
     std::unique_ptr<redis::script> close_;
+    std::unique_ptr<redis::script> unregister_; // the cluster layout's registry step
 };
 
 /** The record of `s` under connection tag `tag`. */

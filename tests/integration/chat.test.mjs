@@ -4,10 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rawExchange, request, startRedis, startSenna, tmpDir, token } from './lib/harness.mjs';
+import { rawExchange, request, startRedis, startSenna, tmpDir, token, redisKey } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const alice = token({ user_id: 1, username: 'alice', role: { id: 3, handle: 'registered', value: 'Registered' } });
 const bob = token({ user_id: 2, username: 'bob' });
@@ -47,12 +46,12 @@ describe('chat over REST', () => {
       entry: { id: entry.id, author: 1, timestamp: { epoch: entry.timestamp.epoch, iso: new Date(entry.timestamp.epoch).toISOString() }, type: 'text', text: 'Hello, world!', seq: 1 },
     });
     // What the seed would have written, byte for byte.
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:dm:1-2:data`, entry.id),
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`dm:1-2:data`), entry.id),
       JSON.stringify({ id: entry.id, author: 1, timestamp: entry.timestamp.iso, type: 'text', text: 'Hello, world!' }));
-    assert.deepEqual(await rcmd(r.port, 'LRANGE', `${P}:dm:1-2`, 0, -1), [entry.id]);
-    assert.equal(Number(await rcmd(r.port, 'ZSCORE', `${P}:inbox:1`, 'user-2')), entry.timestamp.epoch);
-    assert.equal(Number(await rcmd(r.port, 'ZSCORE', `${P}:inbox:2`, 'user-1')), entry.timestamp.epoch);
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:1`, 'last_active'), entry.timestamp.iso);
+    assert.deepEqual(await rcmd(r.port, 'LRANGE', redisKey(`dm:1-2`), 0, -1), [entry.id]);
+    assert.equal(Number(await rcmd(r.port, 'ZSCORE', redisKey(`inbox:1`), 'user-2')), entry.timestamp.epoch);
+    assert.equal(Number(await rcmd(r.port, 'ZSCORE', redisKey(`inbox:2`), 'user-1')), entry.timestamp.epoch);
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`activity:1`), 'last_active'), entry.timestamp.iso);
   });
 
   test('the message is in both inboxes and in the history, with profiles from the tokens', async () => {
@@ -92,15 +91,15 @@ describe('chat over REST', () => {
     const { edited: ts, ...rest } = edited.json.entry;
     assert.deepEqual(rest, { ...m, text: 'fixed', status: 'seen' });
     assert.equal(ts.iso, new Date(ts.epoch).toISOString());
-    const stored = JSON.parse(await rcmd(r.port, 'HGET', `${P}:dm:1-2:data`, m.id));
+    const stored = JSON.parse(await rcmd(r.port, 'HGET', redisKey(`dm:1-2:data`), m.id));
     assert.deepEqual(stored, { id: m.id, author: 1, timestamp: m.timestamp.iso, type: 'text', text: 'fixed', status: 'seen', edited: ts.iso });
 
     const notYours = await api(`/api/user/1/${m.id}`, { as: bob, method: 'DELETE' });
     assert.deepEqual(notYours.json, err(403, 'FORBIDDEN', 'ForbiddenError', 'Only the author can delete a message'));
     const del = await api(`/api/user/2/${m.id}`, { method: 'DELETE' });
     assert.equal(del.text, JSON.stringify({ state: { key: 'myplatform:dm:1-2', inbox_key: 'user-2' }, message: 'Message deleted', success: true }));
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:dm:1-2:data`, m.id), null);
-    assert.ok(!(await rcmd(r.port, 'LRANGE', `${P}:dm:1-2`, 0, -1)).includes(m.id));
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`dm:1-2:data`), m.id), null);
+    assert.ok(!(await rcmd(r.port, 'LRANGE', redisKey(`dm:1-2`), 0, -1)).includes(m.id));
     const gone = await api(`/api/user/2/${m.id}`, { method: 'DELETE' });
     assert.deepEqual(gone.json, err(404, 'NOT_FOUND', 'NotFound', 'Message not found'));
     const noEdit = await api(`/api/user/2/${m.id}`, { method: 'POST', body: { text: 'x' } });
@@ -128,7 +127,7 @@ describe('chat over REST', () => {
     ]);
     const inbox = await api('/api/list', { as: carol });
     assert.deepEqual(inbox.json.entries.map((e) => [e.type, e.id, e.topic]), [['topic', 7, { id: 7 }]]);
-    assert.equal(await rcmd(r.port, 'ZSCORE', `${P}:inbox:2`, 'topic-7'), null, 'readers are not members');
+    assert.equal(await rcmd(r.port, 'ZSCORE', redisKey(`inbox:2`), 'topic-7'), null, 'readers are not members');
   });
 
   test('pagination of a 250-message chat', async () => {
@@ -137,9 +136,9 @@ describe('chat over REST', () => {
       await Promise.all(Array.from({ length: 25 }, (_, k) => api('/api/user/501', { as: u, method: 'POST', body: { type: 'text', text: `m${String(i + k).padStart(3, '0')}` } })));
     }
     // Parallel sends may land in any order: compare against the stored list.
-    const ids = await rcmd(r.port, 'LRANGE', `${P}:dm:500-501`, 0, -1);
+    const ids = await rcmd(r.port, 'LRANGE', redisKey(`dm:500-501`), 0, -1);
     assert.equal(ids.length, 250);
-    const textOf = async (id) => JSON.parse(await rcmd(r.port, 'HGET', `${P}:dm:500-501:data`, id)).text;
+    const textOf = async (id) => JSON.parse(await rcmd(r.port, 'HGET', redisKey(`dm:500-501:data`), id)).text;
     const page = async (q) => (await api(`/api/user/501${q}`, { as: u })).json;
 
     const p1 = await page('?per_page=100');
@@ -167,13 +166,13 @@ describe('chat over REST', () => {
 
   test('the seed\'s data reads correctly', async () => {
     // Keys and JSON exactly as Senna-Sockets wrote them (its README's example).
-    const dm = `${P}:dm:388636-524376`;
+    const dm = redisKey(`dm:388636-524376`);
     await rcmd(r.port, 'RPUSH', dm, '215066e1-e4a6-4a67-93b3-372519f7dfff', '67d7fb6b-26b1-4972-a34d-67c0533e7e17');
     await rcmd(r.port, 'HSET', `${dm}:data`, '215066e1-e4a6-4a67-93b3-372519f7dfff',
       '{"id":"215066e1-e4a6-4a67-93b3-372519f7dfff","author":388636,"timestamp":"2016-06-02T21:38:36.342Z","type":"text","text":"Whaddup Barry!"}');
     await rcmd(r.port, 'HSET', `${dm}:data`, '67d7fb6b-26b1-4972-a34d-67c0533e7e17',
       '{"id":"67d7fb6b-26b1-4972-a34d-67c0533e7e17","author":524376,"timestamp":"2016-06-02T21:39:36.342Z","type":"text","text":"Hey, Barry!!","status":"seen"}');
-    await rcmd(r.port, 'ZADD', `${P}:inbox:388636`, 1464903576342, 'user-524376');
+    await rcmd(r.port, 'ZADD', redisKey(`inbox:388636`), 1464903576342, 'user-524376');
     const barry = token({ user_id: 388636 });
     const h = await api('/api/user/524376', { as: barry });
     assert.deepEqual(h.json, {
@@ -207,7 +206,7 @@ describe('chat over REST', () => {
         api(`/api/user/1/${m.id}`, { as: bob, method: 'POST', body: { status: 'seen' } }),
       ]);
       assert.deepEqual(results.map((x) => x.status), [200, 200]);
-      const stored = JSON.parse(await rcmd(r.port, 'HGET', `${P}:dm:1-2:data`, m.id));
+      const stored = JSON.parse(await rcmd(r.port, 'HGET', redisKey(`dm:1-2:data`), m.id));
       assert.equal(stored.text, `v${round + 1}`);
       assert.equal(stored.status, 'seen');
     }
@@ -274,11 +273,11 @@ describe('chat over REST', () => {
 
     test('nothing was stored by the failed requests', async () => {
       const texts = [];
-      for (const id of await rcmd(r.port, 'HKEYS', `${P}:dm:1-2:data`)) {
-        texts.push(JSON.parse(await rcmd(r.port, 'HGET', `${P}:dm:1-2:data`, id)).text);
+      for (const id of await rcmd(r.port, 'HKEYS', redisKey(`dm:1-2:data`))) {
+        texts.push(JSON.parse(await rcmd(r.port, 'HGET', redisKey(`dm:1-2:data`), id)).text);
       }
       assert.ok(!texts.includes('x'), 'no failed send left a message');
-      assert.equal(await rcmd(r.port, 'EXISTS', `${P}:dm:1-1`), 0);
+      assert.equal(await rcmd(r.port, 'EXISTS', redisKey(`dm:1-1`)), 0);
     });
   });
 });
@@ -317,8 +316,8 @@ describe('Redis going away', () => {
       const ackedAfter = acked.length;
       assert.ok(ackedAfter > 10, 'sends went through before and after');
 
-      const list = await rcmd(r.port, 'LRANGE', `${P}:dm:8-9`, 0, -1);
-      const hash = await rcmd(r.port, 'HKEYS', `${P}:dm:8-9:data`);
+      const list = await rcmd(r.port, 'LRANGE', redisKey(`dm:8-9`), 0, -1);
+      const hash = await rcmd(r.port, 'HKEYS', redisKey(`dm:8-9:data`));
       for (const id of acked) {
         assert.ok(list.includes(id) && hash.includes(id), `acknowledged ${id} is stored`);
       }

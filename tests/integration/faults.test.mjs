@@ -13,13 +13,12 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, tmpDir, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, tmpDir, token, until, redisKey } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
 
-const P = 'senna-sockets:messages:myplatform';
 const UNAVAILABLE = { code: 'STORE_UNAVAILABLE', message: 'The message store is unavailable - please try again' };
 
 function once(emitter, event, timeoutMs = 5000) {
@@ -140,8 +139,8 @@ describe('Redis restarted during REST and socket sends', () => {
       const last = sock.entry;
 
       // Storage: every acknowledged message exactly as sent, in the list and the hash.
-      const list = await rcmd(r.port, 'LRANGE', `${P}:dm:21-22`, 0, -1);
-      const hash = await hashOf(r.port, `${P}:dm:21-22:data`);
+      const list = await rcmd(r.port, 'LRANGE', redisKey(`dm:21-22`), 0, -1);
+      const hash = await hashOf(r.port, redisKey(`dm:21-22:data`));
       for (const e of acked) {
         assert.equal(hash.get(e.id), storedJson(e), `acknowledged ${e.text} is stored as sent`);
         assert.ok(list.includes(e.id), `acknowledged ${e.text} is in the list`);
@@ -151,9 +150,9 @@ describe('Redis restarted during REST and socket sends', () => {
       assert.deepEqual([...list].sort(), [...hash.keys()].sort(), 'list and hash agree');
       const sentTexts = new Set([...acked.map((e) => e.text), ...refused]);
       for (const raw of hash.values()) assert.ok(sentTexts.has(JSON.parse(raw).text), raw);
-      assert.equal(Number(await rcmd(r.port, 'ZSCORE', `${P}:inbox:21`, 'user-22')), last.timestamp.epoch);
-      assert.equal(Number(await rcmd(r.port, 'ZSCORE', `${P}:inbox:22`, 'user-21')), last.timestamp.epoch);
-      assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:21`, 'last_active'), last.timestamp.iso);
+      assert.equal(Number(await rcmd(r.port, 'ZSCORE', redisKey(`inbox:21`), 'user-22')), last.timestamp.epoch);
+      assert.equal(Number(await rcmd(r.port, 'ZSCORE', redisKey(`inbox:22`), 'user-21')), last.timestamp.epoch);
+      assert.equal(await rcmd(r.port, 'HGET', redisKey(`activity:21`), 'last_active'), last.timestamp.iso);
 
       // Realtime: nobody was disconnected, and the receiver got exactly the acknowledged sends.
       await until(() => receiver.messages.length >= acked.length, 5000, 'every delivery');
@@ -387,8 +386,8 @@ describe('SIGTERM under load', () => {
       assert.deepEqual(await exited, { code: 0, signal: null });
       assert.doesNotMatch(senna.logs, /shutdown_forced/);
 
-      const list = await rcmd(r.port, 'LRANGE', `${P}:topic:5`, 0, -1);
-      const hash = await hashOf(r.port, `${P}:topic:5:data`);
+      const list = await rcmd(r.port, 'LRANGE', redisKey(`topic:5`), 0, -1);
+      const hash = await hashOf(r.port, redisKey(`topic:5:data`));
       t.diagnostic(`${acked.length} sends answered 201`);
       assert.ok(acked.length >= 36);
       for (const e of acked) {
@@ -396,7 +395,7 @@ describe('SIGTERM under load', () => {
         assert.ok(list.includes(e.id));
       }
       assert.equal(list.length, acked.length, 'nothing stored that was not answered');
-      assert.deepEqual(await rcmd(r.port, 'KEYS', `${P}:instance:*`), [], 'heartbeat key deleted');
+      assert.deepEqual(await rcmd(r.port, 'KEYS', redisKey(`instance:*`)), [], 'heartbeat key deleted');
     } finally {
       if (paused) process.kill(r.pid, 'SIGCONT');
       await senna.stop();
@@ -408,9 +407,9 @@ describe('SIGTERM under load', () => {
     const r = await startRedis();
     try {
       const idle = await startSenna({ SOCK_REDIS_URL: r.url });
-      assert.equal((await rcmd(r.port, 'KEYS', `${P}:instance:*`)).length, 1, 'heartbeat key while running');
+      assert.equal((await rcmd(r.port, 'KEYS', redisKey(`instance:*`))).length, 1, 'heartbeat key while running');
       assert.deepEqual(await idle.stop('SIGTERM'), { code: 0, signal: null });
-      assert.deepEqual(await rcmd(r.port, 'KEYS', `${P}:instance:*`), []);
+      assert.deepEqual(await rcmd(r.port, 'KEYS', redisKey(`instance:*`)), []);
       assert.doesNotMatch(idle.logs, /presence_failed/);
 
       const senna = await startSenna({ SOCK_REDIS_URL: r.url });
@@ -422,12 +421,12 @@ describe('SIGTERM under load', () => {
       // socket.io-client waiting for its ping timeout (and senna's drain for its own).
       const upgrading = sockets[2];
       if (upgrading.io.engine.transport.name !== 'websocket') await once(upgrading.io.engine, 'upgrade');
-      for (const n of [61, 62, 63]) assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:${n}`, 'status'), 'active');
+      for (const n of [61, 62, 63]) assert.equal(await rcmd(r.port, 'HGET', redisKey(`activity:${n}`), 'status'), 'active');
       const gone = sockets.map((s) => once(s, 'disconnect'));
       assert.deepEqual(await senna.stop('SIGTERM'), { code: 0, signal: null });
       await Promise.all(gone);
-      assert.deepEqual(await rcmd(r.port, 'KEYS', `${P}:instance:*`), []);
-      for (const n of [61, 62, 63]) assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:${n}`, 'status'), 'inactive', `user ${n}`);
+      assert.deepEqual(await rcmd(r.port, 'KEYS', redisKey(`instance:*`)), []);
+      for (const n of [61, 62, 63]) assert.equal(await rcmd(r.port, 'HGET', redisKey(`activity:${n}`), 'status'), 'inactive', `user ${n}`);
       assert.doesNotMatch(senna.logs, /presence_failed/);
     } finally {
       await r.stop();

@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until, redisKey } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
 
-const P = 'senna-sockets:messages:myplatform';
 const alice = token({ user_id: 1 });
 const bob = token({ user_id: 2 });
 const carol = token({ user_id: 3 });
@@ -87,15 +86,15 @@ describe('message writes per user (SOCK_RATE_SEND_PER_SEC=1, SOCK_RATE_SEND_BURS
     assert.deepEqual(limited.json, LIMITED_BODY);
     assert.equal(limited.headers.get('retry-after'), '1');
     assert.match(limited.headers.get('content-type'), /^application\/json/);
-    assert.equal(await rcmd(r.port, 'LLEN', `${P}:dm:1-2`), 3);
-    assert.equal(await rcmd(r.port, 'HLEN', `${P}:dm:1-2:data`), 3);
+    assert.equal(await rcmd(r.port, 'LLEN', redisKey(`dm:1-2`)), 3);
+    assert.equal(await rcmd(r.port, 'HLEN', redisKey(`dm:1-2:data`)), 3);
     // Another user has a budget of their own.
     assert.equal((await send(senna.url, bob, 1, 'from bob')).status, 201);
     await sleep(Number(limited.headers.get('retry-after')) * 1000);
     const again = await send(senna.url, alice, 2, 'after the wait');
     assert.equal(again.status, 201);
-    assert.equal(await rcmd(r.port, 'LLEN', `${P}:dm:1-2`), 5);
-    const texts = await rcmd(r.port, 'HVALS', `${P}:dm:1-2:data`);
+    assert.equal(await rcmd(r.port, 'LLEN', redisKey(`dm:1-2`)), 5);
+    const texts = await rcmd(r.port, 'HVALS', redisKey(`dm:1-2:data`));
     assert.ok(!texts.some((t) => JSON.parse(t).text === 'one too many'));
   });
 
@@ -113,7 +112,7 @@ describe('message writes per user (SOCK_RATE_SEND_PER_SEC=1, SOCK_RATE_SEND_BURS
     const del = await api(senna.url, `/api/user/2/${own.json.entry.id}`, { as: carol, method: 'DELETE' });
     assert.equal(del.status, 429);
     assert.deepEqual(del.json, LIMITED_BODY);
-    const stored = JSON.parse(await rcmd(r.port, 'HGET', `${P}:dm:2-3:data`, own.json.entry.id));
+    const stored = JSON.parse(await rcmd(r.port, 'HGET', redisKey(`dm:2-3:data`), own.json.entry.id));
     assert.equal(stored.text, 'c2');
     assert.equal(stored.edited, undefined);
     const seen = await api(senna.url, `/api/user/2/${fromBob.json.entry.id}`, { as: carol, method: 'POST', body: { status: 'seen' } });
@@ -130,7 +129,7 @@ describe('message writes per user (SOCK_RATE_SEND_PER_SEC=1, SOCK_RATE_SEND_BURS
     assert.deepEqual(await ack(d, 'send-message', { to: { type: 'user', id: 1 }, type: 'text', text: 'no' }), LIMITED_ACK);
     const rest = await send(senna.url, dave, 1, 'rest too');
     assert.equal(rest.status, 429);
-    assert.equal(await rcmd(r.port, 'LLEN', `${P}:dm:1-4`), 3);
+    assert.equal(await rcmd(r.port, 'LLEN', redisKey(`dm:1-4`)), 3);
     // Validation still comes first: a bad target is not a rate-limit answer.
     assert.deepEqual(await ack(d, 'send-message', { to: { type: 'user', id: 4 }, type: 'text', text: 'x' }),
       { error: { code: 'MESSAGES_INVALID_TARGET', message: 'You cannot message yourself' } });
@@ -303,7 +302,7 @@ describe('0 turns every abuse limit off', () => {
 
   test('more than every default allows: writes, sockets, topics, events, a 200 KB event', async () => {
     for (let i = 0; i < 40; i++) assert.equal((await send(senna.url, alice, 2, `m${i}`)).status, 201, `send ${i}`);
-    assert.equal(await rcmd(r.port, 'LLEN', `${P}:dm:1-2`), 40);
+    assert.equal(await rcmd(r.port, 'LLEN', redisKey(`dm:1-2`)), 40);
     const sockets = [];
     for (let i = 0; i < 22; i++) sockets.push(await connectAs(senna.url, bob, { transports: ['websocket'] }));
     const s = sockets[0];

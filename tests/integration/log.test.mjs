@@ -4,11 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { startRedis, startSenna, token, until, redisKey } from './lib/harness.mjs';
 import { ack, api, closeAll, connectAs } from './lib/clients.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
 const tok = (id) => token({ user_id: id, username: `u${id}` });
 const err = (status, code, name, message) => ({ error: true, code, name, message, status });
 
@@ -71,8 +70,8 @@ describe('the conversation log', () => {
     assert.deepEqual(all.map((m) => m.seq), seqs);
     const byId = new Map(sent.flat().map((e) => [e.id, e.seq]));
     assert.ok(all.every((m) => byId.get(m.id) === m.seq));
-    assert.equal(await rcmd(r.port, 'GET', `${P}:topic:gapless:seq`), '200');
-    assert.equal(await rcmd(r.port, 'ZCARD', `${P}:topic:gapless:seqs`), 200);
+    assert.equal(await rcmd(r.port, 'GET', redisKey(`topic:gapless:seq`)), '200');
+    assert.equal(await rcmd(r.port, 'ZCARD', redisKey(`topic:gapless:seqs`)), 200);
   });
 
   test('walking `before` under a concurrent sender and deleter returns every message exactly once', async () => {
@@ -189,7 +188,7 @@ describe('the conversation log', () => {
       assert.equal(a.status, 200);
       assert.deepEqual(a.json, { ...first, duplicate: true });
     }
-    const key = `${P}:dm:21-22`;
+    const key = redisKey(`dm:21-22`);
     assert.equal(await rcmd(r.port, 'LLEN', key), 1);
     assert.equal(await rcmd(r.port, 'HLEN', `${key}:data`), 1);
     assert.equal(await rcmd(r.port, 'GET', `${key}:seq`), '1');
@@ -365,16 +364,16 @@ describe('the conversation log', () => {
     assert.equal(inbox.latest.id, e[1].id);
     assert.equal(inbox.latest.seq, 2);
     assert.equal(inbox.unread, 2);
-    assert.deepEqual(await rcmd(r.port, 'ZRANGE', `${P}:dm:51-52:seqs`, 0, -1, 'WITHSCORES'),
+    assert.deepEqual(await rcmd(r.port, 'ZRANGE', redisKey(`dm:51-52:seqs`), 0, -1, 'WITHSCORES'),
       [e[0].id, '1', e[1].id, '2']);
-    assert.deepEqual(await rcmd(r.port, 'ZRANGE', `${P}:dm:51-52:authors`, 0, -1),
+    assert.deepEqual(await rcmd(r.port, 'ZRANGE', redisKey(`dm:51-52:authors`), 0, -1),
       ['51:0000000000000001', '51:0000000000000002']);
     closeAll();
   });
 
   test('seqs of every MessagePack width reach sockets on another instance intact', async () => {
     const b = await connectAs(two.url, tok(72));
-    const key = `${P}:dm:71-72:seq`;
+    const key = redisKey(`dm:71-72:seq`);
     const want = [];
     for (const start of [126, 254, 65534, 4294967294, 2 ** 40]) {
       await rcmd(r.port, 'SET', key, start);
@@ -391,7 +390,7 @@ describe('the conversation log', () => {
   });
 
   test('seed-written chats get stable seqs and right unread counts, also when the seed keeps writing', async () => {
-    const dm = `${P}:dm:61-62`;
+    const dm = redisKey(`dm:61-62`);
     const seed = (id, author, minute, extra = '') =>
       `{"id":"${id}","author":${author},"timestamp":"2016-06-02T21:${minute}:36.342Z","type":"text","text":"seed ${id}"${extra}}`;
     const ids = ['a1111111-1111-4111-8111-111111111111', 'b2222222-2222-4222-8222-222222222222',
@@ -399,8 +398,8 @@ describe('the conversation log', () => {
     await rcmd(r.port, 'RPUSH', dm, ids[0], ids[1], ids[2], ids[3]);
     await rcmd(r.port, 'HSET', `${dm}:data`, ids[0], seed(ids[0], 61, 30), ids[1], seed(ids[1], 62, 31, ',"status":"seen"'),
       ids[2], seed(ids[2], 61, 32, ',"status":"seen"'), ids[3], seed(ids[3], 62, 33));
-    await rcmd(r.port, 'ZADD', `${P}:inbox:61`, 1464903576342, 'user-62');
-    await rcmd(r.port, 'ZADD', `${P}:inbox:62`, 1464903576342, 'user-61');
+    await rcmd(r.port, 'ZADD', redisKey(`inbox:61`), 1464903576342, 'user-62');
+    await rcmd(r.port, 'ZADD', redisKey(`inbox:62`), 1464903576342, 'user-61');
     // First look through the inbox: numbered in list order; the seed's "seen" marks are cursors
     // (62 saw 61's third message, 61 saw 62's second).
     const unread62 = (await api(one.url, '/api/unread', { as: tok(62) })).json;

@@ -6,10 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import jwt from 'jsonwebtoken';
 import { api, client, closeAll, connectAs as connect, once, refusals } from './lib/clients.mjs';
-import { runSenna, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { runSenna, startRedis, startSenna, token, until, redisKey } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
 const ADMIN_SECRET = 'an-admin-secret-of-at-least-32-characters';
 const nowSec = () => Math.floor(Date.now() / 1000);
 const adminToken = (claims = {}) => jwt.sign({ user_id: 'ops-alice', exp: nowSec() + 600, ...claims }, ADMIN_SECRET);
@@ -102,7 +101,7 @@ describe('moderation on two instances', () => {
     assert.deepEqual(res.json, { ok: true, action: { type: 'ban', user_id: 20, reason: 'abuse' } });
     assert.equal((await gone)[0], 'io server disconnect');
     assert.deepEqual(kicks(sock), [{ code: 'USER_BANNED', message: 'Banned users cannot use this', reason: 'abuse' }]);
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '20'), '0');
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`moderation:bans`), '20'), '0');
     for (const s of [one, two]) {
       const list = await until(async () => {
         const x = await api(s.url, '/api/list', { as: tok });
@@ -120,7 +119,7 @@ describe('moderation on two instances', () => {
     assert.ok(after1['socket/user_banned'] >= (before1['socket/user_banned'] ?? 0) + 1);
 
     assert.equal((await admin(two.url, '/admin/users/20/unban')).status, 200);
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '20'), null);
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`moderation:bans`), '20'), null);
     for (const s of [one, two]) {
       await until(async () => (await api(s.url, '/api/list', { as: tok })).status === 200, 1000, 'the unban on REST');
       assert.ok((await connect(s.url, tok, ws)).connected);
@@ -150,7 +149,7 @@ describe('moderation on two instances', () => {
       assert.equal((await api(s.url, '/api/list', { as: fresh })).status, 200);
       assert.deepEqual(await refusal(s.url, old), { message: REVOKED.message, data: { code: 'TOKEN_REVOKED' } });
     }
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:moderation:revocations`, '30'), String(cut));
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`moderation:revocations`), '30'), String(cut));
   });
 
   test('a mute in a topic refuses sends there (REST and socket) with USER_MUTED; elsewhere and after unmute they pass', async () => {
@@ -171,7 +170,7 @@ describe('moderation on two instances', () => {
     assert.equal((await api(two.url, '/api/topic/other', { as: tok, method: 'POST', body: { type: 'text', text: 'hi' } })).status, 201);
     const dm = await sock.timeout(5000).emitWithAck('send-message', { to: { type: 'user', id: 41 }, type: 'text', text: 'hi' });
     assert.equal(dm.ok, true);
-    assert.equal(await rcmd(r.port, 'HGET', `${P}:moderation:mutes`, 'general:40'), '0');
+    assert.equal(await rcmd(r.port, 'HGET', redisKey(`moderation:mutes`), 'general:40'), '0');
     assert.ok((await refusals(two.url))['socket/user_muted'] >= 1);
     assert.equal((await admin(one.url, '/admin/users/40/unmute', { topic: 'general' })).status, 200);
     await until(async () => (await api(two.url, '/api/topic/general', { as: tok, method: 'POST', body: { type: 'text', text: 'back' } })).status === 201,
@@ -187,12 +186,12 @@ describe('moderation on two instances', () => {
     await gone;
     assert.equal(kicks(sock)[0].code, 'USER_BANNED');
     // Every instance stored it (the same value: idempotent).
-    await until(async () => (await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '50')) === String(until50), 1000, 'the stored ban');
+    await until(async () => (await rcmd(r.port, 'HGET', redisKey(`moderation:bans`), '50')) === String(until50), 1000, 'the stored ban');
     for (const s of [one, two])
       assert.deepEqual((await api(s.url, '/api/list', { as: tok })).json, BANNED);
     await rcmd(r.port, 'PUBLISH', 'messages:events', JSON.stringify({ type: 'unban', user_id: 50 }));
     await until(async () => (await api(two.url, '/api/list', { as: tok })).status === 200, 1000, 'the unban');
-    await until(async () => (await rcmd(r.port, 'HGET', `${P}:moderation:bans`, '50')) === null, 1000, 'the unban stored');
+    await until(async () => (await rcmd(r.port, 'HGET', redisKey(`moderation:bans`), '50')) === null, 1000, 'the unban stored');
 
     const k = await connect(two.url, token({ user_id: 51 }), ws);
     const kgone = once(k, 'disconnect');

@@ -6,11 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until, redisKey } from './lib/harness.mjs';
 import { startFakePlatform } from './lib/fake-platform.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
 const INVALID = 'Your token is invalid - please check it and try again';
 const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
@@ -58,7 +57,7 @@ const api = (base, path, { as, method = 'GET', body } = {}) =>
   });
 
 async function activity(port, user) {
-  const flat = await rcmd(port, 'HGETALL', `${P}:activity:${user}`);
+  const flat = await rcmd(port, 'HGETALL', redisKey(`activity:${user}`));
   const o = {};
   for (let i = 0; i + 1 < (flat?.length ?? 0); i += 2) o[flat[i]] = flat[i + 1];
   return o;
@@ -267,7 +266,7 @@ describe('realtime on one instance', () => {
   });
 
   test('presence: active on the first socket, inactive with last_active when the last goes', async () => {
-    await rcmd(r.port, 'DEL', `${P}:activity:5`);
+    await rcmd(r.port, 'DEL', redisKey(`activity:5`));
     const t = token({ user_id: 5 });
     const s1 = await connectAs(senna.url, t);
     await until(async () => (await activity(r.port, 5)).status === 'active', 3000, 'active');

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, closeAll, once, reconnecting, sendText } from './lib/clients.mjs';
-import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until, redisKey } from './lib/harness.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 import jwt from 'jsonwebtoken';
@@ -160,10 +160,10 @@ describe('connection state recovery across two instances', () => {
       const key = `${P}:sio:session:${pid}`;
       assert.equal(await rcmd(redis.port, 'EXISTS', key), 1);
       assert.equal(await rcmd(redis.port, 'PTTL', key), -1, 'still live, on its new server');
-      const presence = await rcmd(redis.port, 'HGETALL', `${D}:presence:2`);
+      const presence = await rcmd(redis.port, 'HGETALL', redisKey(`presence:2`));
       const counts = Object.fromEntries(presence.reduce((acc, v, i) => (i % 2 ? acc : [...acc, [v, presence[i + 1]]]), []));
       assert.deepEqual(Object.values(counts), ['1'], `one socket of bob counted, on ${to}: ${JSON.stringify(counts)}`);
-      assert.equal(await rcmd(redis.port, 'HGET', `${D}:activity:2`, 'status'), 'active');
+      assert.equal(await rcmd(redis.port, 'HGET', redisKey(`activity:2`), 'status'), 'active');
 
       // Its rooms are whole: a DM and a topic message, from either instance, arrive once each.
       const n = s.got.length;

@@ -12,10 +12,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until, redisKey } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
 const alice = token({ user_id: 1, username: 'alice' });
 const bob = token({ user_id: 2, username: 'bob' });
 const err = (status, code, name, message) => ({ error: true, code, name, message, status });
@@ -53,9 +52,9 @@ async function replies(senna, code) {
 /** A message stored as the seed (and senna) stores it, written straight into Redis. */
 async function seed(port, id = 'seeded-1', text = 'seeded') {
   const json = JSON.stringify({ id, author: 1, timestamp: '2026-01-01T00:00:00.000Z', type: 'text', text });
-  await rcmd(port, 'HSET', `${P}:dm:1-2:data`, id, json);
-  await rcmd(port, 'RPUSH', `${P}:dm:1-2`, id);
-  await rcmd(port, 'ZADD', `${P}:inbox:2`, 1767225600000, 'user-1');
+  await rcmd(port, 'HSET', redisKey(`dm:1-2:data`), id, json);
+  await rcmd(port, 'RPUSH', redisKey(`dm:1-2`), id);
+  await rcmd(port, 'ZADD', redisKey(`inbox:2`), 1767225600000, 'user-1');
 }
 
 /** One command on its own connection, without resp.mjs's 3 s limit (DEBUG RELOAD, a long
@@ -95,17 +94,17 @@ describe('Redis refusals, one real state per row', () => {
       const ack = await socket.timeout(5000).emitWithAck('send-message', { to: { type: 'user', id: 2 }, type: 'text', text: 'hi' });
       assert.deepEqual(ack, { error: { code: 'STORE_FULL', message: FULL.message } });
       assert.equal((await history(senna)).status, 200);
-      assert.deepEqual(await rcmd(r.port, 'LRANGE', `${P}:dm:1-2`, 0, -1), ['seeded-1']);
+      assert.deepEqual(await rcmd(r.port, 'LRANGE', redisKey(`dm:1-2`), 0, -1), ['seeded-1']);
     });
   });
 
   test('READONLY (a replica): 503 on REST and sockets, history still served', async () => {
     await withServers(async (use) => {
-      const master = use(await startRedis());
-      const replica = use(await startRedis());
+      const master = use(await startRedis({ cluster: false })); // REPLICAOF: not in cluster mode
+      const replica = use(await startRedis({ cluster: false }));
       await rcmd(replica.port, 'REPLICAOF', '127.0.0.1', master.port);
       await seed(master.port);
-      await until(async () => (await rcmd(replica.port, 'LLEN', `${P}:dm:1-2`)) === 1, 10000, 'replication');
+      await until(async () => (await rcmd(replica.port, 'LLEN', redisKey(`dm:1-2`))) === 1, 10000, 'replication');
       const senna = use(await startSenna({ SOCK_REDIS_URL: replica.url }));
       await assertRefused(senna, 'READONLY', await send(senna));
       const socket = io(senna.url, { reconnection: false, forceNew: true, auth: { token: alice }, transports: ['websocket'] });
@@ -156,9 +155,9 @@ describe('Redis refusals, one real state per row', () => {
 
   test('MASTERDOWN (a replica that lost its master, replica-serve-stale-data no): 503', async () => {
     await withServers(async (use) => {
-      const master = await startRedis();
+      const master = await startRedis({ cluster: false }); // REPLICAOF: not in cluster mode
       use({ stop: () => master.stop() });
-      const replica = use(await startRedis());
+      const replica = use(await startRedis({ cluster: false }));
       await seed(master.port);
       await rcmd(replica.port, 'REPLICAOF', '127.0.0.1', master.port);
       await until(async () => (await infoField(replica.port, 'replication', 'master_link_status')) === 'up', 10000, 'link up');
@@ -174,7 +173,7 @@ describe('Redis refusals, one real state per row', () => {
 
   test('CLUSTERDOWN (a cluster node that serves no slot): 503', async () => {
     await withServers(async (use) => {
-      const r = use(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }));
+      const r = use(await startRedis({ cluster: false, args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] })); // no slot: not the harness's one-node cluster
       const senna = use(await startSenna({ SOCK_REDIS_URL: r.url }));
       await assertRefused(senna, 'CLUSTERDOWN', await history(senna));
       assert.deepEqual((await send(senna)).json, UNAVAILABLE);
@@ -237,7 +236,7 @@ describe('Redis refusals, one real state per row', () => {
   test('any other error reply (WRONGTYPE: a key of a foreign type) is a 500, logged', async () => {
     await withServers(async (use) => {
       const r = use(await startRedis());
-      await rcmd(r.port, 'SET', `${P}:dm:1-2`, 'not a list');
+      await rcmd(r.port, 'SET', redisKey(`dm:1-2`), 'not a list');
       const senna = use(await startSenna({ SOCK_REDIS_URL: r.url }));
       const res = await history(senna);
       assert.deepEqual([res.status, res.json], [500, INTERNAL]);

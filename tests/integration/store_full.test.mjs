@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, tmpDir, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, tmpDir, token, until, redisKey } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
 const FULL_MESSAGE = 'The message store is full - please try again later';
 const FULL = { error: true, code: 'STORE_FULL', name: 'InsufficientStorageError', message: FULL_MESSAGE, status: 507 };
 const alice = token({ user_id: 1, username: 'alice' });
@@ -38,11 +37,11 @@ async function sioClient(url, tok) {
     alice's activity. */
 async function chatState(port) {
   return {
-    list: await rcmd(port, 'LRANGE', `${P}:dm:1-2`, 0, -1),
-    data: (await rcmd(port, 'HKEYS', `${P}:dm:1-2:data`)).sort(),
-    inbox1: await rcmd(port, 'ZRANGE', `${P}:inbox:1`, 0, -1, 'WITHSCORES'),
-    inbox2: await rcmd(port, 'ZRANGE', `${P}:inbox:2`, 0, -1, 'WITHSCORES'),
-    activity: await rcmd(port, 'HGETALL', `${P}:activity:1`),
+    list: await rcmd(port, 'LRANGE', redisKey(`dm:1-2`), 0, -1),
+    data: (await rcmd(port, 'HKEYS', redisKey(`dm:1-2:data`))).sort(),
+    inbox1: await rcmd(port, 'ZRANGE', redisKey(`inbox:1`), 0, -1, 'WITHSCORES'),
+    inbox2: await rcmd(port, 'ZRANGE', redisKey(`inbox:2`), 0, -1, 'WITHSCORES'),
+    activity: await rcmd(port, 'HGETALL', redisKey(`activity:1`)),
   };
 }
 
@@ -154,8 +153,8 @@ describe('a Redis at maxmemory 4mb with noeviction', () => {
     const deleted = full.list[0];
     const del = await api(`/api/user/2/${deleted}`, { method: 'DELETE' });
     assert.equal(del.status, 200, del.text);
-    assert.deepEqual(await rcmd(r.port, 'LRANGE', `${P}:dm:1-2`, 0, -1), full.list.slice(1));
-    assert.equal(await rcmd(r.port, 'HEXISTS', `${P}:dm:1-2:data`, deleted), 0);
+    assert.deepEqual(await rcmd(r.port, 'LRANGE', redisKey(`dm:1-2`), 0, -1), full.list.slice(1));
+    assert.equal(await rcmd(r.port, 'HEXISTS', redisKey(`dm:1-2:data`), deleted), 0);
 
     // Memory freed (here: the limit lifted): sends work again, on REST and sockets.
     await rcmd(r.port, 'CONFIG', 'SET', 'maxmemory', '0');
@@ -176,10 +175,10 @@ describe('presence while Redis is full', () => {
     const senna = await startSenna({ SOCK_REDIS_URL: r.url, SOCK_PRESENCE_HEARTBEAT_MS: '200' });
     const socket = await sioClient(senna.url, alice);
     try {
-      const keys = await rcmd(r.port, 'KEYS', `${P}:instance:*`);
+      const keys = await rcmd(r.port, 'KEYS', redisKey(`instance:*`));
       const key = keys.find((k) => !k.endsWith(':users'));
       assert.ok(key, `no heartbeat key in ${keys}`);
-      await until(async () => (await rcmd(r.port, 'HGET', `${P}:activity:1`, 'status')) === 'active', 5000, 'alice active');
+      await until(async () => (await rcmd(r.port, 'HGET', redisKey(`activity:1`), 'status')) === 'active', 5000, 'alice active');
       await rcmd(r.port, 'CONFIG', 'SET', 'maxmemory', '1mb'); // below what Redis already holds
       assert.match(await rcmd(r.port, 'SET', 'probe', 'x').catch((e) => e.message), /^OOM /);
       // The key lives 3 heartbeats (600 ms); SET is refused now. Watch its TTL being extended
@@ -193,7 +192,7 @@ describe('presence while Redis is full', () => {
         last = ttl;
         return extended >= 5;
       }, 10000, 'heartbeat extensions');
-      assert.equal(await rcmd(r.port, 'HGET', `${P}:activity:1`, 'status'), 'active');
+      assert.equal(await rcmd(r.port, 'HGET', redisKey(`activity:1`), 'status'), 'active');
     } finally {
       socket.close();
       await senna.stop();

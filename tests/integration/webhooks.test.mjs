@@ -10,14 +10,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { request, runSenna, startRedis, startSenna, tmpDir, token, until } from './lib/harness.mjs';
+import { request, runSenna, startRedis, startSenna, tmpDir, token, until, redisKey } from './lib/harness.mjs';
 import { api, ack, closeAll, connectAs } from './lib/clients.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 import { docSnippet, startReceiver } from './lib/webhook-receiver.mjs';
 
-const P = 'senna-sockets:messages:myplatform';
-const STREAM = `${P}:webhooks`;
-const DEAD = `${P}:webhooks:dead`;
+const STREAM = redisKey(`webhooks`);
+const DEAD = redisKey(`webhooks:dead`);
 const SECRET = 'whsec-test-0123456789';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const tok = (id) => token({ user_id: id, username: `u${id}` });
@@ -163,7 +162,7 @@ for c in json.load(sys.stdin):
 
   test('topic members: joined through messages:events or join-topic, offline ones only, never the writer', async () => {
     const { r, receiver, nodes: [a, b] } = await setup({ env: { SOCK_WEBHOOK_EVENTS: 'message.new' } });
-    const members = `${P}:topic:news:members`;
+    const members = redisKey(`topic:news:members`);
     for (const u of [1, 4, 6])
       await rcmd(r.port, 'PUBLISH', 'messages:events', JSON.stringify({ type: 'join-room', user_id: u, room: 'topic-news' }));
     const five = await connectAs(b.url, tok(5));
@@ -171,7 +170,7 @@ for c in json.load(sys.stdin):
     five.disconnect();
     await connectAs(a.url, tok(6)); // a member, online
     await until(async () => (await rcmd(r.port, 'SMEMBERS', members)).length === 4, 5000, 'four members');
-    await until(async () => (await rcmd(r.port, 'HLEN', `${P}:presence:5`)) === 0, 5000, 'user 5 gone');
+    await until(async () => (await rcmd(r.port, 'HLEN', redisKey(`presence:5`))) === 0, 5000, 'user 5 gone');
     assert.deepEqual((await rcmd(r.port, 'SMEMBERS', members)).sort(), ['1', '4', '5', '6']);
 
     const first = await send(b.url, 1, 'news', 'extra', 'topic');
@@ -193,8 +192,8 @@ for c in json.load(sys.stdin):
 
   test('a topic with more members than SOCK_WEBHOOK_MAX_RECIPIENTS gets none, counted', async () => {
     const { r, receiver, nodes: [a] } = await setup({ instances: 1, env: { SOCK_WEBHOOK_MAX_RECIPIENTS: '2' } });
-    await rcmd(r.port, 'SADD', `${P}:topic:big:members`, '7', '8', '9');
-    await rcmd(r.port, 'SADD', `${P}:topic:small:members`, '7', '8');
+    await rcmd(r.port, 'SADD', redisKey(`topic:big:members`), '7', '8', '9');
+    await rcmd(r.port, 'SADD', redisKey(`topic:small:members`), '7', '8');
     assert.equal((await send(a.url, 1, 'big', 'to many', 'topic')).status, 201);
     assert.equal((await send(a.url, 1, 'small', 'to two', 'topic')).status, 201);
     await receiver.waitFor((rv) => rv.acked().length === 2);
@@ -330,7 +329,7 @@ describe('webhooks: delivery', () => {
       const u = await connectAs(s.url, tok(2));
       u.disconnect();
       assert.equal((await send(s.url, 1, 2, 'nobody listens')).status, 201);
-      await until(async () => (await rcmd(r.port, 'HGET', `${P}:status:2`, 'status')) === 'offline', 5000, 'offline');
+      await until(async () => (await rcmd(r.port, 'HGET', redisKey(`status:2`), 'status')) === 'offline', 5000, 'offline');
       assert.equal(await rcmd(r.port, 'EXISTS', STREAM), 0);
       assert.doesNotMatch((await request(`${s.url}/metrics`)).text, /senna_webhook/);
     } finally {
@@ -363,7 +362,7 @@ describe('presence: user.online / user.offline', () => {
     await receiver.waitFor((rv) => rv.of('user.offline', 31).length === 1, 15000, 'the marker offline');
     await drained(r.port);
     assert.deepEqual(receiver.acked().filter((d) => d.body.user_id === 30).map((d) => d.event), ['user.online']);
-    assert.equal(await rcmd(r.port, 'ZSCORE', `${P}:presence-grace`, '30'), null);
+    assert.equal(await rcmd(r.port, 'ZSCORE', redisKey(`presence-grace`), '30'), null);
     const online = receiver.of('user.online', 30)[0].body;
     assert.deepEqual(online.data, { status: 'online', last_active: online.data.last_active });
     assert.match(online.data.last_active, ISO);
@@ -419,10 +418,10 @@ describe('presence you can ask for', () => {
   test('GET /api/presence: exact bodies, in the order asked; errors', async () => {
     const { r, nodes: [a, b] } = await setup({ instances: 2, env: { SOCK_WEBHOOK_EVENTS: 'message.new' } });
     await connectAs(b.url, tok(60));
-    await until(async () => (await rcmd(r.port, 'HGET', `${P}:status:60`, 'status')) === 'online', 5000, 'online');
-    const since = await rcmd(r.port, 'HGET', `${P}:status:60`, 'last_active');
+    await until(async () => (await rcmd(r.port, 'HGET', redisKey(`status:60`), 'status')) === 'online', 5000, 'online');
+    const since = await rcmd(r.port, 'HGET', redisKey(`status:60`), 'last_active');
     // Only the seed saw user 62: its last_active stands.
-    await rcmd(r.port, 'HSET', `${P}:activity:62`, 'status', 'inactive', 'last_active', '2016-06-02T21:38:36.342Z');
+    await rcmd(r.port, 'HSET', redisKey(`activity:62`), 'status', 'inactive', 'last_active', '2016-06-02T21:38:36.342Z');
     const got = await api(a.url, '/api/presence?ids=61,60,alice,62,60', { as: tok(1) });
     assert.equal(got.status, 200);
     assert.deepEqual(got.json, { presence: [

@@ -11,6 +11,38 @@ import jwt from 'jsonwebtoken';
 export const SENNA_BIN = process.env.SENNA_BIN || path.resolve('build/asan/senna');
 export const DEFAULT_SECRET = 'scene-passage-love-rhyme';
 
+/**
+ * SENNA_TEST_REDIS=cluster1: every redis-server a test starts is a one-node Redis Cluster
+ * (`--cluster-enabled yes`, all 16384 slots), which enforces the cluster's rules (a script or
+ * MULTI whose keys span slots fails with CROSSSLOT) while senna's single-node connection talks
+ * to it unchanged, and every senna runs with SOCK_REDIS_LAYOUT=cluster
+ * (docs/adr/0012-cluster-key-layout.md). Unset: a plain redis-server, the seed layout.
+ */
+export const TEST_REDIS = process.env.SENNA_TEST_REDIS || 'single';
+if (!['single', 'cluster1'].includes(TEST_REDIS)) throw new Error(`SENNA_TEST_REDIS=${TEST_REDIS}: single or cluster1`);
+export const LAYOUT = TEST_REDIS === 'cluster1' ? 'cluster' : 'seed';
+
+/**
+ * The Redis key that SPEC §4 names `<prefix>:messages:<domain>:<name>` ("dm:1-2:data",
+ * "inbox:2", "instance:*"...), in the layout under test (chat/keys.cpp's names, kept in step
+ * by tests/unit/chat/keys_test.cpp): tests assert exact keys through this one helper.
+ */
+export function redisKey(name, { prefix = 'senna-sockets', domain = 'myplatform', layout = LAYOUT } = {}) {
+  const base = `${prefix}:messages:`;
+  if (layout === 'seed') return `${base}${domain}:${name}`;
+  let m = /^((?:dm|topic):[^:]+)(.*)$/.exec(name);
+  if (m) return `${base}{${domain}:${m[1]}}${m[2]}`;
+  m = /^(inbox|activity|profile|presence|status):([^:]+)$/.exec(name);
+  if (m) return `${base}{${domain}:user:${m[2]}}:${m[1]}`;
+  if (name === 'instances') return `${base}{${domain}:instances}`;
+  if (name === 'presence-grace') return `${base}{${domain}:instances}:grace`;
+  if (name.startsWith('instance:')) return `${base}{${domain}:instances}:${name}`;
+  m = /^(webhooks|moderation)(?::(.*))?$/.exec(name);
+  if (m && m[1] === 'webhooks') return `${base}{${domain}:webhooks}${m[2] ? `:${m[2]}` : ''}`;
+  if (m && m[2]) return `${base}{${domain}:moderation}:${m[2]}`;
+  throw new Error(`redisKey: no cluster name for ${name}`);
+}
+
 const live = new Set(); // every child still running, killed on exit whatever happens
 function killAll() {
   for (const child of live) {
@@ -59,6 +91,18 @@ export function redisCommand(target, ...args) {
   });
 }
 
+// A one-node cluster: every slot given to the node (kept in its nodes.conf across a restart on
+// the same dir), then cluster_state:ok.
+async function clusterReady(port, deadline) {
+  const info = await redisCommand(port, 'CLUSTER', 'INFO');
+  if (!info.includes('cluster_slots_assigned:16384')) await redisCommand(port, 'CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
+  while (Date.now() < deadline) {
+    if ((await redisCommand(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
 function track(child) {
   live.add(child);
   child.on('exit', () => live.delete(child));
@@ -75,18 +119,20 @@ function exited(child) {
  * nothing; with `dir` it keeps an append-only file there, fsynced on every write, so a
  * restart on the same dir has every acknowledged write. `args` go to redis-server after the
  * others (`['--maxmemory', '4mb']`); relative paths in them are inside its directory (`.dir`).
+ * `cluster` (default: SENNA_TEST_REDIS=cluster1) makes it a one-node Redis Cluster.
  */
-export async function startRedis({ port, dir: keepDir, args = [] } = {}) {
+export async function startRedis({ port, dir: keepDir, args = [], cluster: clustered = TEST_REDIS === 'cluster1' } = {}) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const p = port ?? (await freePort());
     const dir = keepDir ?? tmpDir('senna-redis-');
     const persistence = keepDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const cluster = clustered ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] : [];
     const child = track(spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '',
-      ...persistence, '--dir', dir, ...args], { stdio: 'ignore', detached: true }));
+      ...persistence, '--dir', dir, ...cluster, ...args], { stdio: 'ignore', detached: true }));
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && child.exitCode === null) {
       try {
-        if ((await redisCommand(p, 'PING')).startsWith('+PONG')) {
+        if ((await redisCommand(p, 'PING')).startsWith('+PONG') && (!cluster.length || await clusterReady(p, deadline))) {
           return {
             port: p,
             url: `redis://127.0.0.1:${p}/0`,
@@ -117,7 +163,7 @@ export async function startSenna(env = {}, { args = [], expectListen = true } = 
   const child = track(spawn(SENNA_BIN, args, {
     env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS, UBSAN_OPTIONS: process.env.UBSAN_OPTIONS,
       TSAN_OPTIONS: process.env.TSAN_OPTIONS,
-      SOCK_HTTP_HOST: '127.0.0.1', SOCK_HTTP_PORT: '0', SOCK_THREADS: '2', ...env },
+      SOCK_HTTP_HOST: '127.0.0.1', SOCK_HTTP_PORT: '0', SOCK_THREADS: '2', SOCK_REDIS_LAYOUT: LAYOUT, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   }));
