@@ -273,9 +273,10 @@ int server::run() {
     }
     auto ep = redis::parse_url(cfg_.effective_redis_url());
     if (!ep)
-        throw std::runtime_error(
-            std::string(cfg_.redis_url.empty() ? "SOCK_REDIS_HOST" : "SOCK_REDIS_URL") + ": " +
-            ep.error());
+        throw std::runtime_error(std::string(!cfg_.redis_cluster.empty() ? "SOCK_REDIS_CLUSTER"
+                                             : cfg_.redis_url.empty()    ? "SOCK_REDIS_HOST"
+                                                                         : "SOCK_REDIS_URL") +
+                                 ": " + ep.error());
     shared.redis_endpoint = *ep;
 
     // The route labels come from the route table, which every shard builds the same way.

@@ -114,6 +114,7 @@ bool redis_server::launch() {
     }
     if (!opts_.password.empty())
         args.insert(args.end(), {"--requirepass", opts_.password});
+    args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());
