@@ -446,22 +446,18 @@ net::awaitable<void> cluster_router::refresh_loop(std::shared_ptr<cluster_router
 }
 
 net::awaitable<bool> cluster_router::load_map() {
-    // Ask an open link: masters first, then any other node (a replica seed); else open the
-    // seeds' links and wait for one of them.
-    for (const auto& seed : ep_.seeds)
-        if (auto i = index_of(seed); i != none)
-            link(i);
-    std::vector<std::uint16_t> order;
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
-        if (nodes_[i].master)
-            order.push_back(static_cast<std::uint16_t>(i));
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
-        if (!nodes_[i].master)
-            order.push_back(static_cast<std::uint16_t>(i));
-
+    // Ask an open link: masters first, then any other node; when none is open, open the seeds'
+    // links and wait (up to connect_timeout) for one of them.
     net::steady_timer timer(ex_);
     const auto give_up = clock::now() + opts_.connect_timeout;
     for (;;) {
+        std::vector<std::uint16_t> order;
+        for (std::size_t i = 0; i < nodes_.size(); ++i)
+            if (nodes_[i].master)
+                order.push_back(static_cast<std::uint16_t>(i));
+        for (std::size_t i = 0; i < nodes_.size(); ++i)
+            if (!nodes_[i].master)
+                order.push_back(static_cast<std::uint16_t>(i));
         bool any_open = false;
         for (std::uint16_t i : order) {
             if (stopped_)
@@ -495,6 +491,9 @@ net::awaitable<bool> cluster_router::load_map() {
         }
         if (any_open || clock::now() >= give_up || stopped_)
             co_return false;
+        for (const auto& seed : ep_.seeds)
+            if (auto i = index_of(seed); i != none)
+                link(i);
         timer.expires_after(10ms);
         co_await timer.async_wait(net::use_tuple);
     }

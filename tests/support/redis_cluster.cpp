@@ -150,6 +150,19 @@ redis_cluster::redis_cluster(redis_cluster_options opts) : opts_(opts) {
     if (run_program(args, log, std::chrono::seconds(60)) != 0)
         throw std::runtime_error("redis-cli --cluster create failed:\n" + read_file(log));
     wait_ok();
+    // A replica that has not synced yet refuses to fail over (its data is "too old").
+    auto deadline = clock::now() + std::chrono::seconds(20);
+    for (const auto& s : servers_) {
+        for (;;) {
+            std::string info = s->command({"INFO", "replication"});
+            if (info.find("role:slave") == std::string::npos ||
+                info.find("master_link_status:up") != std::string::npos)
+                break;
+            if (clock::now() >= deadline)
+                throw std::runtime_error("a replica did not sync:\n" + info);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
 }
 
 redis_cluster::~redis_cluster() = default;
