@@ -81,14 +81,11 @@ refuse() { # refuse <what> <regex> <exempt files: name=why;...> <path>... : ever
         status=1
     fi
 }
-# Named exceptions, each with why. realtime/moderation_state.cpp: the moderation actions' JSON
-# on the control channel (issue 17), which realtime publishes and reads back; realtime/hub.cpp:
-# the control channel's moderation and membership messages and the `presence` event (issues 16,
-# 17), kept in realtime::hub when main's moderation was merged (the move of the control channel
-# to api was dropped then).
+# Named exception, with why: realtime/moderation_state.cpp writes the moderation actions' JSON
+# on the control channel (issue 17), which realtime publishes and reads back itself.
 refuse "realtime writes a JSON field (shape events in api/deliveries.cpp)" \
     '\["[a-z_]+"\] *=' \
-    'realtime/moderation_state.cpp=issue 17;realtime/hub.cpp=control channel and presence' \
+    'realtime/moderation_state.cpp=issue 17' \
     realtime
 refuse "a room name outside chat/rooms.hpp" '"(user|topic|presence)-"' '' \
     $(ls -d */ | grep -v '^chat/$') chat/keys.cpp chat/service*.cpp

@@ -100,7 +100,7 @@ public:
 
     const settings& config() const noexcept { return settings_; }
 
-    class probe; // one shard's observer (admin_ui.cpp)
+    class probe; // one shard's observer (probe.hpp)
     struct impl;
 
 private:

@@ -70,4 +70,12 @@ std::vector<realtime::delivery> typing(const chat::id& me, const chat::chat_ref&
     return out;
 }
 
+json::object presence_payload(const realtime::presence_change& change) {
+    json::object event;
+    event["user_id"] = change.user.to_json();
+    event["status"] = change.status;
+    event["last_active"] = change.last_active;
+    return event;
+}
+
 } // namespace senna::api

@@ -34,4 +34,7 @@ std::vector<realtime::delivery> to_user(const chat::id& user, const boost::json:
 /** `typing` {user_id, chat}: a DM's other user, a topic's room but `me`'s own sockets. */
 std::vector<realtime::delivery> typing(const chat::id& me, const chat::chat_ref& chat);
 
+/** The `presence` event {user_id, status, last_active} of a transition (docs/api.md). */
+boost::json::object presence_payload(const realtime::presence_change& change);
+
 } // namespace senna::api

@@ -1,6 +1,7 @@
 #include "app/server.hpp"
 
 #include "admin/admin_ui.hpp"
+#include "api/deliveries.hpp"
 #include "app/managed_redis.hpp"
 #include "app/shard.hpp"
 #include "app/shared_state.hpp"
@@ -326,6 +327,7 @@ int server::run() {
             100, std::min<long long>(5000, cfg_.redis_command_timeout.count() / 2)));
         hs.redis_prefix = cfg_.redis_prefix;
         hs.domain = cfg_.domain;
+        hs.presence_event = api::presence_payload;
         shared.hub = std::make_unique<realtime::hub>(std::move(hs));
         realtime::moderation_settings ms;
         ms.keys = chat::keys(cfg_.redis_prefix, cfg_.domain);

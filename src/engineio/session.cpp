@@ -45,6 +45,9 @@ std::string_view handshake_request::header(std::string_view name) const {
 struct session::upgrade_state {
     std::shared_ptr<websocket::connection> ws;
     net::deadline timeout;
+    /** close() came after the probe was answered: the client has paused polling and upgrades
+        next, so what is queued and the close go over the WebSocket once it does. */
+    std::optional<disconnect_reason> close_after;
 };
 
 /** A GET's connection, handed over by the HTTP layer, while it waits for packets. */
@@ -165,6 +168,21 @@ void session::close(disconnect_reason reason) {
     if (state_ != state::open)
         return;
     auto self = shared_from_this();
+    if (upgrading_ && upgrade_ && upgrade_->ws) {
+        // The probe was answered: the client has paused polling (it sends no GET that could
+        // take what is queued) and upgrades next. Cutting the probe now would lose the queued
+        // packets (a Socket.IO DISCONNECT: the client would see "transport close"), so the
+        // close waits for the upgrade and goes over the WebSocket, as in the reference server.
+        // If the probe fails instead, polling resumes and its next GET gets them and the close
+        // packet; if the client does neither, the closing beat ends the session.
+        upgrade_->close_after = reason;
+        state_ = state::closing;
+        if (auto h = std::move(handler_))
+            h->on_close(reason);
+        release_poll_ = true;
+        schedule_beat(beat::closing, owner_.config().ping_timeout);
+        return;
+    }
     end_probe();
     if (transport_ == transport_kind::websocket) {
         // The connection delivers what it has queued, then its close frame, on its own.
@@ -604,11 +622,34 @@ void session::complete_upgrade() {
     wake(); // a pending GET ends with a noop
 }
 
+void session::close_after_upgrade() {
+    const disconnect_reason reason = *upgrade_->close_after;
+    complete_upgrade(); // the queued packets go first, in order
+    if (state_ == state::closed || !ws_)
+        return; // the WebSocket could not take them (slow consumer)
+    ws_->detach();
+    if (const auto code = info(reason).ws_close_code)
+        ws_->close(code);
+    else
+        ws_->cut();
+    finish(reason, false);
+}
+
 void session::on_ws_message(websocket::connection& c, std::string_view data, bool binary) {
     auto self = shared_from_this();
-    if (state_ != state::open)
+    if (state_ == state::closed)
         return;
     auto p = decode_frame(data, binary ? frame_kind::binary : frame_kind::text, protocol_);
+    if (state_ == state::closing) {
+        // Only a probe answered before close() is heard now: its upgrade delivers the close.
+        if (upgrade_ && &c == upgrade_->ws.get() && upgrade_->close_after) {
+            if (p && p->type == packet_type::upgrade && upgrading_)
+                close_after_upgrade();
+            else
+                end_probe(); // polling's next GET gets what is queued and the close packet
+        }
+        return;
+    }
     if (upgrade_ && &c == upgrade_->ws.get()) {
         if (p && p->type == packet_type::ping && p->data == "probe" && !upgrading_) {
             static const auto probe = std::make_shared<const std::string>("probe");

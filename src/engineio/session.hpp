@@ -148,6 +148,9 @@ private:
     static void on_beat(void* self);
     void end_probe();
     void complete_upgrade();
+    /** The upgrade of a session close() was called on during its probe: queued packets, then
+        the close, over the WebSocket. */
+    void close_after_upgrade();
     http::response payload_response(const http::request& req, std::vector<packet> packets);
     bool must_wait() const noexcept;
     /** What a poll answers now, into `packets`; false: cut it unanswered. */

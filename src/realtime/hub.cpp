@@ -623,11 +623,10 @@ bool hub::presence_changed(std::string_view payload) const {
     auto user = u && u->is_string() ? chat::id::parse(u->get_string()) : std::nullopt;
     if (!user || !status || !status->is_string() || !at)
         return false;
-    json::object event;
-    event["user_id"] = user->to_json();
-    event["status"] = status->get_string();
-    event["last_active"] = *at;
-    local(chat::presence_room(*user), {}, "presence", event);
+    if (settings_.presence_event) {
+        const presence_change change{*user, std::string(status->get_string()), *at};
+        local(chat::presence_room(*user), {}, "presence", settings_.presence_event(change));
+    }
     return true;
 }
 

@@ -36,6 +36,7 @@
 #include "socketio/server.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -64,6 +65,13 @@ struct delivery {
     std::string room;
     boost::json::object payload;
     std::vector<std::string> except;
+};
+
+/** A user's presence transition, as presence.hpp's channel carries it. */
+struct presence_change {
+    chat::id user;
+    std::string status;             // "online" | "offline"
+    boost::json::value last_active; // ISO-8601 string, or null
 };
 
 struct shard_link {
@@ -112,6 +120,9 @@ struct hub_settings {
         channel (empty prefix: neither). */
     std::string redis_prefix;
     std::string domain;
+    /** The `presence` event's payload for a transition (SPEC's fields belong to the API edge:
+        api::presence_payload); empty: transitions are not delivered. */
+    std::function<boost::json::object(const presence_change&)> presence_event;
 };
 
 class hub {

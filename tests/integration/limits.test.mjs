@@ -5,10 +5,14 @@
 // socket (refusals, then a disconnect for a flood), the event size cap, and 0 turning them off.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { request, startRedis, startSenna, token } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
+
+const require = createRequire(import.meta.url);
+const WebSocket = require('ws');
 
 const P = 'senna-sockets:messages:myplatform';
 const alice = token({ user_id: 1 });
@@ -234,6 +238,35 @@ describe('events per socket (SOCK_RATE_EVENTS_PER_SEC=1, SOCK_RATE_EVENTS_BURST=
     const [reason] = await gone;
     assert.equal(reason, 'io server disconnect');
     await senna.waitForLog(/socket_flood .*user=2/);
+  });
+
+  test('a flood that closes the connection while the client is upgrading: the DISCONNECT comes over the new WebSocket', async () => {
+    // socket.io-client's upgrade, step by step on the wire: polling open and CONNECT, then a
+    // WebSocket probe answered. The client has now paused polling and sends the upgrade packet
+    // next; a server-side close at this moment (here a flood's, posted on polling) must not be
+    // lost with the probe (the client would report 'transport close' and reconnect, not 'io
+    // server disconnect'): it comes over the WebSocket once the client upgrades.
+    const base = `${senna.url}/socket.io/?EIO=4&transport=polling`;
+    const { sid } = JSON.parse((await (await fetch(base)).text()).slice(1));
+    const post = async (body) => (await fetch(`${base}&sid=${sid}`, { method: 'POST', body })).text();
+    assert.equal(await post(`40${JSON.stringify({ token: token({ user_id: 4 }) })}`), 'ok');
+    assert.match(await (await fetch(`${base}&sid=${sid}`)).text(), /^40\{"sid":/);
+    const sock = new WebSocket(`${senna.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+    const frames = [];
+    sock.on('message', (d) => frames.push(d.toString()));
+    sock.on('error', () => {});
+    const closed = new Promise((resolve) => sock.on('close', resolve));
+    await new Promise((resolve, reject) => { sock.once('open', resolve); sock.once('error', reject); });
+    sock.send('2probe');
+    await until(() => frames.includes('3probe'), 5000, 'the probe answered');
+    const typing = `42${JSON.stringify(['typing', { to: { type: 'user', id: 1 } }])}`;
+    assert.equal(await post(Array(60).fill(typing).join('\x1e')), 'ok'); // 3 pass, 30 refused, then the flood
+    await senna.waitForLog(/socket_flood .*user=4/);
+    await sleep(100);
+    assert.equal(sock.readyState, WebSocket.OPEN, 'the probe is kept for the upgrade');
+    sock.send('5');
+    await closed;
+    assert.deepEqual(frames, ['3probe', '41']);
   });
 
   test('an event larger than SOCK_SIO_MAX_EVENT_BYTES (128 KiB) closes the connection; a large legal one passes', async () => {

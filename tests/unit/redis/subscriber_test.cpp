@@ -82,7 +82,10 @@ TEST(subscriber, receives_messages_and_resubscribes_after_restart) {
         EXPECT_EQ(got[1], message("room.42", "room.*", std::string("bin\r\n\0", 6)));
 
         server.kill();
-        CO_ASSERT_TRUE(co_await wait_until([&] { return !sub.connected(); }, 1s));
+        // Both clients must have seen the old server go: a publisher that has not yet read
+        // its EOF would send the first publish below into the dead socket (connection_lost).
+        CO_ASSERT_TRUE(
+            co_await wait_until([&] { return !sub.connected() && !pub.connected(); }, 1s));
         server.restart();
         CO_ASSERT_TRUE(co_await wait_until([&] { return pub.connected() && sub.connected(); }));
         // connected() means the resubscription is confirmed: the first publish is received.

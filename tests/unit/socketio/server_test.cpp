@@ -7,9 +7,8 @@
 #include "socketio/json.hpp"
 #include "socketio/server.hpp"
 #include "support/memory_session_store.hpp"
+#include "support/polling.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/json/parse.hpp>
 
 #include <gtest/gtest.h>
@@ -29,25 +28,11 @@ struct harness {
     engineio::server eio{ws, engineio::settings{}, metrics};
     socketio::server io{eio};
 
-    // One polling request, run to completion (or until `poll_ms` passes for a held GET).
+    // One polling request, run to completion (or until 200 ms pass for a held GET).
     std::optional<http::response> call(http::verb method, const std::string& target,
                                        std::string body = {}) {
-        http::request req{method, target, 11};
-        req.body() = std::move(body);
-        req.prepare_payload();
-        std::optional<http::response> out;
-        net::asio::co_spawn(
-            ioc,
-            [&]() -> net::awaitable<void> {
-                const auto parts = http::split_target(req.target());
-                http::request_context ctx{req, parts.path, parts.query, {}, "127.0.0.1", {}};
-                out = co_await eio.handle_request(ctx);
-            },
-            net::asio::detached);
-        ioc.restart();
-        for (int i = 0; i < 200 && !out; ++i)
-            ioc.run_for(std::chrono::milliseconds(1));
-        return out;
+        return test::polling_call(ioc, eio, method, target, std::move(body),
+                                  std::chrono::milliseconds(200));
     }
 
     std::string open() {
