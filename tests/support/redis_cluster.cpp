@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -45,27 +43,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
 // Runs a program to its end (at most `limit`, then SIGKILL); its output goes to `log`.
 int run_program(const std::vector<std::string>& args, const std::string& log,
                 std::chrono::milliseconds limit) {
-    std::vector<char*> argv;
-    for (const auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent)
-            ::_exit(1);
-        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            ::close(fd);
-        }
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
+    pid_t pid = spawn_logged(args, log);
     auto deadline = clock::now() + limit;
     int status = 0;
     for (;;) {

@@ -40,6 +40,10 @@ inline redis_server_options with_password(std::string password) {
     return o;
 }
 
+/** Starts `args[0]` with `args` (a full path), its output appended to `log_path`; the child
+    gets PR_SET_PDEATHSIG (SIGKILL), so it dies with the test process. */
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log_path);
+
 class redis_server {
 public:
     explicit redis_server(redis_server_options opts = {});
