@@ -114,9 +114,11 @@ redis_cluster::redis_cluster(redis_cluster_options opts) : opts_(opts) {
     std::size_t count = opts_.masters * (1 + opts_.replicas_per_master);
     for (std::size_t i = 0; i < count; ++i) {
         redis_server_options o;
-        o.extra_args = {"--cluster-enabled",      "yes",
-                        "--cluster-config-file",  "nodes.conf",
-                        "--cluster-node-timeout", std::to_string(opts_.node_timeout.count())};
+        // A replica's first sync starts at once, not after the default 5 s delay.
+        o.extra_args = {"--cluster-enabled",          "yes",
+                        "--cluster-config-file",      "nodes.conf",
+                        "--cluster-node-timeout",     std::to_string(opts_.node_timeout.count()),
+                        "--repl-diskless-sync-delay", "0"};
         servers_.push_back(std::make_unique<redis_server>(std::move(o)));
     }
     std::vector<std::string> args = {redis_cli, "--cluster", "create"};

@@ -140,7 +140,9 @@ export async function startCluster({ masters = 3, replicas = 1, nodeTimeout = 10
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
       nodes.push(await startRedis({ port: await freePort(), args: ['--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeout), ...args] }));
+        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeout),
+        // A replica's first sync starts at once, not after the default 5 s delay.
+        '--repl-diskless-sync-delay', '0', ...args] }));
     }
     const cli = track(spawn('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`),
       '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
