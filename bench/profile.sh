@@ -8,6 +8,8 @@
 #   bench/profile.sh send_plain|send_cmid   sends from bench/wrk/log.lua without / with a
 #                                    client_msg_id (the same generator otherwise)
 #   bench/profile.sh history_before|unread  GET ?before&limit=10 of that DM / GET /api/unread
+#   bench/profile.sh history_pipelined  the history page, 16 requests pipelined per write
+#                                    (bench/wrk/pipeline.lua)
 #   bench/profile.sh fanout          1000 sockets in one topic, 5 topic messages a second for
 #                                    DURATION s (bench/loadgen): Ir per delivery
 # The environment reaches senna: SOCK_RECOVERY_WINDOW_MS=0 bench/profile.sh send measures
@@ -54,10 +56,12 @@ history | history_before) node "$shared/lib/seed.js" "$url" history >&2
     path=/api/user/900002
     [[ $scenario == history_before ]] && path="$path?before&limit=10"
     args=(get "$path" "$(node "$shared/lib/jwt.js" token 900001)") ;;
+history_pipelined) node "$shared/lib/seed.js" "$url" history >&2
+    script=$root/bench/wrk/pipeline.lua args=(/api/user/900002 "$(node "$shared/lib/jwt.js" token 900001)" 16) ;;
 list | unread) node "$shared/lib/seed.js" "$url" list >&2
     args=(get "/api/$scenario" "$(node "$shared/lib/jwt.js" token 900003)") ;;
 fanout) [[ -x build/loadgen/senna-loadgen ]] || bench/loadgen/build.sh >/dev/null ;;
-*) echo "usage: $0 send|history|list|send_plain|send_cmid|history_before|unread|fanout" >&2; exit 2 ;;
+*) echo "usage: $0 send|history|list|send_plain|send_cmid|history_before|history_pipelined|unread|fanout" >&2; exit 2 ;;
 esac
 if [[ $scenario == fanout ]]; then
     # Sockets connect and join, a warm-up, then the counters are zeroed when the generator

@@ -40,13 +40,14 @@ struct fan_out {
                                      const chat::chat_ref& chat, shape_fn shape) const {
         if (!hub)
             return {};
-        return [h = hub, p = prepared, event, me, chat, shape](const chat::message& m) {
+        return [h = hub, p = prepared, event, me, chat, shape](const chat::message& m, bool heard) {
             json::object o = shape(m);
             o["seq"] = realtime::hub::placeholder(chat::slot::seq);
             if (event != "new-message") // sends are counted by seq
                 o["rev"] = realtime::hub::placeholder(chat::slot::rev);
-            *p = h->prepare(event, to_participants(me, chat, o)); // an edit's retry prepares again
-            return std::move(p->publications);
+            // An edit's retry, and a write refused because someone listens, prepare again.
+            *p = h->prepare(event, to_participants(me, chat, o), heard);
+            return chat::publishing{std::move(p->publications), std::move(p->check)};
         };
     }
     /** The same event, with its numbers, to this instance's sockets once the write succeeded. */

@@ -320,6 +320,7 @@ int server::run() {
                                                   : realtime::adapter_mode::redis;
         hs.stream = cfg_.redis_prefix;
         hs.offsets = cfg_.recovery_window.count() > 0;
+        hs.skip_unheard = cfg_.adapter_skip_unheard;
         hs.retention = recovery_retention(cfg_);
         hs.reader_options = hs.subscriber_options;
         hs.reader_options.name = "stream-reader";

@@ -17,9 +17,12 @@ void append_holes(holes&& h, std::vector<std::string>& out) {
 
 } // namespace
 
-void append_args(std::vector<publication>&& pubs, std::vector<std::string>& keys,
-                 std::vector<std::string>& args) {
+void append_args(publishing&& out, std::vector<std::string>& keys, std::vector<std::string>& args) {
     const std::size_t first = keys.size();
+    args.push_back(std::move(out.check.listeners));
+    args.push_back(std::move(out.check.self));
+    args.push_back(std::move(out.check.adapters));
+    auto& pubs = out.publications;
     args.push_back(std::to_string(pubs.size()));
     for (auto& p : pubs) {
         std::size_t log = 0; // KEYS index, 1-based

@@ -43,12 +43,29 @@ struct publication {
     holes bytes;
 };
 
-/** The script arguments that stand for `pubs` (scripts.cpp's Lua `publish`): a count, then for
+/** Who else hears the adapter's channels, asked by the write itself before it writes anything
+    (PUBSUB NUMSUB, scripts.cpp's `unheard`), when the publications were built without their
+    PUBLISHes because this instance believed nobody else listened (realtime/hub.hpp,
+    docs/adr/0014-unheard-publications.md). Empty `listeners`: no check. If anyone else is
+    subscribed, the write changes nothing, answers {2}, and is made again with its PUBLISHes. */
+struct listener_check {
+    std::string listeners; // every senna instance's channel
+    std::string self;      // the writer's own, subscribed in the same command
+    std::string adapters;  // @socket.io/redis-adapter's request channel
+};
+
+/** What a write publishes: its publications, and the check when they leave out PUBLISHes. */
+struct publishing {
+    std::vector<publication> publications;
+    listener_check check;
+};
+
+/** The script arguments that stand for `pubs` (scripts.cpp's Lua `publish`): the check's three
+    channels ('' '' '' for none), a count, then for
     each the index of its log among the script's KEYS (1-based, 0: none), its min id, the field
     count and fields, the entry's slots and pieces, the channel, its slots and pieces. The logs
     are appended to `keys` (each once: Redis Cluster needs every key a script touches among its
     KEYS), the rest to `args`; the strings are moved there. */
-void append_args(std::vector<publication>&& pubs, std::vector<std::string>& keys,
-                 std::vector<std::string>& args);
+void append_args(publishing&& pubs, std::vector<std::string>& keys, std::vector<std::string>& args);
 
 } // namespace senna::chat

@@ -68,13 +68,26 @@ local function fill(i, slots, vals)
   return table.concat(parts), i + 1 + #slots
 end
 
--- The publications from ARGV[i] on (chat/publication.hpp): a count, then for each the index
+-- Whether a write may go without the PUBLISHes left out of its publications from ARGV[i] on
+-- (chat/publication.hpp's listener_check): always when ARGV[i] is '' (nothing to check);
+-- else while no one but the writer listens: no subscriber of every senna instance's channel
+-- ARGV[i] but the writer's (ARGV[i + 1]: its own channel, subscribed in the same command) and
+-- no @socket.io/redis-adapter (its request channel ARGV[i + 2]). Asked before anything is
+-- written, so that a write refused ({2}) changed nothing.
+local function unheard(i)
+  if ARGV[i] == '' then return true end
+  local n = redis.call('PUBSUB', 'NUMSUB', ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  return n[2] - n[4] <= 0 and n[6] == 0
+end
+
+-- The publications from ARGV[i] on (chat/publication.hpp): the listener check (three), a
+-- count, then for each the index
 -- of its log among KEYS (0: none), the id below which it may be trimmed, a field count and the
 -- fields, the entry's slots and pieces, the channel, its slots and pieces. Each appends its
 -- entry to the log (when it names one), then PUBLISHes (when it names a channel). Returns the
 -- entries' ids ('' for none) and the index of the ARGV after the publications.
 local function publish(i, vals)
-  local n = tonumber(ARGV[i]); i = i + 1
+  local n = tonumber(ARGV[i + 3]); i = i + 4
   local ids = {}
   for _ = 1, n do
     local log, min_id, nf = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
@@ -211,6 +224,7 @@ end
 const std::string& send() {
     static const std::string body =
         std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
+if not unheard(13) then return {2} end
 local has_other, has_cmid = ARGV[1] == '1', ARGV[2] == '1'
 local cmid = has_cmid and KEYS[has_other and 11 or 10]
 if has_cmid then
@@ -242,6 +256,7 @@ return with_ids({0, seq, 0}, ids)
 const std::string& edit() {
     static const std::string body =
         std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
+if not unheard(6) then return {2} end
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
@@ -259,6 +274,7 @@ return with_ids({1, seq, rev}, ids)
 const std::string& remove() {
     static const std::string body =
         std::string(helpers) + std::string(write_helpers) + std::string(notice_helpers) + R"(
+if not unheard(5) then return {2} end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {0} end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[3], ARGV[4])
 local seq = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[1]) or '0')

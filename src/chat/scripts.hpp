@@ -3,6 +3,10 @@
 // of a chat (send, edit, delete, a read cursor's move) is one script: the message, its sequence
 // number, the chat's change counter, its place in the inboxes and the realtime publications are
 // written together or not at all. Every key a script touches is passed in KEYS.
+//
+// A send, edit or delete whose publications leave out their PUBLISHes (chat/publication.hpp's
+// listener_check) first asks Redis whether anyone else listens, and if so returns {2} having
+// written nothing: the caller makes it again with them.
 
 #include <string>
 

@@ -173,9 +173,9 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(me.text);
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
-    a.add(also ? also(m) : std::vector<publication>{}, k);
-    add_notice(k, a, notice ? notice(m) : std::nullopt);
-    auto r = co_await run(redis_, scripts_->send, k, a);
+    // (Not a ?: inside the co_await: GCC 12 then calls the empty function.)
+    const std::optional<offline_notice> n = notice ? notice(m) : std::nullopt;
+    auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, n);
     if (!r)
         co_return r.failure();
     const auto& e = r->elements;
@@ -254,9 +254,8 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         a.add(raw);
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        a.add(also ? also(next) : std::vector<publication>{}, k);
-        add_notice(k, a, notice ? notice(next) : std::nullopt);
-        auto r = co_await run(redis_, scripts_->edit, k, a);
+        const std::optional<offline_notice> n = notice ? notice(next) : std::nullopt;
+        auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, n);
         if (!r)
             co_return r.failure();
         const auto& e = r->elements;
@@ -296,9 +295,8 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     a.add(message_id);
     a.add(author->text);
     add_dm_pair(a, chat);
-    a.add(also ? also(*current) : std::vector<publication>{}, k);
-    add_notice(k, a, notice ? notice(*current) : std::nullopt);
-    auto r = co_await run(redis_, scripts_->remove, k, a);
+    const std::optional<offline_notice> n = notice ? notice(*current) : std::nullopt;
+    auto r = co_await run_write(redis_, scripts_->remove, k, a, also, *current, n);
     if (!r)
         co_return r.failure();
     const auto& e = r->elements;

@@ -151,8 +151,10 @@ public:
 
     /** What to publish in the same atomic write as a change, given the message as it will be
         stored (seq not known yet: the publications leave holes for it, publication.hpp).
-        Other instances then see the event exactly when, and only if, the write happens. */
-    using with_write = std::function<std::vector<publication>(const message&)>;
+        Other instances then see the event exactly when, and only if, the write happens.
+        `heard`: the same write, made without PUBLISHes, was refused because someone else
+        listens (publication.hpp's listener_check); they are wanted now. */
+    using with_write = std::function<publishing(const message&, bool heard)>;
     /** The webhook events the same write appends for its offline recipients (notice.hpp),
         given the message as it will be stored; nullopt: none. */
     using with_notice = std::function<std::optional<offline_notice>(const message&)>;

@@ -141,8 +141,25 @@ void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
     }
 }
 
-void script_args::add(std::vector<publication>&& pubs, script_args& keys) {
+void script_args::add(publishing&& pubs, script_args& keys) {
     append_args(std::move(pubs), keys.owned_, owned_);
+}
+
+net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
+                                                script_args& k, script_args& a,
+                                                const service::with_write& also, const message& m,
+                                                const std::optional<offline_notice>& notice) {
+    const std::size_t nk = k.size(), na = a.size();
+    for (bool heard = false;; heard = true) {
+        a.add(also ? also(m, heard) : publishing{}, k);
+        add_notice(k, a, notice);
+        auto r = co_await run(conn, s, k, a);
+        const bool refused = r && r->elements.size() == 1 && as_count(r->elements[0]) == 2;
+        if (!refused || heard)
+            co_return r;
+        k.truncate(nk);
+        a.truncate(na);
+    }
 }
 
 std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {

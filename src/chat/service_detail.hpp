@@ -53,8 +53,10 @@ public:
     void add(std::uint64_t n) { owned_.push_back(std::to_string(n)); }
     /** The publications' arguments (chat/publication.hpp's append_args), moved in; their
         logs are appended to `keys` (scripts name every key they touch as KEYS). */
-    void add(std::vector<publication>&& pubs, script_args& keys);
+    void add(publishing&& pubs, script_args& keys);
     std::size_t size() const noexcept { return owned_.size(); }
+    /** Drops the arguments after the first `n`. */
+    void truncate(std::size_t n) { owned_.resize(n); }
     std::span<const std::string_view> views() {
         views_.assign(owned_.begin(), owned_.end());
         return views_;
@@ -68,6 +70,14 @@ private:
 /** EVALSHA, with a transport failure or an error reply as a problem. */
 net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::script& s,
                                           script_args& keys, script_args& args);
+/** A write script whose KEYS `k` and ARGV `a` end where its publications (`also(m)`) and then
+    its notice go: adds them and runs it. When it was refused because someone else listens to
+    the adapter's channels (publication.hpp's listener_check: it answers {2} and wrote nothing),
+    makes it once more with its PUBLISHes (`also(m, true)`). */
+net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
+                                                script_args& k, script_args& a,
+                                                const service::with_write& also, const message& m,
+                                                const std::optional<offline_notice>& notice);
 /** The keys every write script starts with: data, list, seq, rev, seqs, authors, read. */
 script_args write_keys(const chat_ref& chat);
 /** The keys of the adopt and read scripts (scripts.cpp): list, data, seq, seqs, authors, read. */

@@ -110,6 +110,9 @@ struct config {
     // How instances reach each other: "redis" (@socket.io/redis-adapter's pub/sub, the seed's)
     // or "redis-streams" (@socket.io/redis-streams-adapter 0.3.x).
     std::string adapter = "redis";
+    // In the redis mode, chat writes leave out their PUBLISHes while no other instance (senna,
+    // or Node on @socket.io/redis-adapter) listens (docs/adr/0014-unheard-publications.md).
+    bool adapter_skip_unheard = true;
     // --- presence you can ask for, and webhooks (issue 16, docs/webhooks.md) ---
     // A user whose last socket went is shown offline (and user.offline sent) only after this:
     // a page reload or a network hand-over reconnects well within it.

@@ -423,6 +423,13 @@ const std::vector<setting>& settings() {
              c.adapter = a;
          },
          [](const config& c) { return c.adapter; }},
+        {"SOCK_ADAPTER_SKIP_UNHEARD",
+         "redis adapter: a chat write publishes nothing while no other senna or Node "
+         "redis-adapter instance is subscribed (1/0)",
+         [](config& c, const std::string& v) {
+             c.adapter_skip_unheard = parse_bool("SOCK_ADAPTER_SKIP_UNHEARD", v);
+         },
+         [](const config& c) { return std::string(c.adapter_skip_unheard ? "1" : "0"); }},
         duration("SOCK_PRESENCE_GRACE_MS",
                  "a user whose last socket went is shown offline (user.offline) only after this "
                  "long without one",

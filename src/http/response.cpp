@@ -84,10 +84,16 @@ response internal_error_response(unsigned version) {
 // Beast's serializer was a tenth of a REST request's instructions; a Content-Length response
 // is just this.
 std::optional<std::string> serialize(const response& res) {
-    if (res.chunked() || res.find(field::content_length) == res.end())
-        return std::nullopt;
     std::string out;
-    out.reserve(256 + res.body().size());
+    if (!append_serialized(res, out))
+        return std::nullopt;
+    return out;
+}
+
+bool append_serialized(const response& res, std::string& out) {
+    if (res.chunked() || res.find(field::content_length) == res.end())
+        return false;
+    out.reserve(out.size() + 256 + res.body().size());
     out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     char code[4] = {static_cast<char>('0' + res.result_int() / 100 % 10),
                     static_cast<char>('0' + res.result_int() / 10 % 10),
@@ -104,7 +110,7 @@ std::optional<std::string> serialize(const response& res) {
     }
     out += "\r\n";
     out += res.body();
-    return out;
+    return true;
 }
 
 } // namespace senna::http

@@ -36,5 +36,7 @@ response internal_error_response(unsigned version = 11);
 /** The response's bytes in one buffer (status line, fields as they are, body), for a
     Content-Length response; nullopt for others (chunked, no length), which go through Beast. */
 std::optional<std::string> serialize(const response& res);
+/** The same appended to `out`; false (nothing appended) for a response serialize() refuses. */
+bool append_serialized(const response& res, std::string& out);
 
 } // namespace senna::http

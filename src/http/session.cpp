@@ -21,6 +21,9 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// Answers of pipelined requests held back for one write: at most about this many bytes.
+constexpr std::size_t pipeline_batch = 64 * 1024;
+
 // After an error answer on a connection we will not read further: stop sending, then read and
 // discard what the client still sends for a moment, so that closing with unread bytes does not
 // reset the connection before the client has read our answer.
@@ -60,6 +63,48 @@ bool is_parse_error(const net::error_code& ec) {
            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
+// Parses what `buffer` holds into `parser` without reading (a pipelined request, or the rest of
+// what the last read brought): no wake-up for a request already here. True when the request is
+// complete; false with `ec` clear when more bytes are needed, or with `ec` set (limits, syntax).
+bool parse_buffered(bhttp::request_parser<bhttp::string_body>& parser, beast::flat_buffer& buffer,
+                    net::error_code& ec) {
+    while (buffer.size() > 0 && !parser.is_done()) {
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == bhttp::error::need_more) {
+            ec = {};
+            break;
+        }
+        if (ec || used == 0)
+            break;
+    }
+    return !ec && parser.is_done();
+}
+
+// Writes the answers held back while pipelined requests were waiting; false when it failed.
+net::awaitable<bool> flush(beast::tcp_stream& stream, std::string& pending,
+                           std::chrono::milliseconds timeout) {
+    if (pending.empty())
+        co_return true;
+    stream.expires_after(timeout);
+    auto [ec, n] =
+        co_await net::asio::async_write(stream, net::asio::buffer(pending), net::use_tuple);
+    pending.clear();
+    co_return !ec;
+}
+
+// The upgrade route whose prefix the request's path is under, if any.
+const upgrade_route* route_under(const session_env& env, const request& req) {
+    std::string_view path = split_target(req.target()).path;
+    for (const auto& r : env.upgrades) {
+        std::string_view prefix = r.prefix;
+        if (path.starts_with(prefix) ||
+            (prefix.ends_with('/') && path == prefix.substr(0, prefix.size() - 1)))
+            return &r;
+    }
+    return nullptr;
+}
+
 // The upgrade route that takes this request over, if any.
 const upgrade_handler* find_upgrade(const session_env& env, const request& req) {
     if (env.upgrades.empty() || req.method() != verb::get)
@@ -67,14 +112,8 @@ const upgrade_handler* find_upgrade(const session_env& env, const request& req) 
     auto up = req.find(field::upgrade);
     if (up == req.end() || !util::iequals(up->value(), "websocket"))
         return nullptr;
-    std::string_view path = split_target(req.target()).path;
-    for (const auto& r : env.upgrades) {
-        std::string_view prefix = r.prefix;
-        if (path.starts_with(prefix) ||
-            (prefix.ends_with('/') && path == prefix.substr(0, prefix.size() - 1)))
-            return &r.fn;
-    }
-    return nullptr;
+    const upgrade_route* r = route_under(env, req);
+    return r ? &r->fn : nullptr;
 }
 
 } // namespace
@@ -127,11 +166,17 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
     net::error_code ec;
     auto endpoint = stream.socket().remote_endpoint(ec);
     std::string remote = ec ? std::string("?") : endpoint.address().to_string();
+    // Answers to pipelined requests (HTTP/1.1: in order): held while the next request is already
+    // in the buffer, then written together, before anything is read from the socket again.
+    std::string pending;
 
     for (;;) {
         if (state.closing)
             break;
         if (buffer.size() == 0) {
+            const bool flushed = co_await flush(stream, pending, s.write_timeout);
+            if (!flushed)
+                break;
             // Between requests: the idle deadline, not the request one.
             state.idle = true;
             stream.expires_after(s.idle_timeout);
@@ -148,8 +193,19 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(s.header_limit));
         parser.body_limit(s.body_limit);
-        stream.expires_after(s.request_timeout);
-        auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, net::use_tuple);
+        net::error_code hec;
+        if (!parse_buffered(parser, buffer, hec) && !hec) {
+            // More to read: first the answers held back (the client may be waiting for them).
+            const bool flushed = co_await flush(stream, pending, s.write_timeout);
+            if (!flushed)
+                break;
+            stream.expires_after(s.request_timeout);
+            if (!parser.is_header_done()) {
+                auto [rec, rn] =
+                    co_await bhttp::async_read_header(stream, buffer, parser, net::use_tuple);
+                hec = rec;
+            }
+        }
         std::optional<response> early; // an error answered before the request is complete
         if (hec == bhttp::error::header_limit) {
             util::metrics::count(s.refusals, util::metrics::refusal::rest_header_too_large);
@@ -188,6 +244,7 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         }
 
         if (early) {
+            co_await flush(stream, pending, s.write_timeout);
             early->keep_alive(false);
             std::size_t idx = env.metrics.unmatched();
             env.metrics.record(idx, early->result_int(), 0);
@@ -205,6 +262,7 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         if (buffer.size() == 0)
             buffer.shrink_to_fit();
         if (const upgrade_handler* up = find_upgrade(env, req)) {
+            co_await flush(stream, pending, s.write_timeout);
             // The handler owns the connection now (and its place in the open-connection count);
             // shutdown reaches it through its own owner. This coroutine ends here. Bytes after
             // the request would be the client's first frames, which it does not send before
@@ -216,6 +274,13 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
                   [metrics] { metrics->connection_closed(); });
             co_return;
         }
+        // Under an upgrade route (Engine.IO's), a request may be a long-poll, held for up to a
+        // ping interval: the answers held back do not wait for it.
+        if (!pending.empty() && route_under(env, req)) {
+            const bool flushed = co_await flush(stream, pending, s.write_timeout);
+            if (!flushed)
+                break;
+        }
         std::size_t route_index = 0;
         std::string user;
         std::optional<drop_connection> dropped;
@@ -224,6 +289,7 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
         if (dropped && dropped->take && conn.can_park) {
             // The handler keeps the connection (a long-poll): it answers, and gives the socket
             // back through server::adopt; this coroutine ends here.
+            co_await flush(stream, pending, s.write_timeout);
             state.stream = nullptr;
             state.handed_over = true;
             auto* metrics = &env.metrics;
@@ -236,15 +302,21 @@ net::awaitable<void> run_session(beast::tcp_stream stream, session_env& env, ses
             break; // closed unanswered, as the handler asked
         bool keep_alive = req.keep_alive() && !state.closing;
         res.keep_alive(keep_alive);
-        stream.expires_after(s.write_timeout);
         net::error_code wec;
-        if (auto bytes = serialize(res)) { // (a HEAD answer's body is empty already)
-            auto [ec2, wn] =
-                co_await net::asio::async_write(stream, net::asio::buffer(*bytes), net::use_tuple);
-            wec = ec2;
+        // (a HEAD answer's body is empty already)
+        if (append_serialized(res, pending)) {
+            // The next request is here already: answer it first, then both in one write.
+            const bool more = keep_alive && buffer.size() > 0 && pending.size() < pipeline_batch;
+            if (!more) {
+                const bool flushed = co_await flush(stream, pending, s.write_timeout);
+                if (!flushed)
+                    wec = net::asio::error::broken_pipe;
+            }
         } else {
+            const bool flushed = co_await flush(stream, pending, s.write_timeout);
+            stream.expires_after(s.write_timeout);
             auto [ec2, wn] = co_await bhttp::async_write(stream, res, net::use_tuple);
-            wec = ec2;
+            wec = flushed ? ec2 : net::asio::error::broken_pipe;
         }
         auto micros = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started).count());

@@ -24,6 +24,24 @@ std::string broadcast_channel(std::string_view prefix, std::string_view nsp,
     return out;
 }
 
+std::string request_channel(std::string_view prefix, std::string_view nsp) {
+    std::string out(prefix);
+    out.append("-request#").append(nsp).append(1, '#');
+    return out;
+}
+
+std::string listeners_channel(std::string_view prefix) {
+    return std::string(prefix) + "-senna-listeners#";
+}
+
+std::string listener_channel(std::string_view prefix, std::string_view id) {
+    return listeners_channel(prefix) + std::string(id) + '#';
+}
+
+std::string listeners_probe_channel(std::string_view prefix) {
+    return broadcast_channel(prefix, "/", "senna-listeners-probe");
+}
+
 std::string broadcast_pattern(std::string_view prefix, std::string_view nsp) {
     return broadcast_channel(prefix, nsp) + '*';
 }

@@ -49,6 +49,22 @@ inline constexpr std::string_view emitter_uid = "emitter";
 std::string broadcast_channel(std::string_view prefix, std::string_view nsp,
                               std::optional<std::string_view> room = std::nullopt);
 
+/** The adapter's request channel of a namespace, "<prefix>-request#<nsp>#": every
+    @socket.io/redis-adapter SUBSCRIBEs it (and counts its servers there with PUBSUB NUMSUB);
+    senna does not. */
+std::string request_channel(std::string_view prefix, std::string_view nsp);
+
+/** The channel every senna instance of `prefix` SUBSCRIBEs to be counted as a listener of the
+    adapter's channels ("<prefix>-senna-listeners#"), and the one instance `id` SUBSCRIBEs
+    besides, in the same command ("<prefix>-senna-listeners#<id>#"): nothing is published on
+    either (docs/adr/0014-unheard-publications.md). */
+std::string listeners_channel(std::string_view prefix);
+std::string listener_channel(std::string_view prefix, std::string_view id);
+
+/** The channel of the listeners' probe, "<prefix>#/#senna-listeners-probe#": a room channel
+    that every adapter of the prefix hears and drops unread (no socket is in that room). */
+std::string listeners_probe_channel(std::string_view prefix);
+
 /** The PSUBSCRIBE pattern for every broadcast of a namespace: "<prefix>#<nsp>#*". Note that
     glob characters in prefix or nsp are not escaped (nor does the adapter escape them). */
 std::string broadcast_pattern(std::string_view prefix, std::string_view nsp);

@@ -42,6 +42,9 @@ std::string make_instance_id() {
 
 hub::hub(hub_settings s)
     : settings_(std::move(s)), entry_fields_(broadcast_fields(settings_.instance_id, "/")),
+      listener_check_{listeners_channel(settings_.adapter_prefix),
+                      listener_channel(settings_.adapter_prefix, settings_.instance_id),
+                      request_channel(settings_.adapter_prefix, "/")},
       fan_out_(std::make_unique<redis::script>(chat::scripts::fan_out())) {}
 
 hub::~hub() = default;
@@ -87,6 +90,10 @@ net::awaitable<void> hub::start_on_home() {
     if (!settings_.adapter_prefix.empty()) {
         // In streams mode too: @socket.io/redis-emitter publishes there whatever the mode.
         sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
+        // Counted as a listener by the writes of every instance (ADR 0014), in one SUBSCRIBE
+        // with the channel that lets this instance tell itself apart.
+        sub_->subscribe(listener_check_.listeners);
+        sub_->subscribe(listener_check_.self);
         pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
                                                    settings_.publisher_options);
         pub_->start();
@@ -98,8 +105,70 @@ net::awaitable<void> hub::start_on_home() {
         }
     }
     sub_->start();
+    if (!settings_.adapter_prefix.empty()) {
+        // Subscribed before the first socket (the server accepts once start() completes): the
+        // writes other instances make from then on publish for this one (ADR 0014).
+        net::steady_timer t(ex);
+        const auto by = std::chrono::steady_clock::now() +
+                        settings_.subscriber_options.connect_timeout +
+                        settings_.subscriber_options.command_timeout;
+        while (!(sub_->connected() && pub_->connected()) && std::chrono::steady_clock::now() < by) {
+            t.expires_after(std::chrono::milliseconds(5));
+            co_await t.async_wait(net::use_tuple);
+        }
+        if (listens()) {
+            co_await probe(); // bounded by the Redis command timeout
+            net::spawn(ex, probe_loop(), "adapter_probe");
+        }
+    }
     if (heartbeat_)
         co_await heartbeat_->start(); // bounded by the Redis command timeout
+}
+
+net::awaitable<void> hub::probe() {
+    if (!pub_ || stopping_.load())
+        co_return;
+    const auto& prefix = settings_.adapter_prefix;
+    redis::request req;
+    req.push("PUBSUB", "NUMSUB", listener_check_.listeners, listener_check_.self,
+             listener_check_.adapters);
+    req.push("PUBLISH", listeners_probe_channel(prefix), "");
+    auto [ec, replies] = co_await pub_->exec(req);
+    if (stopping_.load())
+        co_return;
+    if (ec || replies.size() != 2 || replies[0].elements.size() != 6 || !replies[1].as_integer()) {
+        alone_.store(false);
+        log::warn("adapter_probe_failed",
+                  {{"error", ec ? ec.message() : std::string("unexpected reply")}});
+        co_return;
+    }
+    // (No lambda over `replies`: clang-tidy's clang cannot capture a structured binding.)
+    const auto& counts = replies[0].elements;
+    const long long instances = counts[1].as_integer().value_or(0),
+                    self = counts[3].as_integer().value_or(0),
+                    adapters = counts[5].as_integer().value_or(0);
+    // Each instance and adapter PSUBSCRIBEs the broadcast pattern once: more receivers of the
+    // probe than that is a listener that is not counted (a raw subscriber, an older senna).
+    const bool unregistered = *replies[1].as_integer() > instances + adapters;
+    const bool alone = instances - self + adapters <= 0 && !unregistered;
+    if (alone_.exchange(alone) != alone)
+        log::info("adapter_listeners", {{"alone", alone},
+                                        {"instances", instances},
+                                        {"adapters", adapters},
+                                        {"unregistered", unregistered}});
+}
+
+net::awaitable<void> hub::probe_loop() {
+    net::steady_timer timer(shards_[0].executor);
+    probe_timer_ = &timer;
+    while (!stopping_.load()) {
+        timer.expires_after(settings_.heartbeat);
+        auto [ec] = co_await timer.async_wait(net::use_tuple);
+        if (ec || stopping_.load())
+            break;
+        co_await probe();
+    }
+    probe_timer_ = nullptr;
 }
 
 net::awaitable<void> hub::stop() {
@@ -111,6 +180,8 @@ net::awaitable<void> hub::stop() {
 net::awaitable<void> hub::stop_on_home() {
     if (heartbeat_)
         heartbeat_->stop();
+    if (probe_timer_)
+        probe_timer_->cancel();
     // Stopped and destroyed here, on their thread, while shard 0's io_context still exists.
     if (sub_)
         sub_->stop();
@@ -142,10 +213,10 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
     // Logged: the entry (and the PUBLISH carrying its id) in one script on shard 0's
     // connection, then this instance's sockets with the id as offset.
     std::string data = event_array_json(event, payload);
-    std::vector<chat::publication> pubs;
+    chat::publishing pubs;
     chat::holes whole;
     whole.pieces.push_back(data);
-    pubs.push_back(publication_of(room, except, event, payload, whole));
+    pubs.publications.push_back(publication_of(room, except, event, payload, whole));
     struct script_call {
         std::vector<std::string> keys, args;
     };
@@ -241,8 +312,8 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
 }
 
 bool hub::remote(std::string_view channel, std::string_view payload) const {
-    if (!channel_room(channel, settings_.adapter_prefix, "/"))
-        return false;
+    if (payload.empty() || !channel_room(channel, settings_.adapter_prefix, "/"))
+        return false; // (empty: an instance's listeners probe, ADR 0014)
     // Our own publications come back through the pattern subscription: drop them by uid
     // before decoding (that decode was a fifth of a REST send's instructions).
     if (msgpack::peek_first_string(payload) == std::string_view(settings_.instance_id))
@@ -454,7 +525,7 @@ std::string min_id(std::chrono::milliseconds retention) {
 chat::publication hub::publication_of(const std::string& room,
                                       const std::vector<std::string>& except,
                                       std::string_view event, const json::object& payload,
-                                      const chat::holes& data_holes) const {
+                                      const chat::holes& data_holes, bool publish) const {
     chat::publication p;
     const std::span<const std::string> rooms(&room, 1);
     if (scripted() && !settings_.stream.empty()) {
@@ -466,7 +537,7 @@ chat::publication hub::publication_of(const std::string& room,
     } else {
         p.entry.pieces.emplace_back();
     }
-    if (settings_.mode == adapter_mode::redis) {
+    if (settings_.mode == adapter_mode::redis && publish) {
         p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
         if (settings_.offsets) {
             // The entry's id goes last in the data, and the flag says it is there.
@@ -484,15 +555,23 @@ chat::publication hub::publication_of(const std::string& room,
     return p;
 }
 
-hub::prepared_event hub::prepare(std::string_view event, std::span<const delivery> to) const {
+hub::prepared_event hub::prepare(std::string_view event, std::span<const delivery> to,
+                                 bool heard) const {
     prepared_event out;
+    if (heard)
+        alone_.store(false); // until the next probe
+    // Without PUBLISHes, a publication is its log entry alone, or nothing.
+    const bool quiet = !heard && listens() && alone_.load();
+    const bool logs = scripted() && !settings_.stream.empty();
+    if (quiet)
+        out.check = listener_check_;
     for (const auto& d : to) {
         out.rooms.push_back(d.room);
         out.excepts.push_back(d.except);
         out.frames.push_back(cut_json(event_array_json(event, d.payload)));
-        if (!settings_.adapter_prefix.empty())
+        if (!settings_.adapter_prefix.empty() && (!quiet || logs))
             out.publications.push_back(
-                publication_of(d.room, d.except, event, d.payload, out.frames.back()));
+                publication_of(d.room, d.except, event, d.payload, out.frames.back(), !quiet));
     }
     return out;
 }

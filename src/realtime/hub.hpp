@@ -120,6 +120,9 @@ struct hub_settings {
         channel (empty prefix: neither). */
     std::string redis_prefix;
     std::string domain;
+    /** SOCK_ADAPTER_SKIP_UNHEARD: in the redis mode, a chat write leaves out its PUBLISHes while
+        nobody else listens to the adapter's channels (docs/adr/0014-unheard-publications.md). */
+    bool skip_unheard = true;
     /** The `presence` event's payload for a transition (SPEC's fields belong to the API edge:
         api::presence_payload); empty: transitions are not delivered. */
     std::function<boost::json::object(const presence_change&)> presence_event;
@@ -151,6 +154,8 @@ public:
         other instances, and the frames this instance's sockets then get. */
     struct prepared_event {
         std::vector<chat::publication> publications; // one per room (none without fan-out)
+        /** Set when the publications leave out their PUBLISHes (publication.hpp). */
+        chat::listener_check check;
         std::vector<std::string> rooms;
         std::vector<std::vector<std::string>> excepts; // per room: the rooms skipped
         std::vector<chat::holes> frames; // per room: [event,payload] as JSON, numbers as holes
@@ -159,8 +164,12 @@ public:
         edge: api/deliveries.hpp), in two halves: the publications the write itself makes
         (chat/publication.hpp), then, once the write succeeded, deliver_prepared to this
         instance's sockets. In the payloads, numbers only the write knows are
-        placeholder(slot)s. Each room's JSON is written once, for both. */
-    prepared_event prepare(std::string_view event, std::span<const delivery> to) const;
+        placeholder(slot)s. Each room's JSON is written once, for both.
+        While nobody else listened at the last probe (listens()), the publications leave out
+        their PUBLISHes and carry the check the write makes first; `heard`: a write made so was
+        refused because someone listens now: they are wanted, until the next probe. */
+    prepared_event prepare(std::string_view event, std::span<const delivery> to,
+                           bool heard = false) const;
     /** The prepared frames with the write's numbers and its log entries' ids (one per
         publication: chat::change::offsets) to this instance's sockets. */
     void deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint64_t rev,
@@ -198,8 +207,18 @@ private:
         where the payload holds placeholders, written once by the caller. */
     chat::publication publication_of(const std::string& room,
                                      const std::vector<std::string>& except, std::string_view event,
-                                     const boost::json::object& payload,
-                                     const chat::holes& data) const;
+                                     const boost::json::object& payload, const chat::holes& data,
+                                     bool publish = true) const;
+    /** Whether this instance leaves out PUBLISHes nobody else hears (hub_settings::skip_unheard,
+        the redis mode with a prefix). */
+    bool listens() const noexcept {
+        return settings_.skip_unheard && settings_.mode == adapter_mode::redis &&
+               !settings_.adapter_prefix.empty();
+    }
+    /** On shard 0: counts the adapter's listeners (docs/adr/0014-unheard-publications.md) and
+        sets `alone_`. */
+    net::awaitable<void> probe();
+    net::awaitable<void> probe_loop();
     /** Whether an event is a script (log entry, offset) rather than a plain PUBLISH. */
     bool scripted() const noexcept {
         return settings_.offsets || settings_.mode == adapter_mode::redis_streams;
@@ -211,6 +230,8 @@ private:
     hub_settings settings_;
     /** The fields of every log entry this instance writes (uid, nsp, type; stream_codec.hpp). */
     std::vector<std::string> entry_fields_;
+    /** The channels a write counts when it leaves out its PUBLISHes (ADR 0014). */
+    chat::listener_check listener_check_;
     std::vector<shard_link> shards_;
     socketio::cluster cluster_;
     /** To other instances, through shard 0's publisher connection. */
@@ -234,6 +255,10 @@ private:
     std::unique_ptr<redis::script> fan_out_;
     std::unique_ptr<heartbeat> heartbeat_; // on shard 0's thread; none without presence
     std::atomic<bool> stopping_{false};
+    /** True while, at the last probe, nobody but this instance listened to the adapter's
+        channels; cleared by a write that found otherwise (prepare's `heard`). */
+    mutable std::atomic<bool> alone_{false};
+    net::steady_timer* probe_timer_ = nullptr; // the probe loop's, while it waits
 };
 
 /** A fresh instance id: hostname, pid and random bits. */

@@ -11,6 +11,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 
+#include <array>
 #include <deque>
 
 namespace senna::redis {
@@ -292,14 +293,9 @@ void connection::do_evalsha(impl& i, const script& s, std::span<const std::strin
                             std::span<const std::string_view> args, eval_handler handler) {
     auto op = std::make_shared<evalsha_op>(
         evalsha_op{i.shared_from_this(), &s, request(), std::move(handler)});
-    std::string numkeys = std::to_string(keys.size());
-    std::vector<std::string_view> argv;
-    argv.reserve(2 + keys.size() + args.size());
-    argv.push_back(s.sha1());
-    argv.push_back(numkeys);
-    argv.insert(argv.end(), keys.begin(), keys.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    op->req.push_range("EVALSHA", argv);
+    const std::string numkeys = std::to_string(keys.size());
+    const std::array<std::string_view, 2> head{s.sha1(), numkeys};
+    op->req.push_spans("EVALSHA", {head, keys, args}); // the bytes reserved once
 
     i.exec(op->req.payload(), 1,
            asio::bind_executor(i.ex_, [op](net::error_code ec, std::vector<reply> replies) {

@@ -5,7 +5,9 @@
 
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <iterator>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -54,6 +56,11 @@ public:
         append_arg(key);
         append_range(range);
     }
+
+    /** Appends `command` followed by every element of `parts`' ranges in turn (EVALSHA's sha
+        and numkeys, its KEYS, its ARGV), with the bytes they take reserved once. */
+    void push_spans(std::string_view command,
+                    std::initializer_list<std::span<const std::string_view>> parts);
 
     /** Appends every command of `other`, in order. */
     void append(const request& other);

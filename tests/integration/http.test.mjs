@@ -149,6 +149,35 @@ describe('http foundation', () => {
     assert.ok(r.closed);
   });
 
+  test('twenty pipelined sends and a history read in one write: twenty-one answers in order, exact bodies', async () => {
+    const alice = token({ user_id: 1, username: 'alice' });
+    const body = (i) => JSON.stringify({ type: 'text', text: `p${i}` });
+    const send = (i) => `POST /api/user/2 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${alice}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body(i))}\r\n\r\n${body(i)}`;
+    const N = 20;
+    const all = Array.from({ length: N }, (_, i) => send(i)).join('') +
+      `GET /api/user/2?after=0&limit=100 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${alice}\r\nConnection: close\r\n\r\n`;
+    const r = await rawExchange(senna.url, all, { timeoutMs: 10000 });
+    assert.ok(r.closed);
+    // Each answer by its Content-Length (bodies are ASCII here).
+    const answers = [];
+    for (let rest = r.data; rest.length;) {
+      const head = rest.slice(0, rest.indexOf('\r\n\r\n'));
+      const length = Number(/content-length: (\d+)/i.exec(head)[1]);
+      const start = head.length + 4;
+      answers.push({ status: Number(head.slice(9, 12)), body: JSON.parse(rest.slice(start, start + length)) });
+      rest = rest.slice(start + length);
+    }
+    assert.equal(answers.length, N + 1);
+    const sent = answers.slice(0, N);
+    assert.deepEqual(sent.map((a) => a.status), Array(N).fill(201));
+    assert.deepEqual(sent.map((a) => [a.body.entry.text, a.body.entry.seq]),
+      Array.from({ length: N }, (_, i) => [`p${i}`, i + 1]));
+    const history = answers[N];
+    assert.equal(history.status, 200);
+    assert.deepEqual(history.body.messages, sent.map((a) => ({ ...a.body.entry, author: { id: 1, username: 'alice' } })));
+  });
+
   test('a request trickling one byte at a time is cut at the request deadline', async () => {
     const bytes = 'GET /api/ HTTP/1.1\r\nHost: x\r\n\r\n'.split('');
     const r = await rawExchange(senna.url, bytes, { gapMs: 200, timeoutMs: 8000 });

@@ -5,11 +5,10 @@
 // the two (through the cut proxy) is recovered with its id and what it missed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, closeAll, once, reconnecting, sendText } from './lib/clients.mjs';
-import { DEFAULT_SECRET, freePort, request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { startNodePeer } from './lib/peers.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
@@ -21,28 +20,6 @@ const OFFSET = /^[0-9]+-[0-9]+$/;
 const send = sendText;
 
 const shape = (s, from = 0) => s.got.slice(from).map(({ event, args }) => [event, args[0].text ?? args[0].id]);
-
-async function startNodePeer(redisUrl) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.resolve('tests/integration/lib/node-peer.mjs')], {
-    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, STREAM, JWT_SECRET: DEFAULT_SECRET },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  await until(() => out.includes('listening'), 15000, 'the Node peer');
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    port,
-    url,
-    call: (what, body) => request(`${url}/${what}`, { method: 'POST', body: JSON.stringify(body) }),
-    async stop() {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    },
-  };
-}
 
 describe('a mixed cluster: senna (SOCK_ADAPTER=redis-streams) and a Node socket.io server on the streams adapter', () => {
   let redis; let senna; let node; let proxy;

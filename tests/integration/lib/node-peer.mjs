@@ -5,16 +5,23 @@
 // sessions keep), the user's room, `join-topic`. POST /emit {room, event, args} emits to a room;
 // POST /sockets-join {room, join} makes the sockets in `room` join `join` (cluster-wide).
 //
-// env: PORT, REDIS_URL, STREAM (senna's SOCK_REDIS_PREFIX), JWT_SECRET.
+// With ADAPTER=redis it runs on the classic @socket.io/redis-adapter 8.3.0 instead (key STREAM,
+// no connection state recovery: that adapter has none), as unheard.test.mjs needs.
+//
+// env: PORT, REDIS_URL, STREAM (senna's SOCK_REDIS_PREFIX), JWT_SECRET, ADAPTER.
 import http from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createAdapter as createClassicAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import jwt from 'jsonwebtoken';
 
 const stream = process.env.STREAM;
+const classic = process.env.ADAPTER === 'redis';
 const redis = createClient({ url: process.env.REDIS_URL });
 await redis.connect();
+const sub = classic ? redis.duplicate() : null;
+await sub?.connect();
 
 const httpServer = http.createServer((req, res) => {
   let body = '';
@@ -28,7 +35,11 @@ const httpServer = http.createServer((req, res) => {
   });
 });
 
-const io = new Server(httpServer, {
+const io = new Server(httpServer, classic ? {
+  adapter: createClassicAdapter(redis, sub, { key: stream }),
+  pingInterval: 1000,
+  pingTimeout: 3000,
+} : {
   adapter: createAdapter(redis, { streamName: stream, sessionKeyPrefix: `${stream}:sio:session:` }),
   connectionStateRecovery: { maxDisconnectionDuration: 120000, skipMiddlewares: true },
   pingInterval: 1000,

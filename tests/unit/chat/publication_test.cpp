@@ -22,16 +22,16 @@ publication logged(std::string log, std::string channel) {
 // Redis Cluster routes a script by its KEYS: every log a publication appends to is one of them,
 // named once however many publications append to it, and ARGV gives only its index.
 TEST(publication, logs_are_keys_named_once_and_args_give_their_index) {
-    std::vector<publication> pubs;
-    pubs.push_back(logged("P", "P#/#user-1#"));
-    pubs.push_back(logged("P", "P#/#user-2#"));
-    pubs.push_back(logged("", "P#/#topic-3#"));
+    publishing pubs;
+    pubs.publications.push_back(logged("P", "P#/#user-1#"));
+    pubs.publications.push_back(logged("P", "P#/#user-2#"));
+    pubs.publications.push_back(logged("", "P#/#topic-3#"));
     std::vector<std::string> keys{"data", "list"};
     std::vector<std::string> args{"first"};
     append_args(std::move(pubs), keys, args);
     EXPECT_EQ(keys, (std::vector<std::string>{"data", "list", "P"}));
     const std::vector<std::string> one{"3", "100-0", "3", "uid", "i1", "data", "s", "[1,", "]"};
-    std::vector<std::string> want{"first", "3"};
+    std::vector<std::string> want{"first", "", "", "", "3"};
     for (const char* channel : {"P#/#user-1#", "P#/#user-2#"}) {
         want.insert(want.end(), one.begin(), one.end());
         want.insert(want.end(), {channel, "", "x"});
@@ -39,6 +39,20 @@ TEST(publication, logs_are_keys_named_once_and_args_give_their_index) {
     want.insert(want.end(), {"0", "100-0", "3", "uid", "i1", "data", "s", "[1,", "]"});
     want.insert(want.end(), {"P#/#topic-3#", "", "x"});
     EXPECT_EQ(args, want);
+}
+
+// A write whose PUBLISHes were left out names the channels its script counts first.
+TEST(publication, the_listener_check_comes_first) {
+    publishing pubs;
+    pubs.check = {"P-senna-listeners#", "P-senna-listeners#me#", "P-request#/#"};
+    pubs.publications.push_back(logged("P", ""));
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+    append_args(std::move(pubs), keys, args);
+    EXPECT_EQ(keys, (std::vector<std::string>{"P"}));
+    EXPECT_EQ(args, (std::vector<std::string>{"P-senna-listeners#", "P-senna-listeners#me#",
+                                              "P-request#/#", "1", "1", "100-0", "3", "uid", "i1",
+                                              "data", "s", "[1,", "]", "", "", "x"}));
 }
 
 } // namespace

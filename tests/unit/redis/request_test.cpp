@@ -87,6 +87,22 @@ TEST(request, append_and_clear) {
     EXPECT_EQ(a.payload(), "");
 }
 
+// EVALSHA's parts in turn, as push_range writes them, after what the request held.
+TEST(request, push_spans_writes_the_parts_in_turn) {
+    const std::vector<std::string_view> head{"sha", "2"}, keys{"k1", "k2"}, args{"", "a"};
+    request a;
+    a.push("PING");
+    a.push_spans("EVALSHA", {head, keys, args});
+    request b;
+    b.push("PING");
+    b.push_range("EVALSHA", std::vector<std::string_view>{"sha", "2", "k1", "k2", "", "a"});
+    EXPECT_EQ(a.payload(), b.payload());
+    EXPECT_EQ(a.size(), 2u);
+    a.clear();
+    a.push_spans("EXEC", {});
+    EXPECT_EQ(a.payload(), "*1\r\n$4\r\nEXEC\r\n");
+}
+
 TEST(script, sha1_matches_redis) {
     EXPECT_EQ(script("return 1").sha1(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
     EXPECT_EQ(script("").sha1(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
