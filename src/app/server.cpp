@@ -274,9 +274,10 @@ int server::run() {
     }
     auto ep = redis::parse_url(cfg_.effective_redis_url());
     if (!ep)
-        throw std::runtime_error(
-            std::string(cfg_.redis_url.empty() ? "SOCK_REDIS_HOST" : "SOCK_REDIS_URL") + ": " +
-            ep.error());
+        throw std::runtime_error(std::string(!cfg_.redis_cluster.empty() ? "SOCK_REDIS_CLUSTER"
+                                             : cfg_.redis_url.empty()    ? "SOCK_REDIS_HOST"
+                                                                         : "SOCK_REDIS_URL") +
+                                 ": " + ep.error());
     shared.redis_endpoint = *ep;
 
     // The route labels come from the route table, which every shard builds the same way.
@@ -319,7 +320,10 @@ int server::run() {
                                                   : realtime::adapter_mode::redis;
         hs.stream = cfg_.redis_prefix;
         hs.offsets = cfg_.recovery_window.count() > 0;
-        hs.skip_unheard = cfg_.adapter_skip_unheard;
+        // PUBSUB NUMSUB counts the subscribers of the node asked only: on a Redis Cluster the
+        // other instances' subscribers sit on any node, so "nobody listens" cannot be known
+        // there and every write publishes (ADR 0013 §8, ADR 0014).
+        hs.skip_unheard = cfg_.adapter_skip_unheard && !shared.redis_endpoint.cluster();
         hs.retention = recovery_retention(cfg_);
         hs.reader_options = hs.subscriber_options;
         hs.reader_options.name = "stream-reader";

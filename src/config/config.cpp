@@ -10,6 +10,8 @@ std::string config::managed_redis_socket() const {
 }
 
 std::string config::effective_redis_url() const {
+    if (!redis_cluster.empty())
+        return "redis+cluster://" + redis_cluster;
     if (!redis_url.empty())
         return redis_url;
     if (!redis_host.empty())

@@ -23,6 +23,9 @@ struct config {
     std::string domain = "myplatform";
     std::string redis_url;  // empty: see redis_host
     std::string redis_host; // empty together with redis_url: senna runs its own redis-server
+    // A Redis Cluster's seed nodes, [user:pass@]host:port,host:port (ADR 0013); excludes the two
+    // above.
+    std::string redis_cluster;
     std::uint16_t redis_port = 6379;
     std::string redis_prefix = "senna-sockets";
     // "seed" (SPEC §4's key names, byte for byte) or "cluster" (the same keys with hash tags:
@@ -131,7 +134,9 @@ struct config {
     std::size_t webhook_max_recipients = 1000; // topic members checked for message.* per write
 
     /** True when senna must start and supervise its own redis-server. */
-    bool managed_redis() const { return redis_url.empty() && redis_host.empty(); }
+    bool managed_redis() const {
+        return redis_url.empty() && redis_host.empty() && redis_cluster.empty();
+    }
     /** The Redis URL to connect to (managed: the unix socket in data_dir). */
     std::string effective_redis_url() const;
     /** The unix socket path of the managed Redis, absolute. */

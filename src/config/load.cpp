@@ -160,7 +160,8 @@ const std::vector<setting>& settings() {
          },
          [](const config& c) { return c.domain; }},
         text("SOCK_REDIS_URL",
-             "external Redis: redis://[user:pass@]host:port/db or unix:///path (unset: managed)",
+             "external Redis: redis://[user:pass@]host:port/db or unix:///path, or a Redis "
+             "Cluster: redis+cluster://[user:pass@]host:port,host:port (unset: managed)",
              &config::redis_url, true),
         text("SOCK_REDIS_HOST",
              "external Redis host (seed's form; unset with SOCK_REDIS_URL: "
@@ -168,6 +169,10 @@ const std::vector<setting>& settings() {
              &config::redis_host, true),
         number("SOCK_REDIS_PORT", "external Redis port, with SOCK_REDIS_HOST", &config::redis_port,
                1, 65535),
+        text("SOCK_REDIS_CLUSTER",
+             "a Redis Cluster's seed nodes, [user:pass@]host:port,host:port (the same as "
+             "SOCK_REDIS_URL=redis+cluster://...; database 0 only)",
+             &config::redis_cluster, true),
         text("SOCK_REDIS_PREFIX", "prefix of every Redis key and fan-out channel",
              &config::redis_prefix),
         {"SOCK_REDIS_LAYOUT",
@@ -505,6 +510,9 @@ bool is_asymmetric(const std::string& alg) {
 }
 
 void validate(const config& c, bool require_public_key) {
+    if (!c.redis_cluster.empty() && (!c.redis_url.empty() || !c.redis_host.empty()))
+        fail("SOCK_REDIS_CLUSTER", "set either SOCK_REDIS_CLUSTER or SOCK_REDIS_URL / "
+                                   "SOCK_REDIS_HOST, not both");
     if (c.production() && c.jwt_secret == default_jwt_secret && !is_asymmetric(c.jwt_algorithm))
         fail("SOCK_JWT_SECRET", "refusing to start: SOCK_ENV=production with the default secret");
     if (is_asymmetric(c.jwt_algorithm) && (require_public_key || !c.jwt_public_key_file.empty())) {
@@ -605,7 +613,7 @@ load_outcome load(const std::vector<std::string>& args, const env_lookup& env,
     }
     if (c.threads == 0)
         c.threads = std::max(1u, std::thread::hardware_concurrency());
-    if (c.redis_url.empty() && c.redis_host.empty() && env("SOCK_REDIS_PORT"))
+    if (c.managed_redis() && env("SOCK_REDIS_PORT"))
         out.warnings.emplace_back(
             "SOCK_REDIS_PORT is ignored without SOCK_REDIS_HOST: using the managed Redis");
     if (!c.managed_redis() && c.redis_maxmemory)

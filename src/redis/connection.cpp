@@ -1,6 +1,7 @@
 #include "redis/connection.hpp"
 
 #include "net/spawn.hpp"
+#include "redis/cluster.hpp"
 #include "redis/link.hpp"
 #include "util/log.hpp"
 
@@ -21,7 +22,9 @@ using detail::clock;
 
 namespace {
 
-enum class conn_state { idle, connecting, connected, stopped };
+// cluster: the endpoint names a Redis Cluster; requests go to cluster_router (ADR 0013) and
+// the link itself never opens.
+enum class conn_state { idle, connecting, connected, stopped, cluster };
 
 /** One request awaiting its replies. Requests are written in the order they are queued, so
  *  the replies of the front one always come first. */
@@ -60,12 +63,19 @@ void post_handler(const net::executor& ex, Handler h, Args&&... args) {
 
 struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     impl(net::executor ex, endpoint ep, connection_options opts)
-        : link(std::move(ex), std::move(ep), std::move(opts)), watchdog_(ex_) {}
+        : link(std::move(ex), std::move(ep), std::move(opts)), watchdog_(ex_) {
+        if (ep_.cluster()) {
+            cluster_ = std::make_shared<detail::cluster_router>(ex_, ep_, opts_);
+            state_ = conn_state::cluster;
+        }
+    }
 
     net::steady_timer watchdog_;
     std::deque<pending> pending_;
     std::size_t pending_commands_ = 0;
     conn_state state_ = conn_state::idle;
+    /** Set in cluster mode only. */
+    std::shared_ptr<detail::cluster_router> cluster_;
     /** When the last reply arrived: a long pipeline that is being answered is not stalled. */
     clock::time_point last_reply_{};
 
@@ -78,9 +88,14 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
 
     void exec(std::string_view payload, std::size_t commands, exec_handler handler) {
         net::error_code ec;
-        if (state_ != conn_state::connected)
+        if (state_ != conn_state::connected) {
+            // Off the single-Redis path's hot branch: one Redis pays nothing for the cluster.
+            if (state_ == conn_state::cluster) {
+                cluster_->exec(payload, commands, std::move(handler));
+                return;
+            }
             ec = state_ == conn_state::stopped ? error::stopped : error::not_connected;
-        else if (pending_commands_ + commands > opts_.max_pending)
+        } else if (pending_commands_ + commands > opts_.max_pending)
             ec = error::too_large;
         if (ec || commands == 0) {
             count(commands, ec ? commands : 0);
@@ -203,6 +218,11 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     void stop() {
         if (state_ == conn_state::stopped)
             return;
+        if (cluster_) {
+            state_ = conn_state::stopped;
+            cluster_->stop();
+            return;
+        }
         bool was_running = state_ != conn_state::idle;
         state_ = conn_state::stopped;
         watchdog_.cancel();
@@ -220,6 +240,8 @@ connection::~connection() {
 }
 
 void connection::start() {
+    if (impl_->state_ == conn_state::cluster)
+        impl_->cluster_->start();
     if (impl_->state_ != conn_state::idle)
         return;
     impl_->state_ = conn_state::connecting;
@@ -231,6 +253,8 @@ void connection::stop() {
 }
 
 bool connection::connected() const noexcept {
+    if (impl_->state_ == conn_state::cluster)
+        return impl_->cluster_->connected();
     return impl_->state_ == conn_state::connected;
 }
 

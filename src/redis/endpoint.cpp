@@ -139,7 +139,53 @@ std::optional<std::string> parse_hostport(std::string_view hp, endpoint& ep) {
     return std::nullopt;
 }
 
+// host:port,host:port,... (each as parse_hostport; at most max_seeds).
+std::optional<std::string> parse_seeds(std::string_view list, endpoint& ep) {
+    constexpr std::size_t max_seeds = 64;
+    if (list.empty())
+        return std::string("missing seed nodes: expected redis+cluster://host:port,host:port");
+    for (;;) {
+        auto comma = list.find(',');
+        std::string_view item = util::trim(list.substr(0, comma));
+        endpoint one;
+        if (auto err = parse_hostport(item, one))
+            return "seed node '" + std::string(item) + "': " + *err;
+        if (ep.seeds.size() == max_seeds)
+            return "more than " + std::to_string(max_seeds) + " seed nodes";
+        ep.seeds.push_back({one.host, one.port});
+        if (comma == std::string_view::npos)
+            break;
+        list = list.substr(comma + 1);
+    }
+    ep.host = ep.seeds.front().host;
+    ep.port = ep.seeds.front().port;
+    return std::nullopt;
+}
+
 } // namespace
+
+endpoint endpoint::at(const node_address& node) const {
+    endpoint out;
+    out.kind = transport::tcp;
+    out.host = node.host;
+    out.port = node.port;
+    out.username = username;
+    out.password = password;
+    return out;
+}
+
+std::string describe(const node_address& node) {
+    bool v6 = node.host.find(':') != std::string::npos;
+    std::string out;
+    if (v6)
+        out += '[';
+    out += node.host;
+    if (v6)
+        out += ']';
+    out += ':';
+    out += std::to_string(node.port);
+    return out;
+}
 
 parse_result parse_url(std::string_view url) {
     auto sep = url.find("://");
@@ -149,14 +195,19 @@ parse_result parse_url(std::string_view url) {
     std::string_view rest = url.substr(sep + 3);
 
     endpoint ep;
+    bool cluster = false;
     if (scheme == "redis") {
         ep.kind = endpoint::transport::tcp;
+    } else if (scheme == "redis+cluster") {
+        ep.kind = endpoint::transport::tcp;
+        cluster = true;
     } else if (scheme == "unix" || scheme == "redis+unix" || scheme == "redis-socket") {
         ep.kind = endpoint::transport::unix_socket;
     } else if (scheme == "rediss") {
         return std::string("TLS (rediss://) is not supported");
     } else {
-        return "unsupported scheme '" + scheme + "': expected redis:// or unix://";
+        return "unsupported scheme '" + scheme +
+               "': expected redis://, redis+cluster:// or unix://";
     }
 
     if (rest.find('#') != std::string_view::npos)
@@ -179,7 +230,14 @@ parse_result parse_url(std::string_view url) {
         hostport = authority.substr(at + 1);
     }
 
-    if (ep.kind == endpoint::transport::tcp) {
+    if (cluster) {
+        if (auto err = parse_seeds(hostport, ep))
+            return std::move(*err);
+        if (path.size() > 1) {
+            if (auto err = parse_db(path.substr(1), ep))
+                return std::move(*err);
+        }
+    } else if (ep.kind == endpoint::transport::tcp) {
         if (auto err = parse_hostport(hostport, ep))
             return std::move(*err);
         if (path.size() > 1) {
@@ -203,26 +261,29 @@ parse_result parse_url(std::string_view url) {
         return std::move(*err);
     if (!ep.username.empty() && ep.password.empty())
         return std::string("user given without a password");
+    if (cluster && ep.db != 0)
+        return "a Redis Cluster has only database 0, got " + std::to_string(ep.db);
     return ep;
 }
 
 std::string describe(const endpoint& ep) {
-    std::string out = ep.kind == endpoint::transport::tcp ? "redis://" : "unix://";
+    std::string out = ep.cluster()                          ? "redis+cluster://"
+                      : ep.kind == endpoint::transport::tcp ? "redis://"
+                                                            : "unix://";
     if (!ep.username.empty() || !ep.password.empty()) {
         out += ep.username;
         if (!ep.password.empty())
             out += ":***";
         out += '@';
     }
-    if (ep.kind == endpoint::transport::tcp) {
-        bool v6 = ep.host.find(':') != std::string::npos;
-        if (v6)
-            out += '[';
-        out += ep.host;
-        if (v6)
-            out += ']';
-        out += ':';
-        out += std::to_string(ep.port);
+    if (ep.cluster()) {
+        for (std::size_t i = 0; i < ep.seeds.size(); ++i) {
+            if (i != 0)
+                out += ',';
+            out += describe(ep.seeds[i]);
+        }
+    } else if (ep.kind == endpoint::transport::tcp) {
+        out += describe(node_address{ep.host, ep.port});
         out += '/';
         out += std::to_string(ep.db);
     } else {

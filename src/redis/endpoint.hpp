@@ -3,6 +3,7 @@
 //   redis://[user[:password]@]host[:port][/db]      (port 6379, db 0 by default)
 //   redis://:password@host                          (password only: AUTH password)
 //   unix://[user[:password]@]/path/to/sock[?db=N]   (also redis+unix://)
+//   redis+cluster://[user[:password]@]host:port,host:port[/0]   (a Redis Cluster's seed nodes)
 // Hosts may be bracketed IPv6 literals; user and password may be percent-encoded. The query
 // keys `db`, `password` and `username`/`user` are accepted with either scheme.
 
@@ -11,8 +12,17 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace senna::redis {
+
+/** One node of a Redis Cluster. */
+struct node_address {
+    std::string host;
+    std::uint16_t port = 0;
+
+    bool operator==(const node_address&) const = default;
+};
 
 struct endpoint {
     enum class transport { tcp, unix_socket };
@@ -27,10 +37,22 @@ struct endpoint {
     std::string password;
     /** SELECT is sent when not zero. */
     int db = 0;
+    /**
+     * Not empty: a Redis Cluster reached through these seed nodes (ADR 0013), with the
+     * credentials above for every node; `host`/`port` are then the first seed's, `db` is 0.
+     */
+    std::vector<node_address> seeds;
+
+    bool cluster() const noexcept { return !seeds.empty(); }
+    /** This endpoint's credentials and options at another node (kind tcp, no seeds). */
+    endpoint at(const node_address& node) const;
 };
 
 /** The endpoint of `url`, or a message saying what is wrong with it (never the password). */
 boost::system::result<endpoint, std::string> parse_url(std::string_view url);
+
+/** `host:port` (`[v6]:port`), as Redis writes node addresses. */
+std::string describe(const node_address& node);
 
 /** The endpoint as a URL for logs, with the password replaced by `***`. */
 std::string describe(const endpoint& ep);

@@ -62,6 +62,11 @@ void request::append(const request& other) {
     commands_ += other.commands_;
 }
 
+void request::append_encoded(std::string_view bytes, std::size_t commands) {
+    payload_ += bytes;
+    commands_ += commands;
+}
+
 void request::clear() noexcept {
     payload_.clear();
     commands_ = 0;

@@ -65,6 +65,10 @@ public:
     /** Appends every command of `other`, in order. */
     void append(const request& other);
 
+    /** Appends `commands` commands already encoded by a request (`payload()` bytes, or whole
+     *  commands cut from them): the cluster client re-sends parts of a pipeline this way. */
+    void append_encoded(std::string_view bytes, std::size_t commands);
+
     /** Number of commands, hence of replies to expect. */
     std::size_t size() const noexcept { return commands_; }
     bool empty() const noexcept { return commands_ == 0; }

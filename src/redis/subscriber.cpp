@@ -35,6 +35,7 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     std::set<std::string, std::less<>> patterns_;
     handler handler_;
     sub_state state_ = sub_state::idle;
+    std::size_t next_seed_ = 0;
     clock::time_point last_read_{};
 
     bool live() const noexcept {
@@ -65,7 +66,18 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     // --- the link's hooks
 
     bool stopped() const noexcept override { return state_ == sub_state::stopped; }
-    void connecting() override { state_ = sub_state::connecting; }
+
+    void connecting() override {
+        state_ = sub_state::connecting;
+        // On a Redis Cluster every node receives every PUBLISH: each attempt takes the next
+        // seed, so a failed node is left for another one (ADR 0013 §8).
+        if (ep_.cluster()) {
+            const node_address& node = ep_.seeds[next_seed_++ % ep_.seeds.size()];
+            ep_.host = node.host;
+            ep_.port = node.port;
+            where_ = describe(ep_.at(node));
+        }
+    }
 
     void opened() override {
         // Everything remembered goes out in one write; the PING's answer marks them done.

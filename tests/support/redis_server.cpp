@@ -77,6 +77,32 @@ std::string read_file(const std::string& path) {
 
 } // namespace
 
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log_path) {
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        // Dies with the test process, even if that one crashes.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(1);
+        int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            ::close(fd);
+        }
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
 redis_server::redis_server(redis_server_options opts) : opts_(std::move(opts)) {
     char tmpl[] = "/tmp/senna-redis-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr)
@@ -114,30 +140,8 @@ bool redis_server::launch() {
     }
     if (!opts_.password.empty())
         args.insert(args.end(), {"--requirepass", opts_.password});
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::string log_path = dir_ + "/redis.log";
-
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        // Dies with the test process, even if that one crashes.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent)
-            ::_exit(1);
-        int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            ::close(fd);
-        }
-        ::execv(redis_binary, argv.data());
-        ::_exit(127);
-    }
+    args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
+    pid_t pid = spawn_logged(args, dir_ + "/redis.log");
     pid_ = pid;
     if (wait_ready(std::chrono::seconds(5)))
         return true;

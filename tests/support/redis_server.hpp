@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 namespace senna::test {
 
@@ -19,6 +20,8 @@ struct redis_server_options {
     bool unix_socket = false;
     /** Passed as --requirepass when not empty. */
     std::string password;
+    /** More redis-server arguments (a cluster node's: tests/support/redis_cluster.hpp). */
+    std::vector<std::string> extra_args;
 };
 
 /** A server reachable only through a unix socket. */
@@ -36,6 +39,10 @@ inline redis_server_options with_password(std::string password) {
     o.password = std::move(password);
     return o;
 }
+
+/** Starts `args[0]` with `args` (a full path), its output appended to `log_path`; the child
+    gets PR_SET_PDEATHSIG (SIGKILL), so it dies with the test process. */
+pid_t spawn_logged(const std::vector<std::string>& args, const std::string& log_path);
 
 class redis_server {
 public:
@@ -56,6 +63,8 @@ public:
     std::uint16_t port() const noexcept { return port_; }
     const std::string& socket_path() const noexcept { return socket_path_; }
     const std::string& password() const noexcept { return opts_.password; }
+    /** The server's private directory (its --dir). */
+    const std::string& dir() const noexcept { return dir_; }
     /** redis://[:password@]127.0.0.1:port */
     std::string url() const;
 

@@ -16,11 +16,14 @@ export const DEFAULT_SECRET = 'scene-passage-love-rhyme';
  * (`--cluster-enabled yes`, all 16384 slots), which enforces the cluster's rules (a script or
  * MULTI whose keys span slots fails with CROSSSLOT) while senna's single-node connection talks
  * to it unchanged, and every senna runs with SOCK_REDIS_LAYOUT=cluster
- * (docs/adr/0012-cluster-key-layout.md). Unset: a plain redis-server, the seed layout.
+ * (docs/adr/0012-cluster-key-layout.md). SENNA_TEST_REDIS=cluster: every throwaway Redis is a
+ * real 3-master + 3-replica cluster (startCluster) reached through senna's cluster client
+ * (docs/adr/0013-redis-cluster-client.md), in the cluster layout too. Unset: a plain
+ * redis-server, the seed layout.
  */
 export const TEST_REDIS = process.env.SENNA_TEST_REDIS || 'single';
-if (!['single', 'cluster1'].includes(TEST_REDIS)) throw new Error(`SENNA_TEST_REDIS=${TEST_REDIS}: single or cluster1`);
-export const LAYOUT = TEST_REDIS === 'cluster1' ? 'cluster' : 'seed';
+if (!['single', 'cluster1', 'cluster'].includes(TEST_REDIS)) throw new Error(`SENNA_TEST_REDIS=${TEST_REDIS}: single, cluster1 or cluster`);
+export const LAYOUT = TEST_REDIS === 'single' ? 'seed' : 'cluster';
 
 /**
  * The Redis key that SPEC §4 names `<prefix>:messages:<domain>:<name>` ("dm:1-2:data",
@@ -75,8 +78,21 @@ export async function freePort() {
   });
 }
 
-/** One RESP command over a fresh connection; resolves to the raw reply text. */
-export function redisCommand(target, ...args) {
+/**
+ * One RESP command over a fresh connection; resolves to the raw reply text. On a Redis Cluster
+ * node (a number target) a `-MOVED slot host:port` reply is followed, so tests read a key
+ * wherever it lives (SENNA_TEST_REDIS=cluster).
+ */
+export async function redisCommand(target, ...args) {
+  let reply = await redisCommandOnce(target, ...args);
+  for (let hops = 0; hops < 3 && typeof target === 'number' && reply.startsWith('-MOVED '); hops++) {
+    target = Number(reply.trim().split(' ')[2].split(':').pop());
+    reply = await redisCommandOnce(target, ...args);
+  }
+  return reply;
+}
+
+function redisCommandOnce(target, ...args) {
   return new Promise((resolve, reject) => {
     const sock = typeof target === 'number' ? net.connect(target, '127.0.0.1') : net.connect(target);
     const payload = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('');
@@ -122,6 +138,8 @@ function exited(child) {
  * `cluster` (default: SENNA_TEST_REDIS=cluster1) makes it a one-node Redis Cluster.
  */
 export async function startRedis({ port, dir: keepDir, args = [], cluster: clustered = TEST_REDIS === 'cluster1' } = {}) {
+  // SENNA_TEST_REDIS=cluster: every test that asks for a throwaway Redis gets a 3+3 cluster.
+  if (TEST_REDIS === 'cluster' && !port && !keepDir) return startCluster({ args });
   for (let attempt = 0; attempt < 5; attempt++) {
     const p = port ?? (await freePort());
     const dir = keepDir ?? tmpDir('senna-redis-');
@@ -153,6 +171,64 @@ export async function startRedis({ port, dir: keepDir, args = [], cluster: clust
     if (port) break; // a fixed port was asked for: do not wander
   }
   throw new Error('redis-server did not start');
+}
+
+/**
+ * A private Redis Cluster: `masters` masters with `replicas` replicas each (3 + 3), every node a
+ * redis-server on a free port with its own directory, joined by `redis-cli --cluster create`,
+ * resolved once every node says cluster_state:ok. `.url` is its redis+cluster:// URL (seeds:
+ * every node), `.port` a node's port for redisCommand (which follows MOVED), `.ports` all of
+ * them; stop() kills every node and removes their directories. A small cluster-node-timeout
+ * keeps failovers short.
+ */
+export async function startCluster({ masters = 3, replicas = 1, nodeTimeout = 1000, args = [] } = {}) {
+  const nodes = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      nodes.push(await startRedis({ port: await freePort(), cluster: false, args: ['--cluster-enabled', 'yes',
+        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeout),
+        // A replica's first sync starts at once, not after the default 5 s delay.
+        '--repl-diskless-sync-delay', '0', ...args] }));
+    }
+    const cli = track(spawn('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+    let out = '';
+    cli.stdout.on('data', (d) => { out += d; });
+    cli.stderr.on('data', (d) => { out += d; });
+    const t = setTimeout(() => { try { process.kill(-cli.pid, 'SIGKILL'); } catch { /* gone */ } }, 60000);
+    await exited(cli);
+    clearTimeout(t);
+    if (cli.exitCode !== 0) throw new Error(`redis-cli --cluster create failed:\n${out}`);
+    await until(async () => {
+      for (const n of nodes) {
+        if (!(await redisCommandOnce(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+      }
+      return true;
+    }, 20000, 'cluster_state:ok on every node');
+    // A replica that has not synced yet refuses to fail over (its data is "too old"): wait for
+    // every replication link.
+    await until(async () => {
+      for (const n of nodes) {
+        const info = await redisCommandOnce(n.port, 'INFO', 'replication');
+        if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
+      }
+      return true;
+    }, 20000, 'every replica in sync');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    port: nodes[0].port,
+    ports: nodes.map((n) => n.port),
+    url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+    cluster: true,
+    nodes,
+    stop,
+  };
 }
 
 /**

@@ -36,7 +36,24 @@ function parse(buf, pos = 0) {
   }
 }
 
-export function redis(port, ...args) {
+/**
+ * Runs one command and resolves to its parsed reply (rejects with an error reply). On a Redis
+ * Cluster node (a number port) a MOVED reply is followed, so a key is read wherever it lives
+ * (SENNA_TEST_REDIS=cluster).
+ */
+export async function redis(port, ...args) {
+  for (let hops = 0; ; hops++) {
+    try {
+      return await redisOnce(port, ...args);
+    } catch (e) {
+      const moved = typeof port === 'number' && hops < 3 && /^MOVED \d+ \S*:(\d+)$/.exec(e.message);
+      if (!moved) throw e;
+      port = Number(moved[1]);
+    }
+  }
+}
+
+function redisOnce(port, ...args) {
   return new Promise((resolve, reject) => {
     const sock = typeof port === 'number' ? net.connect(port, '127.0.0.1') : net.connect(port); // or a unix socket path
     let buf = Buffer.alloc(0);

@@ -61,6 +61,20 @@ TEST(config_load, environment_then_flags_override) {
     EXPECT_EQ(c.cors_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
 }
 
+TEST(config_load, redis_cluster_seeds) {
+    auto a = load({{"SOCK_REDIS_CLUSTER", ":pw@10.0.0.1:7000,10.0.0.2:7001"}}).cfg;
+    EXPECT_FALSE(a.managed_redis());
+    EXPECT_EQ(a.effective_redis_url(), "redis+cluster://:pw@10.0.0.1:7000,10.0.0.2:7001");
+    EXPECT_EQ(error_of({{"SOCK_REDIS_CLUSTER", "h:1"}, {"SOCK_REDIS_HOST", "h"}}),
+              "SOCK_REDIS_CLUSTER: set either SOCK_REDIS_CLUSTER or SOCK_REDIS_URL / "
+              "SOCK_REDIS_HOST, not both");
+    EXPECT_NE(error_of({{"SOCK_REDIS_CLUSTER", "h:1"}, {"SOCK_REDIS_URL", "redis://h"}}),
+              "no error");
+    // SOCK_REDIS_PORT without a host is ignored with a cluster, and says nothing of a managed
+    // Redis.
+    EXPECT_TRUE(load({{"SOCK_REDIS_CLUSTER", "h:1"}, {"SOCK_REDIS_PORT", "1"}}).warnings.empty());
+}
+
 TEST(config_load, external_redis_from_url_or_seed_host_port) {
     auto a = load({{"SOCK_REDIS_URL", "redis://:pw@10.0.0.1:6380/2"}}).cfg;
     EXPECT_FALSE(a.managed_redis());

@@ -101,6 +101,36 @@ TEST(parse_url, errors_never_contain_the_password) {
     EXPECT_EQ(bad("redis://u:hunter2@h/zz").find("hunter2"), std::string::npos);
 }
 
+TEST(parse_url, cluster_seeds) {
+    endpoint ep = ok("redis+cluster://alice:s%2Cecret@10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002");
+    EXPECT_TRUE(ep.cluster());
+    ASSERT_EQ(ep.seeds.size(), 3u);
+    EXPECT_EQ(ep.seeds[0], (node_address{"10.0.0.1", 7000}));
+    EXPECT_EQ(ep.seeds[1], (node_address{"10.0.0.2", 7001}));
+    EXPECT_EQ(ep.seeds[2], (node_address{"::1", 7002}));
+    EXPECT_EQ(ep.host, "10.0.0.1");
+    EXPECT_EQ(ep.port, 7000);
+    EXPECT_EQ(ep.username, "alice");
+    EXPECT_EQ(ep.password, "s,ecret");
+    EXPECT_EQ(ok("redis+cluster://h/0").seeds.size(), 1u);
+    EXPECT_EQ(ok("redis+cluster://h").seeds[0].port, 6379);
+    EXPECT_EQ(describe(ep), "redis+cluster://alice:***@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002");
+    endpoint node = ep.at(ep.seeds[1]);
+    EXPECT_FALSE(node.cluster());
+    EXPECT_EQ(describe(node), "redis://alice:***@10.0.0.2:7001/0");
+    EXPECT_FALSE(ok("redis://h").cluster());
+}
+
+TEST(parse_url, cluster_refusals) {
+    EXPECT_EQ(bad("redis+cluster://h:1,h:2/3"), "a Redis Cluster has only database 0, got 3");
+    EXPECT_EQ(bad("redis+cluster://h:1?db=1"), "a Redis Cluster has only database 0, got 1");
+    EXPECT_EQ(bad("redis+cluster://"),
+              "missing seed nodes: expected redis+cluster://host:port,host:port");
+    EXPECT_EQ(bad("redis+cluster://h:1,"), "seed node '': missing host");
+    EXPECT_EQ(bad("redis+cluster://h:1,h:x"),
+              "seed node 'h:x': port must be a number from 1 to 65535, got 'x'");
+}
+
 TEST(describe, hides_the_password) {
     endpoint ep = ok("redis://alice:hunter2@h:6380/3");
     std::string text = describe(ep);
