@@ -529,6 +529,13 @@ void validate(const config& c, bool require_public_key) {
                  " cannot carry a text of SOCK_MAX_TEXT_LENGTH=" +
                  std::to_string(c.max_text_length) + " code points: use at least " +
                  std::to_string(12 * c.max_text_length + 4096) + " (or 0)");
+    const bool on_cluster =
+        !c.redis_cluster.empty() || util::to_lower(c.redis_url).rfind("redis+cluster://", 0) == 0;
+    if (on_cluster && c.redis_layout != "cluster")
+        fail("SOCK_REDIS_LAYOUT",
+             "must be cluster on a Redis Cluster (SOCK_REDIS_CLUSTER or a "
+             "redis+cluster:// URL): the seed layout's writes span hash "
+             "slots (docs/storage.md: senna migrate copies a seed deployment)");
     if (c.redis_layout == "cluster" && c.redis_prefix.find_first_of("{}") != std::string::npos)
         fail("SOCK_REDIS_PREFIX", "must not hold { or } with SOCK_REDIS_LAYOUT=cluster (a hash "
                                   "tag in the prefix would put every key in one slot)");

@@ -14,6 +14,7 @@ describe('senna on a Redis Cluster', () => {
     cluster = await startCluster();
     senna = await startSenna({
       SOCK_REDIS_CLUSTER: cluster.ports.map((p) => `127.0.0.1:${p}`).join(','),
+      SOCK_REDIS_LAYOUT: 'cluster',
       SOCK_REDIS_COMMAND_TIMEOUT_MS: '8000',
     });
   });
@@ -81,13 +82,13 @@ describe('senna on a Redis Cluster', () => {
 
 describe('settings refused in cluster mode', () => {
   test('a database other than 0, and SOCK_REDIS_CLUSTER with SOCK_REDIS_URL', async () => {
-    const db = await runSenna([], { SOCK_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001/2' });
+    const db = await runSenna([], { SOCK_REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001/2', SOCK_REDIS_LAYOUT: 'cluster' });
     assert.notEqual(db.code, 0);
     assert.match(db.stderr, /SOCK_REDIS_URL: a Redis Cluster has only database 0, got 2/);
     const both = await runSenna([], { SOCK_REDIS_CLUSTER: '127.0.0.1:7000', SOCK_REDIS_URL: 'redis://127.0.0.1:6379' });
     assert.notEqual(both.code, 0);
     assert.match(both.stderr, /SOCK_REDIS_CLUSTER: set either SOCK_REDIS_CLUSTER or SOCK_REDIS_URL/);
-    const seeds = await runSenna([], { SOCK_REDIS_CLUSTER: '127.0.0.1:7000,,' });
+    const seeds = await runSenna([], { SOCK_REDIS_CLUSTER: '127.0.0.1:7000,,', SOCK_REDIS_LAYOUT: 'cluster' });
     assert.notEqual(seeds.code, 0);
     assert.match(seeds.stderr, /SOCK_REDIS_CLUSTER: seed node '': missing host/);
   });

@@ -62,7 +62,9 @@ TEST(config_load, environment_then_flags_override) {
 }
 
 TEST(config_load, redis_cluster_seeds) {
-    auto a = load({{"SOCK_REDIS_CLUSTER", ":pw@10.0.0.1:7000,10.0.0.2:7001"}}).cfg;
+    auto a = load({{"SOCK_REDIS_CLUSTER", ":pw@10.0.0.1:7000,10.0.0.2:7001"},
+                   {"SOCK_REDIS_LAYOUT", "cluster"}})
+                 .cfg;
     EXPECT_FALSE(a.managed_redis());
     EXPECT_EQ(a.effective_redis_url(), "redis+cluster://:pw@10.0.0.1:7000,10.0.0.2:7001");
     EXPECT_EQ(error_of({{"SOCK_REDIS_CLUSTER", "h:1"}, {"SOCK_REDIS_HOST", "h"}}),
@@ -72,7 +74,19 @@ TEST(config_load, redis_cluster_seeds) {
               "no error");
     // SOCK_REDIS_PORT without a host is ignored with a cluster, and says nothing of a managed
     // Redis.
-    EXPECT_TRUE(load({{"SOCK_REDIS_CLUSTER", "h:1"}, {"SOCK_REDIS_PORT", "1"}}).warnings.empty());
+    EXPECT_TRUE(load({{"SOCK_REDIS_CLUSTER", "h:1"},
+                      {"SOCK_REDIS_PORT", "1"},
+                      {"SOCK_REDIS_LAYOUT", "cluster"}})
+                    .warnings.empty());
+    // The seed layout's writes span slots: a cluster needs the cluster layout, said at start.
+    for (const char* where : {"SOCK_REDIS_CLUSTER", "SOCK_REDIS_URL"}) {
+        const std::string value =
+            std::string(where) == "SOCK_REDIS_URL" ? "redis+cluster://h:1,h:2" : "h:1,h:2";
+        EXPECT_EQ(error_of({{where, value}}),
+                  "SOCK_REDIS_LAYOUT: must be cluster on a Redis Cluster (SOCK_REDIS_CLUSTER or a "
+                  "redis+cluster:// URL): the seed layout's writes span hash slots "
+                  "(docs/storage.md: senna migrate copies a seed deployment)");
+    }
 }
 
 TEST(config_load, external_redis_from_url_or_seed_host_port) {
