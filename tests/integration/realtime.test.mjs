@@ -422,7 +422,8 @@ describe('realtime across two instances sharing one Redis', () => {
   test('@socket.io/redis-emitter reaches a senna socket', async () => {
     const { Emitter } = await import('@socket.io/redis-emitter');
     const { createClient } = await import('redis');
-    const rc = createClient({ url: r.url });
+    // One node (r.port): on a Redis Cluster a plain PUBLISH reaches every node's subscribers.
+    const rc = createClient({ url: `redis://127.0.0.1:${r.port}` });
     await rc.connect();
     try {
       const b1 = await connectAs(one.url, bob);

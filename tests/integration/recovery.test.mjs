@@ -179,7 +179,7 @@ describe('connection state recovery across two instances', () => {
   test('an event from @socket.io/redis-emitter (not logged) cannot spoil the client\'s offset', async () => {
     const { Emitter } = await import('@socket.io/redis-emitter');
     const { createClient } = await import('redis');
-    const rc = createClient({ url: redis.url });
+    const rc = createClient({ url: `redis://127.0.0.1:${redis.port}` }); // one node: PUBLISH is cluster-wide
     await rc.connect();
     try {
       const s = await bobOnA('emitted');

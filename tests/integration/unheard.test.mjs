@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { api, closeAll, reconnecting, once } from './lib/clients.mjs';
-import { startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { LAYOUT, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startNodePeer } from './lib/peers.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
@@ -84,7 +84,9 @@ async function published(port, watch, from) {
   return watch.got.slice(from).filter((c) => ROOMS.includes(c));
 }
 
-describe('publishing only when someone else listens', () => {
+// Not in the cluster layout: there every write publishes after the chat's script (ADR 0012), and
+// on a Redis Cluster PUBSUB NUMSUB counts one node's subscribers only (ADR 0013, 0014).
+describe('publishing only when someone else listens', { skip: LAYOUT === 'cluster' && 'the cluster layout publishes every write' }, () => {
   let r;
   let watch;
   before(async () => {
