@@ -188,15 +188,7 @@ void session::close(disconnect_reason reason) {
         // The connection delivers what it has queued, then its close frame, on its own.
         if (auto h = std::move(handler_))
             h->on_close(reason);
-        if (ws_) {
-            ws_->detach();
-            // A reason without a close frame is a cut (the table's; not one close() is given).
-            if (const auto code = info(reason).ws_close_code)
-                ws_->close(code);
-            else
-                ws_->cut();
-        }
-        finish(reason, false);
+        close_websocket(reason);
         return;
     }
     state_ = state::closing;
@@ -627,11 +619,18 @@ void session::close_after_upgrade() {
     complete_upgrade(); // the queued packets go first, in order
     if (state_ == state::closed || !ws_)
         return; // the WebSocket could not take them (slow consumer)
-    ws_->detach();
-    if (const auto code = info(reason).ws_close_code)
-        ws_->close(code);
-    else
-        ws_->cut();
+    close_websocket(reason);
+}
+
+void session::close_websocket(disconnect_reason reason) {
+    if (ws_) {
+        ws_->detach();
+        // A reason without a close frame is a cut (the table's; not one close() is given).
+        if (const auto code = info(reason).ws_close_code)
+            ws_->close(code);
+        else
+            ws_->cut();
+    }
     finish(reason, false);
 }
 

@@ -151,6 +151,9 @@ private:
     /** The upgrade of a session close() was called on during its probe: queued packets, then
         the close, over the WebSocket. */
     void close_after_upgrade();
+    /** The WebSocket delivers what it has queued, then its close frame (or is cut when the
+        reason has none); the session ends. */
+    void close_websocket(disconnect_reason reason);
     http::response payload_response(const http::request& req, std::vector<packet> packets);
     bool must_wait() const noexcept;
     /** What a poll answers now, into `packets`; false: cut it unanswered. */
