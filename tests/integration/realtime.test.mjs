@@ -379,6 +379,11 @@ describe('realtime across two instances sharing one Redis', () => {
     const answers = [];
     for (let i = 0; i < 10; i++)
       answers.push(await ack(a1, 'send-message', { to: { type: 'user', id: 2 }, type: 'text', text: `x${i}` }));
+    // The update below is another writer's (bob, on instance two): one writer's events arrive in
+    // order, two writers' need not (on a Redis Cluster a PUBLISH reaches the subscribers of other
+    // nodes over the cluster bus, after its reply; the CI's 3+3 run saw the swap). Wait for the
+    // first writer's eleven.
+    await until(() => b1.got.length >= 11 && b2.got.length >= 11, 5000, 'the first writer\'s events');
     const seen = await api(two.url, `/api/user/1/${sent.json.entry.id}`, { as: bob, method: 'POST', body: { status: 'seen' } });
     assert.equal(seen.status, 200);
     assert.deepEqual(await ack(b2, 'typing', { to: { type: 'user', id: 1 } }), { ok: true });
