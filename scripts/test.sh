@@ -56,10 +56,11 @@ step "integration tests"
 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 --test-timeout=120000 \
     tests/integration/
 
+# The cluster layout on a one-node cluster (it refuses any script whose keys span slots) for the
+# files the 3+3 step below does not run: chat, log and realtime run there, in the same layout.
 step "integration tests on a one-node Redis Cluster, SOCK_REDIS_LAYOUT=cluster"
 SENNA_TEST_REDIS=cluster1 SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 \
-    --test-timeout=120000 tests/integration/chat.test.mjs tests/integration/log.test.mjs \
-    tests/integration/realtime.test.mjs tests/integration/webhooks.test.mjs \
+    --test-timeout=120000 tests/integration/webhooks.test.mjs \
     tests/integration/recovery.test.mjs tests/integration/moderation.test.mjs
 
 step "integration tests on a 3-master + 3-replica Redis Cluster, through the cluster client"
