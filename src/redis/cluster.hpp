@@ -37,6 +37,9 @@ public:
     /** As connection::impl::exec: `payload` holds `commands` commands encoded by a request. */
     void exec(std::string_view payload, std::size_t commands, connection::exec_handler handler);
 
+    /** Asks for a new map (coalesced: one load at a time, at most one more after it). */
+    void refresh();
+
     struct op;
 
 private:
@@ -58,8 +61,6 @@ private:
     connection& link(std::uint16_t i);
     /** Any master whose link is open (round robin), else any master, else none. */
     std::uint16_t any_master();
-    /** Asks for a new map (coalesced: one load at a time, at most one more after it). */
-    void refresh();
     net::awaitable<bool> load_map();
     void apply(const std::vector<slot_range>& ranges);
 

@@ -258,6 +258,11 @@ bool connection::connected() const noexcept {
     return impl_->state_ == conn_state::connected;
 }
 
+void connection::refresh_topology() {
+    if (impl_->state_ == conn_state::cluster && impl_->cluster_)
+        impl_->cluster_->refresh();
+}
+
 const endpoint& connection::where() const noexcept {
     return impl_->ep_;
 }

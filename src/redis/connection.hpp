@@ -48,6 +48,13 @@ public:
     void stop();
     /** True between a successful handshake and the next failure. */
     bool connected() const noexcept;
+    /**
+     * A Redis Cluster connection reloads its slot map now (coalesced with a load under way);
+     * nothing on one Redis. For what no reply reveals: after a failover a demoted master serves
+     * SPUBLISH as a replica (to its own subscribers only) instead of answering MOVED, so a
+     * publisher learns of the move from the subscriber that saw it (ADR 0015 §8).
+     */
+    void refresh_topology();
 
     const endpoint& where() const noexcept;
     net::executor get_executor() const noexcept;

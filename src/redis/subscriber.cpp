@@ -4,11 +4,14 @@
 #include "redis/error.hpp"
 #include "redis/link.hpp"
 #include "redis/request.hpp"
+#include "redis/slot.hpp"
+#include "redis/slot_map.hpp"
 #include "redis/stats.hpp"
 #include "util/log.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -27,13 +30,19 @@ enum class sub_state { idle, connecting, subscribing, connected, stopped };
 } // namespace
 
 struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
-    impl(net::executor ex, endpoint ep, connection_options opts)
-        : link(std::move(ex), std::move(ep), std::move(opts)), health_timer_(ex_) {}
+    impl(net::executor ex, endpoint ep, connection_options opts, bool sharded)
+        : link(std::move(ex), std::move(ep), std::move(opts)), health_timer_(ex_),
+          sharded_(sharded) {}
 
     net::steady_timer health_timer_;
     std::set<std::string, std::less<>> channels_;
     std::set<std::string, std::less<>> patterns_;
     handler handler_;
+    lost_handler lost_;
+    const bool sharded_;
+    /** Sharded: SUNSUBSCRIBEs sent on this connection and not yet confirmed, per channel (a
+        confirmation is not a server's own drop). */
+    std::map<std::string, unsigned, std::less<>> unconfirmed_;
     sub_state state_ = sub_state::idle;
     std::size_t next_seed_ = 0;
     clock::time_point last_read_{};
@@ -59,8 +68,11 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
         if (it == set.end())
             return;
         set.erase(it);
-        if (live())
+        if (live()) {
+            if (sharded_)
+                ++unconfirmed_[std::string(name)];
             send(command, name);
+        }
     }
 
     // --- the link's hooks
@@ -82,8 +94,14 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     void opened() override {
         // Everything remembered goes out in one write; the PING's answer marks them done.
         request batch;
-        if (!channels_.empty())
+        unconfirmed_.clear();
+        if (sharded_) {
+            // One command per channel: channels of different slots may not share one.
+            for (const auto& c : channels_)
+                batch.push("SSUBSCRIBE", c);
+        } else if (!channels_.empty()) {
             batch.push_range("SUBSCRIBE", channels_);
+        }
         if (!patterns_.empty())
             batch.push_range("PSUBSCRIBE", patterns_);
         batch.push("PING");
@@ -140,6 +158,11 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
             } else if (kind == "pmessage" && e.size() == 4) {
                 if (handler_)
                     handler_(e[2].str, e[1].str, e[3].str);
+            } else if (kind == "smessage" && e.size() == 3) {
+                if (handler_)
+                    handler_(e[1].str, std::string_view(), e[2].str);
+            } else if (kind == "sunsubscribe" && e.size() == 3 && sharded_) {
+                dropped(e[1].str);
             } else if (kind == "pong") {
                 on_pong();
             }
@@ -148,10 +171,46 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
         }
         if (r.type == reply::kind::status && r.str == "PONG") {
             on_pong();
+        } else if (r.is_error() && sharded_ && parse_redirect(r.str)) {
+            // SSUBSCRIBE at a node that does not serve the channel's slot (a stale map): every
+            // channel of that slot is lost here.
+            const auto slot = parse_redirect(r.str)->slot;
+            std::vector<std::string> gone;
+            for (const auto& c : channels_)
+                if (key_slot(c) == slot)
+                    gone.push_back(c);
+            log::debug("redis_subscriber_moved",
+                       {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.str}});
+            for (const auto& c : gone)
+                forget(c);
         } else if (r.is_error()) {
             log::warn("redis_subscriber_error",
                       {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.str}});
         }
+    }
+
+    /** A `sunsubscribe`: ours confirmed, or the server dropping a channel by itself. */
+    void dropped(const std::string& channel) {
+        if (auto it = unconfirmed_.find(channel); it != unconfirmed_.end()) {
+            if (--it->second == 0)
+                unconfirmed_.erase(it);
+            return;
+        }
+        if (channels_.contains(channel)) {
+            log::info("redis_channel_dropped",
+                      {{"name", opts_.name}, {"endpoint", where_}, {"channel", channel}});
+            forget(channel);
+        }
+    }
+
+    void forget(const std::string& channel) {
+        auto it = channels_.find(channel);
+        if (it == channels_.end())
+            return;
+        std::string c = *it;
+        channels_.erase(it);
+        if (lost_)
+            lost_(c);
     }
 
     /** PING when idle; nothing at all received within command_timeout after it = dead peer. */
@@ -192,8 +251,9 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     }
 };
 
-subscriber::subscriber(net::executor ex, endpoint ep, connection_options opts)
-    : impl_(std::make_shared<impl>(std::move(ex), std::move(ep), std::move(opts))) {}
+subscriber::subscriber(net::executor ex, endpoint ep, connection_options opts, flavour f)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(ep), std::move(opts),
+                                   f == flavour::sharded)) {}
 
 subscriber::~subscriber() {
     if (impl_)
@@ -204,8 +264,12 @@ void subscriber::set_handler(handler h) {
     impl_->handler_ = std::move(h);
 }
 
+void subscriber::set_lost_handler(lost_handler h) {
+    impl_->lost_ = std::move(h);
+}
+
 void subscriber::subscribe(std::string_view channel) {
-    impl_->add(impl_->channels_, channel, "SUBSCRIBE");
+    impl_->add(impl_->channels_, channel, impl_->sharded_ ? "SSUBSCRIBE" : "SUBSCRIBE");
 }
 
 void subscriber::psubscribe(std::string_view pattern) {
@@ -213,7 +277,7 @@ void subscriber::psubscribe(std::string_view pattern) {
 }
 
 void subscriber::unsubscribe(std::string_view channel) {
-    impl_->remove(impl_->channels_, channel, "UNSUBSCRIBE");
+    impl_->remove(impl_->channels_, channel, impl_->sharded_ ? "SUNSUBSCRIBE" : "UNSUBSCRIBE");
 }
 
 void subscriber::punsubscribe(std::string_view pattern) {
@@ -233,6 +297,10 @@ void subscriber::stop() {
 
 bool subscriber::connected() const noexcept {
     return impl_->state_ == sub_state::connected;
+}
+
+std::size_t subscriber::channels() const noexcept {
+    return impl_->channels_.size();
 }
 
 } // namespace senna::redis

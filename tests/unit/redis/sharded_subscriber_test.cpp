@@ -1,0 +1,194 @@
+// redis::sharded_subscriber (ADR 0015 §8, §9) against a real Redis 7 and a real Redis Cluster
+// (3 masters, 3 replicas) that each test starts: SSUBSCRIBE at each channel's master, SUNSUBSCRIBE,
+// and a manual failover survived without a restart.
+
+#include "redis/connection.hpp"
+#include "redis/sharded_subscriber.hpp"
+#include "redis/slot.hpp"
+#include "support/async_test.hpp"
+#include "support/redis_cluster.hpp"
+#include "support/redis_server.hpp"
+
+#include <gtest/gtest.h>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace senna::redis {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run_async;
+using test::sleep_for;
+using test::wait_until;
+
+connection_options test_options() {
+    connection_options o;
+    o.name = "sharded-test";
+    o.connect_timeout = 1s;
+    o.command_timeout = 8s;
+    o.reconnect_min = 20ms;
+    o.reconnect_max = 200ms;
+    return o;
+}
+
+struct received {
+    std::vector<std::pair<std::string, std::string>> messages;
+    std::size_t bytes = 0;
+    std::size_t count(std::string_view channel) const {
+        std::size_t n = 0;
+        for (const auto& [c, p] : messages)
+            n += c == channel;
+        return n;
+    }
+};
+
+void record(sharded_subscriber& sub, received& into) {
+    sub.set_handler([&into](std::string_view channel, std::string_view payload) {
+        into.messages.emplace_back(channel, payload);
+        into.bytes += payload.size();
+    });
+}
+
+// SPUBLISH; the number of subscribers that got it, or -1 on failure.
+net::awaitable<long long> spublish(connection& conn, std::string_view channel,
+                                   std::string_view payload) {
+    request r;
+    r.push("SPUBLISH", channel, payload);
+    auto [ec, replies] = co_await conn.exec(r);
+    co_return ec || replies.size() != 1 || replies[0].is_error() ? -1 : replies[0].integer;
+}
+
+// SPUBLISHes until `want` subscribers receive it (subscriptions move asynchronously); the
+// number of tries, or 0 if it never happened.
+net::awaitable<int> spublish_until(connection& conn, std::string_view channel,
+                                   std::string_view payload, long long want) {
+    for (int i = 1; i <= 400; ++i) {
+        const long long receivers = co_await spublish(conn, channel, payload); // GCC 12
+        if (i % 50 == 1)
+            if (receivers == want)
+                co_return i;
+        co_await sleep_for(10ms);
+    }
+    co_return 0;
+}
+
+TEST(sharded_subscriber, one_redis_subscribes_unsubscribes_and_counts) {
+    test::redis_server server;
+    endpoint ep;
+    ep.port = server.port();
+    ep.password = server.password();
+    net::asio::io_context ioc;
+    connection pub(ioc.get_executor(), ep, test_options());
+    sharded_subscriber sub(ioc.get_executor(), ep, test_options());
+    received got;
+    record(sub, got);
+    sub.subscribe("socket.io#/#");
+    sub.subscribe("socket.io#/#room-1#");
+    run_async(ioc, [&]() -> net::awaitable<void> {
+        pub.start();
+        sub.start();
+        CO_ASSERT_TRUE(co_await wait_until([&] { return pub.connected() && sub.connected(); }));
+        EXPECT_EQ(sub.nodes(), 1u);
+        EXPECT_EQ(co_await spublish(pub, "socket.io#/#", "{\"a\":1}"), 1);
+        EXPECT_EQ(co_await spublish(pub, "socket.io#/#room-1#", "xyz"), 1);
+        EXPECT_EQ(co_await spublish(pub, "socket.io#/#room-2#", "nobody"), 0);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return got.messages.size() == 2; }));
+        EXPECT_EQ(got.messages[0],
+                  std::make_pair(std::string("socket.io#/#"), std::string("{\"a\":1}")));
+        EXPECT_EQ(got.messages[1],
+                  std::make_pair(std::string("socket.io#/#room-1#"), std::string("xyz")));
+        EXPECT_EQ(got.bytes, 10u);
+
+        sub.unsubscribe("socket.io#/#room-1#");
+        EXPECT_GT(co_await spublish_until(pub, "socket.io#/#room-1#", "gone", 0), 0);
+        sub.subscribe("socket.io#/#room-2#");
+        EXPECT_GT(co_await spublish_until(pub, "socket.io#/#room-2#", "here", 1), 0);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return got.count("socket.io#/#room-2#") >= 1; }));
+        EXPECT_EQ(got.count("socket.io#/#room-1#"), 1u); // nothing after the SUNSUBSCRIBE
+        sub.stop();
+        pub.stop();
+    });
+}
+
+// The first channel name "room-<i>#" served by each master, three in all.
+std::vector<std::string> one_channel_per_master(const test::redis_cluster& cluster) {
+    std::map<std::uint16_t, std::string> by_master;
+    for (int i = 0; by_master.size() < 3 && i < 10000; ++i) {
+        std::string ch = "socket.io#/#room-" + std::to_string(i) + "#";
+        by_master.emplace(cluster.master_of(key_slot(ch)), ch);
+    }
+    std::vector<std::string> out;
+    for (auto& [port, ch] : by_master)
+        out.push_back(ch);
+    return out;
+}
+
+TEST(sharded_subscriber, cluster_one_connection_per_master_and_a_failover_survived) {
+    test::redis_cluster_options opts;
+    opts.node_timeout = 1000ms;
+    test::redis_cluster cluster(opts);
+    const auto channels = one_channel_per_master(cluster);
+    ASSERT_EQ(channels.size(), 3u);
+    auto ep = parse_url("redis+cluster://" + cluster.seeds());
+    ASSERT_TRUE(ep.has_value());
+
+    net::asio::io_context ioc;
+    connection pub(ioc.get_executor(), *ep, test_options());
+    sharded_subscriber sub(ioc.get_executor(), *ep, test_options());
+    sub.set_check_interval(200ms);
+    // A demoted master serves SPUBLISH as a replica instead of answering MOVED: the publisher
+    // learns of a failover from the subscriber (as realtime::hub wires them).
+    sub.set_topology_handler([&] { pub.refresh_topology(); });
+    received got;
+    record(sub, got);
+    for (const auto& c : channels)
+        sub.subscribe(c);
+    run_async(
+        ioc,
+        [&]() -> net::awaitable<void> {
+            pub.start();
+            sub.start();
+            CO_ASSERT_TRUE(
+                co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s));
+            EXPECT_EQ(sub.nodes(), 3u); // one connection per master, none to a replica
+            for (const auto& c : channels)
+                EXPECT_EQ(co_await spublish(pub, c, "one:" + c), 1) << c;
+            CO_ASSERT_TRUE(co_await wait_until([&] { return got.messages.size() == 3; }));
+            for (const auto& c : channels)
+                EXPECT_EQ(got.count(c), 1u) << c;
+
+            // A channel given up: its master's connection goes with it.
+            sub.unsubscribe(channels[2]);
+            EXPECT_GT(co_await spublish_until(pub, channels[2], "gone", 0), 0);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return sub.nodes() == 2; }, 5s));
+
+            // CLUSTER FAILOVER on channels[0]'s master's replica: the old master drops the
+            // channel (sunsubscribe push); the subscriber finds the new master by itself.
+            const unsigned slot0 = key_slot(channels[0]);
+            const std::uint16_t old_master = cluster.master_of(slot0);
+            const std::uint16_t replica = cluster.replica_of(old_master);
+            EXPECT_EQ(cluster.command(replica, {"CLUSTER", "FAILOVER"}), "OK");
+            for (int i = 0; i < 300 && cluster.master_of(slot0) != replica; ++i)
+                co_await sleep_for(20ms);
+            CO_ASSERT_TRUE(cluster.master_of(slot0) == replica);
+            EXPECT_GT(co_await spublish_until(pub, channels[0], "after", 1), 0);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return got.count(channels[0]) >= 2; }, 10s));
+            EXPECT_EQ(got.messages.back().second, "after");
+            // The other master's channel was never moved.
+            EXPECT_EQ(co_await spublish(pub, channels[1], "still"), 1);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return got.count(channels[1]) == 2; }));
+            EXPECT_EQ(got.count(channels[2]), 1u);
+            std::size_t bytes = 0;
+            for (const auto& [c, p] : got.messages)
+                bytes += p.size();
+            EXPECT_EQ(got.bytes, bytes);
+            sub.stop();
+            pub.stop();
+        },
+        60s);
+}
+
+} // namespace
+} // namespace senna::redis
