@@ -316,14 +316,18 @@ int server::run() {
         hs.instance_id = realtime::make_instance_id();
         // Connection state recovery and the adapter (docs/recovery.md): one stream, named like
         // the adapter's key, is the log of both modes and the fan-out of the streams mode.
-        hs.mode = cfg_.adapter == "redis-streams" ? realtime::adapter_mode::redis_streams
-                                                  : realtime::adapter_mode::redis;
+        hs.mode = cfg_.adapter == "redis-streams"   ? realtime::adapter_mode::redis_streams
+                  : cfg_.adapter == "redis-sharded" ? realtime::adapter_mode::redis_sharded
+                                                    : realtime::adapter_mode::redis;
         hs.stream = cfg_.redis_prefix;
         hs.offsets = cfg_.recovery_window.count() > 0;
         // PUBSUB NUMSUB counts the subscribers of the node asked only: on a Redis Cluster the
         // other instances' subscribers sit on any node, so "nobody listens" cannot be known
         // there and every write publishes (ADR 0013 §8, ADR 0014).
-        hs.skip_unheard = cfg_.adapter_skip_unheard && !shared.redis_endpoint.cluster();
+        // The sharded mode has no skip (ADR 0015 §6): a room's channel is heard only where the
+        // room has members.
+        hs.skip_unheard = cfg_.adapter_skip_unheard && !shared.redis_endpoint.cluster() &&
+                          hs.mode == realtime::adapter_mode::redis;
         hs.retention = recovery_retention(cfg_);
         hs.reader_options = hs.subscriber_options;
         hs.reader_options.name = "stream-reader";

@@ -17,6 +17,8 @@ std::string render_metrics(const shared_state& s) {
     s.eio_metrics.render(out);
     s.recovery_stats.render(out);
     redis::render(out, s.redis_stats);
+    if (s.hub)
+        s.hub->render_metrics(out);
     s.redis_memory.render(out);
     platform::render(out, s.platform_stats);
     s.refusals.render(out);

@@ -111,7 +111,8 @@ struct config {
     // default); 0: no recovery (no pid, no offsets, no event log in the classic mode).
     milliseconds recovery_window{120000};
     // How instances reach each other: "redis" (@socket.io/redis-adapter's pub/sub, the seed's)
-    // or "redis-streams" (@socket.io/redis-streams-adapter 0.3.x).
+    // "redis-streams" (@socket.io/redis-streams-adapter 0.3.x) or "redis-sharded" (the
+    // redis-adapter's createShardedAdapter, dynamic mode; docs/adr/0015-sharded-pubsub.md).
     std::string adapter = "redis";
     // In the redis mode, chat writes leave out their PUBLISHes while no other instance (senna,
     // or Node on @socket.io/redis-adapter) listens (docs/adr/0014-unheard-publications.md).

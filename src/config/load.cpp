@@ -424,12 +424,14 @@ const std::vector<setting>& settings() {
                  "(0: no connection state recovery)",
                  &config::recovery_window, 0),
         {"SOCK_ADAPTER",
-         "how instances reach each other: redis (@socket.io/redis-adapter) or redis-streams "
-         "(@socket.io/redis-streams-adapter)",
+         "how instances reach each other: redis (@socket.io/redis-adapter), redis-streams "
+         "(@socket.io/redis-streams-adapter) or redis-sharded (the redis-adapter's "
+         "createShardedAdapter: SPUBLISH/SSUBSCRIBE per room, Redis 7+)",
          [](config& c, const std::string& v) {
              auto a = util::to_lower(util::trim(v));
-             if (a != "redis" && a != "redis-streams")
-                 fail("SOCK_ADAPTER", in_quotes(v) + " is not one of redis, redis-streams");
+             if (a != "redis" && a != "redis-streams" && a != "redis-sharded")
+                 fail("SOCK_ADAPTER",
+                      in_quotes(v) + " is not one of redis, redis-streams, redis-sharded");
              c.adapter = a;
          },
          [](const config& c) { return c.adapter; }},

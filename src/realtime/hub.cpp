@@ -9,10 +9,12 @@
 #include "realtime/local_users.hpp"
 #include "realtime/moderation.hpp"
 #include "realtime/presence.hpp"
+#include "realtime/sharded_codec.hpp"
 #include "realtime/stream_codec.hpp"
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
 #include "redis/script.hpp"
+#include "redis/sharded_subscriber.hpp"
 #include "redis/subscriber.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -55,6 +57,14 @@ void hub::attach(std::vector<shard_link> shards) {
     for (auto& l : shards_)
         servers.push_back(l.io);
     cluster_ = socketio::cluster(std::move(servers));
+    if (sharded() && !settings_.adapter_prefix.empty())
+        for (auto& l : shards_)
+            if (l.io)
+                l.io->on_room(
+                    [this](const std::string& nsp, const std::string& room, bool created) {
+                        if (nsp == "/")
+                            room_changed(room, created);
+                    });
     if (!shards_.empty() && shards_[0].presence_)
         heartbeat_ = std::make_unique<heartbeat>(shards_[0].executor, *shards_[0].presence_,
                                                  settings_.heartbeat, settings_.presence_tick);
@@ -81,19 +91,24 @@ net::awaitable<void> hub::start_on_home() {
             control(p);
         else if (pattern.empty() && !presence_ch.empty() && channel == presence_ch)
             presence_changed(p);
-        else if (!pattern.empty())
+        else if (!pattern.empty()) {
+            received_messages_.inc();
+            received_bytes_.inc(p.size());
             remote(channel, p);
+        }
     });
     sub_->subscribe(settings_.control_channel);
     if (!presence_ch.empty())
         sub_->subscribe(presence_ch);
-    if (!settings_.adapter_prefix.empty()) {
+    if (!settings_.adapter_prefix.empty() && !sharded()) {
         // In streams mode too: @socket.io/redis-emitter publishes there whatever the mode.
         sub_->psubscribe(broadcast_pattern(settings_.adapter_prefix, "/"));
         // Counted as a listener by the writes of every instance (ADR 0014), in one SUBSCRIBE
         // with the channel that lets this instance tell itself apart.
         sub_->subscribe(listener_check_.listeners);
         sub_->subscribe(listener_check_.self);
+    }
+    if (!settings_.adapter_prefix.empty()) {
         pub_ = std::make_unique<redis::connection>(ex, settings_.endpoint,
                                                    settings_.publisher_options);
         pub_->start();
@@ -102,6 +117,28 @@ net::awaitable<void> hub::start_on_home() {
                                                           settings_.reader_options);
             reader_->start();
             net::spawn(ex, read_stream(), "stream_reader");
+        }
+        if (sharded()) {
+            // Main and this instance's response channel for its life; each room's channel
+            // while the room has members here (room_changed), those of now included.
+            auto o = settings_.subscriber_options;
+            o.name = "sharded-subscriber";
+            shard_sub_ = std::make_unique<redis::sharded_subscriber>(ex, settings_.endpoint, o);
+            shard_sub_->set_handler([this](std::string_view channel, std::string_view p) {
+                sharded_received(channel, p);
+            });
+            // A demoted master serves SPUBLISH as a replica (ADR 0015 §8): the publisher
+            // reloads its map when the subscriber sees slots move.
+            shard_sub_->set_topology_handler([this] {
+                if (pub_)
+                    pub_->refresh_topology();
+            });
+            shard_sub_->subscribe(broadcast_channel(settings_.adapter_prefix, "/"));
+            shard_sub_->subscribe(response_channel());
+            for (const auto& [room, n] : room_shards_)
+                if (has_own_channel(room))
+                    shard_sub_->subscribe(broadcast_channel(settings_.adapter_prefix, "/", room));
+            shard_sub_->start();
         }
     }
     sub_->start();
@@ -112,10 +149,14 @@ net::awaitable<void> hub::start_on_home() {
         const auto by = std::chrono::steady_clock::now() +
                         settings_.subscriber_options.connect_timeout +
                         settings_.subscriber_options.command_timeout;
-        while (!(sub_->connected() && pub_->connected()) && std::chrono::steady_clock::now() < by) {
+        while (
+            !(sub_->connected() && pub_->connected() && (!shard_sub_ || shard_sub_->connected())) &&
+            std::chrono::steady_clock::now() < by) {
             t.expires_after(std::chrono::milliseconds(5));
             co_await t.async_wait(net::use_tuple);
         }
+        if (sharded())
+            co_await check_sharded_support(); // throws for a Redis without sharded pub/sub
         if (listens()) {
             co_await probe(); // bounded by the Redis command timeout
             net::spawn(ex, probe_loop(), "adapter_probe");
@@ -189,9 +230,12 @@ net::awaitable<void> hub::stop_on_home() {
         pub_->stop();
     if (reader_)
         reader_->stop();
+    if (shard_sub_)
+        shard_sub_->stop();
     sub_.reset();
     pub_.reset();
     reader_.reset();
+    shard_sub_.reset();
     co_return;
 }
 
@@ -241,6 +285,8 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
                               {{"error", ec ? ec.message() : std::string(r.as_string())}});
                 else if (!r.elements.empty())
                     id = r.elements[0].str;
+                if (sharded())
+                    sharded_publish(room, except, data, settings_.offsets ? id : "");
                 local_text(std::move(room), std::move(except), data,
                            settings_.offsets ? id : std::string_view());
             });
@@ -293,6 +339,10 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
                   std::string_view event, const json::object& payload) const {
     if (settings_.adapter_prefix.empty() || shards_.empty())
         return;
+    if (sharded()) {
+        sharded_publish(room, except, event_array_json(event, payload));
+        return;
+    }
     redis::request req;
     // One room: the adapter's room channel, so that instances without members can skip it.
     req.push("PUBLISH", broadcast_channel(settings_.adapter_prefix, "/", room),
@@ -361,22 +411,27 @@ bool hub::remote_entry(const stream_entry& e) const {
         log::debug("stream_entry_dropped", {{"id", e.id}, {"error", m.error().message()}});
         return false;
     }
-    switch (m->type) {
+    apply(std::move(*m), e.id);
+    return true;
+}
+
+void hub::apply(cluster_message&& m, std::string_view offset) const {
+    switch (m.type) {
     case cluster_type::broadcast: {
         socketio::offset at;
-        if (settings_.offsets && !m->id && !m->is_volatile())
-            if (auto o = socketio::offset::parse(e.id))
+        if (settings_.offsets && !m.id && !m.is_volatile())
+            if (auto o = socketio::offset::parse(offset))
                 at = *o;
-        auto rooms = std::move(m->rooms);
-        auto except = std::move(m->except);
-        cluster_.deliver("/", replay_frame("/", std::move(*m), at), std::move(rooms),
+        auto rooms = std::move(m.rooms);
+        auto except = std::move(m.except);
+        cluster_.deliver("/", replay_frame("/", std::move(m), at), std::move(rooms),
                          std::move(except));
-        return true;
+        return;
     }
     case cluster_type::sockets_join:
     case cluster_type::sockets_leave:
     case cluster_type::disconnect: {
-        auto shared = std::make_shared<const cluster_message>(std::move(*m));
+        auto shared = std::make_shared<const cluster_message>(std::move(m));
         for (const auto& l : shards_) {
             net::asio::post(l.executor, [io = l.io, shared] {
                 auto* ns = io ? io->find("/") : nullptr;
@@ -396,10 +451,155 @@ bool hub::remote_entry(const stream_entry& e) const {
                 }
             });
         }
-        return true;
+        return;
     }
     }
-    return false;
+}
+
+std::string hub::response_channel() const {
+    return broadcast_channel(settings_.adapter_prefix, "/", settings_.instance_id);
+}
+
+net::awaitable<void> hub::check_sharded_support() {
+    if (!pub_ || stopping_.load())
+        co_return;
+    redis::request req;
+    req.push("INFO", "server");
+    auto [ec, replies] = co_await pub_->exec(req);
+    if (ec || replies.size() != 1 || replies[0].is_error()) {
+        // Not known (Redis down at start-up does not stop senna: /readyz says 503).
+        log::warn("redis_version_unknown", {{"adapter", "redis-sharded"}});
+        co_return;
+    }
+    const std::string_view info = replies[0].str;
+    const auto at = info.find("redis_version:");
+    if (at == std::string_view::npos)
+        co_return;
+    const auto from = at + std::string_view("redis_version:").size();
+    const auto to = info.find_first_of("\r\n", from);
+    const std::string version(info.substr(from, to == std::string_view::npos ? to : to - from));
+    int major = 0;
+    for (char c : version) {
+        if (c < '0' || c > '9')
+            break;
+        major = major * 10 + (c - '0');
+        if (major > 1000)
+            break;
+    }
+    if (major >= 7)
+        co_return;
+    // Stopped here, on their thread, before the failure unwinds the start-up.
+    co_await stop_on_home();
+    throw std::runtime_error("SOCK_ADAPTER: redis-sharded needs Redis 7 or newer (sharded "
+                             "pub/sub); the Redis at " +
+                             redis::describe(settings_.endpoint) + " is " + version);
+}
+
+void hub::room_changed(const std::string& room, bool created) {
+    if (shards_.empty() || !has_own_channel(room))
+        return;
+    net::asio::dispatch(shards_[0].executor, [this, room, created] {
+        // Counted even before start (then subscribed by start) and after stop (ignored).
+        auto it = room_shards_.find(room);
+        if (created) {
+            if (it == room_shards_.end())
+                it = room_shards_.emplace(room, 0).first;
+            if (it->second++ == 0 && shard_sub_)
+                shard_sub_->subscribe(broadcast_channel(settings_.adapter_prefix, "/", room));
+        } else if (it != room_shards_.end() && --it->second == 0) {
+            room_shards_.erase(it);
+            if (shard_sub_)
+                shard_sub_->unsubscribe(broadcast_channel(settings_.adapter_prefix, "/", room));
+        }
+    });
+}
+
+void hub::sharded_publish(const std::string& room, const std::vector<std::string>& except,
+                          std::string_view data, std::string_view offset) const {
+    if (settings_.adapter_prefix.empty())
+        return;
+    const std::span<const std::string> rooms(&room, 1);
+    spublish(has_own_channel(room) ? broadcast_channel(settings_.adapter_prefix, "/", room)
+                                   : broadcast_channel(settings_.adapter_prefix, "/"),
+             encode_sharded_broadcast(settings_.instance_id, data, rooms, except, offset));
+}
+
+void hub::spublish(std::string channel, std::string message) const {
+    if (shards_.empty())
+        return;
+    // dispatch, not post: on shard 0 itself the SPUBLISH is queued on the connection now (see
+    // publish()).
+    net::asio::dispatch(
+        shards_[0].executor, [this, channel = std::move(channel), message = std::move(message)] {
+            if (!pub_ || stopping_.load())
+                return;
+            redis::request req;
+            req.push("SPUBLISH", channel, message);
+            pub_->async_exec(req, [](net::error_code ec, const std::vector<redis::reply>& r) {
+                if (ec || (!r.empty() && r[0].is_error()))
+                    log::warn("publish_failed",
+                              {{"error", ec ? ec.message() : std::string(r[0].as_string())}});
+            });
+        });
+}
+
+void hub::sharded_received(std::string_view channel, std::string_view payload) const {
+    received_messages_.inc();
+    received_bytes_.inc(payload.size());
+    auto m = decode_sharded(payload);
+    if (!m) {
+        log::debug("adapter_message_dropped", {{"error", m.error().message()}});
+        return;
+    }
+    if (m->uid == settings_.instance_id || m->nsp != "/")
+        return;
+    if (channel == response_channel())
+        return; // senna sends no requests: a response is for nobody here
+    const auto answer = [&](cluster_request type) {
+        if (m->request_id && m->uid != emitter_uid)
+            spublish(broadcast_channel(settings_.adapter_prefix, "/", m->uid),
+                     encode_sharded_response(settings_.instance_id, type, *m->request_id));
+    };
+    switch (m->type) {
+    case static_cast<int>(cluster_request::fetch_sockets):
+        answer(cluster_request::fetch_sockets_response);
+        return;
+    case static_cast<int>(cluster_request::server_side_emit):
+        answer(cluster_request::server_side_emit_response);
+        return;
+    default:
+        break;
+    }
+    if (!m->message)
+        return; // heartbeats, responses, types senna does not act on
+    auto& cm = *m->message;
+    std::string offset;
+    if (cm.type == cluster_type::broadcast) {
+        if (m->request_id)
+            answer(cluster_request::broadcast_client_count); // acks are not relayed
+        // senna's logged events end with their offset (flags.logged; ADR 0011).
+        if (const auto* logged = cm.flags.if_contains(logged_flag);
+            logged && logged->is_bool() && logged->get_bool() && cm.data.is_array() &&
+            cm.data.get_array().size() > 1 && cm.data.get_array().back().is_string()) {
+            offset = cm.data.get_array().back().get_string();
+            cm.data.get_array().pop_back();
+        }
+        if (!cluster_.may_reach(cm.rooms))
+            return;
+    }
+    apply(std::move(cm), offset);
+}
+
+void hub::render_metrics(std::string& out) const {
+    namespace m = util::metrics;
+    m::header(out, "senna_adapter_received_messages_total", "counter",
+              "Messages this instance's adapter subscriber(s) received from Redis (classic: the "
+              "pattern subscription's, own ones included; streams: entries read; sharded: every "
+              "shard channel message).");
+    m::sample(out, "senna_adapter_received_messages_total", "", received_messages_.value());
+    m::header(out, "senna_adapter_received_bytes_total", "counter",
+              "Payload bytes of those messages.");
+    m::sample(out, "senna_adapter_received_bytes_total", "", received_bytes_.value());
 }
 
 // Streams mode: every instance reads the whole stream from where it started ("$"), as the
@@ -421,6 +621,8 @@ net::awaitable<void> hub::read_stream() {
         }
         for (const auto& e : parse_xread(replies[0])) {
             last = e.id;
+            received_messages_.inc();
+            received_bytes_.inc(e.data.size());
             remote_entry(e);
         }
     }
@@ -569,7 +771,9 @@ hub::prepared_event hub::prepare(std::string_view event, std::span<const deliver
         out.rooms.push_back(d.room);
         out.excepts.push_back(d.except);
         out.frames.push_back(cut_json(event_array_json(event, d.payload)));
-        if (!settings_.adapter_prefix.empty() && (!quiet || logs))
+        // Sharded mode: the SPUBLISH follows the write (deliver_prepared); only the log entry,
+        // if any, is the write's (ADR 0015 §5).
+        if (!settings_.adapter_prefix.empty() && (!quiet || logs) && (!sharded() || logs))
             out.publications.push_back(
                 publication_of(d.room, d.except, event, d.payload, out.frames.back(), !quiet));
     }
@@ -580,8 +784,9 @@ void hub::deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint
                            const std::vector<std::string>& offsets) const {
     const std::string seq_text = std::to_string(seq);
     const std::string rev_text = std::to_string(rev);
+    const bool publishes = sharded() && !settings_.adapter_prefix.empty();
     for (std::size_t i = 0; i < e.frames.size(); ++i) {
-        if (!cluster_.may_reach(e.rooms[i]))
+        if (!publishes && !cluster_.may_reach(e.rooms[i]))
             continue; // nobody on this instance is in the room: nothing to write
         const auto& h = e.frames[i];
         std::string text = h.pieces[0];
@@ -591,8 +796,10 @@ void hub::deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint
         }
         const std::string_view offset =
             settings_.offsets && i < offsets.size() ? std::string_view(offsets[i]) : "";
-        local_text(e.rooms[i], i < e.excepts.size() ? e.excepts[i] : std::vector<std::string>{},
-                   text, offset);
+        const auto& except = i < e.excepts.size() ? e.excepts[i] : std::vector<std::string>{};
+        if (publishes)
+            sharded_publish(e.rooms[i], except, text, offset);
+        local_text(e.rooms[i], except, text, offset);
     }
 }
 

@@ -34,6 +34,7 @@
 #include "redis/options.hpp"
 #include "redis/request.hpp"
 #include "socketio/server.hpp"
+#include "util/metrics.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -44,11 +45,13 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace senna::redis {
 class connection;
 class script;
+class sharded_subscriber;
 class subscriber;
 } // namespace senna::redis
 
@@ -58,6 +61,7 @@ class heartbeat;
 class local_users;
 class presence;
 struct stream_entry;
+struct cluster_message;
 class moderation;
 
 /** One event's payload for one room; the sockets also in a room of `except` skip it. */
@@ -89,6 +93,10 @@ enum class adapter_mode {
     /** @socket.io/redis-streams-adapter 0.3.x: every event an entry of one stream
         (stream_codec.hpp), read by every instance. */
     redis_streams,
+    /** @socket.io/redis-adapter 8.3's createShardedAdapter, dynamic mode (sharded_codec.hpp,
+        docs/adr/0015-sharded-pubsub.md): SPUBLISH / SSUBSCRIBE, a channel per room with members
+        here. Redis 7 or newer. */
+    redis_sharded,
 };
 
 struct hub_settings {
@@ -201,6 +209,12 @@ public:
 
     const hub_settings& settings() const noexcept { return settings_; }
 
+    /** Sharded mode: a message received on one of the adapter's shard channels (counted). */
+    void sharded_received(std::string_view channel, std::string_view payload) const;
+    /** From any thread: appends senna_adapter_received_{messages,bytes}_total: what this
+        instance's adapter subscriber(s) received (ADR 0015 §10). */
+    void render_metrics(std::string& out) const;
+
 private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
@@ -225,6 +239,25 @@ private:
         return settings_.offsets || settings_.mode == adapter_mode::redis_streams;
     }
     net::awaitable<void> read_stream();
+    bool sharded() const noexcept { return settings_.mode == adapter_mode::redis_sharded; }
+    /** Sharded mode, from any thread: SPUBLISHes the BROADCAST of `data` (["event",...] as
+        JSON) to `room` minus `except`, with `offset` (a log entry id) when not empty, on the
+        room's channel (or main for a room without one), through shard 0's publisher. */
+    void sharded_publish(const std::string& room, const std::vector<std::string>& except,
+                         std::string_view data, std::string_view offset = {}) const;
+    /** Sharded mode, on shard 0: SPUBLISHes `message` on `channel`. */
+    void spublish(std::string channel, std::string message) const;
+    /** Sharded mode, from any shard: a room of "/" got its first member there or lost its last
+        one; shard 0 counts the shards and (un)subscribes the room's channel. */
+    void room_changed(const std::string& room, bool created);
+    /** A broadcast, sockets joining / leaving rooms, or a disconnect from another instance, to
+        this instance's sockets (the streams and the sharded modes). */
+    void apply(cluster_message&& m, std::string_view offset) const;
+    /** Sharded mode, on shard 0 once connected: throws std::runtime_error when the Redis
+        answers INFO with a version older than 7 (no sharded pub/sub). */
+    net::awaitable<void> check_sharded_support();
+    /** Sharded mode: the instance's response channel. */
+    std::string response_channel() const;
     net::awaitable<void> start_on_home();
     net::awaitable<void> stop_on_home();
 
@@ -253,6 +286,12 @@ private:
     std::unique_ptr<redis::subscriber> sub_;    // on shard 0's thread
     std::unique_ptr<redis::connection> pub_;    // on shard 0's thread
     std::unique_ptr<redis::connection> reader_; // streams mode: XREAD, on shard 0's thread
+    std::unique_ptr<redis::sharded_subscriber> shard_sub_; // sharded mode, on shard 0's thread
+    /** Sharded mode, on shard 0: per room of "/", the shards where it has members. */
+    std::unordered_map<std::string, unsigned> room_shards_;
+    /** What the adapter subscriber(s) received: messages and their payload bytes. */
+    mutable util::metrics::counter received_messages_;
+    mutable util::metrics::counter received_bytes_;
     std::unique_ptr<redis::script> fan_out_;
     std::unique_ptr<heartbeat> heartbeat_; // on shard 0's thread; none without presence
     std::atomic<bool> stopping_{false};

@@ -107,18 +107,11 @@ bool cluster_message::is_volatile() const {
 
 boost::system::result<cluster_message> decode_entry(const stream_entry& e) {
     const auto invalid = make_error_code(msgpack::error::invalid_broadcast);
-    cluster_message m;
-    if (e.type == "3")
-        m.type = cluster_type::broadcast;
-    else if (e.type == "4")
-        m.type = cluster_type::sockets_join;
-    else if (e.type == "5")
-        m.type = cluster_type::sockets_leave;
-    else if (e.type == "6")
-        m.type = cluster_type::disconnect;
-    else
+    if (e.type.size() != 1 || e.type[0] < '3' || e.type[0] > '6')
         return invalid;
+    const int type = e.type[0] - '0';
     json::value data;
+    std::vector<std::string> attachments;
     if (e.data.starts_with('{')) {
         auto parsed = socketio::parse_json(e.data, max_depth);
         if (!parsed)
@@ -132,8 +125,19 @@ boost::system::result<cluster_message> decode_entry(const stream_entry& e) {
         auto decoded = msgpack::decode(bytes);
         if (!decoded)
             return decoded.error();
-        data = msgpack::to_json(*decoded, m.attachments, socketio_placeholders);
+        data = msgpack::to_json(*decoded, attachments, socketio_placeholders);
     }
+    return decode_cluster_data(type, data, std::move(attachments));
+}
+
+boost::system::result<cluster_message> decode_cluster_data(int kind, const json::value& data,
+                                                           std::vector<std::string> attachments) {
+    const auto invalid = make_error_code(msgpack::error::invalid_broadcast);
+    cluster_message m;
+    if (kind < 3 || kind > 6)
+        return invalid;
+    m.type = static_cast<cluster_type>(kind);
+    m.attachments = std::move(attachments);
     if (!data.is_object())
         return invalid;
     const auto& o = data.get_object();

@@ -77,6 +77,13 @@ struct cluster_message {
     what its type needs. */
 boost::system::result<cluster_message> decode_entry(const stream_entry& e);
 
+/** A ClusterMessage's `data` of type 3..6 (BROADCAST .. DISCONNECT_SOCKETS), already parsed,
+    binary parts as placeholders for `attachments` (what decode_entry and the sharded codec
+    share). */
+boost::system::result<cluster_message>
+decode_cluster_data(int type, const boost::json::value& data,
+                    std::vector<std::string> attachments = {});
+
 /** The fields of a BROADCAST entry from `uid` in `nsp`, without the data field's value:
     "uid", uid, "nsp", nsp, "type", "3", "data". */
 std::vector<std::string> broadcast_fields(std::string_view uid, std::string_view nsp);

@@ -93,9 +93,12 @@ void namespace_::remove(socket& s) {
 
 void namespace_::joined(socket& s, const std::string& room) {
     auto& members = rooms_[room];
-    if (auto* c = server_.census(); c && members.empty())
+    const bool created = members.empty();
+    if (auto* c = server_.census(); c && created)
         c->add(room); // the room's first member on this shard
     members.push_back(&s);
+    if (const auto& hook = server_.room_hook_fn(); hook && created)
+        hook(name_, room, true);
     if (auto* o = server_.observing())
         o->joined(s, room);
 }
@@ -115,6 +118,8 @@ void namespace_::left(socket& s, const std::string& room) {
     if (members.empty()) {
         if (auto* c = server_.census())
             c->remove(room);
+        if (const auto& hook = server_.room_hook_fn())
+            hook(name_, room, false); // before the erase: `room` may be the map's key
         rooms_.erase(it);
     }
 }

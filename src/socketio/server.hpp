@@ -195,6 +195,14 @@ public:
     room_census* census() const noexcept { return census_.get(); }
     const std::shared_ptr<room_census>& shared_census() const noexcept { return census_; }
 
+    /** Called on this shard's thread when a room of namespace `nsp` gets its first member on
+        this shard (`created`) or loses its last one: socket.io-adapter's create-room /
+        delete-room, never for a socket's own room. Set once, before the first connection. */
+    using room_hook =
+        std::function<void(const std::string& nsp, const std::string& room, bool created)>;
+    void on_room(room_hook h) { room_hook_ = std::move(h); }
+    const room_hook& room_hook_fn() const noexcept { return room_hook_; }
+
 private:
     engineio::server& eio_;
     server_settings settings_;
@@ -202,6 +210,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<namespace_>> namespaces_;
     std::size_t clients_ = 0;
     observer* observer_ = nullptr;
+    room_hook room_hook_;
 };
 
 /**

@@ -6,6 +6,8 @@ import { once } from './clients.mjs';
 import { DEFAULT_SECRET, freePort, request, until } from './harness.mjs';
 
 export async function startNodePeer(redisUrl, { stream = 'senna-sockets', adapter = 'redis-streams' } = {}) {
+  // adapter: 'redis-streams', 'redis' (classic) or 'redis-sharded' (createShardedAdapter; a
+  // redis+cluster:// URL is joined with node-redis's createCluster).
   const port = await freePort();
   const child = spawn(process.execPath, [path.resolve('tests/integration/lib/node-peer.mjs')], {
     env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, STREAM: stream, JWT_SECRET: DEFAULT_SECRET,

@@ -1,0 +1,137 @@
+// SOCK_ADAPTER=redis-sharded (issue 15, docs/adr/0015-sharded-pubsub.md): two senna instances
+// on sharded pub/sub (a 3+3 Redis Cluster with SENNA_TEST_REDIS=cluster, one Redis 7 otherwise),
+// and a Node socket.io 4.8 server on @socket.io/redis-adapter 8.3's createShardedAdapter (dynamic
+// mode; lib/node-peer.mjs, node-redis createCluster on a cluster) sharing rooms with senna both
+// ways, its fetchSockets / serverSideEmit answered rather than timed out.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeAll, connectAs, sendText } from './lib/clients.mjs';
+import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { startNodePeer } from './lib/peers.mjs';
+
+const PREFIX = 'senna-sockets';
+const alice = token({ user_id: 1, username: 'alice' });
+const bob = token({ user_id: 2, username: 'bob' });
+const carol = token({ user_id: 3, username: 'carol' });
+const dave = token({ user_id: 4, username: 'dave' });
+
+const env = (redis) => ({ SOCK_REDIS_URL: redis.url, SOCK_ADAPTER: 'redis-sharded', SOCK_RATE_SEND_PER_SEC: '0' });
+
+/** senna_adapter_received_{messages,bytes}_total of an instance's /metrics. */
+async function received(senna) {
+  const text = (await request(`${senna.url}/metrics`)).text;
+  const value = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { messages: value('senna_adapter_received_messages_total'), bytes: value('senna_adapter_received_bytes_total') };
+}
+
+const events = (s, name) => s.got.filter(([e]) => e === name);
+
+describe('two senna instances on sharded pub/sub', () => {
+  let redis; let a; let b;
+  before(async () => {
+    redis = await startRedis();
+    [a, b] = [await startSenna(env(redis)), await startSenna(env(redis))];
+  });
+  after(async () => {
+    closeAll();
+    await a?.stop();
+    await b?.stop();
+    await redis?.stop();
+  });
+
+  test('a DM sent through instance A\'s REST reaches the users\' sockets on both instances', async () => {
+    const aliceA = await connectAs(a.url, alice);
+    const bobA = await connectAs(a.url, bob);
+    const bobB = await connectAs(b.url, bob);
+    const aliceB = await connectAs(b.url, alice);
+    // The room's channel is SSUBSCRIBEd once the socket joined: sent until B's socket hears one.
+    let entry;
+    await until(async () => {
+      entry = await sendText(a.url, alice, 'user/2', `hi bob ${Date.now()}`);
+      await sleep(100);
+      return events(bobB, 'new-message').some(([, p]) => p.id === entry.id);
+    }, 10000, 'bob\'s socket on B hears a send made on A');
+    await until(() => events(aliceB, 'new-message').some(([, p]) => p.id === entry.id), 5000, 'alice on B');
+    const onA = events(bobA, 'new-message').find(([, p]) => p.id === entry.id)[1];
+    const onB = events(bobB, 'new-message').find(([, p]) => p.id === entry.id)[1];
+    assert.deepEqual(onB, onA); // the same payload, chat and seq included
+    assert.deepEqual(onB.chat, { type: 'user', id: 1 });
+    assert.deepEqual(events(aliceB, 'new-message').find(([, p]) => p.id === entry.id)[1],
+      events(aliceA, 'new-message').find(([, p]) => p.id === entry.id)[1]);
+    closeAll();
+  });
+
+  test('an instance without sockets in a room receives none of its traffic', async () => {
+    const carolA = await connectAs(a.url, carol);
+    const daveA = await connectAs(a.url, dave);
+    // Whatever B still gets from the previous test's leaves settles first.
+    await sleep(300);
+    const before = await received(b);
+    assert.ok(Number.isFinite(before.messages) && Number.isFinite(before.bytes), 'the counters are in /metrics');
+    for (let i = 0; i < 5; i++) await sendText(a.url, carol, 'user/4', `quiet ${i}`);
+    await until(() => events(daveA, 'new-message').length === 5 && events(carolA, 'new-message').length === 5,
+      5000, 'A\'s sockets hear all five');
+    await sleep(300);
+    assert.deepEqual(await received(b), before);
+    // The control: once dave has a socket on B, B receives the room's traffic.
+    const daveB = await connectAs(b.url, dave);
+    await until(async () => {
+      await sendText(a.url, carol, 'user/4', `loud ${Date.now()}`);
+      await sleep(100);
+      return events(daveB, 'new-message').length > 0;
+    }, 10000, 'dave on B hears a send made on A');
+    const now = await received(b);
+    assert.ok(now.messages > before.messages && now.bytes > before.bytes, JSON.stringify({ before, now }));
+    // A: its own SPUBLISHes come back on the rooms it serves, counted too.
+    assert.ok((await received(a)).messages > 0);
+    closeAll();
+  });
+});
+
+describe('senna and a Node socket.io server on createShardedAdapter share rooms', () => {
+  let redis; let senna; let node;
+  before(async () => {
+    redis = await startRedis();
+    senna = await startSenna(env(redis));
+    node = await startNodePeer(redis.url, { stream: PREFIX, adapter: 'redis-sharded' });
+  });
+  after(async () => {
+    closeAll();
+    await node?.stop();
+    await senna?.stop();
+    await redis?.stop();
+  });
+
+  test('a senna chat send reaches a Node socket in the user\'s room, and Node\'s emit reaches senna', async () => {
+    const bobNode = await connectAs(node.url, bob); // joins user-2 on the Node server
+    const bobSenna = await connectAs(senna.url, bob);
+    const aliceSenna = await connectAs(senna.url, alice);
+    let entry;
+    await until(async () => {
+      entry = await sendText(senna.url, alice, 'user/2', `to node ${Date.now()}`);
+      await sleep(100);
+      return events(bobNode, 'new-message').some(([, p]) => p.id === entry.id);
+    }, 10000, 'the Node socket hears senna\'s send');
+    assert.deepEqual(events(bobNode, 'new-message').find(([, p]) => p.id === entry.id)[1],
+      events(bobSenna, 'new-message').find(([, p]) => p.id === entry.id)[1]);
+
+    // io.to("user-1").emit(...) on Node: senna's socket of user 1 gets it as sent.
+    await until(async () => {
+      await node.call('emit', { room: 'user-1', event: 'notice', args: [{ from: 'node' }] });
+      await sleep(100);
+      return events(aliceSenna, 'notice').length > 0;
+    }, 10000, 'senna\'s socket hears Node\'s emit');
+    assert.deepEqual(events(aliceSenna, 'notice')[0], ['notice', { from: 'node' }]);
+    assert.equal(events(bobSenna, 'notice').length, 0);
+  });
+
+  test('Node\'s fetchSockets and serverSideEmit count senna and do not time out', async () => {
+    // serverCount(): PUBSUB SHARDNUMSUB of the main channel, senna's subscriber included.
+    assert.deepEqual((await node.call('server-count', {})).json, { count: 2 });
+    const fetched = await node.call('fetch-sockets', {});
+    assert.deepEqual(fetched.json, { count: 1 }); // Node's own socket; senna answers with none
+    const emitted = await node.call('server-side-emit', { event: 'ping' });
+    assert.deepEqual(emitted.json, { responses: [null] });
+  });
+});
