@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { closeAll, connectAs, sendText } from './lib/clients.mjs';
 import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startNodePeer } from './lib/peers.mjs';
+import { redis as rcmd } from './lib/resp.mjs';
 
 const PREFIX = 'senna-sockets';
 const alice = token({ user_id: 1, username: 'alice' });
@@ -26,6 +27,14 @@ async function received(senna) {
 }
 
 const events = (s, name) => s.got.filter(([e]) => e === name);
+
+/** PUBSUB SHARDNUMSUB of `channel` summed over every node (a shard channel's subscribers are on
+    the nodes of the shard that serves its slot). */
+async function shardSubscribers(redis, channel) {
+  let n = 0;
+  for (const port of redis.ports ?? [redis.port]) n += Number((await rcmd(port, 'PUBSUB', 'SHARDNUMSUB', channel))[1]);
+  return n;
+}
 
 describe('two senna instances on sharded pub/sub', () => {
   let redis; let a; let b;
@@ -59,7 +68,22 @@ describe('two senna instances on sharded pub/sub', () => {
     assert.deepEqual(onB.chat, { type: 'user', id: 1 });
     assert.deepEqual(events(aliceB, 'new-message').find(([, p]) => p.id === entry.id)[1],
       events(aliceA, 'new-message').find(([, p]) => p.id === entry.id)[1]);
+
+    // One SSUBSCRIBE per instance and room, whichever shards its sockets are on; main and each
+    // instance's response channel for the instance's life; a room's channel SUNSUBSCRIBEd once
+    // its last member here left.
+    const bobA2 = await connectAs(a.url, bob, { transports: ['websocket'] });
+    assert.equal(await shardSubscribers(redis, `${PREFIX}#/#user-2#`), 2);
+    assert.equal(await shardSubscribers(redis, `${PREFIX}#/#`), 2);
+    bobA.disconnect();
+    await sleep(300);
+    assert.equal(await shardSubscribers(redis, `${PREFIX}#/#user-2#`), 2); // bobA2 is still there
+    bobA2.disconnect();
+    await until(async () => (await shardSubscribers(redis, `${PREFIX}#/#user-2#`)) === 1, 5000, 'A\'s SUNSUBSCRIBE');
     closeAll();
+    await until(async () => (await shardSubscribers(redis, `${PREFIX}#/#user-2#`)) === 0, 5000, 'B\'s SUNSUBSCRIBE');
+    assert.equal(await shardSubscribers(redis, `${PREFIX}#/#user-1#`), 0);
+    assert.equal(await shardSubscribers(redis, `${PREFIX}#/#`), 2);
   });
 
   test('an instance without sockets in a room receives none of its traffic', async () => {
