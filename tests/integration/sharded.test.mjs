@@ -3,11 +3,12 @@
 // and a Node socket.io 4.8 server on @socket.io/redis-adapter 8.3's createShardedAdapter (dynamic
 // mode; lib/node-peer.mjs, node-redis createCluster on a cluster) sharing rooms with senna both
 // ways, its fetchSockets / serverSideEmit answered rather than timed out.
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeAll, connectAs, sendText } from './lib/clients.mjs';
-import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { TEST_REDIS, request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startNodePeer } from './lib/peers.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
 
@@ -158,4 +159,33 @@ describe('senna and a Node socket.io server on createShardedAdapter share rooms'
     const emitted = await node.call('server-side-emit', { event: 'ping' });
     assert.deepEqual(emitted.json, { responses: [null] });
   });
+});
+
+// A Redis 6 would fail every SSUBSCRIBE: senna refuses to start. A proxy makes a Redis 7 answer
+// INFO as a 6.x (same length: the bulk string's size stays right).
+test('redis-sharded is refused at start-up against a Redis older than 7', { skip: TEST_REDIS !== 'single' }, async () => {
+  const redis = await startRedis();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(redis.port, '127.0.0.1');
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+    client.pipe(upstream);
+    upstream.on('data', (d) => client.write(Buffer.from(d.toString('latin1').replace(/redis_version:7\./g, 'redis_version:6.'), 'latin1')));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const senna = await startSenna({ SOCK_REDIS_URL: `redis://127.0.0.1:${server.address().port}`, SOCK_ADAPTER: 'redis-sharded' },
+      { expectListen: false });
+    const t = setTimeout(() => senna.stop('SIGKILL'), 20000);
+    await senna.exited();
+    clearTimeout(t);
+    assert.notEqual(senna.child.exitCode, 0);
+    assert.match(senna.logs, /SOCK_ADAPTER: redis-sharded needs Redis 7 or newer \(sharded pub\/sub\); the Redis at redis:\/\/127\.0\.0\.1:\d+\/0 is 6\.\d+\.\d+/);
+    assert.doesNotMatch(senna.logs, /listening/);
+  } finally {
+    server.close();
+    await redis.stop();
+  }
 });
