@@ -190,5 +190,58 @@ TEST(sharded_subscriber, cluster_one_connection_per_master_and_a_failover_surviv
         60s);
 }
 
+TEST(sharded_subscriber, cluster_a_killed_master_survived) {
+    test::redis_cluster_options opts;
+    opts.node_timeout = 1000ms;
+    test::redis_cluster cluster(opts);
+    const auto channels = one_channel_per_master(cluster);
+    ASSERT_EQ(channels.size(), 3u);
+    auto ep = parse_url("redis+cluster://" + cluster.seeds());
+    ASSERT_TRUE(ep.has_value());
+
+    net::asio::io_context ioc;
+    connection pub(ioc.get_executor(), *ep, test_options());
+    sharded_subscriber sub(ioc.get_executor(), *ep, test_options());
+    sub.set_check_interval(200ms);
+    sub.set_topology_handler([&] { pub.refresh_topology(); });
+    received got;
+    record(sub, got);
+    for (const auto& c : channels)
+        sub.subscribe(c);
+    run_async(
+        ioc,
+        [&]() -> net::awaitable<void> {
+            pub.start();
+            sub.start();
+            CO_ASSERT_TRUE(
+                co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s));
+            // SIGKILL: no sunsubscribe push this time, only a connection that stays down until
+            // the replica has taken over.
+            const std::uint16_t victim = cluster.master_of(key_slot(channels[1]));
+            const std::uint16_t replica = cluster.replica_of(victim);
+            cluster.server(cluster.index_of(victim)).kill();
+            const auto owner = [&]() -> std::uint16_t {
+                try {
+                    return cluster.master_of(key_slot(channels[1]));
+                } catch (const std::exception&) {
+                    return 0; // no master for the slot while the replica takes over
+                }
+            };
+            for (int i = 0; i < 500 && owner() != replica; ++i)
+                co_await sleep_for(20ms);
+            CO_ASSERT_TRUE(owner() == replica);
+            EXPECT_GT(co_await spublish_until(pub, channels[1], "after", 1), 0);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return got.count(channels[1]) >= 1; }, 10s));
+            EXPECT_EQ(got.messages.back(), std::make_pair(channels[1], std::string("after")));
+            CO_ASSERT_TRUE(co_await wait_until([&] { return sub.connected(); }, 10s));
+            EXPECT_EQ(sub.nodes(), 3u); // the dead master's connection replaced, not kept
+            for (const std::size_t i : {0u, 2u})
+                EXPECT_EQ(co_await spublish(pub, channels[i], "other"), 1) << channels[i];
+            sub.stop();
+            pub.stop();
+        },
+        60s);
+}
+
 } // namespace
 } // namespace senna::redis
