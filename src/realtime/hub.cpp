@@ -47,6 +47,8 @@ hub::hub(hub_settings s)
       listener_check_{listeners_channel(settings_.adapter_prefix),
                       listener_channel(settings_.adapter_prefix, settings_.instance_id),
                       request_channel(settings_.adapter_prefix, "/")},
+      response_channel_(broadcast_channel(settings_.adapter_prefix, "/", settings_.instance_id)),
+      own_tail_(sharded_tail(settings_.instance_id)),
       fan_out_(std::make_unique<redis::script>(chat::scripts::fan_out())) {}
 
 hub::~hub() = default;
@@ -456,8 +458,8 @@ void hub::apply(cluster_message&& m, std::string_view offset) const {
     }
 }
 
-std::string hub::response_channel() const {
-    return broadcast_channel(settings_.adapter_prefix, "/", settings_.instance_id);
+const std::string& hub::response_channel() const {
+    return response_channel_;
 }
 
 net::awaitable<void> hub::check_sharded_support() {
@@ -546,6 +548,9 @@ void hub::spublish(std::string channel, std::string message) const {
 void hub::sharded_received(std::string_view channel, std::string_view payload) const {
     received_messages_.inc();
     received_bytes_.inc(payload.size());
+    // Our own SPUBLISHes come back on the rooms we serve: dropped before decoding.
+    if (payload.ends_with(own_tail_))
+        return;
     auto m = decode_sharded(payload);
     if (!m) {
         log::debug("adapter_message_dropped", {{"error", m.error().message()}});

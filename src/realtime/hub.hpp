@@ -13,7 +13,10 @@
 //    (adapter_codec.hpp) on "<SOCK_REDIS_PREFIX>#/#<room>#", and broadcasts that other
 //    instances or @socket.io/redis-emitter publish there reach this instance's sockets (our
 //    own publications, recognised by their uid, are skipped). One publisher connection and
-//    one subscriber per instance, both on shard 0.
+//    one subscriber per instance, both on shard 0. In the sharded mode (ADR 0015) the same
+//    channels carry createShardedAdapter's JSON ClusterMessages by SPUBLISH, and a
+//    sharded_subscriber on shard 0 SSUBSCRIBEs main, the response channel, and each room's
+//    channel while the room has members on some shard (socketio::server::on_room).
 //
 // Threading: `hub` is built by app::server before the shards, attached to them once they exist,
 // then started; deliver / deliver_local / move may be called from any thread (they only post).
@@ -257,7 +260,7 @@ private:
         answers INFO with a version older than 7 (no sharded pub/sub). */
     net::awaitable<void> check_sharded_support();
     /** Sharded mode: the instance's response channel. */
-    std::string response_channel() const;
+    const std::string& response_channel() const;
     net::awaitable<void> start_on_home();
     net::awaitable<void> stop_on_home();
 
@@ -289,6 +292,9 @@ private:
     std::unique_ptr<redis::sharded_subscriber> shard_sub_; // sharded mode, on shard 0's thread
     /** Sharded mode, on shard 0: per room of "/", the shards where it has members. */
     std::unordered_map<std::string, unsigned> room_shards_;
+    /** Sharded mode: this instance's response channel, and how its own messages end. */
+    std::string response_channel_;
+    std::string own_tail_;
     /** What the adapter subscriber(s) received: messages and their payload bytes. */
     mutable util::metrics::counter received_messages_;
     mutable util::metrics::counter received_bytes_;

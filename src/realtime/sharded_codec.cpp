@@ -29,6 +29,12 @@ void append_tail(std::string_view uid, std::string& out) {
 
 } // namespace
 
+std::string sharded_tail(std::string_view uid) {
+    std::string out;
+    append_tail(uid, out);
+    return out;
+}
+
 bool has_own_channel(std::string_view room) noexcept {
     return room.size() != 20;
 }

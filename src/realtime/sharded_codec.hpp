@@ -69,6 +69,10 @@ std::string encode_sharded_broadcast(std::string_view uid, std::string_view data
                                      std::span<const std::string> except,
                                      std::string_view offset = {});
 
+/** How every JSON message from `uid` ends (`,"uid":"<uid>","nsp":"/"}`): a receiver drops its
+    own messages by it before decoding them. */
+std::string sharded_tail(std::string_view uid);
+
 /** The response of `uid` to a request: FETCH_SOCKETS_RESPONSE with no sockets,
     SERVER_SIDE_EMIT_RESPONSE with a null packet, BROADCAST_CLIENT_COUNT of 0. */
 std::string encode_sharded_response(std::string_view uid, cluster_request type,

@@ -101,6 +101,17 @@ TEST(ShardedCodec, RefusesWhatIsNotAMessage) {
     EXPECT_TRUE(decode_sharded(R"({"type":2,"uid":"x"})")); // a heartbeat: nothing to read
 }
 
+TEST(ShardedCodec, OwnMessagesEndWithTheTail) {
+    const std::vector<std::string> room{"r"};
+    EXPECT_EQ(sharded_tail("i-1"), R"(,"uid":"i-1","nsp":"/"})");
+    EXPECT_TRUE(
+        encode_sharded_broadcast("i-1", "[\"x\"]", room, {}).ends_with(sharded_tail("i-1")));
+    EXPECT_TRUE(encode_sharded_response("i-1", cluster_request::fetch_sockets_response, "q")
+                    .ends_with(sharded_tail("i-1")));
+    EXPECT_FALSE(
+        encode_sharded_broadcast("i-12", "[\"x\"]", room, {}).ends_with(sharded_tail("i-1")));
+}
+
 TEST(ShardedCodec, SocketIdRoomsUseMain) {
     EXPECT_TRUE(has_own_channel("user-2"));
     EXPECT_FALSE(has_own_channel("abcdefghij0123456789"));
