@@ -29,6 +29,18 @@ async function received(senna) {
 
 const events = (s, name) => s.got.filter(([e]) => e === name);
 
+/** Sends texts from `as` to `to` through `base` until `socket` hears one (a room's channel is
+    SSUBSCRIBEd shortly after its first socket joined); the entry it heard. */
+async function sendUntilHeard(base, as, to, socket, what) {
+  let entry;
+  await until(async () => {
+    entry = await sendText(base, as, to, `${what} ${Date.now()}`);
+    await sleep(100);
+    return events(socket, 'new-message').some(([, p]) => p.id === entry.id);
+  }, 10000, what);
+  return entry;
+}
+
 /** PUBSUB SHARDNUMSUB of `channel` summed over every node (a shard channel's subscribers are on
     the nodes of the shard that serves its slot). */
 async function shardSubscribers(redis, channel) {
@@ -55,13 +67,7 @@ describe('two senna instances on sharded pub/sub', () => {
     const bobA = await connectAs(a.url, bob);
     const bobB = await connectAs(b.url, bob);
     const aliceB = await connectAs(b.url, alice);
-    // The room's channel is SSUBSCRIBEd once the socket joined: sent until B's socket hears one.
-    let entry;
-    await until(async () => {
-      entry = await sendText(a.url, alice, 'user/2', `hi bob ${Date.now()}`);
-      await sleep(100);
-      return events(bobB, 'new-message').some(([, p]) => p.id === entry.id);
-    }, 10000, 'bob\'s socket on B hears a send made on A');
+    const entry = await sendUntilHeard(a.url, alice, 'user/2', bobB, 'bob on B hears a send made on A');
     await until(() => events(aliceB, 'new-message').some(([, p]) => p.id === entry.id), 5000, 'alice on B');
     const onA = events(bobA, 'new-message').find(([, p]) => p.id === entry.id)[1];
     const onB = events(bobB, 'new-message').find(([, p]) => p.id === entry.id)[1];
@@ -101,11 +107,7 @@ describe('two senna instances on sharded pub/sub', () => {
     assert.deepEqual(await received(b), before);
     // The control: once dave has a socket on B, B receives the room's traffic.
     const daveB = await connectAs(b.url, dave);
-    await until(async () => {
-      await sendText(a.url, carol, 'user/4', `loud ${Date.now()}`);
-      await sleep(100);
-      return events(daveB, 'new-message').length > 0;
-    }, 10000, 'dave on B hears a send made on A');
+    await sendUntilHeard(a.url, carol, 'user/4', daveB, 'dave on B hears a send made on A');
     const now = await received(b);
     assert.ok(now.messages > before.messages && now.bytes > before.bytes, JSON.stringify({ before, now }));
     // A: its own SPUBLISHes come back on the rooms it serves, counted too.
@@ -132,12 +134,7 @@ describe('senna and a Node socket.io server on createShardedAdapter share rooms'
     const bobNode = await connectAs(node.url, bob); // joins user-2 on the Node server
     const bobSenna = await connectAs(senna.url, bob);
     const aliceSenna = await connectAs(senna.url, alice);
-    let entry;
-    await until(async () => {
-      entry = await sendText(senna.url, alice, 'user/2', `to node ${Date.now()}`);
-      await sleep(100);
-      return events(bobNode, 'new-message').some(([, p]) => p.id === entry.id);
-    }, 10000, 'the Node socket hears senna\'s send');
+    const entry = await sendUntilHeard(senna.url, alice, 'user/2', bobNode, 'the Node socket hears senna\'s send');
     assert.deepEqual(events(bobNode, 'new-message').find(([, p]) => p.id === entry.id)[1],
       events(bobSenna, 'new-message').find(([, p]) => p.id === entry.id)[1]);
 

@@ -125,104 +125,106 @@ std::vector<std::string> one_channel_per_master(const test::redis_cluster& clust
     return out;
 }
 
-TEST(sharded_subscriber, cluster_one_connection_per_master_and_a_failover_survived) {
-    test::redis_cluster_options opts;
-    opts.node_timeout = 1000ms;
-    test::redis_cluster cluster(opts);
-    const auto channels = one_channel_per_master(cluster);
-    ASSERT_EQ(channels.size(), 3u);
-    auto ep = parse_url("redis+cluster://" + cluster.seeds());
-    ASSERT_TRUE(ep.has_value());
+// A 3+3 cluster, a publisher, and a subscriber of one channel per master, started.
+struct on_cluster {
+    static test::redis_cluster_options options() {
+        test::redis_cluster_options o;
+        o.node_timeout = 1000ms;
+        return o;
+    }
+    static endpoint endpoint_of(const test::redis_cluster& c) {
+        auto ep = parse_url("redis+cluster://" + c.seeds());
+        EXPECT_TRUE(ep.has_value());
+        return ep.has_value() ? *ep : endpoint();
+    }
 
+    test::redis_cluster cluster{options()};
+    std::vector<std::string> channels = one_channel_per_master(cluster);
+    endpoint ep = endpoint_of(cluster);
     net::asio::io_context ioc;
-    connection pub(ioc.get_executor(), *ep, test_options());
-    sharded_subscriber sub(ioc.get_executor(), *ep, test_options());
-    sub.set_check_interval(200ms);
-    // A demoted master serves SPUBLISH as a replica instead of answering MOVED: the publisher
-    // learns of a failover from the subscriber (as realtime::hub wires them).
-    sub.set_topology_handler([&] { pub.refresh_topology(); });
+    connection pub{ioc.get_executor(), ep, test_options()};
+    sharded_subscriber sub{ioc.get_executor(), ep, test_options()};
     received got;
-    record(sub, got);
-    for (const auto& c : channels)
-        sub.subscribe(c);
+
+    on_cluster() {
+        sub.set_check_interval(200ms);
+        // A demoted master serves SPUBLISH as a replica instead of answering MOVED: the
+        // publisher learns of a failover from the subscriber (as realtime::hub wires them).
+        sub.set_topology_handler([this] { pub.refresh_topology(); });
+        record(sub, got);
+        for (const auto& c : channels)
+            sub.subscribe(c);
+    }
+
+    /** Starts both; true once both are connected. */
+    net::awaitable<bool> start() {
+        pub.start();
+        sub.start();
+        co_return co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s);
+    }
+};
+
+TEST(sharded_subscriber, cluster_one_connection_per_master_and_a_failover_survived) {
+    on_cluster t;
+    ASSERT_EQ(t.channels.size(), 3u);
     run_async(
-        ioc,
+        t.ioc,
         [&]() -> net::awaitable<void> {
-            pub.start();
-            sub.start();
-            CO_ASSERT_TRUE(
-                co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s));
-            EXPECT_EQ(sub.nodes(), 3u); // one connection per master, none to a replica
-            for (const auto& c : channels)
-                EXPECT_EQ(co_await spublish(pub, c, "one:" + c), 1) << c;
-            CO_ASSERT_TRUE(co_await wait_until([&] { return got.messages.size() == 3; }));
-            for (const auto& c : channels)
-                EXPECT_EQ(got.count(c), 1u) << c;
+            CO_ASSERT_TRUE(co_await t.start());
+            EXPECT_EQ(t.sub.nodes(), 3u); // one connection per master, none to a replica
+            for (const auto& c : t.channels)
+                EXPECT_EQ(co_await spublish(t.pub, c, "one:" + c), 1) << c;
+            CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.messages.size() == 3; }));
+            for (const auto& c : t.channels)
+                EXPECT_EQ(t.got.count(c), 1u) << c;
 
             // A channel given up: its master's connection goes with it.
-            sub.unsubscribe(channels[2]);
-            EXPECT_GT(co_await spublish_until(pub, channels[2], "gone", 0), 0);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return sub.nodes() == 2; }, 5s));
+            t.sub.unsubscribe(t.channels[2]);
+            EXPECT_GT(co_await spublish_until(t.pub, t.channels[2], "gone", 0), 0);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.nodes() == 2; }, 5s));
 
             // CLUSTER FAILOVER on channels[0]'s master's replica: the old master drops the
             // channel (sunsubscribe push); the subscriber finds the new master by itself.
-            const unsigned slot0 = key_slot(channels[0]);
-            const std::uint16_t old_master = cluster.master_of(slot0);
-            const std::uint16_t replica = cluster.replica_of(old_master);
-            EXPECT_EQ(cluster.command(replica, {"CLUSTER", "FAILOVER"}), "OK");
-            for (int i = 0; i < 300 && cluster.master_of(slot0) != replica; ++i)
+            const unsigned slot0 = key_slot(t.channels[0]);
+            const std::uint16_t old_master = t.cluster.master_of(slot0);
+            const std::uint16_t replica = t.cluster.replica_of(old_master);
+            EXPECT_EQ(t.cluster.command(replica, {"CLUSTER", "FAILOVER"}), "OK");
+            for (int i = 0; i < 300 && t.cluster.master_of(slot0) != replica; ++i)
                 co_await sleep_for(20ms);
-            CO_ASSERT_TRUE(cluster.master_of(slot0) == replica);
-            EXPECT_GT(co_await spublish_until(pub, channels[0], "after", 1), 0);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return got.count(channels[0]) >= 2; }, 10s));
-            EXPECT_EQ(got.messages.back().second, "after");
+            CO_ASSERT_TRUE(t.cluster.master_of(slot0) == replica);
+            EXPECT_GT(co_await spublish_until(t.pub, t.channels[0], "after", 1), 0);
+            CO_ASSERT_TRUE(
+                co_await wait_until([&] { return t.got.count(t.channels[0]) >= 2; }, 10s));
+            EXPECT_EQ(t.got.messages.back().second, "after");
             // The other master's channel was never moved.
-            EXPECT_EQ(co_await spublish(pub, channels[1], "still"), 1);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return got.count(channels[1]) == 2; }));
-            EXPECT_EQ(got.count(channels[2]), 1u);
+            EXPECT_EQ(co_await spublish(t.pub, t.channels[1], "still"), 1);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[1]) == 2; }));
+            EXPECT_EQ(t.got.count(t.channels[2]), 1u);
             std::size_t bytes = 0;
-            for (const auto& [c, p] : got.messages)
+            for (const auto& [c, p] : t.got.messages)
                 bytes += p.size();
-            EXPECT_EQ(got.bytes, bytes);
-            sub.stop();
-            pub.stop();
+            EXPECT_EQ(t.got.bytes, bytes);
+            t.sub.stop();
+            t.pub.stop();
         },
         60s);
 }
 
 TEST(sharded_subscriber, cluster_a_killed_master_survived) {
-    test::redis_cluster_options opts;
-    opts.node_timeout = 1000ms;
-    test::redis_cluster cluster(opts);
-    const auto channels = one_channel_per_master(cluster);
-    ASSERT_EQ(channels.size(), 3u);
-    auto ep = parse_url("redis+cluster://" + cluster.seeds());
-    ASSERT_TRUE(ep.has_value());
-
-    net::asio::io_context ioc;
-    connection pub(ioc.get_executor(), *ep, test_options());
-    sharded_subscriber sub(ioc.get_executor(), *ep, test_options());
-    sub.set_check_interval(200ms);
-    sub.set_topology_handler([&] { pub.refresh_topology(); });
-    received got;
-    record(sub, got);
-    for (const auto& c : channels)
-        sub.subscribe(c);
+    on_cluster t;
+    ASSERT_EQ(t.channels.size(), 3u);
     run_async(
-        ioc,
+        t.ioc,
         [&]() -> net::awaitable<void> {
-            pub.start();
-            sub.start();
-            CO_ASSERT_TRUE(
-                co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s));
+            CO_ASSERT_TRUE(co_await t.start());
             // SIGKILL: no sunsubscribe push this time, only a connection that stays down until
             // the replica has taken over.
-            const std::uint16_t victim = cluster.master_of(key_slot(channels[1]));
-            const std::uint16_t replica = cluster.replica_of(victim);
-            cluster.server(cluster.index_of(victim)).kill();
+            const std::uint16_t victim = t.cluster.master_of(key_slot(t.channels[1]));
+            const std::uint16_t replica = t.cluster.replica_of(victim);
+            t.cluster.server(t.cluster.index_of(victim)).kill();
             const auto owner = [&]() -> std::uint16_t {
                 try {
-                    return cluster.master_of(key_slot(channels[1]));
+                    return t.cluster.master_of(key_slot(t.channels[1]));
                 } catch (const std::exception&) {
                     return 0; // no master for the slot while the replica takes over
                 }
@@ -230,15 +232,16 @@ TEST(sharded_subscriber, cluster_a_killed_master_survived) {
             for (int i = 0; i < 500 && owner() != replica; ++i)
                 co_await sleep_for(20ms);
             CO_ASSERT_TRUE(owner() == replica);
-            EXPECT_GT(co_await spublish_until(pub, channels[1], "after", 1), 0);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return got.count(channels[1]) >= 1; }, 10s));
-            EXPECT_EQ(got.messages.back(), std::make_pair(channels[1], std::string("after")));
-            CO_ASSERT_TRUE(co_await wait_until([&] { return sub.connected(); }, 10s));
-            EXPECT_EQ(sub.nodes(), 3u); // the dead master's connection replaced, not kept
+            EXPECT_GT(co_await spublish_until(t.pub, t.channels[1], "after", 1), 0);
+            CO_ASSERT_TRUE(
+                co_await wait_until([&] { return t.got.count(t.channels[1]) >= 1; }, 10s));
+            EXPECT_EQ(t.got.messages.back(), std::make_pair(t.channels[1], std::string("after")));
+            CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.connected(); }, 10s));
+            EXPECT_EQ(t.sub.nodes(), 3u); // the dead master's connection replaced, not kept
             for (const std::size_t i : {0u, 2u})
-                EXPECT_EQ(co_await spublish(pub, channels[i], "other"), 1) << channels[i];
-            sub.stop();
-            pub.stop();
+                EXPECT_EQ(co_await spublish(t.pub, t.channels[i], "other"), 1) << t.channels[i];
+            t.sub.stop();
+            t.pub.stop();
         },
         60s);
 }
