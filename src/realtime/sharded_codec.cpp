@@ -13,17 +13,18 @@ namespace json = boost::json;
 namespace {
 
 // A message is JSON a peer wrote; its depth is bounded like a packet's (stream_codec.cpp).
-constexpr std::size_t max_depth = 32;
+// (Named apart from stream_codec.cpp's: each module is also compiled as one unit.)
+constexpr std::size_t message_max_depth = 32;
 
-void append_string(std::string_view s, std::string& out) {
+void append_json_string(std::string_view s, std::string& out) {
     socketio::append_json(json::value(json::string_view(s)), out);
 }
 
 // `,"uid":"<uid>","nsp":"/"}`: the end of every message (publishAndReturnOffset sets uid and
 // nsp after type and data).
-void append_tail(std::string_view uid, std::string& out) {
+void append_message_tail(std::string_view uid, std::string& out) {
     out += R"(,"uid":)";
-    append_string(uid, out);
+    append_json_string(uid, out);
     out += R"(,"nsp":"/"})";
 }
 
@@ -31,7 +32,7 @@ void append_tail(std::string_view uid, std::string& out) {
 
 std::string sharded_tail(std::string_view uid) {
     std::string out;
-    append_tail(uid, out);
+    append_message_tail(uid, out);
     return out;
 }
 
@@ -45,7 +46,7 @@ boost::system::result<sharded_message> decode_sharded(std::string_view bytes,
     json::value v;
     std::vector<std::string> attachments;
     if (!bytes.empty() && bytes.front() == '{') {
-        auto parsed = socketio::parse_json(bytes, max_depth);
+        auto parsed = socketio::parse_json(bytes, message_max_depth);
         if (!parsed)
             return parsed.error();
         v = std::move(*parsed);
@@ -106,7 +107,7 @@ std::string encode_sharded_broadcast(std::string_view uid, std::string_view data
         // ["ev",{...}] -> ["ev",{...},"<offset>"], flagged as logged.
         out += data.substr(0, data.size() - 1);
         out += ',';
-        append_string(offset, out);
+        append_json_string(offset, out);
         out += ']';
         std::string tail = broadcast_entry_tail(rooms, except);
         const std::string_view empty_flags = R"("flags":{}}})";
@@ -118,7 +119,7 @@ std::string encode_sharded_broadcast(std::string_view uid, std::string_view data
         }
         out += tail;
     }
-    append_tail(uid, out);
+    append_message_tail(uid, out);
     return out;
 }
 
@@ -128,7 +129,7 @@ std::string encode_sharded_response(std::string_view uid, cluster_request type,
     out += R"({"type":)";
     out += std::to_string(static_cast<int>(type));
     out += R"(,"data":{"requestId":)";
-    append_string(request_id, out);
+    append_json_string(request_id, out);
     switch (type) {
     case cluster_request::fetch_sockets_response:
         out += R"(,"sockets":[]})";
@@ -143,7 +144,7 @@ std::string encode_sharded_response(std::string_view uid, cluster_request type,
         out += '}';
         break;
     }
-    append_tail(uid, out);
+    append_message_tail(uid, out);
     return out;
 }
 

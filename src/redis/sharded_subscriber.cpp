@@ -18,7 +18,7 @@ namespace senna::redis {
 
 namespace {
 
-using clock = std::chrono::steady_clock;
+using steady = std::chrono::steady_clock;
 
 // The least time between two loads of the map: a node that answers MOVED because another one's
 // map is stale must not make the loop spin.
@@ -56,7 +56,7 @@ struct sharded_subscriber::impl : std::enable_shared_from_this<impl> {
     unsigned settle_ = 0;
     bool started_ = false;
     bool stopped_ = false;
-    clock::time_point last_load_{};
+    steady::time_point last_load_{};
 
     bool cluster() const noexcept { return ep_.cluster(); }
 
@@ -166,7 +166,7 @@ struct sharded_subscriber::impl : std::enable_shared_from_this<impl> {
     }
 
     net::awaitable<bool> load() {
-        last_load_ = clock::now();
+        last_load_ = steady::now();
         const node_address asked = ep_.seeds.front();
         request shards;
         shards.push("CLUSTER", "SHARDS");
@@ -218,7 +218,7 @@ struct sharded_subscriber::impl : std::enable_shared_from_this<impl> {
                     self->reload_ = true;
                 }
                 if ((self->reload_ || !self->loaded_) &&
-                    clock::now() - self->last_load_ >= min_reload_gap) {
+                    steady::now() - self->last_load_ >= min_reload_gap) {
                     self->reload_ = false;
                     const bool ok = co_await self->load();
                     if (self->stopped_)
