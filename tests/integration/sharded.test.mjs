@@ -7,7 +7,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeAll, connectAs, sendText } from './lib/clients.mjs';
+import { closeAll, connectAs, once, reconnecting, sendText } from './lib/clients.mjs';
 import { TEST_REDIS, request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startNodePeer } from './lib/peers.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -67,12 +67,21 @@ describe('two senna instances on sharded pub/sub', () => {
     const bobA = await connectAs(a.url, bob);
     const bobB = await connectAs(b.url, bob);
     const aliceB = await connectAs(b.url, alice);
+    // With every argument: a logged event carries its log entry's id last (recovery, on by
+    // default), on the other instance too (flags.logged in the SPUBLISHed message).
+    const bobB2 = reconnecting(b.url, bob);
+    await once(bobB2, 'connect', 10000);
     const entry = await sendUntilHeard(a.url, alice, 'user/2', bobB, 'bob on B hears a send made on A');
     await until(() => events(aliceB, 'new-message').some(([, p]) => p.id === entry.id), 5000, 'alice on B');
     const onA = events(bobA, 'new-message').find(([, p]) => p.id === entry.id)[1];
     const onB = events(bobB, 'new-message').find(([, p]) => p.id === entry.id)[1];
     assert.deepEqual(onB, onA); // the same payload, chat and seq included
     assert.deepEqual(onB.chat, { type: 'user', id: 1 });
+    await until(() => bobB2.got.some(({ args }) => args[0].id === entry.id), 5000, 'bob\'s second socket on B');
+    const { args } = bobB2.got.find(({ args: [p] }) => p.id === entry.id);
+    assert.equal(args.length, 2);
+    assert.deepEqual(args[0], onA);
+    assert.match(args[1], /^[0-9]+-[0-9]+$/);
     assert.deepEqual(events(aliceB, 'new-message').find(([, p]) => p.id === entry.id)[1],
       events(aliceA, 'new-message').find(([, p]) => p.id === entry.id)[1]);
 
