@@ -207,10 +207,10 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
         auto it = channels_.find(channel);
         if (it == channels_.end())
             return;
-        std::string c = *it;
-        channels_.erase(it);
+        // Taken out of the set, not copied: `channel` may be the set's own element.
+        auto gone = channels_.extract(it);
         if (lost_)
-            lost_(c);
+            lost_(gone.value());
     }
 
     /** PING when idle; nothing at all received within command_timeout after it = dead peer. */
