@@ -7,7 +7,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeAll, connectAs, once, reconnecting, sendText } from './lib/clients.mjs';
+import { ack, closeAll, connectAs, once, reconnecting, sendText } from './lib/clients.mjs';
 import { TEST_REDIS, request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startNodePeer } from './lib/peers.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -82,6 +82,12 @@ describe('two senna instances on sharded pub/sub', () => {
     assert.equal(args.length, 2);
     assert.deepEqual(args[0], onA);
     assert.match(args[1], /^[0-9]+-[0-9]+$/);
+    // typing (volatile: no log entry, no offset) from a socket on A to bob's sockets on B.
+    assert.deepEqual(await ack(aliceA, 'typing', { to: { type: 'user', id: 2 } }), { ok: true });
+    await until(() => events(bobB, 'typing').length === 1, 5000, 'typing on B');
+    assert.deepEqual(events(bobB, 'typing')[0], ['typing', { user_id: 1, chat: { type: 'user', id: 1 } }]);
+    await until(() => bobB2.got.some(({ event }) => event === 'typing'), 5000, 'typing on B\'s second socket');
+    assert.equal(bobB2.got.find(({ event }) => event === 'typing').args.length, 1);
     assert.deepEqual(events(aliceB, 'new-message').find(([, p]) => p.id === entry.id)[1],
       events(aliceA, 'new-message').find(([, p]) => p.id === entry.id)[1]);
 
