@@ -2,10 +2,12 @@
 // io_context and a real redis-server, with sockets connected by in-process polling requests.
 // Checks what reaches the sockets through each path the hub owns: a local delivery, another
 // instance's publication (the @socket.io/redis-adapter format over Redis pub/sub), its own
-// publication echoed back (skipped by uid), the control channel's join-room, and garbage.
+// publication echoed back (skipped by uid, counted in senna_adapter_received_*), the control
+// channel's join-room, and garbage.
 
 #include "engineio/server.hpp"
 #include "net/timer_wheel.hpp"
+#include "realtime/adapter_codec.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/local_users.hpp"
 #include "socketio/server.hpp"
@@ -115,6 +117,15 @@ struct two_instances {
     }
 };
 
+// A sample of the hub's /metrics text (-1 when absent).
+long long metric(const hub& h, std::string_view name) {
+    std::string out;
+    h.render_metrics(out);
+    const std::string head = "\n" + std::string(name) + " ";
+    const auto at = out.find(head);
+    return at == std::string::npos ? -1 : std::stoll(out.substr(at + head.size()));
+}
+
 std::vector<delivery> to(std::string room, std::string_view payload) {
     return {delivery{std::move(room), json::parse(payload).as_object(), {}}};
 }
@@ -131,6 +142,17 @@ TEST(realtime_hub, a_delivery_reaches_sockets_here_and_on_another_instance_once)
     t.settle(200ms);
     EXPECT_EQ(t.poll(t.a, on_a, 300ms), "");
     EXPECT_EQ(t.poll(t.b, on_b, 300ms), "");
+    // senna_adapter_received_bytes_total: both subscribers got a's one publication (ADR 0014's
+    // probes, also received, are empty).
+    const std::string room = "user-2";
+    const auto bytes = static_cast<long long>(
+        encode_event_broadcast("instance-a", "/", "new-message",
+                               json::parse(R"({"id":"m1","text":"hi"})").as_object(),
+                               std::span<const std::string>(&room, 1), {})
+            .size());
+    EXPECT_EQ(metric(t.a.hub_, "senna_adapter_received_bytes_total"), bytes);
+    EXPECT_EQ(metric(t.b.hub_, "senna_adapter_received_bytes_total"), bytes);
+    EXPECT_GE(metric(t.b.hub_, "senna_adapter_received_messages_total"), 1);
 }
 
 TEST(realtime_hub, a_room_with_members_only_elsewhere_is_reached_through_redis) {
