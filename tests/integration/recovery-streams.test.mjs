@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, closeAll, once, reconnecting, sendText } from './lib/clients.mjs';
-import { startRedis, startSenna, token, until } from './lib/harness.mjs';
+import { request, startRedis, startSenna, token, until } from './lib/harness.mjs';
 import { startNodePeer } from './lib/peers.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { redis as rcmd } from './lib/resp.mjs';
@@ -70,6 +70,14 @@ describe('a mixed cluster: senna (SOCK_ADAPTER=redis-streams) and a Node socket.
     const id = await rcmd(redis.port, 'XADD', STREAM, 'MAXLEN', '~', '10000', '*', 'uid', 'emitter', 'nsp', '/', 'type', '3', 'data', emitted);
     await until(() => onSenna.got.length === 3 && onNode.got.length === 3, 10000, 'the emitter entry');
     assert.deepEqual(onSenna.got[2].args, [{ text: 'from the emitter' }, id]);
+    // senna read every entry of the stream (its own included): senna_adapter_received_*_total
+    // count them and their data fields' bytes.
+    const all = await rcmd(redis.port, 'XRANGE', STREAM, '-', '+');
+    const metrics = (await request(`${senna.url}/metrics`)).text;
+    const value = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.equal(value('senna_adapter_received_messages_total'), all.length);
+    assert.equal(value('senna_adapter_received_bytes_total'),
+      all.reduce((n, [, f]) => n + Buffer.byteLength(f[f.indexOf('data') + 1]), 0));
 
     // socketsJoin from Node moves senna's socket too (a SOCKETS_JOIN entry).
     await node.call('sockets-join', { room: 'user-2', join: 'topic-joined' });
