@@ -246,5 +246,31 @@ TEST(sharded_subscriber, cluster_a_killed_master_survived) {
         60s);
 }
 
+TEST(sharded_subscriber, cluster_a_slot_moved_to_another_master_follows_it) {
+    on_cluster t;
+    ASSERT_EQ(t.channels.size(), 3u);
+    run_async(
+        t.ioc,
+        [&]() -> net::awaitable<void> {
+            CO_ASSERT_TRUE(co_await t.start());
+            // Resharding: channels[0]'s slot goes to channels[1]'s master. The old owner drops
+            // the channel (sunsubscribe push) once CLUSTER SETSLOT NODE took the slot away.
+            const unsigned slot = key_slot(t.channels[0]);
+            const std::uint16_t to = t.cluster.master_of(key_slot(t.channels[1]));
+            t.cluster.move_slot(slot, to);
+            CO_ASSERT_TRUE(t.cluster.master_of(slot) == to);
+            EXPECT_GT(co_await spublish_until(t.pub, t.channels[0], "moved", 1), 0);
+            CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[0]) >= 1; }));
+            EXPECT_EQ(t.got.messages.back(), std::make_pair(t.channels[0], std::string("moved")));
+            // Two channels on one master now: one connection for both, the other master's gone.
+            CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.nodes() == 2; }, 5s));
+            EXPECT_EQ(co_await spublish(t.pub, t.channels[1], "same node"), 1);
+            EXPECT_EQ(co_await spublish(t.pub, t.channels[2], "untouched"), 1);
+            t.sub.stop();
+            t.pub.stop();
+        },
+        60s);
+}
+
 } // namespace
 } // namespace senna::redis
