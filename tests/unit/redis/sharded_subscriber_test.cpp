@@ -1,6 +1,6 @@
 // redis::sharded_subscriber (ADR 0015 §8, §9) against a real Redis 7 and a real Redis Cluster
 // (3 masters, 3 replicas) that each test starts: SSUBSCRIBE at each channel's master, SUNSUBSCRIBE,
-// and a manual failover survived without a restart.
+// and, without a restart, a manual failover, a SIGKILLed master and a resharded slot survived.
 
 #include "redis/connection.hpp"
 #include "redis/sharded_subscriber.hpp"
@@ -156,120 +156,107 @@ struct on_cluster {
             sub.subscribe(c);
     }
 
-    /** Starts both; true once both are connected. */
-    net::awaitable<bool> start() {
-        pub.start();
-        sub.start();
-        co_return co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s);
+    /** Starts both, runs `body` once they are connected, stops both. */
+    template <class Body> void run(Body body) {
+        ASSERT_EQ(channels.size(), 3u);
+        run_async(
+            ioc,
+            [&]() -> net::awaitable<void> {
+                pub.start();
+                sub.start();
+                CO_ASSERT_TRUE(
+                    co_await wait_until([&] { return pub.connected() && sub.connected(); }, 10s));
+                co_await body();
+                sub.stop();
+                pub.stop();
+            },
+            60s);
     }
 };
 
 TEST(sharded_subscriber, cluster_one_connection_per_master_and_a_failover_survived) {
     on_cluster t;
-    ASSERT_EQ(t.channels.size(), 3u);
-    run_async(
-        t.ioc,
-        [&]() -> net::awaitable<void> {
-            CO_ASSERT_TRUE(co_await t.start());
-            EXPECT_EQ(t.sub.nodes(), 3u); // one connection per master, none to a replica
-            for (const auto& c : t.channels)
-                EXPECT_EQ(co_await spublish(t.pub, c, "one:" + c), 1) << c;
-            CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.messages.size() == 3; }));
-            for (const auto& c : t.channels)
-                EXPECT_EQ(t.got.count(c), 1u) << c;
+    t.run([&]() -> net::awaitable<void> {
+        EXPECT_EQ(t.sub.nodes(), 3u); // one connection per master, none to a replica
+        for (const auto& c : t.channels)
+            EXPECT_EQ(co_await spublish(t.pub, c, "one:" + c), 1) << c;
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.messages.size() == 3; }));
+        for (const auto& c : t.channels)
+            EXPECT_EQ(t.got.count(c), 1u) << c;
 
-            // A channel given up: its master's connection goes with it.
-            t.sub.unsubscribe(t.channels[2]);
-            EXPECT_GT(co_await spublish_until(t.pub, t.channels[2], "gone", 0), 0);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.nodes() == 2; }, 5s));
+        // A channel given up: its master's connection goes with it.
+        t.sub.unsubscribe(t.channels[2]);
+        EXPECT_GT(co_await spublish_until(t.pub, t.channels[2], "gone", 0), 0);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.nodes() == 2; }, 5s));
 
-            // CLUSTER FAILOVER on channels[0]'s master's replica: the old master drops the
-            // channel (sunsubscribe push); the subscriber finds the new master by itself.
-            const unsigned slot0 = key_slot(t.channels[0]);
-            const std::uint16_t old_master = t.cluster.master_of(slot0);
-            const std::uint16_t replica = t.cluster.replica_of(old_master);
-            EXPECT_EQ(t.cluster.command(replica, {"CLUSTER", "FAILOVER"}), "OK");
-            for (int i = 0; i < 300 && t.cluster.master_of(slot0) != replica; ++i)
-                co_await sleep_for(20ms);
-            CO_ASSERT_TRUE(t.cluster.master_of(slot0) == replica);
-            EXPECT_GT(co_await spublish_until(t.pub, t.channels[0], "after", 1), 0);
-            CO_ASSERT_TRUE(
-                co_await wait_until([&] { return t.got.count(t.channels[0]) >= 2; }, 10s));
-            EXPECT_EQ(t.got.messages.back().second, "after");
-            // The other master's channel was never moved.
-            EXPECT_EQ(co_await spublish(t.pub, t.channels[1], "still"), 1);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[1]) == 2; }));
-            EXPECT_EQ(t.got.count(t.channels[2]), 1u);
-            std::size_t bytes = 0;
-            for (const auto& [c, p] : t.got.messages)
-                bytes += p.size();
-            EXPECT_EQ(t.got.bytes, bytes);
-            t.sub.stop();
-            t.pub.stop();
-        },
-        60s);
+        // CLUSTER FAILOVER on channels[0]'s master's replica: the old master drops the
+        // channel (sunsubscribe push); the subscriber finds the new master by itself.
+        const unsigned slot0 = key_slot(t.channels[0]);
+        const std::uint16_t old_master = t.cluster.master_of(slot0);
+        const std::uint16_t replica = t.cluster.replica_of(old_master);
+        EXPECT_EQ(t.cluster.command(replica, {"CLUSTER", "FAILOVER"}), "OK");
+        for (int i = 0; i < 300 && t.cluster.master_of(slot0) != replica; ++i)
+            co_await sleep_for(20ms);
+        CO_ASSERT_TRUE(t.cluster.master_of(slot0) == replica);
+        EXPECT_GT(co_await spublish_until(t.pub, t.channels[0], "after", 1), 0);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[0]) >= 2; }, 10s));
+        EXPECT_EQ(t.got.messages.back().second, "after");
+        // The other master's channel was never moved.
+        EXPECT_EQ(co_await spublish(t.pub, t.channels[1], "still"), 1);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[1]) == 2; }));
+        EXPECT_EQ(t.got.count(t.channels[2]), 1u);
+        std::size_t bytes = 0;
+        for (const auto& [c, p] : t.got.messages)
+            bytes += p.size();
+        EXPECT_EQ(t.got.bytes, bytes);
+    });
 }
 
 TEST(sharded_subscriber, cluster_a_killed_master_survived) {
     on_cluster t;
-    ASSERT_EQ(t.channels.size(), 3u);
-    run_async(
-        t.ioc,
-        [&]() -> net::awaitable<void> {
-            CO_ASSERT_TRUE(co_await t.start());
-            // SIGKILL: no sunsubscribe push this time, only a connection that stays down until
-            // the replica has taken over.
-            const std::uint16_t victim = t.cluster.master_of(key_slot(t.channels[1]));
-            const std::uint16_t replica = t.cluster.replica_of(victim);
-            t.cluster.server(t.cluster.index_of(victim)).kill();
-            const auto owner = [&]() -> std::uint16_t {
-                try {
-                    return t.cluster.master_of(key_slot(t.channels[1]));
-                } catch (const std::exception&) {
-                    return 0; // no master for the slot while the replica takes over
-                }
-            };
-            for (int i = 0; i < 500 && owner() != replica; ++i)
-                co_await sleep_for(20ms);
-            CO_ASSERT_TRUE(owner() == replica);
-            EXPECT_GT(co_await spublish_until(t.pub, t.channels[1], "after", 1), 0);
-            CO_ASSERT_TRUE(
-                co_await wait_until([&] { return t.got.count(t.channels[1]) >= 1; }, 10s));
-            EXPECT_EQ(t.got.messages.back(), std::make_pair(t.channels[1], std::string("after")));
-            CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.connected(); }, 10s));
-            EXPECT_EQ(t.sub.nodes(), 3u); // the dead master's connection replaced, not kept
-            for (const std::size_t i : {0u, 2u})
-                EXPECT_EQ(co_await spublish(t.pub, t.channels[i], "other"), 1) << t.channels[i];
-            t.sub.stop();
-            t.pub.stop();
-        },
-        60s);
+    t.run([&]() -> net::awaitable<void> {
+        // SIGKILL: no sunsubscribe push this time, only a connection that stays down until
+        // the replica has taken over.
+        const std::uint16_t victim = t.cluster.master_of(key_slot(t.channels[1]));
+        const std::uint16_t replica = t.cluster.replica_of(victim);
+        t.cluster.server(t.cluster.index_of(victim)).kill();
+        const auto owner = [&]() -> std::uint16_t {
+            try {
+                return t.cluster.master_of(key_slot(t.channels[1]));
+            } catch (const std::exception&) {
+                return 0; // no master for the slot while the replica takes over
+            }
+        };
+        for (int i = 0; i < 500 && owner() != replica; ++i)
+            co_await sleep_for(20ms);
+        CO_ASSERT_TRUE(owner() == replica);
+        EXPECT_GT(co_await spublish_until(t.pub, t.channels[1], "after", 1), 0);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[1]) >= 1; }, 10s));
+        EXPECT_EQ(t.got.messages.back(), std::make_pair(t.channels[1], std::string("after")));
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.connected(); }, 10s));
+        EXPECT_EQ(t.sub.nodes(), 3u); // the dead master's connection replaced, not kept
+        for (const std::size_t i : {0u, 2u})
+            EXPECT_EQ(co_await spublish(t.pub, t.channels[i], "other"), 1) << t.channels[i];
+    });
 }
 
 TEST(sharded_subscriber, cluster_a_slot_moved_to_another_master_follows_it) {
     on_cluster t;
-    ASSERT_EQ(t.channels.size(), 3u);
-    run_async(
-        t.ioc,
-        [&]() -> net::awaitable<void> {
-            CO_ASSERT_TRUE(co_await t.start());
-            // Resharding: channels[0]'s slot goes to channels[1]'s master. The old owner drops
-            // the channel (sunsubscribe push) once CLUSTER SETSLOT NODE took the slot away.
-            const unsigned slot = key_slot(t.channels[0]);
-            const std::uint16_t to = t.cluster.master_of(key_slot(t.channels[1]));
-            t.cluster.move_slot(slot, to);
-            CO_ASSERT_TRUE(t.cluster.master_of(slot) == to);
-            EXPECT_GT(co_await spublish_until(t.pub, t.channels[0], "moved", 1), 0);
-            CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[0]) >= 1; }));
-            EXPECT_EQ(t.got.messages.back(), std::make_pair(t.channels[0], std::string("moved")));
-            // Two channels on one master now: one connection for both, the other master's gone.
-            CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.nodes() == 2; }, 5s));
-            EXPECT_EQ(co_await spublish(t.pub, t.channels[1], "same node"), 1);
-            EXPECT_EQ(co_await spublish(t.pub, t.channels[2], "untouched"), 1);
-            t.sub.stop();
-            t.pub.stop();
-        },
-        60s);
+    t.run([&]() -> net::awaitable<void> {
+        // Resharding: channels[0]'s slot goes to channels[1]'s master. The old owner drops
+        // the channel (sunsubscribe push) once CLUSTER SETSLOT NODE took the slot away.
+        const unsigned slot = key_slot(t.channels[0]);
+        const std::uint16_t to = t.cluster.master_of(key_slot(t.channels[1]));
+        t.cluster.move_slot(slot, to);
+        CO_ASSERT_TRUE(t.cluster.master_of(slot) == to);
+        EXPECT_GT(co_await spublish_until(t.pub, t.channels[0], "moved", 1), 0);
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.got.count(t.channels[0]) >= 1; }));
+        EXPECT_EQ(t.got.messages.back(), std::make_pair(t.channels[0], std::string("moved")));
+        // Two channels on one master now: one connection for both, the other master's gone.
+        CO_ASSERT_TRUE(co_await wait_until([&] { return t.sub.nodes() == 2; }, 5s));
+        EXPECT_EQ(co_await spublish(t.pub, t.channels[1], "same node"), 1);
+        EXPECT_EQ(co_await spublish(t.pub, t.channels[2], "untouched"), 1);
+    });
 }
 
 } // namespace
