@@ -1,32 +1,105 @@
 #include "redis/request.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <utility>
 
 namespace senna::redis {
 
 namespace {
 
-// "<prefix><n>\r\n" in one append.
-void append_number(std::string& out, char prefix, std::size_t n) {
-    char buf[32];
-    buf[0] = prefix;
-    char* end = std::to_chars(buf + 1, buf + sizeof buf - 2, n).ptr;
-    *end++ = '\r';
-    *end++ = '\n';
-    out.append(buf, end);
+// The decimal digits of n, written backwards from `end`; returns where they start.
+char* digits_before(char* end, std::size_t n) {
+    do {
+        *--end = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    return end;
 }
 
 } // namespace
 
+request::request(const request& other) : size_(other.size_), commands_(other.commands_) {
+    if (size_ != 0) {
+        data_ = std::make_unique_for_overwrite<char[]>(size_);
+        capacity_ = size_;
+        std::memcpy(data_.get(), other.data_.get(), size_);
+    }
+}
+
+request& request::operator=(const request& other) {
+    if (this != &other) {
+        clear();
+        write(other.payload());
+        commands_ = other.commands_;
+    }
+    return *this;
+}
+
+request::request(request&& other) noexcept
+    : data_(std::move(other.data_)), size_(std::exchange(other.size_, 0)),
+      capacity_(std::exchange(other.capacity_, 0)), commands_(std::exchange(other.commands_, 0)) {}
+
+request& request::operator=(request&& other) noexcept {
+    if (this == &other)
+        return *this;
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    commands_ = std::exchange(other.commands_, 0);
+    return *this;
+}
+
+void request::grow(std::size_t n) {
+    const std::size_t want = std::max({size_ + n, 2 * capacity_, std::size_t{256}});
+    auto bigger = std::make_unique_for_overwrite<char[]>(want);
+    if (size_ != 0)
+        std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = want;
+}
+
+void request::write(std::string_view bytes) {
+    if (bytes.empty())
+        return;
+    std::memcpy(room(bytes.size()), bytes.data(), bytes.size());
+    size_ += bytes.size();
+}
+
 void request::begin_command(std::size_t args) {
-    append_number(payload_, '*', args);
+    char* p = room(24);
+    char buf[24];
+    char* end = buf + sizeof buf;
+    char* d = digits_before(end, args);
+    *p++ = '*';
+    const auto len = static_cast<std::size_t>(end - d);
+    std::memcpy(p, d, len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+    size_ = static_cast<std::size_t>(p - data_.get());
     ++commands_;
 }
 
 void request::append_arg(std::string_view arg) {
-    append_number(payload_, '$', arg.size());
-    payload_.append(arg);
-    payload_ += "\r\n";
+    // "$<len>\r\n<arg>\r\n"
+    char* p = room(arg.size() + 26);
+    char buf[24];
+    char* end = buf + sizeof buf;
+    char* d = digits_before(end, arg.size());
+    *p++ = '$';
+    const auto len = static_cast<std::size_t>(end - d);
+    std::memcpy(p, d, len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+    if (!arg.empty())
+        std::memcpy(p, arg.data(), arg.size());
+    p += arg.size();
+    *p++ = '\r';
+    *p++ = '\n';
+    size_ = static_cast<std::size_t>(p - data_.get());
 }
 
 void request::append_arg(long long value) {
@@ -43,13 +116,13 @@ void request::append_arg(unsigned long long value) {
 
 void request::push_spans(std::string_view command,
                          std::initializer_list<std::span<const std::string_view>> parts) {
-    std::size_t args = 1, bytes = 16 + command.size() + 16;
+    std::size_t args = 1, bytes = 24 + command.size() + 26;
     for (const auto& part : parts) {
         args += part.size();
         for (std::string_view a : part)
-            bytes += a.size() + 16; // "$<len>\r\n" and "\r\n"
+            bytes += a.size() + 26; // what append_arg asks room() for
     }
-    payload_.reserve(payload_.size() + bytes);
+    room(bytes);
     begin_command(args);
     append_arg(command);
     for (const auto& part : parts)
@@ -58,17 +131,17 @@ void request::push_spans(std::string_view command,
 }
 
 void request::append(const request& other) {
-    payload_ += other.payload_;
+    write(other.payload());
     commands_ += other.commands_;
 }
 
 void request::append_encoded(std::string_view bytes, std::size_t commands) {
-    payload_ += bytes;
+    write(bytes);
     commands_ += commands;
 }
 
 void request::clear() noexcept {
-    payload_.clear();
+    size_ = 0; // the buffer is kept for the next pipeline
     commands_ = 0;
 }
 
