@@ -16,6 +16,17 @@ namespace senna::chat {
 namespace json = boost::json;
 using namespace detail;
 
+namespace {
+// What "%016llu" writes: the number with leading zeros to 16 digits (the authors index's form).
+void append_seq16(std::string& out, std::uint64_t v) {
+    char buf[24];
+    const auto len = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf);
+    if (len < 16)
+        out.append(16 - len, '0');
+    out.append(buf, len);
+}
+} // namespace
+
 net::awaitable<outcome<std::vector<std::pair<std::string, std::uint64_t>>>>
 service::reads(const chat_ref& chat, std::size_t limit) {
     redis::request req;
@@ -217,8 +228,10 @@ net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p,
         if (!e)
             continue; // not the seed's: skip rather than fail the whole inbox
         // Scores are epoch ms; Redis prints them as doubles ("1464903516342").
-        e->score = static_cast<std::int64_t>(
-            std::strtod(std::string(flat[i + 1].as_string()).c_str(), nullptr));
+        const auto score = flat[i + 1].as_string();
+        double ms = 0;
+        std::from_chars(score.data(), score.data() + score.size(), ms);
+        e->score = static_cast<std::int64_t>(ms);
         out.entries.push_back(std::move(*e));
     }
     if (!with_latest || out.entries.empty())
@@ -294,11 +307,8 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
                 from[0] = '(';
                 const auto end = std::to_chars(from + 1, from + sizeof from, v.cursor).ptr;
                 second.push("ZCOUNT", with(lists[i], ":seqs"), std::string_view(from, end), "+inf");
-                char digits[24];
-                std::snprintf(digits, sizeof digits, "%016llu",
-                              static_cast<unsigned long long>(v.cursor) + 1);
                 lex_from.resize(lex_at);
-                lex_from += digits;
+                append_seq16(lex_from, v.cursor + 1);
                 second.push("ZLEXCOUNT", with(lists[i], ":authors"), lex_from, lex_to);
             }
         }

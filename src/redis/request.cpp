@@ -7,19 +7,6 @@
 
 namespace senna::redis {
 
-namespace {
-
-// The decimal digits of n, written backwards from `end`; returns where they start.
-char* digits_before(char* end, std::size_t n) {
-    do {
-        *--end = static_cast<char>('0' + n % 10);
-        n /= 10;
-    } while (n != 0);
-    return end;
-}
-
-} // namespace
-
 request::request(const request& other) : size_(other.size_), commands_(other.commands_) {
     if (size_ != 0) {
         data_ = std::make_unique_for_overwrite<char[]>(size_);
@@ -69,13 +56,8 @@ void request::write(std::string_view bytes) {
 
 void request::begin_command(std::size_t args) {
     char* p = room(24);
-    char buf[24];
-    char* end = buf + sizeof buf;
-    char* d = digits_before(end, args);
     *p++ = '*';
-    const auto len = static_cast<std::size_t>(end - d);
-    std::memcpy(p, d, len);
-    p += len;
+    p = std::to_chars(p, p + 20, args).ptr;
     *p++ = '\r';
     *p++ = '\n';
     size_ = static_cast<std::size_t>(p - data_.get());
@@ -85,13 +67,8 @@ void request::begin_command(std::size_t args) {
 void request::append_arg(std::string_view arg) {
     // "$<len>\r\n<arg>\r\n"
     char* p = room(arg.size() + 26);
-    char buf[24];
-    char* end = buf + sizeof buf;
-    char* d = digits_before(end, arg.size());
     *p++ = '$';
-    const auto len = static_cast<std::size_t>(end - d);
-    std::memcpy(p, d, len);
-    p += len;
+    p = std::to_chars(p, p + 20, arg.size()).ptr;
     *p++ = '\r';
     *p++ = '\n';
     if (!arg.empty())
