@@ -27,8 +27,10 @@ struct reader::state {
 
     static reply* slot(const redisReadTask* task) noexcept {
         if (task->parent == nullptr) {
+            // Empty already (next() and free_object() leave it so); made sure of cheaply.
             reply* r = &self(task)->root;
-            *r = reply();
+            if (r->type != reply::kind::nil || !r->str.empty() || !r->elements.empty())
+                *r = reply();
             return r;
         }
         auto* parent = static_cast<reply*>(task->parent->obj);
@@ -196,6 +198,7 @@ boost::system::result<std::optional<reply>> reader::next() {
 
 void reader::reset() {
     state_->close();
+    state_->root = reply();
     state_->open();
 }
 
