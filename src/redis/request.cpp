@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 namespace senna::redis {
@@ -47,10 +48,25 @@ void request::grow(std::size_t n) {
     capacity_ = want;
 }
 
+std::string_view request::room_for(std::string_view bytes, std::size_t n) {
+    if (capacity_ - size_ >= n)
+        return bytes;
+    // `bytes` may be part of this very buffer (a request appended to itself): find it again in
+    // the new one, as std::string::append would.
+    const char* old = data_.get();
+    const std::less<const char*> before;
+    const bool own =
+        old != nullptr && !before(bytes.data(), old) && before(bytes.data(), old + size_);
+    const auto at = own ? static_cast<std::size_t>(bytes.data() - old) : 0;
+    grow(n);
+    return own ? std::string_view(data_.get() + at, bytes.size()) : bytes;
+}
+
 void request::write(std::string_view bytes) {
     if (bytes.empty())
         return;
-    std::memcpy(room(bytes.size()), bytes.data(), bytes.size());
+    bytes = room_for(bytes, bytes.size());
+    std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
     size_ += bytes.size();
 }
 
@@ -66,7 +82,8 @@ void request::begin_command(std::size_t args) {
 
 void request::append_arg(std::string_view arg) {
     // "$<len>\r\n<arg>\r\n"
-    char* p = room(arg.size() + 26);
+    arg = room_for(arg, arg.size() + 26);
+    char* p = data_.get() + size_;
     *p++ = '$';
     p = std::to_chars(p, p + 20, arg.size()).ptr;
     *p++ = '\r';

@@ -136,6 +136,8 @@ private:
         return data_.get() + size_;
     }
     void grow(std::size_t n);
+    // Room for `n` more bytes, with `bytes` (an argument about to be written) still valid.
+    std::string_view room_for(std::string_view bytes, std::size_t n);
     void write(std::string_view bytes);
 
     std::unique_ptr<char[]> data_;

@@ -134,6 +134,21 @@ TEST(request, grows_copies_moves_and_is_reused_after_clear) {
     EXPECT_TRUE(copy.empty()); // NOLINT(bugprone-use-after-move): moved-from is empty
     EXPECT_EQ(copy.payload(), "");
 
+    // A request appended to itself, and its own bytes as an argument, as std::string would
+    // (each one large enough that the buffer has to grow under the bytes being copied).
+    const std::string long_arg(200, 'y');
+    request self;
+    self.push("ECHO", long_arg);
+    const std::string once(self.payload());
+    self.append(self);
+    EXPECT_EQ(self.payload(), once + once);
+    EXPECT_EQ(self.size(), 2u);
+    request echo;
+    echo.push("ECHO", long_arg);
+    echo.push("ECHO", echo.payload());
+    EXPECT_EQ(echo.payload(), once + "*2\r\n$4\r\nECHO\r\n$" + std::to_string(once.size()) +
+                                  "\r\n" + once + "\r\n");
+
     a.clear();
     a.push("GET", "k");
     EXPECT_EQ(a.payload(), "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
