@@ -218,7 +218,18 @@ TEST(sharded_subscriber, cluster_a_killed_master_survived) {
         // SIGKILL: no sunsubscribe push this time, only a connection that stays down until
         // the replica has taken over.
         const std::uint16_t victim = t.cluster.master_of(key_slot(t.channels[1]));
-        const std::uint16_t replica = t.cluster.replica_of(victim);
+        // The node asked may not list the replica yet right after the cluster formed.
+        std::uint16_t replica = 0;
+        for (int i = 0; i < 250 && replica == 0; ++i) {
+            try {
+                replica = t.cluster.replica_of(victim);
+            } catch (const std::exception&) {
+                replica = 0;
+            }
+            if (replica == 0)
+                co_await sleep_for(20ms); // not in a catch block: a coroutine cannot await there
+        }
+        CO_ASSERT_TRUE(replica != 0);
         t.cluster.server(t.cluster.index_of(victim)).kill();
         const auto owner = [&]() -> std::uint16_t {
             try {
