@@ -2,25 +2,33 @@
 // recovery, run as a child process by recovery-streams.test.mjs to share a cluster with senna in
 // SOCK_ADAPTER=redis-streams mode. It does what senna's realtime edge does that the test needs:
 // a token at connect (the same HS256 secret), socket.data = {user_id, exp} (the shape senna's
-// sessions keep), the user's room, `join-topic`. POST /emit {room, event, args} emits to a room;
-// POST /sockets-join {room, join} makes the sockets in `room` join `join` (cluster-wide).
+// sessions keep), the user's room, `join-topic`, `join-room` {room} (any room). POST /emit
+// {room, event, args} emits to a room; POST /sockets-join {room, join} makes the sockets in
+// `room` join `join` (cluster-wide).
 //
 // With ADAPTER=redis it runs on the classic @socket.io/redis-adapter 8.3.0 instead (key STREAM,
-// no connection state recovery: that adapter has none), as unheard.test.mjs needs.
+// no connection state recovery: that adapter has none), as unheard.test.mjs needs; with
+// ADAPTER=redis-sharded on its createShardedAdapter (channelPrefix STREAM, dynamic mode:
+// SPUBLISH/SSUBSCRIBE, a channel per room), as emit.test.mjs needs. A redis+cluster:// REDIS_URL
+// (seeds host:port,host:port) connects with the redis package's createCluster.
 //
 // env: PORT, REDIS_URL, STREAM (senna's SOCK_REDIS_PREFIX), JWT_SECRET, ADAPTER.
 import http from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { createAdapter as createClassicAdapter } from '@socket.io/redis-adapter';
-import { createClient } from 'redis';
+import { createAdapter as createClassicAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { createClient, createCluster } from 'redis';
 import jwt from 'jsonwebtoken';
 
 const stream = process.env.STREAM;
 const classic = process.env.ADAPTER === 'redis';
-const redis = createClient({ url: process.env.REDIS_URL });
+const sharded = process.env.ADAPTER === 'redis-sharded';
+const seeds = /^redis\+cluster:\/\/([^/]+)/.exec(process.env.REDIS_URL)?.[1];
+const redis = seeds
+  ? createCluster({ rootNodes: seeds.split(',').map((s) => ({ url: `redis://${s}` })) })
+  : createClient({ url: process.env.REDIS_URL });
 await redis.connect();
-const sub = classic ? redis.duplicate() : null;
+const sub = classic || sharded ? redis.duplicate() : null;
 await sub?.connect();
 
 const httpServer = http.createServer((req, res) => {
@@ -35,7 +43,11 @@ const httpServer = http.createServer((req, res) => {
   });
 });
 
-const io = new Server(httpServer, classic ? {
+const io = new Server(httpServer, sharded ? {
+  adapter: createShardedAdapter(redis, sub, { channelPrefix: stream, subscriptionMode: 'dynamic' }),
+  pingInterval: 1000,
+  pingTimeout: 3000,
+} : classic ? {
   adapter: createClassicAdapter(redis, sub, { key: stream }),
   pingInterval: 1000,
   pingTimeout: 3000,
@@ -61,6 +73,10 @@ io.on('connection', (socket) => {
   socket.on('join-topic', ({ id }, ack) => {
     socket.join(`topic-${id}`);
     ack?.({ ok: true, room: `topic-${id}` });
+  });
+  socket.on('join-room', ({ room }, ack) => {
+    socket.join(room);
+    ack?.({ ok: true, room });
   });
 });
 
