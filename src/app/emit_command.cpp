@@ -1,5 +1,6 @@
 #include "app/emit_command.hpp"
 
+#include "app/command_args.hpp"
 #include "realtime/adapter_codec.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
@@ -63,17 +64,14 @@ emit_args parse_emit(const std::vector<std::string>& args) {
             positional.push_back(name);
             continue;
         }
-        std::optional<std::string> inline_value;
-        if (auto eq = name.find('='); eq != std::string::npos) {
-            inline_value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        }
+        const option_arg opt(name);
+        name = opt.name;
+        const auto& inline_value = opt.inline_value;
         auto value = [&]() -> std::string {
-            if (inline_value)
-                return *inline_value;
-            if (i + 1 >= args.size())
+            auto v = opt.value(args, i);
+            if (!v)
                 throw bad_emit_arguments{name + " needs a value"};
-            return args[++i];
+            return *v;
         };
         if (name == "--namespace") {
             e.nsp = value();
