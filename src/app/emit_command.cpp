@@ -167,13 +167,13 @@ public:
             const std::string where = redis::describe(conn_.where());
             if (ec) {
                 out.status = 1;
-                out.err = "senna emit: cannot publish on " + where + ": " + ec.message() + "\n";
+                out.err += "senna emit: cannot publish on " + where + ": " + ec.message() + "\n";
             } else if (replies.size() != 1 || replies[0].type != redis::reply::kind::integer) {
                 out.status = 1;
-                out.err = "senna emit: " + where + " refused the publication: " +
-                          (replies.empty() ? std::string("no reply")
-                                           : std::string(replies[0].as_string())) +
-                          "\n";
+                out.err += "senna emit: " + where + " refused the publication: " +
+                           (replies.empty() ? std::string("no reply")
+                                            : std::string(replies[0].as_string())) +
+                           "\n";
             } else
                 out.out = std::to_string(replies[0].integer) + "\n";
             co_return;
@@ -283,6 +283,21 @@ emit_outcome emit_command(const std::vector<std::string>& args, const config::en
     }
 
     emit_outcome out;
+    // The server's SOCK_ADAPTER, when it is set and does not hear this format: said, not refused
+    // (the deployment may be mid-way between adapters).
+    if (auto a = env("SOCK_ADAPTER")) {
+        const auto adapter = util::to_lower(util::trim(*a));
+        const char* advice = nullptr;
+        if (adapter == "redis" && !e.classic)
+            advice = "the sharded format (use --classic)";
+        else if (adapter == "redis-sharded" && e.classic)
+            advice = "--classic (leave it out)";
+        else if (adapter == "redis-streams")
+            advice = "either format";
+        if (advice)
+            out.err = "senna emit: warning: instances on SOCK_ADAPTER=" + adapter +
+                      " do not hear " + advice + "\n";
+    }
     asio::io_context ioc(1);
     emission job(ioc, *ep, cfg);
     asio::co_spawn(ioc, job.run(publish, out), [&](const std::exception_ptr& ex) {

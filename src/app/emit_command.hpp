@@ -27,7 +27,8 @@ namespace senna::app {
 struct emit_outcome {
     int status = 0;  // 0 published; 1 Redis unreachable or refused it; 2 bad arguments
     std::string out; // the number of receivers Redis reported, and a newline
-    std::string err; // one line "senna emit: ..." when status != 0
+    std::string err; // one line "senna emit: ..." when status != 0, or a warning (SOCK_ADAPTER
+                     // names an adapter that does not hear this format)
 };
 
 /** `args`: what follows "emit" on the command line; `env`: the deployment's settings. */

@@ -100,4 +100,30 @@ TEST(EmitArguments, HelpAndDoubleDash) {
     EXPECT_EQ(dashes.err, "senna emit: EVENT must not be empty\n");
 }
 
+TEST(EmitArguments, AnAdapterThatDoesNotHearTheFormatIsSaid) {
+    // Port 1: nothing listens, so the command ends with 1 after its warning.
+    std::map<std::string, std::string> env{{"SOCK_REDIS_URL", "redis://127.0.0.1:1/0"},
+                                           {"SOCK_REDIS_CONNECT_TIMEOUT_MS", "100"}};
+    env["SOCK_ADAPTER"] = "redis";
+    auto out = run({"r1", "ev"}, env);
+    EXPECT_EQ(out.status, 1);
+    EXPECT_EQ(out.err.substr(0, out.err.find('\n') + 1),
+              "senna emit: warning: instances on SOCK_ADAPTER=redis do not hear the sharded "
+              "format (use --classic)\n");
+    EXPECT_NE(out.err.find("senna emit: cannot publish on redis://127.0.0.1:1/0: "),
+              std::string::npos)
+        << out.err;
+    out = run({"--classic", "r1", "ev"}, env);
+    EXPECT_EQ(out.err.rfind("senna emit: cannot publish", 0), 0u) << out.err;
+    env["SOCK_ADAPTER"] = "redis-sharded";
+    out = run({"--classic", "r1", "ev"}, env);
+    EXPECT_EQ(out.err.rfind("senna emit: warning: instances on SOCK_ADAPTER=redis-sharded do not "
+                            "hear --classic (leave it out)\n",
+                            0),
+              0u)
+        << out.err;
+    out = run({"r1", "ev"}, env);
+    EXPECT_EQ(out.err.rfind("senna emit: cannot publish", 0), 0u) << out.err;
+}
+
 } // namespace
