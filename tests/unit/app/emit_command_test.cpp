@@ -83,6 +83,14 @@ TEST(EmitArguments, BadOnesExitTwoWithWhatIsWrong) {
         EXPECT_EQ(out.err, r.message);
         EXPECT_EQ(out.out, "");
     }
+    // 64 levels of nesting are taken, 65 refused (parsed, never recursed into).
+    const auto deep = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+    EXPECT_EQ(run({"r1", "ev", deep(65)}).err.rfind("senna emit: argument 1 is not JSON: ", 0), 0u);
+    EXPECT_EQ(run({"r1", "ev", deep(65)}).status, 2);
+    EXPECT_NE(run({"r1", "ev", deep(64)}, {{"SOCK_REDIS_URL", "redis://127.0.0.1:1/0"},
+                                           {"SOCK_REDIS_CONNECT_TIMEOUT_MS", "100"}})
+                  .status,
+              2);
     // The server's rules for where Redis is.
     const auto both = run({"r1", "ev"}, {{"SOCK_REDIS_CLUSTER", "127.0.0.1:7000"},
                                          {"SOCK_REDIS_URL", "redis://127.0.0.1:6379"}});
