@@ -133,6 +133,21 @@ const json::object* pick(const std::vector<chat::id>& ids, const std::vector<jso
     return nullptr;
 }
 
+// The same, moved out for the page the first time it is asked for (an inbox page names each
+// chat once, so each look-up is taken once) and copied after that.
+json::value take(const std::vector<chat::id>& ids, std::vector<json::object>& found,
+                 std::vector<bool>& taken, const chat::id& want, const json::storage_ptr& sp) {
+    for (std::size_t i = 0; i < ids.size() && i < found.size(); ++i) {
+        if (!(ids[i] == want))
+            continue;
+        if (taken[i])
+            return json::value(found[i], sp);
+        taken[i] = true;
+        return json::value(std::move(found[i]), sp);
+    }
+    return json::value(id_only(want, sp), sp);
+}
+
 void add_unique(std::vector<chat::id>& ids, const chat::id& i) {
     if (std::find(ids.begin(), ids.end(), i) == ids.end())
         ids.push_back(i);
@@ -172,21 +187,22 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
     std::vector<chat::id> user_ids, topic_ids;
     for (const auto& e : page->entries)
         add_unique(e.type == chat::target::user ? user_ids : topic_ids, e.chat_id);
-    auto users = co_await s.people->users(user_ids);
-    auto topics = co_await s.people->topics(topic_ids);
+    auto users = co_await s.people->users(user_ids, sp);
+    auto topics = co_await s.people->topics(topic_ids, sp);
+    std::vector<bool> users_taken(users.size()), topics_taken(topics.size());
     for (auto& e : page->entries) {
         const bool is_user = e.type == chat::target::user;
-        json::object o(sp);
-        o["type"] = is_user ? "user" : "topic";
-        o["id"] = e.chat_id.to_json();
-        o["latest"] =
-            e.latest ? json::value(message_json(std::move(*e.latest))) : json::value(nullptr);
-        o["timestamp"] = timestamp_json(e.score, sp);
-        o["unread"] = e.unread;
-        o["read_seq"] = e.read_seq;
-        const json::object* who_obj =
-            is_user ? pick(user_ids, users, e.chat_id) : pick(topic_ids, topics, e.chat_id);
-        o[is_user ? "user" : "topic"] = who_obj ? *who_obj : id_only(e.chat_id);
+        json::object o(7, sp); // seven distinct keys, in this order
+        o.emplace("type", is_user ? "user" : "topic");
+        o.emplace("id", e.chat_id.to_json());
+        o.emplace("latest", e.latest ? json::value(message_json(std::move(*e.latest)), sp)
+                                     : json::value(nullptr));
+        o.emplace("timestamp", timestamp_json(e.score, sp));
+        o.emplace("unread", e.unread);
+        o.emplace("read_seq", e.read_seq);
+        o.emplace(is_user ? "user" : "topic",
+                  is_user ? take(user_ids, users, users_taken, e.chat_id, sp)
+                          : take(topic_ids, topics, topics_taken, e.chat_id, sp));
         entries.push_back(std::move(o));
     }
     out["entries"] = std::move(entries);
@@ -228,11 +244,11 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     const bool dm = chat.type == chat::target::user;
     if (dm)
         add_unique(user_ids, chat.other);
-    auto users = co_await s.people->users(user_ids);
+    auto users = co_await s.people->users(user_ids, sp);
     std::vector<json::object> topic;
     if (!dm) {
         std::vector<chat::id> topic_ids{chat.other}; // no braced list inside co_await (GCC 12)
-        topic = co_await s.people->topics(std::move(topic_ids));
+        topic = co_await s.people->topics(std::move(topic_ids), sp);
     }
 
     json::object out(sp);

@@ -46,7 +46,7 @@ struct fan_out {
             if (event != "new-message") // sends are counted by seq
                 o["rev"] = realtime::hub::placeholder(chat::slot::rev);
             // An edit's retry, and a write refused because someone listens, prepare again.
-            *p = h->prepare(event, to_participants(me, chat, o), heard);
+            *p = h->prepare(event, to_participants(me, chat, std::move(o)), heard);
             return chat::publishing{std::move(p->publications), std::move(p->check)};
         };
     }
@@ -121,7 +121,7 @@ send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
         co_return sent.failure();
     if (!sent->duplicate) // a repeat stores and emits nothing
         f.after(*sent);
-    co_return written{message_json(sent->msg), sent->duplicate};
+    co_return written{message_json(std::move(sent->msg)), sent->duplicate};
 }
 
 net::awaitable<chat::outcome<written>>
@@ -136,7 +136,7 @@ update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
     if (!updated)
         co_return updated.failure();
     f.after(*updated);
-    co_return written{message_json(updated->msg), false};
+    co_return written{message_json(std::move(updated->msg)), false};
 }
 
 net::awaitable<chat::outcome<chat::change>>

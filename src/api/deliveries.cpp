@@ -34,14 +34,16 @@ json::object chat_json(const chat::chat_ref& chat) {
 }
 
 std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
-                                                const json::object& payload) {
+                                                json::object payload) {
     std::vector<realtime::delivery> out;
-    out.push_back(to_other_side(me, chat, payload));
-    if (chat.type == chat::target::user) {
-        json::object o = payload;
-        o["chat"] = chat_json(chat);
-        out.push_back({chat::user_room(me), std::move(o), {}});
+    out.reserve(2);
+    if (chat.type != chat::target::user) {
+        out.push_back(to_other_side(me, chat, std::move(payload)));
+        return out;
     }
+    out.push_back(to_other_side(me, chat, payload));
+    payload["chat"] = chat_json(chat);
+    out.push_back({chat::user_room(me), std::move(payload), {}});
     return out;
 }
 

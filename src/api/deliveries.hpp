@@ -18,9 +18,9 @@ namespace senna::api {
 boost::json::object chat_json(const chat::chat_ref& chat);
 
 /** `payload` plus `chat` to every participant: a DM's two users (each its own `chat`), a
-    topic's room. */
+    topic's room. By value: the last delivery takes it (one copy of the event less). */
 std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
-                                                const boost::json::object& payload);
+                                                boost::json::object payload);
 
 /** `payload` plus `chat` to the participants other than `me`: a DM's other user, a topic's
     whole room. */

@@ -5,23 +5,23 @@
 
 namespace senna::api {
 
-boost::json::object id_only(const chat::id& i) {
-    boost::json::object o;
-    o["id"] = i.to_json();
+boost::json::object id_only(const chat::id& i, boost::json::storage_ptr sp) {
+    boost::json::object o(1, std::move(sp));
+    o.emplace("id", i.to_json());
     return o;
 }
 
 net::awaitable<std::vector<boost::json::object>>
-claims_directory::users(std::vector<chat::id> ids) {
-    co_return co_await store_.users(ids);
+claims_directory::users(std::vector<chat::id> ids, boost::json::storage_ptr sp) {
+    co_return co_await store_.users(ids, std::move(sp));
 }
 
 net::awaitable<std::vector<boost::json::object>>
-claims_directory::topics(std::vector<chat::id> ids) {
+claims_directory::topics(std::vector<chat::id> ids, boost::json::storage_ptr sp) {
     std::vector<boost::json::object> out;
     out.reserve(ids.size());
     for (const auto& i : ids)
-        out.push_back(id_only(i));
+        out.push_back(id_only(i, sp));
     co_return out;
 }
 
@@ -40,12 +40,12 @@ std::vector<std::string> texts(const std::vector<chat::id>& ids) {
 } // namespace
 
 net::awaitable<std::vector<boost::json::object>>
-platform_directory::users(std::vector<chat::id> ids) {
+platform_directory::users(std::vector<chat::id> ids, boost::json::storage_ptr) {
     co_return co_await client_.users(texts(ids));
 }
 
 net::awaitable<std::vector<boost::json::object>>
-platform_directory::topics(std::vector<chat::id> ids) {
+platform_directory::topics(std::vector<chat::id> ids, boost::json::storage_ptr) {
     co_return co_await client_.topics(texts(ids));
 }
 

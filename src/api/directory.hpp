@@ -23,8 +23,12 @@ namespace senna::api {
 class directory {
 public:
     virtual ~directory() = default;
-    virtual net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids) = 0;
-    virtual net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids) = 0;
+    /** `sp`: where the objects may live (a page's arena), so that the page takes them without
+     *  a copy; an implementation may ignore it. */
+    virtual net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids,
+                                                                   boost::json::storage_ptr sp) = 0;
+    virtual net::awaitable<std::vector<boost::json::object>>
+    topics(std::vector<chat::id> ids, boost::json::storage_ptr sp) = 0;
     /** Called with every authenticated request's claims. */
     virtual void remember(const chat::id& user, const boost::json::object& claims) = 0;
 };
@@ -33,8 +37,10 @@ public:
 class claims_directory final : public directory {
 public:
     explicit claims_directory(chat::profile_store& store) : store_(store) {}
-    net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids) override;
-    net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids) override;
+    net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids,
+                                                           boost::json::storage_ptr sp) override;
+    net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids,
+                                                            boost::json::storage_ptr sp) override;
     void remember(const chat::id& user, const boost::json::object& claims) override;
 
 private:
@@ -45,8 +51,10 @@ private:
 class platform_directory final : public directory {
 public:
     explicit platform_directory(platform::client& c) : client_(c) {}
-    net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids) override;
-    net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids) override;
+    net::awaitable<std::vector<boost::json::object>> users(std::vector<chat::id> ids,
+                                                           boost::json::storage_ptr sp) override;
+    net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids,
+                                                            boost::json::storage_ptr sp) override;
     void remember(const chat::id&, const boost::json::object&) override {}
 
 private:
@@ -54,6 +62,6 @@ private:
 };
 
 /** {"id": ID}: what a topic is without a platform, and any look-up that failed. */
-boost::json::object id_only(const chat::id& i);
+boost::json::object id_only(const chat::id& i, boost::json::storage_ptr sp = {});
 
 } // namespace senna::api

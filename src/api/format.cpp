@@ -11,7 +11,8 @@ namespace json = boost::json;
 json::value timestamp_json(std::int64_t epoch_ms, json::storage_ptr sp) {
     json::object o(2, std::move(sp));
     o.emplace("epoch", epoch_ms);
-    o.emplace("iso", util::iso8601(epoch_ms));
+    char iso[util::iso8601_max];
+    o.emplace("iso", std::string_view(iso, util::iso8601(epoch_ms, iso)));
     return o;
 }
 

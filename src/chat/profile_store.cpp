@@ -14,10 +14,13 @@ namespace json = boost::json;
 
 profile_store::profile_store(redis::connection& redis, const keys& k) : redis_(redis), keys_(k) {}
 
-json::object profile_store::fallback(const id& user) {
-    json::object o;
-    o["id"] = user.to_json();
-    o["username"] = "user-" + user.text;
+json::object profile_store::fallback(const id& user, json::storage_ptr sp) {
+    json::object o(2, std::move(sp));
+    o.emplace("id", user.to_json());
+    json::string name(o.storage());
+    name.reserve(5 + user.text.size());
+    name.append("user-").append(user.text);
+    o.emplace("username", std::move(name));
     return o;
 }
 
@@ -70,7 +73,8 @@ void profile_store::remember(const id& user, const json::object& claims) {
     });
 }
 
-net::awaitable<std::vector<json::object>> profile_store::users(const std::vector<id>& ids) {
+net::awaitable<std::vector<json::object>> profile_store::users(const std::vector<id>& ids,
+                                                               json::storage_ptr sp) {
     std::vector<json::object> out;
     out.reserve(ids.size());
     if (ids.empty())
@@ -88,7 +92,7 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
         req.push_range("MGET", k);
     auto [ec, replies] = co_await redis_.exec(req);
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        json::object o;
+        json::object o(sp);
         const redis::reply* r = nullptr;
         if (!ec && !replies.empty()) {
             if (keys_.cluster())
@@ -98,11 +102,11 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
         }
         if (r && r->type == redis::reply::kind::string) {
             net::error_code pec;
-            auto v = json::parse(r->str, pec);
+            auto v = json::parse(r->str, pec, sp);
             if (!pec && v.is_object())
                 o = std::move(v.get_object());
         }
-        out.push_back(o.empty() ? fallback(ids[i]) : std::move(o));
+        out.push_back(o.empty() ? fallback(ids[i], sp) : std::move(o));
     }
     co_return out;
 }

@@ -29,12 +29,14 @@ public:
     void remember(const id& user, const boost::json::object& claims);
 
     /** One object per id, in order: the stored profile, else {"id", "username": "user-<id>"}.
-     *  Never fails: Redis errors give the fallback objects. */
-    net::awaitable<std::vector<boost::json::object>> users(const std::vector<id>& ids);
+     *  Never fails: Redis errors give the fallback objects. With `sp`, the objects live in that
+     *  memory resource (a page's arena: moved into the page, not copied). */
+    net::awaitable<std::vector<boost::json::object>> users(const std::vector<id>& ids,
+                                                           boost::json::storage_ptr sp = {});
 
     /** The profile the claims describe: {"id", "username", "role"?}. */
     static boost::json::object from_claims(const id& user, const boost::json::object& claims);
-    static boost::json::object fallback(const id& user);
+    static boost::json::object fallback(const id& user, boost::json::storage_ptr sp = {});
     /** A hash of what from_claims makes of `claims` (its username and role), computed without
         making it: remember() runs on every request and compares it with the last one written.
         Whatever from_claims comes to read must be hashed here too. */

@@ -8,12 +8,24 @@
 #include "redis/request.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 namespace senna::chat {
 
 namespace json = boost::json;
 using namespace detail;
+
+namespace {
+// What "%016llu" writes: the number with leading zeros to 16 digits (the authors index's form).
+void append_seq16(std::string& out, std::uint64_t v) {
+    char buf[24];
+    const auto len = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf);
+    if (len < 16)
+        out.append(16 - len, '0');
+    out.append(buf, len);
+}
+} // namespace
 
 net::awaitable<outcome<std::vector<std::pair<std::string, std::uint64_t>>>>
 service::reads(const chat_ref& chat, std::size_t limit) {
@@ -216,8 +228,10 @@ net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p,
         if (!e)
             continue; // not the seed's: skip rather than fail the whole inbox
         // Scores are epoch ms; Redis prints them as doubles ("1464903516342").
-        e->score = static_cast<std::int64_t>(
-            std::strtod(std::string(flat[i + 1].as_string()).c_str(), nullptr));
+        const auto score = flat[i + 1].as_string();
+        double ms = 0;
+        std::from_chars(score.data(), score.data() + score.size(), ms);
+        e->score = static_cast<std::int64_t>(ms);
         out.entries.push_back(std::move(*e));
     }
     if (!with_latest || out.entries.empty())
@@ -235,21 +249,32 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
     // (a redis.call costs Redis several times a pipelined command: bench/RESULTS.md, "Inbox
     // page"). First each chat's newest id, its counts, the reader's cursor and the last seq;
     // then the newest message, its seq and, where something is past the cursor, the counts.
-    std::vector<std::optional<chat_ref>> chats;
-    chats.reserve(entries.size());
-    for (const auto& e : entries)
-        chats.push_back(chat_of(me, e.type, e.chat_id)); // a self-DM cannot exist: none
-    char lex_from[24];
+    // Each chat's list key only (its other keys are it plus a suffix, in both layouts); the
+    // commands' keys are written through one scratch string, and the counts' bounds into
+    // buffers: no string is allocated per chat beyond its list key.
+    std::vector<std::string> lists(entries.size()); // empty: no chat (a self-DM cannot exist)
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        if (entries[i].type == target::topic || entries[i].chat_id != me)
+            lists[i] = keys_.list(entries[i].type, me, entries[i].chat_id);
+    std::string key;
+    auto with = [&key](const std::string& list, std::string_view suffix) -> const std::string& {
+        key.assign(list).append(suffix);
+        return key;
+    };
+    // ZLEXCOUNT's bounds: "[<me>:<cursor+1, 16 digits>" and "[<me>:9999999999999999".
+    std::string lex_from = "[" + me.text + ":", lex_to = "[" + me.text + ":9999999999999999";
+    const std::size_t lex_at = lex_from.size();
     for (int attempt = 0;; ++attempt) {
         redis::request first;
-        for (const auto& c : chats) {
-            if (!c)
+        first.reserve(lists.size() * 512); // five commands of about 100 bytes a chat
+        for (const auto& l : lists) {
+            if (l.empty())
                 continue;
-            first.push("LINDEX", c->list_key, -1LL);
-            first.push("LLEN", c->list_key);
-            first.push("ZCARD", c->seqs_key());
-            first.push("HGET", c->read_key(), me.text);
-            first.push("GET", c->seq_key());
+            first.push("LINDEX", l, -1LL);
+            first.push("LLEN", l);
+            first.push("ZCARD", with(l, ":seqs"));
+            first.push("HGET", with(l, ":read"), me.text);
+            first.push("GET", with(l, ":seq"));
         }
         auto state = co_await pipeline(redis_, first);
         if (!state)
@@ -259,10 +284,11 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
             std::uint64_t cursor = 0, last = 0;
             bool stale = false;
         };
-        std::vector<seen> views(chats.size());
+        std::vector<seen> views(lists.size());
         redis::request second;
-        for (std::size_t i = 0, at = 0; i < chats.size(); ++i) {
-            if (!chats[i])
+        second.reserve(lists.size() * 512);
+        for (std::size_t i = 0, at = 0; i < lists.size(); ++i) {
+            if (lists[i].empty())
                 continue;
             const auto* r = &(*state)[5 * at++];
             auto& v = views[i];
@@ -274,14 +300,16 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
             if (v.newest.empty())
                 continue;
             if (with_latest)
-                second.push("HGET", chats[i]->data_key, v.newest);
-            second.push("ZSCORE", chats[i]->seqs_key(), v.newest);
+                second.push("HGET", with(lists[i], ":data"), v.newest);
+            second.push("ZSCORE", with(lists[i], ":seqs"), v.newest);
             if (v.last > v.cursor) {
-                std::snprintf(lex_from, sizeof lex_from, ":%016llu",
-                              static_cast<unsigned long long>(v.cursor) + 1);
-                second.push("ZCOUNT", chats[i]->seqs_key(), "(" + std::to_string(v.cursor), "+inf");
-                second.push("ZLEXCOUNT", chats[i]->authors_key(), "[" + me.text + lex_from,
-                            "[" + me.text + ":9999999999999999");
+                char from[24];
+                from[0] = '(';
+                const auto end = std::to_chars(from + 1, from + sizeof from, v.cursor).ptr;
+                second.push("ZCOUNT", with(lists[i], ":seqs"), std::string_view(from, end), "+inf");
+                lex_from.resize(lex_at);
+                append_seq16(lex_from, v.cursor + 1);
+                second.push("ZLEXCOUNT", with(lists[i], ":authors"), lex_from, lex_to);
             }
         }
         outcome<std::vector<redis::reply>> latest{std::vector<redis::reply>{}};
@@ -293,12 +321,12 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
         // Read the second replies in the order they were asked for.
         std::size_t at = 0;
         bool stale = false;
-        for (std::size_t i = 0; i < chats.size(); ++i) {
+        for (std::size_t i = 0; i < lists.size(); ++i) {
             auto& v = views[i];
             auto& entry = entries[i];
             std::string_view raw;
             std::uint64_t seq = 0, all = 0, own = 0;
-            if (chats[i] && !v.newest.empty()) {
+            if (!lists[i].empty() && !v.newest.empty()) {
                 if (with_latest)
                     raw = (*latest)[at++].as_string();
                 const auto& score = (*latest)[at++];
@@ -310,9 +338,10 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
                     own = as_count((*latest)[at++]);
                 }
             }
-            if (v.stale && attempt == 0 && chats[i]) {
+            if (v.stale && attempt == 0 && !lists[i].empty()) {
                 stale = true;
-                co_await adopt(*chats[i]); // refused when Redis is full: shown as it is
+                if (auto c = chat_of(me, entry.type, entry.chat_id))
+                    co_await adopt(*c); // refused when Redis is full: shown as it is
             }
             if (stale)
                 continue;

@@ -9,23 +9,30 @@
 
 namespace senna::redis {
 
-// hiredis builds the reply tree through these callbacks. The root is heap-allocated; every
+// hiredis builds the reply tree through these callbacks. The root is the reader's own `root`
+// (one reply reused, not one allocated per reply: a pipeline's replies are mostly roots); every
 // child is appended to its parent's `elements`. hiredis creates children strictly in order and
 // starts child i+1 only when child i is complete, so appending never moves an array that
 // hiredis still points to (only completed siblings move). Arrays grow as elements arrive rather
 // than to their announced size, so memory follows the bytes received, not a header's claim.
-// hiredis only ever frees the root (redisReaderFree and its error path), and deleting the
-// root frees the children with it. Returning NULL makes hiredis fail with an OOM error, which
-// we report as protocol_error after recording why. No exception may cross into C.
+// hiredis only ever frees the root (redisReaderFree and its error path), so "freeing" is
+// resetting `root`, which frees the children with it. Returning NULL makes hiredis fail with an OOM
+// error, which we report as protocol_error after recording why. No exception may cross into C.
 struct reader::state {
     reader_limits limits;
     redisReader* r = nullptr;
     bool failed = false;
     std::string error_text;
+    reply root;
 
     static reply* slot(const redisReadTask* task) noexcept {
-        if (task->parent == nullptr)
-            return new (std::nothrow) reply();
+        if (task->parent == nullptr) {
+            // Empty already (next() and free_object() leave it so); made sure of cheaply.
+            reply* r = &self(task)->root;
+            if (r->type != reply::kind::nil || !r->str.empty() || !r->elements.empty())
+                *r = reply();
+            return r;
+        }
         auto* parent = static_cast<reply*>(task->parent->obj);
         if (parent == nullptr || task->idx < 0 ||
             static_cast<std::size_t>(task->idx) != parent->elements.size())
@@ -54,7 +61,7 @@ struct reader::state {
             out->str.assign(str, len);
         } catch (...) {
             if (task->parent == nullptr)
-                delete out;
+                free_object(out);
             return nullptr;
         }
         out->type = task->type == REDIS_REPLY_ERROR    ? reply::kind::error
@@ -76,7 +83,7 @@ struct reader::state {
             out->elements.reserve(std::min<std::size_t>(static_cast<std::size_t>(elements), 1024));
         } catch (...) {
             if (task->parent == nullptr)
-                delete out;
+                free_object(out);
             return nullptr;
         }
         out->type = reply::kind::array;
@@ -100,7 +107,8 @@ struct reader::state {
         return out;
     }
 
-    static void free_object(void* p) { delete static_cast<reply*>(p); }
+    // Only ever a root, which is `root`: emptied (its children freed), never deleted.
+    static void free_object(void* p) noexcept { *static_cast<reply*>(p) = reply(); }
 
     static redisReplyObjectFunctions functions;
 
@@ -183,12 +191,14 @@ boost::system::result<std::optional<reply>> reader::next() {
         }
         return std::optional<reply>();
     }
-    std::unique_ptr<reply> root(static_cast<reply*>(out));
-    return std::optional<reply>(std::move(*root));
+    std::optional<reply> done(std::move(*static_cast<reply*>(out)));
+    state::free_object(out);
+    return done;
 }
 
 void reader::reset() {
     state_->close();
+    state_->root = reply();
     state_->open();
 }
 

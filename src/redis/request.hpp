@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +34,13 @@ template <class A, class B> struct is_pair<std::pair<A, B>> : std::true_type {};
 
 class request {
 public:
+    request() = default;
+    request(const request& other);
+    request& operator=(const request& other);
+    request(request&& other) noexcept;
+    request& operator=(request&& other) noexcept;
+    ~request() = default;
+
     /** Appends one command: `push("SET", key, value, "EX", 60)`. */
     template <class... Args>
     requires(detail::argument<Args>&&...) void push(std::string_view command, const Args&... args) {
@@ -72,11 +80,14 @@ public:
     /** Number of commands, hence of replies to expect. */
     std::size_t size() const noexcept { return commands_; }
     bool empty() const noexcept { return commands_ == 0; }
-    /** The encoded bytes, ready to write. */
-    const std::string& payload() const noexcept { return payload_; }
+    /** The encoded bytes, ready to write (valid until the request changes). */
+    std::string_view payload() const noexcept { return {data_.get(), size_}; }
 
     void clear() noexcept;
-    void reserve(std::size_t bytes) { payload_.reserve(bytes); }
+    void reserve(std::size_t bytes) {
+        if (bytes > capacity_)
+            grow(bytes - size_);
+    }
 
 private:
     void begin_command(std::size_t args);
@@ -117,7 +128,20 @@ private:
         }
     }
 
-    std::string payload_;
+    // Room for `n` more bytes: the encoding writes into it directly (an argument is its header,
+    // its bytes and CRLF: three appends to a std::string were most of the cost of encoding).
+    char* room(std::size_t n) {
+        if (capacity_ - size_ < n)
+            grow(n);
+        return data_.get() + size_;
+    }
+    void grow(std::size_t n);
+    // Room for `n` more bytes, with `bytes` (an argument about to be written) still valid.
+    std::string_view room_for(std::string_view bytes, std::size_t n);
+    void write(std::string_view bytes);
+
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0, capacity_ = 0;
     std::size_t commands_ = 0;
 };
 

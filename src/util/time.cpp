@@ -2,6 +2,7 @@
 
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -64,7 +65,7 @@ std::int64_t now_ms() noexcept {
         .count();
 }
 
-std::string iso8601(std::int64_t epoch_ms) {
+std::size_t iso8601(std::int64_t epoch_ms, std::span<char, iso8601_max> out) {
     std::int64_t days = epoch_ms / 86400000;
     std::int64_t rem = epoch_ms % 86400000;
     if (rem < 0) {
@@ -73,15 +74,16 @@ std::string iso8601(std::int64_t epoch_ms) {
     }
     civil c = civil_from_days(days);
     if (c.y < 0 || c.y > 9999) { // outside what the fixed layout below holds
-        char buf[48];
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                      static_cast<long long>(c.y), c.m, c.d, static_cast<int>(rem / 3600000),
-                      static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
-                      static_cast<int>(rem % 1000));
-        return buf;
+        const int n =
+            std::snprintf(out.data(), out.size(), "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                          static_cast<long long>(c.y), c.m, c.d, static_cast<int>(rem / 3600000),
+                          static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
+                          static_cast<int>(rem % 1000));
+        return n < 0 ? 0 : std::min(static_cast<std::size_t>(n), out.size() - 1);
     }
     // Every message carries one or two of these: written by hand, not by snprintf.
-    std::string out = "0000-00-00T00:00:00.000Z";
+    static constexpr std::string_view layout = "0000-00-00T00:00:00.000Z";
+    std::copy(layout.begin(), layout.end(), out.begin());
     const auto put = [&out](std::size_t at, unsigned width, std::uint64_t v) {
         for (std::size_t i = at + width; i-- > at; v /= 10)
             out[i] = static_cast<char>('0' + v % 10);
@@ -93,7 +95,12 @@ std::string iso8601(std::int64_t epoch_ms) {
     put(14, 2, static_cast<std::uint64_t>(rem / 60000 % 60));
     put(17, 2, static_cast<std::uint64_t>(rem / 1000 % 60));
     put(20, 3, static_cast<std::uint64_t>(rem % 1000));
-    return out;
+    return layout.size();
+}
+
+std::string iso8601(std::int64_t epoch_ms) {
+    char buf[iso8601_max];
+    return std::string(buf, iso8601(epoch_ms, buf));
 }
 
 std::optional<std::int64_t> parse_time(std::string_view s) noexcept {

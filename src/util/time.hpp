@@ -2,8 +2,10 @@
 // Wall-clock time as the seed stores it: epoch milliseconds and ISO-8601 strings
 // ("2016-06-02T21:38:36.342Z", JavaScript's Date.prototype.toISOString).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,9 @@ std::int64_t now_ms() noexcept;
 
 /** `2016-06-02T21:38:36.342Z` for an epoch in milliseconds (UTC, always with milliseconds). */
 std::string iso8601(std::int64_t epoch_ms);
+/** The same written into `out`, without allocating; returns its length. */
+inline constexpr std::size_t iso8601_max = 48;
+std::size_t iso8601(std::int64_t epoch_ms, std::span<char, iso8601_max> out);
 
 /**
  * Parses what JavaScript's Date accepts from the seed's data: `YYYY-MM-DDTHH:MM[:SS[.fff]]`

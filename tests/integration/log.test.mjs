@@ -349,6 +349,10 @@ describe('the conversation log', () => {
       e.push((await api(one.url, '/api/user/52', { as: tok(51), method: 'POST', body: { type: 'text', text: `d${i}` } })).json.entry);
     await api(one.url, `/api/user/52/${e[1].id}`, { as: tok(51), method: 'POST', body: { text: 'changed' } });
     await api(one.url, `/api/user/52/${e[2].id}`, { as: tok(51), method: 'DELETE' });
+    // The next send is instance two's, which delivers to b locally at once, while instance one's
+    // five events reach it over pub/sub (on a Redis Cluster, through the cluster bus after
+    // PUBLISH's reply): one writer's events are ordered, two writers' are not, so wait for one's.
+    await until(() => b.got.filter(([ev]) => ev !== 'unread').length >= 5, 10000, "instance one's events");
     const next = (await api(two.url, '/api/user/52', { as: tok(51), method: 'POST', body: { type: 'text', text: 'd3' } })).json.entry;
     assert.equal(next.seq, 4);
     await until(() => b.got.length >= 6, 10000, 'events');

@@ -112,6 +112,34 @@ TEST(reader, nested_arrays) {
     EXPECT_TRUE(one("*-1\r\n").is_nil());
 }
 
+// Each reply is the caller's once returned: the reader builds the next one in its own slot,
+// and a failed one (over a limit mid-array) leaves nothing of it behind for the next reader.
+TEST(reader, replies_stay_whole_while_the_next_ones_are_read) {
+    reader rd;
+    rd.feed("*2\r\n$16\r\nlonger than sso!\r\n:7\r\n$2\r\nab\r\n*1\r\n*1\r\n$-1\r\n");
+    auto first = rd.next();
+    ASSERT_TRUE(first && *first);
+    auto second = rd.next();
+    ASSERT_TRUE(second && *second);
+    auto third = rd.next();
+    ASSERT_TRUE(third && *third);
+    EXPECT_EQ(to_debug_string(**first), "[\"longer than sso!\", :7]");
+    EXPECT_EQ(to_debug_string(**second), "\"ab\"");
+    EXPECT_EQ(to_debug_string(**third), "[[(nil)]]");
+    auto none = rd.next();
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+
+    reader small(reader_limits{.max_bulk = 4, .max_elements = 8});
+    small.feed("*2\r\n$3\r\nabc\r\n$9\r\n123456789\r\n");
+    EXPECT_FALSE(small.next());
+    small.reset();
+    small.feed("$2\r\nok\r\n");
+    auto after = small.next();
+    ASSERT_TRUE(after && *after);
+    EXPECT_EQ(to_debug_string(**after), "\"ok\"");
+}
+
 TEST(reader, deep_nesting_within_hiredis_limit) {
     // hiredis allows up to 7 levels of nested arrays.
     std::string bytes;

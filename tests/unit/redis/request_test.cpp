@@ -103,6 +103,61 @@ TEST(request, push_spans_writes_the_parts_in_turn) {
     EXPECT_EQ(a.payload(), "*1\r\n$4\r\nEXEC\r\n");
 }
 
+// The buffer grows as arguments of any size arrive; copies and moves keep the bytes, and a
+// cleared request reused for another pipeline holds only the new one.
+TEST(request, grows_copies_moves_and_is_reused_after_clear) {
+    const std::string big(100000, 'x');
+    request a;
+    for (int i = 0; i < 300; ++i)
+        a.push("SET", "k" + std::to_string(i), i);
+    a.push("SET", "big", big);
+    std::string expected;
+    for (int i = 0; i < 300; ++i) {
+        const std::string k = "k" + std::to_string(i), v = std::to_string(i);
+        expected += "*3\r\n$3\r\nSET\r\n$" + std::to_string(k.size()) + "\r\n" + k + "\r\n$" +
+                    std::to_string(v.size()) + "\r\n" + v + "\r\n";
+    }
+    expected += "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$100000\r\n" + big + "\r\n";
+    EXPECT_EQ(a.payload(), expected);
+    EXPECT_EQ(a.size(), 301u);
+
+    request copy = a;
+    EXPECT_EQ(copy.payload(), expected);
+    EXPECT_EQ(copy.size(), 301u);
+    request assigned;
+    assigned.push("PING");
+    assigned = copy;
+    EXPECT_EQ(assigned.payload(), expected);
+    request moved = std::move(copy);
+    EXPECT_EQ(moved.payload(), expected);
+    EXPECT_EQ(moved.size(), 301u);
+    EXPECT_TRUE(copy.empty()); // NOLINT(bugprone-use-after-move): moved-from is empty
+    EXPECT_EQ(copy.payload(), "");
+
+    // A request appended to itself, and its own bytes as an argument, as std::string would
+    // (each one large enough that the buffer has to grow under the bytes being copied).
+    const std::string long_arg(200, 'y');
+    request self;
+    self.push("ECHO", long_arg);
+    const std::string once(self.payload());
+    self.append(self);
+    EXPECT_EQ(self.payload(), once + once);
+    EXPECT_EQ(self.size(), 2u);
+    request echo;
+    echo.push("ECHO", long_arg);
+    echo.push("ECHO", echo.payload());
+    EXPECT_EQ(echo.payload(), once + "*2\r\n$4\r\nECHO\r\n$" + std::to_string(once.size()) +
+                                  "\r\n" + once + "\r\n");
+
+    a.clear();
+    a.push("GET", "k");
+    EXPECT_EQ(a.payload(), "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    request empty;
+    EXPECT_EQ(empty.payload(), "");
+    request empty_copy = empty;
+    EXPECT_EQ(empty_copy.payload(), "");
+}
+
 TEST(script, sha1_matches_redis) {
     EXPECT_EQ(script("return 1").sha1(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
     EXPECT_EQ(script("").sha1(), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
