@@ -66,7 +66,8 @@ SENNA_TEST_REDIS=cluster1 SENNA_BIN="$PWD/build/asan/senna" node --test --test-c
 step "integration tests on a 3-master + 3-replica Redis Cluster, through the cluster client"
 SENNA_TEST_REDIS=cluster SENNA_BIN="$PWD/build/asan/senna" node --test --test-concurrency=1 \
     --test-timeout=120000 tests/integration/chat.test.mjs tests/integration/log.test.mjs \
-    tests/integration/realtime.test.mjs tests/integration/sharded.test.mjs
+    tests/integration/realtime.test.mjs tests/integration/sharded.test.mjs \
+    tests/integration/emit.test.mjs
 
 step "integration tests with several shards under ThreadSanitizer"
 # Every report goes to a file of its own (the tests read senna's stderr as its log); any file

@@ -1,6 +1,8 @@
 // senna: load the configuration, run the server, exit with its code. `senna token ...` mints a
 // token instead (app/token_command.hpp); `senna migrate ...` copies a seed-layout deployment
-// into the cluster layout (app/migrate_command.hpp).
+// into the cluster layout (app/migrate_command.hpp); `senna emit ...` publishes one event to a
+// room through the deployment's Redis (app/emit_command.hpp).
+#include "app/emit_command.hpp"
 #include "app/migrate_command.hpp"
 #include "app/server.hpp"
 #include "app/token_command.hpp"
@@ -22,6 +24,12 @@ int main(int argc, char** argv) {
     }
     if (argc > 1 && std::string_view(argv[1]) == "migrate") {
         auto r = app::migrate_command({argv + 2, argv + argc}, config::process_env);
+        std::fputs(r.out.c_str(), stdout);
+        std::fputs(r.err.c_str(), stderr);
+        return r.status;
+    }
+    if (argc > 1 && std::string_view(argv[1]) == "emit") {
+        auto r = app::emit_command({argv + 2, argv + argc}, config::process_env);
         std::fputs(r.out.c_str(), stdout);
         std::fputs(r.err.c_str(), stderr);
         return r.status;

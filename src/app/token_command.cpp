@@ -1,5 +1,6 @@
 #include "app/token_command.hpp"
 
+#include "app/command_args.hpp"
 #include "auth/issue.hpp"
 #include "auth/jwt.hpp"
 
@@ -29,18 +30,14 @@ struct bad_arguments {
 token_args parse(const std::vector<std::string>& args) {
     token_args t;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string name = args[i];
-        std::optional<std::string> inline_value;
-        if (auto eq = name.find('='); eq != std::string::npos && name.rfind("--", 0) == 0) {
-            inline_value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        }
+        const option_arg opt(args[i]);
+        const std::string& name = opt.name;
+        const auto& inline_value = opt.inline_value;
         auto value = [&]() -> std::string {
-            if (inline_value)
-                return *inline_value;
-            if (i + 1 >= args.size())
+            auto v = opt.value(args, i);
+            if (!v)
                 throw bad_arguments{name + ": missing value"};
-            return args[++i];
+            return *v;
         };
         if (name == "--user")
             t.user = value();

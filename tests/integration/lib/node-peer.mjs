@@ -2,13 +2,15 @@
 // recovery, run as a child process by recovery-streams.test.mjs to share a cluster with senna in
 // SOCK_ADAPTER=redis-streams mode. It does what senna's realtime edge does that the test needs:
 // a token at connect (the same HS256 secret), socket.data = {user_id, exp} (the shape senna's
-// sessions keep), the user's room, `join-topic`. POST /emit {room, event, args} emits to a room;
-// POST /sockets-join {room, join} makes the sockets in `room` join `join` (cluster-wide).
+// sessions keep), the user's room, `join-topic`, `join-room` {room} (any room). POST /emit
+// {room, event, args} emits to a room; POST /sockets-join {room, join} makes the sockets in
+// `room` join `join` (cluster-wide).
 //
 // With ADAPTER=redis it runs on the classic @socket.io/redis-adapter 8.3.0 instead (key STREAM,
 // no connection state recovery: that adapter has none), as unheard.test.mjs needs. With
 // ADAPTER=redis-sharded, on that package's createShardedAdapter (channelPrefix STREAM, dynamic
-// mode) over node-redis's createCluster when REDIS_URL is a redis+cluster:// URL (sharded.test.mjs):
+// mode) over node-redis's createCluster when REDIS_URL is a redis+cluster:// URL (sharded.test.mjs,
+// emit.test.mjs):
 // POST /fetch-sockets answers {count} or {error}, POST /server-side-emit {event} answers
 // {responses} or {error}, POST /server-count {count}.
 //
@@ -86,6 +88,10 @@ io.on('connection', (socket) => {
   socket.on('join-topic', ({ id }, ack) => {
     socket.join(`topic-${id}`);
     ack?.({ ok: true, room: `topic-${id}` });
+  });
+  socket.on('join-room', ({ room }, ack) => {
+    socket.join(room);
+    ack?.({ ok: true, room });
   });
 });
 

@@ -1,5 +1,6 @@
 // A Node socket.io server (lib/node-peer.mjs) as a child process sharing senna's Redis: on the
-// streams adapter (the default) or, with { adapter: 'redis' }, on the classic redis-adapter.
+// streams adapter (the default) or, with { adapter: 'redis' }, on the classic redis-adapter, or
+// with { adapter: 'redis-sharded' } on its sharded adapter (a redis+cluster:// URL works too).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { once } from './clients.mjs';
