@@ -8,6 +8,7 @@
 #include "redis/subscriber.hpp"
 #include "support/async_test.hpp"
 #include "support/redis_cluster.hpp"
+#include "support/redis_options.hpp"
 
 #include <atomic>
 #include <gtest/gtest.h>
@@ -26,14 +27,9 @@ using test::run_async;
 using test::sleep_for;
 using test::wait_until;
 
+// Commands wait longer than a failover with a 1 s node timeout.
 connection_options test_options() {
-    connection_options o;
-    o.name = "cluster-test";
-    o.connect_timeout = 1s;
-    o.command_timeout = 8s; // longer than a failover with a 1 s node timeout
-    o.reconnect_min = 20ms;
-    o.reconnect_max = 200ms;
-    return o;
+    return test::quick_reconnect("cluster-test", 8s);
 }
 
 endpoint cluster_endpoint(const std::string& seeds) {

@@ -3,6 +3,7 @@
 #include "net/spawn.hpp"
 #include "redis/connection.hpp"
 #include "support/async_test.hpp"
+#include "support/redis_options.hpp"
 #include "support/redis_server.hpp"
 
 #include <array>
@@ -39,12 +40,7 @@ endpoint unix_endpoint(const redis_server& s) {
 }
 
 connection_options test_options() {
-    connection_options o;
-    o.name = "test";
-    o.connect_timeout = 1s;
-    o.reconnect_min = 20ms;
-    o.reconnect_max = 200ms;
-    return o;
+    return test::quick_reconnect("test");
 }
 
 // Variadic rather than an initializer_list: GCC 12 rejects a braced list inside a co_await

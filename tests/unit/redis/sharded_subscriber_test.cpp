@@ -7,6 +7,7 @@
 #include "redis/slot.hpp"
 #include "support/async_test.hpp"
 #include "support/redis_cluster.hpp"
+#include "support/redis_options.hpp"
 #include "support/redis_server.hpp"
 
 #include <gtest/gtest.h>
@@ -24,13 +25,7 @@ using test::sleep_for;
 using test::wait_until;
 
 connection_options test_options() {
-    connection_options o;
-    o.name = "sharded-test";
-    o.connect_timeout = 1s;
-    o.command_timeout = 8s;
-    o.reconnect_min = 20ms;
-    o.reconnect_max = 200ms;
-    return o;
+    return test::quick_reconnect("sharded-test", 8s);
 }
 
 struct received {

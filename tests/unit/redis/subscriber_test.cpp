@@ -3,6 +3,7 @@
 #include "redis/connection.hpp"
 #include "redis/subscriber.hpp"
 #include "support/async_test.hpp"
+#include "support/redis_options.hpp"
 #include "support/redis_server.hpp"
 
 #include <algorithm>
@@ -23,12 +24,7 @@ using test::wait_until;
 using message = std::tuple<std::string, std::string, std::string>;
 
 connection_options test_options() {
-    connection_options o;
-    o.name = "test";
-    o.connect_timeout = 1s;
-    o.reconnect_min = 20ms;
-    o.reconnect_max = 200ms;
-    return o;
+    return test::quick_reconnect("test");
 }
 
 endpoint tcp_endpoint(const redis_server& s) {
