@@ -7,15 +7,15 @@ namespace {
 constexpr int canonical_max_depth = 16;
 
 // What a byte inside a string is to the reader: most are copied as they are.
-enum string_byte_kind : unsigned char { plain, quote, backslash, control, multibyte };
+enum class string_byte_kind : unsigned char { plain, quote, backslash, control, multibyte };
 constexpr std::array<string_byte_kind, 256> string_byte = [] {
     std::array<string_byte_kind, 256> t{};
     for (std::size_t c = 0; c < 0x20; ++c)
-        t[c] = control;
-    t['"'] = quote;
-    t['\\'] = backslash;
+        t[c] = string_byte_kind::control;
+    t['"'] = string_byte_kind::quote;
+    t['\\'] = string_byte_kind::backslash;
     for (std::size_t c = 0x80; c < 0x100; ++c)
-        t[c] = multibyte;
+        t[c] = string_byte_kind::multibyte;
     return t;
 }();
 
@@ -153,20 +153,21 @@ private:
             // Local copies: the members would be reloaded after each byte (a char aliases them).
             const char* p = p_;
             const char* const end = end_;
-            while (p != end && string_byte[static_cast<unsigned char>(*p)] == plain)
+            while (p != end &&
+                   string_byte[static_cast<unsigned char>(*p)] == string_byte_kind::plain)
                 ++p;
             p_ = p;
             if (p_ == end_)
                 return false;
             switch (string_byte[static_cast<unsigned char>(*p_)]) {
-            case quote:
+            case string_byte_kind::quote:
                 ++p_;
                 return true;
-            case backslash:
+            case string_byte_kind::backslash:
                 if (!escape())
                     return false;
                 break;
-            case control:
+            case string_byte_kind::control:
                 return false;
             default:
                 if (!utf8(static_cast<unsigned char>(*p_)))
