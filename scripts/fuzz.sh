@@ -45,6 +45,7 @@ declare -A sources=(
     [jwt_fuzz]="${auth[*]} src/chat/id.cpp ${util[*]}"
     [resp_reader_fuzz]="src/redis/reader.cpp src/redis/reply.cpp src/redis/error.cpp"
     [websocket_frame_fuzz]="${websocket[*]} ${util[*]}"
+    [history_splice_fuzz]="src/api/message_text.cpp src/api/format.cpp src/util/json_canonical.cpp src/http/query.cpp ${chat[*]} src/util/time.cpp ${util[*]}"
 )
 declare -A libs=(
     [engineio_payload_fuzz]=""
@@ -54,6 +55,7 @@ declare -A libs=(
     [jwt_fuzz]="-lboost_json -lcrypto"
     [resp_reader_fuzz]="-lhiredis"
     [websocket_frame_fuzz]="-lcrypto"
+    [history_splice_fuzz]="-lboost_json -lboost_url"
 )
 
 targets=("$@")

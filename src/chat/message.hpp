@@ -23,6 +23,13 @@ struct message {
     std::string_view type() const; // "" when absent or not a string
 };
 
+/** A stored message's text as Redis gave it, not parsed, with its place in the chat (0:
+    unknown). parse_stored() makes it a message; the history page may splice it as it is. */
+struct stored_text {
+    std::string text;
+    std::uint64_t seq = 0;
+};
+
 /** Parses a stored hash value; nullopt for anything that is not an object with an "id". With
     `sp`, the object lives in that memory resource (a page of history in one arena). */
 std::optional<message> parse_stored(std::string_view raw, boost::json::storage_ptr sp = {});

@@ -62,7 +62,8 @@ struct page_state {
 
 struct history_page {
     page_state state;
-    std::vector<message> messages; // oldest to newest
+    std::vector<message> messages;  // oldest to newest
+    std::vector<stored_text> texts; // instead of `messages` when asked for as text
 };
 
 /** A page of history by sequence number: stable while messages arrive and go. */
@@ -85,7 +86,8 @@ struct cursor_state {
 
 struct cursor_page {
     cursor_state state;
-    std::vector<message> messages; // oldest to newest
+    std::vector<message> messages;  // oldest to newest
+    std::vector<stored_text> texts; // instead of `messages` when asked for as text
 };
 
 struct inbox_entry {
@@ -191,11 +193,15 @@ public:
     /** Unread counts of the caller's chats (the most recent unread_chats_limit). */
     net::awaitable<outcome<unread_summary>> unread(const id& me);
 
-    /** With `sp`, the messages live in that memory resource (the caller's arena). */
+    /** With `sp`, the messages live in that memory resource (the caller's arena). With
+        `as_text`, the page's `texts` are the stored messages unparsed (every string Redis
+        gave, valid or not: the caller parses what it does not splice) and `messages` is empty. */
     net::awaitable<outcome<history_page>> history(const chat_ref& chat, page_request page,
-                                                  boost::json::storage_ptr sp = {});
+                                                  boost::json::storage_ptr sp = {},
+                                                  bool as_text = false);
     net::awaitable<outcome<cursor_page>> history(const chat_ref& chat, cursor_request page,
-                                                 boost::json::storage_ptr sp = {});
+                                                 boost::json::storage_ptr sp = {},
+                                                 bool as_text = false);
     /** With `with_latest`, each entry's latest message, read cursor and unread count too. */
     net::awaitable<outcome<inbox_page>> inbox(const id& me, page_request page, bool with_latest,
                                               boost::json::storage_ptr sp = {});

@@ -233,6 +233,16 @@ void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
     }
 }
 
+void collect_text(redis::reply& values, const std::vector<std::uint64_t>& seqs,
+                  std::vector<stored_text>& out) {
+    out.reserve(values.elements.size());
+    for (std::size_t i = 0; i < values.elements.size(); ++i) {
+        auto& v = values.elements[i];
+        if (v.type == redis::reply::kind::string)
+            out.push_back({std::move(v.str), i < seqs.size() ? seqs[i] : 0});
+    }
+}
+
 void script_args::add(publishing&& pubs, script_args& keys) {
     append_args(std::move(pubs), keys.owned_, owned_);
 }

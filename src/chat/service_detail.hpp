@@ -120,6 +120,9 @@ std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */
 void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
              std::vector<message>& out, const boost::json::storage_ptr& sp);
+/** The same, unparsed: each string reply's text is moved out with its seq. */
+void collect_text(redis::reply& values, const std::vector<std::uint64_t>& seqs,
+                  std::vector<stored_text>& out);
 
 } // namespace detail
 

@@ -51,7 +51,7 @@ service::reads(const chat_ref& chat, std::size_t limit) {
 }
 
 net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, page_request p,
-                                                       boost::json::storage_ptr sp) {
+                                                       boost::json::storage_ptr sp, bool as_text) {
     // Page 1 is the newest `per_page` ids; the list is oldest first, so negative offsets read
     // one page without touching the rest of the chat.
     const auto start = -static_cast<long long>(p.page * p.per_page);
@@ -93,13 +93,16 @@ net::awaitable<outcome<history_page>> service::history(const chat_ref& chat, pag
             co_await adopt(chat, true); // an id the counts did not give away
             continue;
         }
-        collect((*values)[0], seqs, out.messages, sp);
+        if (as_text)
+            collect_text((*values)[0], seqs, out.texts);
+        else
+            collect((*values)[0], seqs, out.messages, sp);
         co_return out;
     }
 }
 
 net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, cursor_request p,
-                                                      boost::json::storage_ptr sp) {
+                                                      boost::json::storage_ptr sp, bool as_text) {
     using dir = cursor_request::direction;
     const std::string seqs_key = chat.seqs_key();
     const std::string at = std::to_string(p.at);
@@ -202,7 +205,11 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
             co_await adopt(chat, true); // the seed appended since
             continue;
         }
-        if (!fields.empty())
+        if (fields.empty())
+            co_return out;
+        if (as_text)
+            collect_text((*values)[1], seqs, out.texts);
+        else
             collect((*values)[1], seqs, out.messages, sp);
         co_return out;
     }

@@ -8,7 +8,6 @@
 
 namespace senna::http {
 
-namespace {
 response json_text_response(status s, std::string body, unsigned version) {
     response res{s, version};
     res.set(field::content_type, "application/json; charset=utf-8");
@@ -16,7 +15,6 @@ response json_text_response(status s, std::string body, unsigned version) {
     res.prepare_payload();
     return res;
 }
-} // namespace
 
 response json_response(status s, const boost::json::value& body, unsigned version) {
     return json_text_response(s, boost::json::serialize(body), version);

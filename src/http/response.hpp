@@ -16,6 +16,8 @@ namespace senna::http {
 response json_response(status s, const boost::json::value& body, unsigned version = 11);
 /** json_response of an object, without wrapping it in a value (which would copy it). */
 response json_response(status s, const boost::json::object& body, unsigned version = 11);
+/** A JSON response of text the caller serialised (the history page assembles its own). */
+response json_text_response(status s, std::string body, unsigned version = 11);
 
 /** The error model of SPEC §3 with HTTP status `s`. */
 response error_response(status s, std::string_view code, std::string_view name,
