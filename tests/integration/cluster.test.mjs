@@ -26,7 +26,8 @@ describe('senna on a Redis Cluster', () => {
 
   test('it starts on the cluster, reads its slot map and is ready', async () => {
     await senna.waitForLog(/redis_cluster_map .*masters=3/);
-    assert.match(senna.logs, /redis endpoint=redis\+cluster:\/\/127\.0\.0\.1:\d+,/);
+    // The start-up summary is written just after "listening", which is all startSenna waits for.
+    await senna.waitForLog(/redis endpoint=redis\+cluster:\/\/127\.0\.0\.1:\d+,/);
     await until(async () => (await request(`${senna.url}/readyz`)).status === 200, 10000, 'readyz');
     const r = await request(`${senna.url}/api/`, { headers: { 'X-Auth-Token': token({ user_id: 7 }) } });
     assert.equal(r.status, 200);
