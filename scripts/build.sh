@@ -2,7 +2,9 @@
 # Builds senna. Usage: scripts/build.sh [release|debug|asan|tsan]  (default: release)
 #   release  optimised, what run.sh starts and what bench/ measures
 #   debug    -O0 -g
-#   asan     AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors (CI)
+#   asan     AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors (CI); line tables
+#            only (-g1: file and line in sanitizer traces; a cold build took 12.7 min here
+#            against 17.7 with full -g, the half of a cold CI run)
 #   tsan     ThreadSanitizer, warnings as errors (CI): each module's sources compiled as one
 #            (SENNA_UNITY), line tables only, so that a second tree fits CI's time
 # Output: build/<kind>/senna. ccache keeps rebuilds quick; -j2 fits this 2-core machine.
@@ -12,7 +14,7 @@ kind=${1:-release}
 case "$kind" in
 release) flags=(-DCMAKE_BUILD_TYPE=Release -DSENNA_TESTS=OFF) ;;
 debug) flags=(-DCMAKE_BUILD_TYPE=Debug -DSENNA_WERROR=ON) ;;
-asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
     -DSENNA_SANITIZE=ON -DSENNA_WERROR=ON) ;;
 tsan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
     -DSENNA_TSAN=ON -DSENNA_WERROR=ON -DSENNA_UNITY=ON) ;;
