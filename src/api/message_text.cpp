@@ -1,5 +1,6 @@
 #include "api/message_text.hpp"
 
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <boost/json/value.hpp>
@@ -38,11 +39,6 @@ std::optional<chat::id> author_of(std::string_view v) {
     return std::nullopt; // true, false, null, an object or an array
 }
 
-template <class Integer> void append_integer(std::string& out, Integer n) {
-    char buf[24];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
-}
-
 // serialize(timestamp_json(stored value)), format.cpp's TS or null.
 void append_timestamp(std::string& out, std::string_view v) {
     std::optional<std::int64_t> ms;
@@ -55,7 +51,7 @@ void append_timestamp(std::string& out, std::string_view v) {
         return;
     }
     out += "{\"epoch\":";
-    append_integer(out, *ms);
+    util::append_integer(*ms, out);
     out += ",\"iso\":\"";
     char iso[util::iso8601_max];
     out.append(iso, util::iso8601(*ms, iso)); // digits, '-', 'T', ':', '.', 'Z': no escapes
@@ -97,7 +93,7 @@ void spliced_message::append(std::string& out, std::uint64_t seq, std::string_vi
             append_timestamp(out, m.value);
         } else if (seq != 0 && m.key == "seq") {
             replace(m.value); // message_json's out["seq"] = seq, in the same place
-            append_integer(out, seq);
+            util::append_integer(seq, out);
             seq_written = true;
         } else if (author_ && m.key == "author") {
             replace(m.value);
@@ -107,7 +103,7 @@ void spliced_message::append(std::string& out, std::uint64_t seq, std::string_vi
     out.append(copied, text_.data() + text_.size() - 1); // all but the closing brace
     if (seq != 0 && !seq_written) {
         out += ",\"seq\":"; // after the id at least: never the first member
-        append_integer(out, seq);
+        util::append_integer(seq, out);
     }
     out += '}';
 }
