@@ -74,7 +74,7 @@ struct admin_ui::impl {
                 return;
             redis::request req;
             req.push("PUBLISH", channel, text);
-            pub->async_exec(req, [](net::error_code ec, const std::vector<redis::reply>&) {
+            pub->async_exec(req, [](net::error_code ec, const redis::replies&) {
                 if (ec)
                     log::debug("admin_publish_failed", {{"error", ec.message()}});
             });

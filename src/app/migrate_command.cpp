@@ -105,7 +105,7 @@ public:
             if (!got)
                 co_return;
             if ((*got)[0].type == redis::reply::kind::string) {
-                cursor = (*got)[0].str;
+                cursor = (*got)[0].as_string();
                 out.out += "resuming at SCAN cursor " + cursor + "\n";
             }
         }
@@ -175,10 +175,10 @@ private:
         co_return c.connected();
     }
 
-    net::awaitable<std::optional<std::vector<redis::reply>>>
+    net::awaitable<std::optional<redis::replies>>
     exec(redis::connection& c, const redis::request& r, migrate_outcome& out) {
         auto [ec, replies] = co_await c.exec(r);
-        std::optional<std::vector<redis::reply>> got;
+        std::optional<redis::replies> got;
         if (ec) {
             fail(out, "Redis at " + redis::describe(c.where()) + ": " + ec.message());
             co_return got;

@@ -67,7 +67,7 @@ void profile_store::remember(const id& user, const json::object& claims) {
     redis::request req;
     req.push("SET", keys_.profile(user), profile, "EX", ttl_seconds);
     recent_[user.text] = written{digest, now};
-    redis_.async_exec(req, [](net::error_code ec, const std::vector<redis::reply>&) {
+    redis_.async_exec(req, [](net::error_code ec, const redis::replies&) {
         if (ec)
             log::debug("profile_write_failed", {{"error", ec.message()}});
     });
@@ -102,7 +102,7 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
         }
         if (r && r->type == redis::reply::kind::string) {
             net::error_code pec;
-            auto v = json::parse(r->str, pec, sp);
+            auto v = json::parse(r->as_string(), pec, sp);
             if (!pec && v.is_object())
                 o = std::move(v.get_object());
         }

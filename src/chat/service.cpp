@@ -187,7 +187,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, *extras);
     if (!r)
         co_return r.failure();
-    const auto& e = r->elements;
+    const auto& e = r->front().elements;
     if (e.size() < 3)
         co_return problem{error::store_failed, "unexpected reply to a send"};
     change out;
@@ -253,7 +253,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         auto replies = co_await pipeline(redis_, get);
         if (!replies)
             co_return replies.failure();
-        const std::string raw = (*replies)[0].str;
+        const std::string raw((*replies)[0].as_string());
         auto current = (*replies)[0].is_nil() ? std::nullopt : parse_stored(raw);
         if (!current)
             co_return problem{error::not_found, {}};
@@ -304,7 +304,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, *extras);
         if (!r)
             co_return r.failure();
-        const auto& e = r->elements;
+        const auto& e = r->front().elements;
         if (!e.empty() && as_count(e[0]) == 1 && e.size() >= 3) {
             change out;
             out.msg = std::move(next);
@@ -332,7 +332,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     if (!replies)
         co_return replies.failure();
     auto current = (*replies)[0].type == redis::reply::kind::string
-                       ? parse_stored((*replies)[0].str)
+                       ? parse_stored((*replies)[0].as_string())
                        : std::nullopt;
     if (!current)
         co_return problem{error::not_found, {}};
@@ -351,7 +351,7 @@ net::awaitable<outcome<change>> service::remove(const id& me, const chat_ref& ch
     auto r = co_await run_write(redis_, scripts_->remove, k, a, also, *current, *extras);
     if (!r)
         co_return r.failure();
-    const auto& e = r->elements;
+    const auto& e = r->front().elements;
     if (e.empty() || as_count(e[0]) != 1 || e.size() < 3)
         co_return problem{error::not_found, {}}; // deleted meanwhile
     change out;
@@ -375,7 +375,7 @@ net::awaitable<outcome<read_state>> service::read(const id& me, const chat_ref& 
     auto r = co_await run(redis_, scripts_->read, k, a);
     if (!r)
         co_return r.failure();
-    const auto& e = r->elements;
+    const auto& e = r->front().elements;
     if (e.size() < 4)
         co_return problem{error::store_failed, "unexpected reply to a read"};
     co_return read_state{as_count(e[0]), as_count(e[1]), as_count(e[3]), as_count(e[2]) == 1};
@@ -392,10 +392,10 @@ net::awaitable<outcome<std::optional<std::vector<id>>>> service::members(const i
     if (!r)
         co_return r.failure();
     std::optional<std::vector<id>> out;
-    if (!r->is_array())
+    if (!r->front().is_array())
         co_return out; // more than `limit`
     out.emplace();
-    for (const auto& m : r->elements)
+    for (const auto& m : r->front().elements)
         if (auto u = id::parse(m.as_string()))
             out->push_back(std::move(*u));
     co_return out;

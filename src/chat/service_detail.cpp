@@ -38,26 +38,26 @@ std::uint64_t as_seq(const redis::reply& r) {
 }
 
 // Runs a pipeline of reads; any error reply fails the whole.
-net::awaitable<outcome<std::vector<redis::reply>>> pipeline(redis::connection& conn,
-                                                            const redis::request& req) {
+net::awaitable<outcome<redis::replies>> pipeline(redis::connection& conn,
+                                                 const redis::request& req) {
     auto [ec, replies] = co_await conn.exec(req);
     if (ec)
         co_return problem{error::store_unavailable, ec.message()};
     for (const auto& r : replies)
         if (r.is_error())
-            co_return problem{error::store_failed, r.str};
+            co_return problem{error::store_failed, std::string(r.as_string())};
     co_return std::move(replies);
 }
 
-net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::script& s,
-                                          script_args& keys, script_args& args) {
+net::awaitable<outcome<redis::replies>> run(redis::connection& conn, const redis::script& s,
+                                            script_args& keys, script_args& args) {
     auto k = keys.views();
     auto a = args.views();
     auto [ec, r] = co_await conn.evalsha(s, k, a);
     if (ec)
         co_return problem{error::store_unavailable, ec.message()};
-    if (r.is_error())
-        co_return problem{error::store_failed, r.str};
+    if (r.front().is_error())
+        co_return problem{error::store_failed, std::string(r.front().as_string())};
     co_return std::move(r);
 }
 
@@ -180,8 +180,8 @@ net::awaitable<std::optional<problem>> write_extras::after(redis::connection& co
         auto r = co_await run(conn, publish_after, k, a);
         if (!r)
             co_return r.failure();
-        for (const auto& e : r->elements)
-            out.offsets.push_back(e.str);
+        for (const auto& e : r->front().elements)
+            out.offsets.emplace_back(e.as_string());
     }
     if (notice && !offline.empty()) {
         redis::request req;
@@ -226,20 +226,20 @@ void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
         const auto& v = values.elements[i];
         if (v.type != redis::reply::kind::string)
             continue;
-        if (auto m = parse_stored(v.str, sp)) {
+        if (auto m = parse_stored(v.as_string(), sp)) {
             m->seq = i < seqs.size() ? seqs[i] : 0;
             out.push_back(std::move(*m));
         }
     }
 }
 
-void collect_text(redis::reply& values, const std::vector<std::uint64_t>& seqs,
+void collect_text(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
                   std::vector<stored_text>& out) {
     out.reserve(values.elements.size());
     for (std::size_t i = 0; i < values.elements.size(); ++i) {
-        auto& v = values.elements[i];
+        const auto& v = values.elements[i];
         if (v.type == redis::reply::kind::string)
-            out.push_back({std::move(v.str), i < seqs.size() ? seqs[i] : 0});
+            out.push_back({std::string(v.as_string()), i < seqs.size() ? seqs[i] : 0});
     }
 }
 
@@ -247,16 +247,17 @@ void script_args::add(publishing&& pubs, script_args& keys) {
     append_args(std::move(pubs), keys.owned_, owned_);
 }
 
-net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
-                                                script_args& k, script_args& a,
-                                                const service::with_write& also, const message& m,
-                                                write_extras& x) {
+net::awaitable<outcome<redis::replies>> run_write(redis::connection& conn, const redis::script& s,
+                                                  script_args& k, script_args& a,
+                                                  const service::with_write& also, const message& m,
+                                                  write_extras& x) {
     const std::size_t nk = k.size(), na = a.size();
     for (bool heard = x.split;; heard = true) {
         x.pubs = also ? also(m, heard) : publishing{};
         x.add_to(k, a);
         auto r = co_await run(conn, s, k, a);
-        const bool refused = r && r->elements.size() == 1 && as_count(r->elements[0]) == 2;
+        const bool refused =
+            r && r->front().elements.size() == 1 && as_count(r->front().elements[0]) == 2;
         if (!refused || heard)
             co_return r;
         k.truncate(nk);
@@ -264,10 +265,10 @@ net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const r
     }
 }
 
-std::vector<std::string> log_ids(const std::vector<redis::reply>& e) {
+std::vector<std::string> log_ids(const redis::reply_range& e) {
     std::vector<std::string> out;
     for (std::size_t i = 3; i < e.size(); ++i)
-        out.push_back(e[i].str);
+        out.emplace_back(e[i].as_string());
     return out;
 }
 

@@ -41,8 +41,8 @@ std::uint64_t as_count(const redis::reply& r);
 std::uint64_t as_seq(const redis::reply& r);
 
 /** Runs a pipeline of reads; any error reply fails the whole. */
-net::awaitable<outcome<std::vector<redis::reply>>> pipeline(redis::connection& conn,
-                                                            const redis::request& req);
+net::awaitable<outcome<redis::replies>> pipeline(redis::connection& conn,
+                                                 const redis::request& req);
 
 // Owned script arguments and the views evalsha takes.
 class script_args {
@@ -68,15 +68,15 @@ private:
 };
 
 /** EVALSHA, with a transport failure or an error reply as a problem. */
-net::awaitable<outcome<redis::reply>> run(redis::connection& conn, const redis::script& s,
-                                          script_args& keys, script_args& args);
+net::awaitable<outcome<redis::replies>> run(redis::connection& conn, const redis::script& s,
+                                            script_args& keys, script_args& args);
 /** The keys every write script starts with: data, list, seq, rev, seqs, authors, read. */
 script_args write_keys(const chat_ref& chat);
 /** The keys of the adopt and read scripts (scripts.cpp): list, data, seq, seqs, authors, read. */
 script_args log_keys(const chat_ref& chat);
 
 /** The ids of the log entries a write's publications made, after its first three replies. */
-std::vector<std::string> log_ids(const std::vector<redis::reply>& e);
+std::vector<std::string> log_ids(const redis::reply_range& e);
 /** A DM's two participants in key order (two empty strings for a topic). */
 void add_dm_pair(script_args& a, const chat_ref& chat);
 /** The recipients of `n` with no live socket anywhere (chat/notice.hpp): read before the write
@@ -111,17 +111,17 @@ net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bo
     {2} and wrote nothing), makes it once more with its PUBLISHes (`also(m, true)`). Split (the
     cluster layout), the publications are made with their PUBLISHes at once and kept in `x` for
     x.after. */
-net::awaitable<outcome<redis::reply>> run_write(redis::connection& conn, const redis::script& s,
-                                                script_args& k, script_args& a,
-                                                const service::with_write& also, const message& m,
-                                                write_extras& x);
+net::awaitable<outcome<redis::replies>> run_write(redis::connection& conn, const redis::script& s,
+                                                  script_args& k, script_args& a,
+                                                  const service::with_write& also, const message& m,
+                                                  write_extras& x);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */
 void collect(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
              std::vector<message>& out, const boost::json::storage_ptr& sp);
-/** The same, unparsed: each string reply's text is moved out with its seq. */
-void collect_text(redis::reply& values, const std::vector<std::uint64_t>& seqs,
+/** The same, unparsed: each string reply's text is copied out with its seq. */
+void collect_text(const redis::reply& values, const std::vector<std::uint64_t>& seqs,
                   std::vector<stored_text>& out);
 
 } // namespace detail

@@ -300,7 +300,7 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
             const auto* r = &(*state)[5 * at++];
             auto& v = views[i];
             if (r[0].type == redis::reply::kind::string)
-                v.newest = r[0].str;
+                v.newest = r[0].as_string();
             v.stale = as_count(r[1]) != as_count(r[2]) || (v.newest.empty() && as_count(r[2]));
             v.cursor = as_count(r[3]);
             v.last = as_count(r[4]);
@@ -319,7 +319,7 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
                 second.push("ZLEXCOUNT", with(lists[i], ":authors"), lex_from, lex_to);
             }
         }
-        outcome<std::vector<redis::reply>> latest{std::vector<redis::reply>{}};
+        outcome<redis::replies> latest{redis::replies{}};
         if (!second.empty()) {
             latest = co_await pipeline(redis_, second);
             if (!latest)

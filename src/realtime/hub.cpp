@@ -280,13 +280,14 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
         pub_->async_evalsha(
             *fan_out_, keys, views,
             [this, call, room = std::move(room), except = std::move(except),
-             data = std::move(data)](net::error_code ec, redis::reply r) mutable {
+             data = std::move(data)](net::error_code ec, redis::replies rs) mutable {
+                const redis::reply& r = rs.front();
                 std::string_view id;
                 if (ec || r.is_error())
                     log::warn("publish_failed",
                               {{"error", ec ? ec.message() : std::string(r.as_string())}});
                 else if (!r.elements.empty())
-                    id = r.elements[0].str;
+                    id = r.elements[0].as_string();
                 if (sharded())
                     sharded_publish(room, except, data, settings_.offsets ? id : "");
                 local_text(std::move(room), std::move(except), data,
@@ -356,7 +357,7 @@ void hub::publish(const std::string& room, const std::vector<std::string>& excep
     net::asio::dispatch(shards_[0].executor, [this, req = std::move(req)] {
         if (!pub_ || stopping_.load())
             return;
-        pub_->async_exec(req, [](net::error_code ec, const std::vector<redis::reply>&) {
+        pub_->async_exec(req, [](net::error_code ec, const redis::replies&) {
             if (ec)
                 log::warn("publish_failed", {{"error", ec.message()}});
         });
@@ -473,7 +474,7 @@ net::awaitable<void> hub::check_sharded_support() {
         log::warn("redis_version_unknown", {{"adapter", "redis-sharded"}});
         co_return;
     }
-    const std::string_view info = replies[0].str;
+    const std::string_view info = replies[0].as_string();
     const auto at = info.find("redis_version:");
     if (at == std::string_view::npos)
         co_return;
@@ -537,7 +538,7 @@ void hub::spublish(std::string channel, std::string message) const {
                 return;
             redis::request req;
             req.push("SPUBLISH", channel, message);
-            pub_->async_exec(req, [](net::error_code ec, const std::vector<redis::reply>& r) {
+            pub_->async_exec(req, [](net::error_code ec, const redis::replies& r) {
                 if (ec || (!r.empty() && r[0].is_error()))
                     log::warn("publish_failed",
                               {{"error", ec ? ec.message() : std::string(r[0].as_string())}});
@@ -686,7 +687,7 @@ bool hub::control(std::string_view payload) const {
                      .topic(*topic)
                      .members_key(),
                  user->text);
-        pub_->async_exec(req, [](net::error_code failed, const std::vector<redis::reply>& replies) {
+        pub_->async_exec(req, [](net::error_code failed, const redis::replies& replies) {
             if (failed || (!replies.empty() && replies[0].is_error()))
                 log::warn(
                     "membership_failed",

@@ -217,7 +217,7 @@ void hub::deliver_volatile(std::string_view event, std::span<const delivery> to)
                                               min_id(settings_.retention), "*"};
                 args.insert(args.end(), fields.begin(), fields.end());
                 r.push_range("XADD", args);
-                pub_->async_exec(r, [](net::error_code ec, const std::vector<redis::reply>&) {
+                pub_->async_exec(r, [](net::error_code ec, const redis::replies&) {
                     if (ec)
                         log::warn("publish_failed", {{"error", ec.message()}});
                 });

@@ -72,7 +72,7 @@ void read_hash(const redis::reply& flat, std::unordered_map<std::string, std::in
     for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
         auto v = flat.elements[i + 1].as_integer();
         if (v)
-            out[flat.elements[i].str] = *v;
+            out[std::string(flat.elements[i].as_string())] = *v;
     }
 }
 
@@ -110,7 +110,7 @@ store_args storage_of(const moderation_settings& s, const moderation_action& a) 
 }
 
 // EVALSHA of the store script for `a`, publishing `message` on `channel` when it is not empty.
-net::awaitable<std::tuple<net::error_code, redis::reply>>
+net::awaitable<std::tuple<net::error_code, redis::replies>>
 store(redis::connection& conn, const redis::script& script, const moderation_settings& s,
       const moderation_action& a, std::string channel, std::string message) {
     const store_args st = storage_of(s, a);
@@ -178,7 +178,7 @@ net::awaitable<void> moderation::sync_loop() {
             break;
         if (gec || replies.size() != 1 || replies[0].is_error())
             continue; // Redis is away: keep the copy, try again next time
-        const std::string version = replies[0].is_nil() ? "0" : replies[0].str;
+        const std::string version = replies[0].is_nil() ? "0" : std::string(replies[0].as_string());
         if (version != version_)
             co_await reload(true);
     }
@@ -192,7 +192,8 @@ net::awaitable<bool> moderation::reload(bool enforce_changes) {
     const std::string now = std::to_string(unix_now());
     std::array<std::string_view, 4> keys{bans, revocations, mutes, version};
     std::array<std::string_view, 1> args{now};
-    auto [ec, r] = co_await redis_->evalsha(*load_, keys, args);
+    auto [ec, r_owner] = co_await redis_->evalsha(*load_, keys, args);
+    const redis::reply& r = r_owner.front();
     if (ec || !r.is_array() || r.elements.size() != 4) {
         if (!ec && r.is_error())
             log::warn("moderation_load_failed", {{"error", std::string(r.as_string())}});
@@ -226,7 +227,7 @@ net::awaitable<bool> moderation::reload(bool enforce_changes) {
         }
     }
     master_ = std::move(fresh);
-    version_ = r.elements[0].is_nil() ? "0" : r.elements[0].str;
+    version_ = r.elements[0].is_nil() ? "0" : std::string(r.elements[0].as_string());
     publish_snapshot();
     co_return true;
 }
@@ -259,8 +260,9 @@ void moderation::receive(moderation_action a) {
             net::spawn(
                 shards_[0].executor,
                 [](moderation* self, moderation_action act) -> net::awaitable<void> {
-                    auto [ec, r] =
+                    auto [ec, rs] =
                         co_await store(*self->redis_, *self->store_, self->settings_, act, "", "");
+                    const redis::reply& r = rs.front();
                     if (ec || r.is_error())
                         log::warn("moderation_store_failed",
                                   {{"action", to_string(act.type)},
@@ -282,7 +284,8 @@ net::awaitable<net::error_code> moderation::submit(redis::connection& conn,
             ec = make_error_code(boost::system::errc::io_error);
         co_return ec;
     }
-    auto [ec, r] = co_await store(conn, *store_, settings_, a, settings_.control_channel, message);
+    auto [ec, rs] = co_await store(conn, *store_, settings_, a, settings_.control_channel, message);
+    const redis::reply& r = rs.front();
     if (!ec && r.is_error()) {
         log::warn("moderation_store_failed",
                   {{"action", to_string(a.type)}, {"error", std::string(r.as_string())}});

@@ -133,7 +133,7 @@ void log_failure(const char* what, const net::error_code& ec, const redis::reply
         log::warn("presence_failed", {{"op", what}, {"error", std::string(r.as_string())}});
 }
 
-void log_failure(const char* what, const net::error_code& ec, const std::vector<redis::reply>& rs) {
+void log_failure(const char* what, const net::error_code& ec, const redis::replies& rs) {
     if (ec) {
         log::warn("presence_failed", {{"op", what}, {"error", ec.message()}});
         return;
@@ -239,7 +239,8 @@ net::awaitable<void> presence::arrived(chat::id user) {
         keys.insert(keys.end(), {uk, ik, gk, settings_.webhook_stream});
     std::array<std::string_view, 5> args{settings_.instance_id, user.text, now, settings_.channel,
                                          settings_.webhook_online ? "1" : "0"};
-    auto [ec, r] = co_await redis_.evalsha(*arrive_, keys, args);
+    auto [ec, r_owner] = co_await redis_.evalsha(*arrive_, keys, args);
+    const redis::reply& r = r_owner.front();
     log_failure("arrived", ec, r);
     if (ec || r.is_error() || !cluster())
         co_return;
@@ -267,7 +268,8 @@ net::awaitable<void> presence::left(chat::id user) {
     if (!cluster())
         keys.insert(keys.end(), {uk, gk});
     const auto args = views({settings_.instance_id, user.text, now, until}, dead);
-    auto [ec, r] = co_await redis_.evalsha(*leave_, keys, args);
+    auto [ec, r_owner] = co_await redis_.evalsha(*leave_, keys, args);
+    const redis::reply& r = r_owner.front();
     log_failure("left", ec, r);
     if (ec || r.is_error() || !cluster() || r.elements.size() != 2)
         co_return;
@@ -334,7 +336,8 @@ net::awaitable<void> presence::sweep(const std::string& dead,
         if (!cluster())
             keys.push_back(gk);
         const auto args = views({dead, now, until, u->text, settings_.instance_id}, all_dead);
-        auto [e, r] = co_await redis_.evalsha(*drop_, keys, args);
+        auto [e, r_owner] = co_await redis_.evalsha(*drop_, keys, args);
+        const redis::reply& r = r_owner.front();
         log_failure("sweep", e, r);
         if (!e && r.integer == 1)
             gone.push_back(u->text);
@@ -356,7 +359,8 @@ net::awaitable<void> presence::sweep(const std::string& dead,
             const std::string k = settings_.session_prefix + std::string(live[i].as_string());
             std::array<std::string_view, 1> keys{k};
             std::array<std::string_view, 2> args{live[i + 1].as_string(), window};
-            auto [e, r] = co_await redis_.evalsha(*session_, keys, args);
+            auto [e, r_owner] = co_await redis_.evalsha(*session_, keys, args);
+            const redis::reply& r = r_owner.front();
             log_failure("sweep", e, r);
         }
     }
@@ -402,7 +406,8 @@ net::awaitable<void> presence::expire() {
             keys.push_back(settings_.webhook_stream);
         const auto args =
             views({u.text, settings_.instance_id, settings_.channel, hook_flag}, dead);
-        auto [e, r] = co_await redis_.evalsha(*offline_, keys, args);
+        auto [e, r_owner] = co_await redis_.evalsha(*offline_, keys, args);
+        const redis::reply& r = r_owner.front();
         log_failure("expire", e, r);
         if (!e && cluster() && settings_.webhook_offline && r.elements.size() == 2)
             co_await hook(u, "offline", r.elements[1].as_string());

@@ -183,24 +183,26 @@ void recovery_store::keep(socketio::socket& s) {
     std::array<std::string_view, 3> keys{key, settings_.registry, settings_.instances};
     std::array<std::string_view, 4> args{record, s.pid(), head, settings_.instance_id};
     if (!settings_.split) {
-        redis_.async_evalsha(*keep_, keys, args, [](net::error_code ec, const redis::reply& r) {
+        redis_.async_evalsha(*keep_, keys, args, [](net::error_code ec, const redis::replies& rs) {
+            const redis::reply& r = rs.front();
             warn_on_failure("keep", ec, r);
         });
         return;
     }
-    redis_.async_evalsha(
-        *keep_, std::span<const std::string_view>(keys).first(1), args,
-        [this, pid = s.pid(), head](net::error_code ec, const redis::reply& r) {
-            warn_on_failure("keep", ec, r);
-            if (ec || r.integer != 1)
-                return;
-            redis::request req;
-            req.push("HSET", settings_.registry, pid, head);
-            req.push("SADD", settings_.instances, settings_.instance_id);
-            redis_.async_exec(req, [](net::error_code e, const std::vector<redis::reply>& rs) {
-                warn_on_failure("keep", e, rs.empty() ? redis::reply{} : rs[0]);
-            });
-        });
+    redis_.async_evalsha(*keep_, std::span<const std::string_view>(keys).first(1), args,
+                         [this, pid = s.pid(), head](net::error_code ec, const redis::replies& rs) {
+                             const redis::reply& r = rs.front();
+                             warn_on_failure("keep", ec, r);
+                             if (ec || r.integer != 1)
+                                 return;
+                             redis::request req;
+                             req.push("HSET", settings_.registry, pid, head);
+                             req.push("SADD", settings_.instances, settings_.instance_id);
+                             redis_.async_exec(req,
+                                               [](net::error_code e, const redis::replies& stored) {
+                                                   warn_on_failure("keep", e, stored.front());
+                                               });
+                         });
 }
 
 void recovery_store::changed(socketio::socket& s) {
@@ -209,7 +211,8 @@ void recovery_store::changed(socketio::socket& s) {
     const std::string head = session_head(s.store_tag);
     std::array<std::string_view, 1> keys{key};
     std::array<std::string_view, 2> args{head, record};
-    redis_.async_evalsha(*change_, keys, args, [](net::error_code ec, const redis::reply& r) {
+    redis_.async_evalsha(*change_, keys, args, [](net::error_code ec, const redis::replies& rs) {
+        const redis::reply& r = rs.front();
         warn_on_failure("change", ec, r);
     });
 }
@@ -222,13 +225,16 @@ void recovery_store::closed(socketio::socket& s, bool recoverable) {
     std::array<std::string_view, 3> args{head, s.pid(), ttl};
     if (settings_.split) {
         std::array<std::string_view, 1> registry{settings_.registry};
-        redis_.async_evalsha(
-            *unregister_, registry, std::span<const std::string_view>(args).first(2),
-            [](net::error_code ec, const redis::reply& r) { warn_on_failure("close", ec, r); });
+        redis_.async_evalsha(*unregister_, registry,
+                             std::span<const std::string_view>(args).first(2),
+                             [](net::error_code ec, const redis::replies& rs) {
+                                 warn_on_failure("close", ec, rs.front());
+                             });
     }
     redis_.async_evalsha(*close_,
                          std::span<const std::string_view>(keys).first(settings_.split ? 1 : 2),
-                         args, [&stats = stats_](net::error_code ec, const redis::reply& r) {
+                         args, [&stats = stats_](net::error_code ec, const redis::replies& rs) {
+                             const redis::reply& r = rs.front();
                              warn_on_failure("close", ec, r);
                              if (!ec && r.integer == 2)
                                  stats.saved.inc();
@@ -245,7 +251,7 @@ net::awaitable<std::optional<socketio::session>> recovery_store::take(std::strin
     if (ec) {
         log::warn("recovery_store_failed", {{"op", "take"}, {"error", ec.message()}});
     } else if (!replies.empty() && replies[0].type == redis::reply::kind::string) {
-        out = decode_session(replies[0].str);
+        out = decode_session(replies[0].as_string());
         if (out && out->pid != pid)
             out.reset();
     }

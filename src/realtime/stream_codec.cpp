@@ -22,11 +22,11 @@ std::optional<stream_entry> entry_of(const redis::reply& e) {
     if (!e.is_array() || e.elements.size() != 2 || !e.elements[1].is_array())
         return std::nullopt;
     stream_entry out;
-    out.id = e.elements[0].str;
+    out.id = e.elements[0].as_string();
     const auto& f = e.elements[1].elements;
     for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
         const std::string_view k = f[i].as_string();
-        const std::string& v = f[i + 1].str;
+        const std::string_view v = f[i + 1].as_string();
         if (k == "uid")
             out.uid = v;
         else if (k == "nsp")

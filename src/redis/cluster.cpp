@@ -47,7 +47,8 @@ struct cluster_router::op {
         /** Between MULTI and EXEC: a redirection is the answer, never followed alone. */
         bool in_transaction = false;
         bool done = false;
-        /** The last TRYAGAIN / CLUSTERDOWN reply, the answer if time runs out. */
+        /** The last TRYAGAIN / CLUSTERDOWN reply, the answer if time runs out (a view into
+            `kept`). */
         std::optional<reply> last_error;
     };
 
@@ -56,7 +57,12 @@ struct cluster_router::op {
 
     std::string payload;
     std::vector<command> commands;
+    /** The answers in the caller's order: views into `kept`. */
     std::vector<reply> replies;
+    /** Every node's replies that an answer or a last_error views, kept whole (moving an owner
+        keeps its views valid). At the end, one owner in the caller's order is handed over:
+        the only one kept when it already is that (one node, no redirection), else a copy. */
+    std::vector<redis::replies> kept;
     connection::exec_handler handler;
 };
 
@@ -69,7 +75,7 @@ struct part {
     request req;
     std::vector<int> who;
     net::error_code ec;
-    std::vector<reply> replies;
+    redis::replies replies;
 };
 
 struct gather {
@@ -91,6 +97,31 @@ bool is_command(std::string_view bytes, std::string_view name) {
                arg.begin(), arg.end(), name.begin(), name.end(),
                [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }) &&
            bytes.substr(first + 2 + name.size(), 2) == "\r\n";
+}
+
+/** The answers of `o` as one owner in the caller's order: the owner they are in when that is a
+    single one in that order already (the usual case), else a copy of each. */
+redis::replies in_order(cluster_router::op& o) {
+    if (o.kept.size() == 1) {
+        const redis::replies& only = o.kept.front();
+        bool same = only.size() == o.replies.size();
+        for (std::size_t i = 0; same && i < o.replies.size(); ++i) {
+            const reply& x = o.replies[i];
+            const reply& y = only[i];
+            same = x.type == y.type && x.integer == y.integer &&
+                   x.as_string().data() == y.as_string().data() &&
+                   x.as_string().size() == y.as_string().size() &&
+                   x.elements.begin() == y.elements.begin() &&
+                   x.elements.size() == y.elements.size();
+        }
+        if (same)
+            return std::move(o.kept.front());
+    }
+    redis::replies out;
+    out.reserve(o.replies.size());
+    for (const reply& a : o.replies)
+        out.push(a);
+    return out;
 }
 
 } // namespace
@@ -184,7 +215,7 @@ void cluster_router::exec(std::string_view payload, std::size_t commands,
             ec = error::stopped;
         else if (!split)
             ec = error::protocol_error;
-        asio::post(ex_, asio::append(std::move(o->handler), ec, std::vector<reply>()));
+        asio::post(ex_, asio::append(std::move(o->handler), ec, redis::replies()));
         return;
     }
     o->commands.resize(split->size());
@@ -305,7 +336,7 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
                 r.link(g->parts[k].node)
                     .async_exec(g->parts[k].req,
                                 asio::bind_executor(
-                                    r.ex_, [g, k](net::error_code ec, std::vector<reply> replies) {
+                                    r.ex_, [g, k](net::error_code ec, redis::replies replies) {
                                         g->parts[k].ec = ec;
                                         g->parts[k].replies = std::move(replies);
                                         if (--g->left == 0)
@@ -334,13 +365,15 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
             }
             any_sent = true;
             const std::string& asked_host = r.nodes_[p.node].addr.host;
+            bool used = false; // an answer or a last_error views p.replies
             for (std::size_t j = 0; j < p.who.size() && j < p.replies.size(); ++j) {
                 if (p.who[j] < 0)
                     continue; // ASKING's OK
                 auto& c = o->commands[static_cast<std::size_t>(p.who[j])];
-                reply& rep = p.replies[j];
+                const reply& rep = p.replies[j];
                 if (rep.is_error() && !c.in_transaction) {
-                    if (auto rd = parse_redirect(rep.str); rd && c.redirects < max_redirects) {
+                    if (auto rd = parse_redirect(rep.as_string());
+                        rd && c.redirects < max_redirects) {
                         ++c.redirects;
                         if (rd->to.host.empty())
                             rd->to.host = asked_host;
@@ -352,7 +385,8 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
                                 r.map_.set(rd->slot, to);
                                 r.refresh();
                             }
-                            c.last_error = std::move(rep);
+                            c.last_error = rep;
+                            used = true;
                             continue;
                         }
                     }
@@ -360,14 +394,18 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
                     if (kind == server_error::tryagain || kind == server_error::clusterdown) {
                         if (kind == server_error::clusterdown)
                             r.refresh();
-                        c.last_error = std::move(rep);
+                        c.last_error = rep;
+                        used = true;
                         wait = true;
                         continue;
                     }
                 }
-                o->replies[static_cast<std::size_t>(p.who[j])] = std::move(rep);
+                o->replies[static_cast<std::size_t>(p.who[j])] = rep;
+                used = true;
                 c.done = true;
             }
+            if (used)
+                o->kept.push_back(std::move(p.replies));
         }
         if (final_ec)
             break;
@@ -389,7 +427,7 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
             for (std::size_t i = 0; i < o->commands.size(); ++i) {
                 auto& c = o->commands[i];
                 if (!c.done) {
-                    o->replies[i] = std::move(*c.last_error);
+                    o->replies[i] = *c.last_error;
                     c.done = true;
                 }
             }
@@ -400,9 +438,10 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
         delay = std::min<clock::duration>(delay * 2, retry_cap);
     }
 
-    if (final_ec)
-        o->replies.clear();
-    asio::post(r.ex_, asio::append(std::move(o->handler), final_ec, std::move(o->replies)));
+    redis::replies out;
+    if (!final_ec)
+        out = in_order(*o);
+    asio::post(r.ex_, asio::append(std::move(o->handler), final_ec, std::move(out)));
 }
 
 void cluster_router::refresh() {

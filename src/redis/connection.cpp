@@ -40,7 +40,8 @@ struct pending {
 
     std::size_t expected = 0;
     std::size_t error_replies = 0;
-    std::vector<reply> replies;
+    /** The replies so far: the reader appends to the front request's (reply_sink). */
+    redis::replies replies;
     connection::exec_handler handler;
     clock::time_point queued;
 };
@@ -99,7 +100,7 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
             ec = error::too_large;
         if (ec || commands == 0) {
             count(commands, ec ? commands : 0);
-            post_handler(ex_, std::move(handler), ec, std::vector<reply>());
+            post_handler(ex_, std::move(handler), ec, replies());
             return;
         }
         outbox_.push(payload);
@@ -113,7 +114,7 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
             opts_.metrics->latency.observe_us(micros_since(p.queued));
         }
         if (ec)
-            p.replies.clear();
+            p.replies = replies();
         post_handler(ex_, std::move(p.handler), ec, std::move(p.replies));
     }
 
@@ -125,8 +126,9 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
             complete(p, ec);
     }
 
-    /** Delivers one reply to the front request; false if nobody asked for it. */
-    bool deliver(reply&& r) {
+    /** One reply, already appended to the front request's replies (reply_sink); false if
+     *  nobody asked for it. */
+    bool deliver(const reply& r) {
         if (pending_.empty())
             return false;
         last_reply_ = clock::now();
@@ -136,7 +138,6 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
             if (opts_.metrics != nullptr)
                 opts_.metrics->error_reply(r.error_kind());
         }
-        front.replies.push_back(std::move(r));
         if (front.replies.size() == front.expected) {
             pending done = std::move(front);
             pending_.pop_front();
@@ -175,8 +176,12 @@ struct connection::impl : detail::link, std::enable_shared_from_this<impl> {
     bool reading() const noexcept override { return state_ == conn_state::connected; }
     void fail(net::error_code ec) override { lost(ec); }
 
-    bool on_reply(reply&& r) override {
-        if (deliver(std::move(r)))
+    replies& reply_sink() override {
+        return pending_.empty() ? link::reply_sink() : pending_.front().replies;
+    }
+
+    bool on_reply(const reply& r) override {
+        if (deliver(r))
             return true;
         log_protocol_error("reply without a request");
         lost(error::protocol_error);
@@ -283,7 +288,7 @@ struct evalsha_op {
     request req;
     connection::eval_handler handler;
 
-    void finish(net::error_code ec, reply r) {
+    void finish(net::error_code ec, replies r) {
         auto ex = asio::get_associated_executor(handler, self->ex_);
         // Already inside a posted completion, so running the handler inline keeps FIFO order.
         asio::dispatch(ex, [h = std::move(handler), ec, r = std::move(r)]() mutable {
@@ -302,14 +307,13 @@ void connection::do_evalsha(impl& i, const script& s, std::span<const std::strin
     const std::array<std::string_view, 2> head{s.sha1(), numkeys};
     op->req.push_spans("EVALSHA", {head, keys, args}); // the bytes reserved once
 
-    i.exec(op->req.payload(), 1,
-           asio::bind_executor(i.ex_, [op](net::error_code ec, std::vector<reply> replies) {
-               if (ec || replies.size() != 1) {
-                   op->finish(ec, reply());
+    i.exec(op->req.payload(), 1, asio::bind_executor(i.ex_, [op](net::error_code ec, replies got) {
+               if (ec || got.size() != 1) {
+                   op->finish(ec, replies());
                    return;
                }
-               if (!replies[0].is_error_code("NOSCRIPT")) {
-                   op->finish(ec, std::move(replies[0]));
+               if (!got[0].is_error_code("NOSCRIPT")) {
+                   op->finish(ec, std::move(got));
                    return;
                }
                // The server lost the script (restart, SCRIPT FLUSH): load it and run it again,
@@ -317,25 +321,22 @@ void connection::do_evalsha(impl& i, const script& s, std::span<const std::strin
                request retry;
                retry.push("SCRIPT", "LOAD", op->s->body());
                retry.append(op->req);
-               op->self->exec(retry.payload(), retry.size(),
-                              asio::bind_executor(op->self->ex_,
-                                                  [op](net::error_code ec2, std::vector<reply> r2) {
-                                                      if (ec2 || r2.size() != 2)
-                                                          op->finish(ec2, reply());
-                                                      else if (r2[0].is_error())
-                                                          op->finish(ec2, std::move(r2[0]));
-                                                      else
-                                                          op->finish(ec2, std::move(r2[1]));
-                                                  }));
+               op->self->exec(
+                   retry.payload(), retry.size(),
+                   asio::bind_executor(op->self->ex_, [op](net::error_code ec2, replies r2) {
+                       replies one;
+                       if (!ec2 && r2.size() == 2)
+                           one.push(r2[0].is_error() ? r2[0] : r2[1]);
+                       op->finish(ec2, std::move(one));
+                   }));
            }));
 }
 
-net::awaitable<std::tuple<net::error_code, std::vector<reply>>>
-connection::exec(const request& req) {
+net::awaitable<std::tuple<net::error_code, replies>> connection::exec(const request& req) {
     co_return co_await async_exec(req, net::use_tuple);
 }
 
-net::awaitable<std::tuple<net::error_code, reply>>
+net::awaitable<std::tuple<net::error_code, replies>>
 connection::evalsha(const script& s, std::span<const std::string_view> keys,
                     std::span<const std::string_view> args) {
     co_return co_await async_evalsha(s, keys, args, net::use_tuple);

@@ -29,8 +29,10 @@ namespace senna::redis {
 
 class connection {
 public:
-    using exec_signature = void(net::error_code, std::vector<reply>);
-    using eval_signature = void(net::error_code, reply);
+    /** The replies' owner (reply.hpp): views into it live as long as it does. */
+    using exec_signature = void(net::error_code, replies);
+    /** An owner of the script's one reply (replies::front), of none on failure. */
+    using eval_signature = void(net::error_code, replies);
     using exec_handler = net::asio::any_completion_handler<exec_signature>;
     using eval_handler = net::asio::any_completion_handler<eval_signature>;
 
@@ -76,13 +78,13 @@ public:
     }
 
     /** `co_await exec(req)`: async_exec returning `{ec, replies}`. */
-    net::awaitable<std::tuple<net::error_code, std::vector<reply>>> exec(const request& req);
+    net::awaitable<std::tuple<net::error_code, replies>> exec(const request& req);
 
     /**
      * EVALSHA `s` with `keys` and `args`; on a NOSCRIPT error reply (script cache flushed or a
-     * fresh server), sends SCRIPT LOAD + EVALSHA once more. Completes with the script's reply
-     * (possibly an error reply) or an error_code as async_exec does. `s` must outlive the
-     * operation; `keys` and `args` are copied when it is initiated.
+     * fresh server), sends SCRIPT LOAD + EVALSHA once more. Completes with an owner of the
+     * script's reply (`.front()`, possibly an error reply) or an error_code as async_exec does. `s`
+     * must outlive the operation; `keys` and `args` are copied when it is initiated.
      */
     template <class Token>
     auto async_evalsha(const script& s, std::span<const std::string_view> keys,
@@ -96,11 +98,11 @@ public:
     }
 
     /**
-     * `co_await evalsha(s, keys, args)`: async_evalsha returning `{ec, reply}`. Spans, not
-     * initializer lists: GCC 12 rejects a braced list inside a co_await expression, so build
-     * the keys first (`std::array<std::string_view, 2> keys{a, b};`).
+     * `co_await evalsha(s, keys, args)`: async_evalsha returning `{ec, replies}` (its reply:
+     * `.front()`). Spans, not initializer lists: GCC 12 rejects a braced list inside a co_await
+     * expression, so build the keys first (`std::array<std::string_view, 2> keys{a, b};`).
      */
-    net::awaitable<std::tuple<net::error_code, reply>>
+    net::awaitable<std::tuple<net::error_code, replies>>
     evalsha(const script& s, std::span<const std::string_view> keys = {},
             std::span<const std::string_view> args = {});
 

@@ -64,7 +64,8 @@ net::awaitable<void> link::read_loop() {
         on_bytes();
         reader_.feed(std::string_view(read_buffer_.data(), n));
         for (;;) {
-            auto next = reader_.next();
+            replies& sink = reply_sink();
+            auto next = reader_.next(sink);
             if (!next) {
                 log_protocol_error(reader_.last_error());
                 fail(next.error());
@@ -72,7 +73,7 @@ net::awaitable<void> link::read_loop() {
             }
             if (!*next)
                 break;
-            if (!on_reply(std::move(**next)))
+            if (!on_reply(sink.back()))
                 co_return;
         }
     }

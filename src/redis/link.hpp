@@ -42,6 +42,8 @@ public:
     reader reader_;
     backoff backoff_;
     std::vector<char> read_buffer_;
+    /** Where replies go when reply_sink() has no better place: cleared before each one. */
+    replies scratch_;
     /** Why the current connection ended: the first failure seen. */
     net::error_code reason_;
     /** Failed attempts of the current outage (for log rate limiting). */
@@ -62,8 +64,15 @@ protected:
     virtual bool reading() const noexcept = 0;
     /** The connection is unusable because of `ec`. */
     virtual void fail(net::error_code ec) = 0;
-    /** One reply; false to stop reading (the hook has called fail()). */
-    virtual bool on_reply(reply&& r) = 0;
+    /** The owner the next reply is appended to. By default the link's own scratch_, emptied
+        first: the reply lives until the next one, so on_reply copies what it keeps. */
+    virtual replies& reply_sink() {
+        scratch_.clear();
+        return scratch_;
+    }
+    /** One reply, just appended to reply_sink()'s owner; false to stop reading (the hook has
+        called fail()). */
+    virtual bool on_reply(const reply& r) = 0;
     /** Bytes arrived (before they are parsed). */
     virtual void on_bytes() {}
 

@@ -191,7 +191,7 @@ struct memory_watcher::state {
     }
 
     void sampled(const reply& r) {
-        auto s = r.type == reply::kind::string ? parse_info_memory(r.str) : std::nullopt;
+        auto s = r.type == reply::kind::string ? parse_info_memory(r.as_string()) : std::nullopt;
         if (!s) {
             if (!info_failed)
                 log::warn("redis_memory_unknown",

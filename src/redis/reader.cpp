@@ -2,50 +2,76 @@
 
 #include "redis/error.hpp"
 
-#include <algorithm>
+#include <cstring>
 #include <hiredis/read.h>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace senna::redis {
 
-// hiredis builds the reply tree through these callbacks. The root is the reader's own `root`
-// (one reply reused, not one allocated per reply: a pipeline's replies are mostly roots); every
-// child is appended to its parent's `elements`. hiredis creates children strictly in order and
-// starts child i+1 only when child i is complete, so appending never moves an array that
-// hiredis still points to (only completed siblings move). Arrays grow as elements arrive rather
-// than to their announced size, so memory follows the bytes received, not a header's claim.
-// hiredis only ever frees the root (redisReaderFree and its error path), so "freeing" is
-// resetting `root`, which frees the children with it. Returning NULL makes hiredis fail with an OOM
-// error, which we report as protocol_error after recording why. No exception may cross into C.
+// hiredis builds each reply through these callbacks, node by node in pre-order (a parent
+// before its elements, element i+1 only once element i is complete). They record it in
+// `nodes` (one entry per node, growing as nodes arrive, so memory follows the bytes received,
+// not an array header's claim) and copy its texts into `text`; both are reused from one reply
+// to the next. When the reply is complete, `emit` lays it out in the caller's `replies` in one
+// pass: one block of nodes (each array's elements contiguous, arrays given their block in
+// pre-order) and one block of bytes. The object hiredis holds for a node is its index + 1 (never
+// NULL, which hiredis takes as out of memory; we report that as protocol_error after recording
+// why). hiredis only ever frees the root (redisReaderFree and its error path), so freeing is
+// dropping the nodes recorded. No exception may cross into C.
 struct reader::state {
+    /** One node as hiredis announced it. */
+    struct raw {
+        reply::kind type = reply::kind::nil;
+        long long integer = 0;
+        std::size_t parent = 0; // its index + 1; 0 for the root
+        std::size_t idx = 0;    // its place among its parent's elements
+        std::size_t off = 0;    // text: offset in `text`; array: its elements' block (emit)
+        std::size_t len = 0;    // text: its size; array: how many elements
+    };
+
     reader_limits limits;
     redisReader* r = nullptr;
     bool failed = false;
     std::string error_text;
-    reply root;
-
-    static reply* slot(const redisReadTask* task) noexcept {
-        if (task->parent == nullptr) {
-            // Empty already (next() and free_object() leave it so); made sure of cheaply.
-            reply* r = &self(task)->root;
-            if (r->type != reply::kind::nil || !r->str.empty() || !r->elements.empty())
-                *r = reply();
-            return r;
-        }
-        auto* parent = static_cast<reply*>(task->parent->obj);
-        if (parent == nullptr || task->idx < 0 ||
-            static_cast<std::size_t>(task->idx) != parent->elements.size())
-            return nullptr;
-        try {
-            return &parent->elements.emplace_back();
-        } catch (...) {
-            return nullptr;
-        }
-    }
+    std::vector<raw> nodes;
+    std::string text;
 
     static state* self(const redisReadTask* task) noexcept {
         return static_cast<state*>(task->privdata);
+    }
+
+    static void* handle(std::size_t index) noexcept {
+        return reinterpret_cast<void*>(index + 1); // NOLINT(performance-no-int-to-ptr)
+    }
+
+    /** Records a node of `type`; its object for hiredis, or nullptr. */
+    static void* add(const redisReadTask* task, reply::kind type, long long integer,
+                     std::size_t off, std::size_t len) noexcept {
+        state* st = self(task);
+        raw n;
+        n.type = type;
+        n.integer = integer;
+        n.off = off;
+        n.len = len;
+        if (task->parent == nullptr) {
+            st->nodes.clear(); // a reply left by an error (hiredis does not say whose)
+        } else {
+            const auto parent = reinterpret_cast<std::size_t>(task->parent->obj);
+            if (parent == 0 || parent > st->nodes.size() || task->idx < 0 ||
+                st->nodes[parent - 1].type != reply::kind::array ||
+                static_cast<std::size_t>(task->idx) >= st->nodes[parent - 1].len)
+                return nullptr;
+            n.parent = parent;
+            n.idx = static_cast<std::size_t>(task->idx);
+        }
+        try {
+            st->nodes.push_back(n);
+        } catch (...) {
+            return nullptr;
+        }
+        return handle(st->nodes.size() - 1);
     }
 
     static void* create_string(const redisReadTask* task, char* str, std::size_t len) {
@@ -54,20 +80,18 @@ struct reader::state {
             st->error_text = "bulk string over the limit";
             return nullptr;
         }
-        reply* out = slot(task);
-        if (out == nullptr)
-            return nullptr;
+        if (task->parent == nullptr)
+            st->text.clear();
+        const std::size_t off = st->text.size();
         try {
-            out->str.assign(str, len);
+            st->text.append(str, len);
         } catch (...) {
-            if (task->parent == nullptr)
-                free_object(out);
             return nullptr;
         }
-        out->type = task->type == REDIS_REPLY_ERROR    ? reply::kind::error
-                    : task->type == REDIS_REPLY_STATUS ? reply::kind::status
-                                                       : reply::kind::string;
-        return out;
+        const auto type = task->type == REDIS_REPLY_ERROR    ? reply::kind::error
+                          : task->type == REDIS_REPLY_STATUS ? reply::kind::status
+                                                             : reply::kind::string;
+        return add(task, type, 0, off, len);
     }
 
     static void* create_array(const redisReadTask* task, int elements) {
@@ -76,39 +100,71 @@ struct reader::state {
             st->error_text = "array size out of range";
             return nullptr;
         }
-        reply* out = slot(task);
-        if (out == nullptr)
-            return nullptr;
-        try {
-            out->elements.reserve(std::min<std::size_t>(static_cast<std::size_t>(elements), 1024));
-        } catch (...) {
-            if (task->parent == nullptr)
-                free_object(out);
-            return nullptr;
-        }
-        out->type = reply::kind::array;
-        return out;
+        if (task->parent == nullptr)
+            st->text.clear();
+        return add(task, reply::kind::array, 0, 0, static_cast<std::size_t>(elements));
     }
 
     static void* create_integer(const redisReadTask* task, long long value) {
-        reply* out = slot(task);
-        if (out == nullptr)
-            return nullptr;
-        out->type = reply::kind::integer;
-        out->integer = value;
-        return out;
+        if (task->parent == nullptr)
+            self(task)->text.clear();
+        return add(task, reply::kind::integer, value, 0, 0);
     }
 
     static void* create_nil(const redisReadTask* task) {
-        reply* out = slot(task);
-        if (out == nullptr)
-            return nullptr;
-        out->type = reply::kind::nil;
-        return out;
+        if (task->parent == nullptr)
+            self(task)->text.clear();
+        return add(task, reply::kind::nil, 0, 0, 0);
     }
 
-    // Only ever a root, which is `root`: emptied (its children freed), never deleted.
-    static void free_object(void* p) noexcept { *static_cast<reply*>(p) = reply(); }
+    // Only ever a root, after an error. hiredis passes no privdata here: the next root's
+    // creation (add, and each create_* for `text`) drops what was recorded instead.
+    static void free_object(void*) noexcept {}
+
+    /** Appends the complete reply recorded in `nodes` to `out`; false if hiredis's calls did not
+     *  make a whole tree (never seen: every array has exactly its announced elements). */
+    bool emit(replies& out) {
+        const std::size_t total = nodes.size() - 1;
+        reply* block = out.take_nodes(total);
+        char* bytes = out.take_bytes(text.size());
+        if (!text.empty())
+            std::memcpy(bytes, text.data(), text.size());
+        reply root;
+        std::size_t next = 0; // the next free node of `block`
+        for (raw& n : nodes) {
+            reply& to = n.parent == 0 ? root : block[nodes[n.parent - 1].off + n.idx];
+            switch (n.type) {
+            case reply::kind::nil:
+                to = reply::make_nil();
+                break;
+            case reply::kind::integer:
+                to = reply::make_integer(n.integer);
+                break;
+            case reply::kind::array:
+                // Pre-order: an array is met before its elements, so its block is known first.
+                if (n.len > total - next)
+                    return false;
+                n.off = next;
+                next += n.len;
+                to = reply::make_array(std::span<const reply>(block + n.off, n.len));
+                break;
+            default:
+                to = reply::make_text(n.type, std::string_view(bytes + n.off, n.len));
+                break;
+            }
+        }
+        if (next != total)
+            return false;
+        out.push_root(root);
+        nodes.clear();
+        text.clear();
+        // A huge reply's scratch is not kept for the connection's life.
+        if (text.capacity() > 64 * 1024)
+            std::string().swap(text);
+        if (nodes.capacity() > 4096)
+            std::vector<raw>().swap(nodes);
+        return true;
+    }
 
     static redisReplyObjectFunctions functions;
 
@@ -173,32 +229,49 @@ void reader::feed(std::string_view bytes) {
         st.fail("cannot buffer input");
 }
 
-boost::system::result<std::optional<reply>> reader::next() {
+namespace {
+
+// result<bool> is constructible from a bool and from an error_code alike: say which.
+boost::system::result<bool> failed_result() {
+    return {boost::system::in_place_error, make_error_code(error::protocol_error)};
+}
+
+} // namespace
+
+boost::system::result<bool> reader::next(replies& out) {
     state& st = *state_;
     if (st.failed)
-        return make_error_code(error::protocol_error);
-    void* out = nullptr;
-    if (redisReaderGetReply(st.r, &out) != REDIS_OK) {
+        return failed_result();
+    void* got = nullptr;
+    if (redisReaderGetReply(st.r, &got) != REDIS_OK) {
         st.fail(st.r->errstr);
-        return make_error_code(error::protocol_error);
+        return failed_result();
     }
-    if (out == nullptr) {
+    if (got == nullptr) {
         // hiredis keeps an unfinished bulk string whole in its buffer, so what is left over is
         // at most one bulk plus its header; more than that means it is over the limit.
         if (buffered() > st.limits.max_bulk + 64) {
             st.fail("reply over the size limit");
-            return make_error_code(error::protocol_error);
+            return failed_result();
         }
-        return std::optional<reply>();
+        return false;
     }
-    std::optional<reply> done(std::move(*static_cast<reply*>(out)));
-    state::free_object(out);
-    return done;
+    try {
+        if (!st.emit(out)) {
+            st.fail("malformed reply tree");
+            return failed_result();
+        }
+    } catch (...) {
+        st.fail("out of memory");
+        return failed_result();
+    }
+    return true;
 }
 
 void reader::reset() {
     state_->close();
-    state_->root = reply();
+    state_->nodes.clear();
+    state_->text.clear();
     state_->open();
 }
 

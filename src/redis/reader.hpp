@@ -1,5 +1,6 @@
 #pragma once
-// Sans-I/O RESP2 reader over hiredis's `redisReader`: bytes in, `reply` values out, no sockets,
+// Sans-I/O RESP2 reader over hiredis's `redisReader`: bytes in, replies out (appended to a
+// `replies` owner, reply.hpp), no sockets,
 // clocks or exceptions. The server is trusted more than a client, but a broken or hostile peer
 // must still not crash us or make us allocate without bound, hence `reader_limits`.
 
@@ -9,7 +10,6 @@
 
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <string_view>
 
 namespace senna::redis {
@@ -33,11 +33,12 @@ public:
     void feed(std::string_view bytes);
 
     /**
-     * The next complete reply, or nullopt if more bytes are needed; error::protocol_error on
-     * malformed input or a reply over the limits. After an error the reader stays failed until
-     * `reset()`.
+     * Appends the next complete reply to `out` and returns true, or returns false if more
+     * bytes are needed; error::protocol_error on malformed input or a reply over the limits.
+     * After an error the reader stays failed until `reset()`. `out` is only touched when a
+     * reply is complete, so it may differ from one call to the next.
      */
-    boost::system::result<std::optional<reply>> next();
+    boost::system::result<bool> next(replies& out);
 
     /** Drops buffered bytes and any error: the state of a fresh reader (for a new connection). */
     void reset();

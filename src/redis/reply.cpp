@@ -1,8 +1,17 @@
 #include "redis/reply.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <stdexcept>
 
 namespace senna::redis {
+
+const reply& reply_range::at(std::size_t i) const {
+    if (i >= count_)
+        throw std::out_of_range("reply_range::at");
+    return first_[i];
+}
 
 std::optional<long long> reply::as_integer() const noexcept {
     if (type == kind::integer)
@@ -10,9 +19,10 @@ std::optional<long long> reply::as_integer() const noexcept {
     if (type != kind::string)
         return std::nullopt;
     long long v = 0;
-    const char* end = str.data() + str.size();
-    auto [p, ec] = std::from_chars(str.data(), end, v);
-    if (ec != std::errc() || p != end || str.empty())
+    const std::string_view s = as_string();
+    const char* end = s.data() + s.size();
+    auto [p, ec] = std::from_chars(s.data(), end, v);
+    if (ec != std::errc() || p != end || s.empty())
         return std::nullopt;
     return v;
 }
@@ -20,8 +30,100 @@ std::optional<long long> reply::as_integer() const noexcept {
 bool reply::is_error_code(std::string_view code) const noexcept {
     if (type != kind::error)
         return false;
-    std::string_view s(str);
+    std::string_view s = as_string();
     return s.substr(0, code.size()) == code && (s.size() == code.size() || s[code.size()] == ' ');
+}
+
+// --- replies
+
+template <class T> T* replies::pool<T>::take(std::size_t n, std::size_t first_block) {
+    if (n == 0)
+        return nullptr;
+    if (!blocks.empty() && blocks.back().capacity - used >= n) {
+        T* out = blocks.back().data.get() + used;
+        used += n;
+        return out;
+    }
+    // Each block at least doubles the last: a pipeline ends up with a few blocks whatever its
+    // size. What is left of the last block is not reused.
+    const std::size_t cap =
+        std::max({n, first_block, blocks.empty() ? std::size_t{0} : 2 * blocks.back().capacity});
+    blocks.push_back({std::unique_ptr<T[]>(new T[cap]), cap});
+    used = n;
+    return blocks.back().data.get();
+}
+
+template <class T> void replies::pool<T>::clear() noexcept {
+    if (blocks.size() > 1) {
+        // The last block is the largest: keep it alone.
+        std::swap(blocks.front(), blocks.back());
+        blocks.resize(1);
+    }
+    used = 0;
+}
+
+reply* replies::take_nodes(std::size_t n) {
+    return nodes_.take(n, 32);
+}
+
+char* replies::take_bytes(std::size_t n) {
+    return bytes_.take(n, 1024);
+}
+
+void replies::clear() noexcept {
+    roots_.clear();
+    nodes_.clear();
+    bytes_.clear();
+}
+
+const reply& replies::front() const noexcept {
+    static const reply nil;
+    return roots_.empty() ? nil : roots_.front();
+}
+
+namespace {
+
+void measure(const reply& r, std::size_t& nodes, std::size_t& bytes) {
+    bytes += r.as_string().size();
+    nodes += r.elements.size();
+    for (const reply& e : r.elements)
+        measure(e, nodes, bytes);
+}
+
+// Copies `from` into `to`; its elements go to `nodes` (advanced past them and their
+// descendants: each array's elements contiguous) and its text to `bytes`.
+void copy_into(const reply& from, reply& to, reply*& nodes, char*& bytes) {
+    const std::string_view s = from.as_string();
+    if (from.type == reply::kind::integer)
+        to = reply::make_integer(from.integer);
+    else if (from.type == reply::kind::array) {
+        reply* kids = nodes;
+        nodes += from.elements.size();
+        for (std::size_t i = 0; i < from.elements.size(); ++i)
+            copy_into(from.elements[i], kids[i], nodes, bytes);
+        to = reply::make_array(std::span<const reply>(kids, from.elements.size()));
+    } else if (from.type == reply::kind::nil)
+        to = reply::make_nil();
+    else {
+        if (!s.empty())
+            std::memcpy(bytes, s.data(), s.size());
+        to = reply::make_text(from.type, std::string_view(bytes, s.size()));
+        bytes += s.size();
+    }
+}
+
+} // namespace
+
+reply replies::push(const reply& r) {
+    std::size_t n = 0;
+    std::size_t b = 0;
+    measure(r, n, b);
+    reply* nodes = take_nodes(n);
+    char* bytes = take_bytes(b);
+    reply root;
+    copy_into(r, root, nodes, bytes);
+    roots_.push_back(root);
+    return root;
 }
 
 namespace {
@@ -33,11 +135,11 @@ void append_debug(std::string& out, const reply& r) {
         return;
     case reply::kind::status:
         out += '+';
-        out += r.str;
+        out += r.as_string();
         return;
     case reply::kind::error:
         out += '-';
-        out += r.str;
+        out += r.as_string();
         return;
     case reply::kind::integer:
         out += ':';
@@ -45,7 +147,7 @@ void append_debug(std::string& out, const reply& r) {
         return;
     case reply::kind::string:
         out += '"';
-        out += r.str;
+        out += r.as_string();
         out += '"';
         return;
     case reply::kind::array:

@@ -1,35 +1,66 @@
 #pragma once
-// One RESP2 reply as a plain value. An error reply (`-ERR ...`) is a reply, not a failure of
-// the operation that carried it.
+// RESP2 replies as cheap views over storage owned by a `replies` (ADR 0016). A `reply` is a
+// non-owning node: its text is a string_view and its elements a range of nodes, both inside
+// the owner that produced it. A pipeline's replies live in one `replies`: its nodes in a few
+// contiguous blocks and all their bytes in a few more, instead of one std::string and one
+// std::vector per node. An error reply (`-ERR ...`) is a reply, not a failure of the operation
+// that carried it.
+//
+// Lifetime: a `reply` (and every string_view taken from it) is valid while its owner lives,
+// whatever happens to the owner meanwhile: moving it or appending to it never moves what it
+// holds (its blocks are never reallocated). Anything kept past the owner must be copied out
+// (std::string(r.as_string())) or into another owner (replies::push).
 
 #include "redis/server_error.hpp"
 
+#include <cstddef>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace senna::redis {
 
+struct reply;
+
+/** The elements of an array reply: a view of contiguous nodes (size, [], begin/end). */
+class reply_range {
+public:
+    reply_range() = default;
+    reply_range(const reply* first, std::size_t count) noexcept : first_(first), count_(count) {}
+
+    std::size_t size() const noexcept { return count_; }
+    bool empty() const noexcept { return count_ == 0; }
+    const reply* begin() const noexcept { return first_; }
+    inline const reply* end() const noexcept;
+    inline const reply& operator[](std::size_t i) const noexcept;
+    /** Element `i`; throws std::out_of_range past the end. */
+    const reply& at(std::size_t i) const;
+    inline const reply& front() const noexcept;
+    inline const reply& back() const noexcept;
+
+private:
+    const reply* first_ = nullptr;
+    std::size_t count_ = 0;
+};
+
 struct reply {
     enum class kind { nil, status, error, integer, string, array };
 
     kind type = kind::nil;
-    /** The text of a status, error or bulk string reply (binary-safe). */
-    std::string str;
     long long integer = 0;
-    std::vector<reply> elements;
+    /** The elements of an array reply (empty for any other). */
+    reply_range elements;
 
     bool is_nil() const noexcept { return type == kind::nil; }
     bool is_error() const noexcept { return type == kind::error; }
     bool is_array() const noexcept { return type == kind::array; }
 
-    /** `str` for status, error and string replies; empty otherwise. */
-    std::string_view as_string() const noexcept {
-        return type == kind::status || type == kind::error || type == kind::string
-                   ? std::string_view(str)
-                   : std::string_view();
-    }
+    /** The text of a status, error or bulk string reply (binary-safe); empty otherwise. A view
+     *  into the owner: copy it to keep it longer. */
+    std::string_view as_string() const noexcept { return {text_, size_}; }
 
     /** The value of an integer reply, or of a string reply holding a decimal integer. */
     std::optional<long long> as_integer() const noexcept;
@@ -39,8 +70,111 @@ struct reply {
 
     /** What an error reply says went wrong (server_error.hpp); `none` for any other reply. */
     server_error error_kind() const noexcept {
-        return type == kind::error ? classify(str) : server_error::none;
+        return type == kind::error ? classify(as_string()) : server_error::none;
     }
+
+    // Views over storage the caller keeps alive (the reader's layout, tests, copies).
+    static reply make_nil() noexcept { return {}; }
+    static reply make_integer(long long v) noexcept {
+        reply r;
+        r.type = kind::integer;
+        r.integer = v;
+        return r;
+    }
+    /** `k` is status, error or string; `text` is viewed, not copied. */
+    static reply make_text(kind k, std::string_view text) noexcept {
+        reply r;
+        r.type = k;
+        r.text_ = text.data();
+        r.size_ = text.size();
+        return r;
+    }
+    static reply make_string(std::string_view text) noexcept {
+        return make_text(kind::string, text);
+    }
+    static reply make_array(std::span<const reply> elements) noexcept {
+        reply r;
+        r.type = kind::array;
+        r.elements = reply_range(elements.data(), elements.size());
+        return r;
+    }
+
+private:
+    const char* text_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+inline const reply* reply_range::end() const noexcept {
+    return first_ + count_;
+}
+inline const reply& reply_range::operator[](std::size_t i) const noexcept {
+    return first_[i];
+}
+inline const reply& reply_range::front() const noexcept {
+    return first_[0];
+}
+inline const reply& reply_range::back() const noexcept {
+    return first_[count_ - 1];
+}
+
+/**
+ * The owner of a sequence of replies (a pipeline's, in order) and of everything they view.
+ * Movable, not copyable; indexable like a vector of replies. Its nodes and bytes live in
+ * blocks that are allocated as needed (each at least twice the previous one) and never moved,
+ * so views survive moves of the owner and later pushes.
+ */
+class replies {
+public:
+    replies() = default;
+    replies(replies&&) noexcept = default;
+    replies& operator=(replies&&) noexcept = default;
+    replies(const replies&) = delete;
+    replies& operator=(const replies&) = delete;
+
+    std::size_t size() const noexcept { return roots_.size(); }
+    bool empty() const noexcept { return roots_.empty(); }
+    const reply& operator[](std::size_t i) const noexcept { return roots_[i]; }
+    const reply* begin() const noexcept { return roots_.data(); }
+    const reply* end() const noexcept { return roots_.data() + roots_.size(); }
+    const reply& back() const noexcept { return roots_.back(); }
+    /** The first reply, or a nil reply when there is none: what async_evalsha completes with
+     *  is an owner of exactly one reply, or of none on failure. */
+    const reply& front() const noexcept;
+
+    /** Room for `n` replies without reallocating the index (not their nodes or bytes). */
+    void reserve(std::size_t n) { roots_.reserve(n); }
+    /** Drops every reply; keeps the largest blocks for reuse. Views die. */
+    void clear() noexcept;
+
+    /** Appends a deep copy of `r` (from any owner, or a view of anything alive) and returns
+     *  the copy, a view into this owner. */
+    reply push(const reply& r);
+
+    // --- for builders (the reader): allocate storage, then append a root viewing into it.
+    /** `n` contiguous nodes, stable for the owner's life, to be assigned (a reused block holds
+     *  old views); nullptr for n == 0. */
+    reply* take_nodes(std::size_t n);
+    /** `n` bytes, uninitialised, stable for the owner's life; nullptr for n == 0. */
+    char* take_bytes(std::size_t n);
+    /** Appends `r`, whose nodes and bytes were taken from this owner. */
+    void push_root(const reply& r) { roots_.push_back(r); }
+
+private:
+    template <class T> struct pool {
+        struct block {
+            std::unique_ptr<T[]> data;
+            std::size_t capacity = 0;
+        };
+        std::vector<block> blocks;
+        std::size_t used = 0; // in blocks.back()
+
+        T* take(std::size_t n, std::size_t first_block);
+        void clear() noexcept;
+    };
+
+    std::vector<reply> roots_;
+    pool<reply> nodes_;
+    pool<char> bytes_;
 };
 
 /** A short human-readable rendering for logs and test failure messages. */

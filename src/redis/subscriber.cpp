@@ -123,7 +123,7 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     bool reading() const noexcept override { return live(); }
     void on_bytes() override { last_read_ = clock::now(); }
 
-    bool on_reply(reply&& r) override {
+    bool on_reply(const reply& r) override {
         dispatch(r);
         return live(); // the handler may have called stop()
     }
@@ -151,41 +151,41 @@ struct subscriber::impl : detail::link, std::enable_shared_from_this<impl> {
     void dispatch(const reply& r) {
         if (r.is_array() && !r.elements.empty() && r.elements[0].type == reply::kind::string) {
             const auto& e = r.elements;
-            std::string_view kind = e[0].str;
+            std::string_view kind = e[0].as_string();
             if (kind == "message" && e.size() == 3) {
                 if (handler_)
-                    handler_(e[1].str, std::string_view(), e[2].str);
+                    handler_(e[1].as_string(), std::string_view(), e[2].as_string());
             } else if (kind == "pmessage" && e.size() == 4) {
                 if (handler_)
-                    handler_(e[2].str, e[1].str, e[3].str);
+                    handler_(e[2].as_string(), e[1].as_string(), e[3].as_string());
             } else if (kind == "smessage" && e.size() == 3) {
                 if (handler_)
-                    handler_(e[1].str, std::string_view(), e[2].str);
+                    handler_(e[1].as_string(), std::string_view(), e[2].as_string());
             } else if (kind == "sunsubscribe" && e.size() == 3 && sharded_) {
-                dropped(e[1].str);
+                dropped(std::string(e[1].as_string()));
             } else if (kind == "pong") {
                 on_pong();
             }
             // subscribe / unsubscribe confirmations carry nothing we need.
             return;
         }
-        if (r.type == reply::kind::status && r.str == "PONG") {
+        if (r.type == reply::kind::status && r.as_string() == "PONG") {
             on_pong();
-        } else if (r.is_error() && sharded_ && parse_redirect(r.str)) {
+        } else if (r.is_error() && sharded_ && parse_redirect(r.as_string())) {
             // SSUBSCRIBE at a node that does not serve the channel's slot (a stale map): every
             // channel of that slot is lost here.
-            const auto slot = parse_redirect(r.str)->slot;
+            const auto slot = parse_redirect(r.as_string())->slot;
             std::vector<std::string> gone;
             for (const auto& c : channels_)
                 if (key_slot(c) == slot)
                     gone.push_back(c);
             log::debug("redis_subscriber_moved",
-                       {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.str}});
+                       {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.as_string()}});
             for (const auto& c : gone)
                 forget(c);
         } else if (r.is_error()) {
             log::warn("redis_subscriber_error",
-                      {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.str}});
+                      {{"name", opts_.name}, {"endpoint", where_}, {"reply", r.as_string()}});
         }
     }
 

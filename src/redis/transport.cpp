@@ -82,6 +82,7 @@ net::awaitable<net::error_code> handshake_unbounded(socket& sock, reader& rd, co
         co_return wec;
 
     std::array<char, 4096> buf;
+    replies answers;
     std::size_t got = 0;
     bool failed = false;
     while (got < req.size()) {
@@ -90,15 +91,15 @@ net::awaitable<net::error_code> handshake_unbounded(socket& sock, reader& rd, co
             co_return rec;
         rd.feed(std::string_view(buf.data(), n));
         for (;;) {
-            auto next = rd.next();
+            auto next = rd.next(answers);
             if (!next)
                 co_return next.error();
             if (!*next)
                 break;
             ++got;
-            if ((*next)->is_error() && !failed) {
+            if (answers.back().is_error() && !failed) {
                 failed = true;
-                why = (*next)->str;
+                why = answers.back().as_string();
             }
         }
     }

@@ -190,7 +190,7 @@ net::awaitable<bool> dispatcher::ensure_group() {
     if (ec)
         co_return false;
     if (replies[0].is_error() && !replies[0].is_error_code("BUSYGROUP")) {
-        log::warn("webhook_redis_failed", {{"op", "group"}, {"error", replies[0].str}});
+        log::warn("webhook_redis_failed", {{"op", "group"}, {"error", replies[0].as_string()}});
         co_return false;
     }
     co_return true;
@@ -227,7 +227,7 @@ net::awaitable<void> dispatcher::read_loop() {
             if (r.is_error_code("NOGROUP"))
                 ready = false; // the stream was deleted: made again with the group
             else
-                log::warn("webhook_redis_failed", {{"op", "read"}, {"error", r.str}});
+                log::warn("webhook_redis_failed", {{"op", "read"}, {"error", r.as_string()}});
             co_await sleep(redis_pause);
             continue;
         }
@@ -330,7 +330,8 @@ net::awaitable<void> dispatcher::renew_loop() {
                 args.push_back(id);
         std::vector<std::string_view> argv(args.begin(), args.end());
         std::array<std::string_view, 1> keys{settings_.stream};
-        auto [ec, r] = co_await writer_->evalsha(*renew_, keys, argv);
+        auto [ec, r_owner] = co_await writer_->evalsha(*renew_, keys, argv);
+        const redis::reply& r = r_owner.front();
         if (ec || r.is_error())
             continue; // Redis down: the events may be taken over; claim_again notices
         for (const auto& lost : r.elements) {
@@ -362,7 +363,7 @@ void dispatcher::take_all(const redis::reply& entries,
             redis::request req;
             req.push("XACK", settings_.stream, settings_.group, id);
             req.push("XDEL", settings_.stream, id);
-            writer_->async_exec(req, [](net::error_code, const std::vector<redis::reply>&) {});
+            writer_->async_exec(req, [](net::error_code, const redis::replies&) {});
             continue;
         }
         auto a = attempts.find(id);
@@ -477,7 +478,7 @@ net::awaitable<void> dispatcher::acknowledge(const held& h) {
         log::warn("webhook_redis_failed",
                   {{"op", "ack"},
                    {"id", h.event.id},
-                   {"error", ec ? ec.message() : std::string(replies.back().str)}});
+                   {"error", ec ? ec.message() : std::string(replies.back().as_string())}});
         co_return;
     }
     const auto lag_ms = std::max<std::int64_t>(0, util::now_ms() - entry_ms(h.event.id));
@@ -506,7 +507,7 @@ net::awaitable<void> dispatcher::park(const held& h, const std::string& why) {
         log::warn("webhook_redis_failed",
                   {{"op", "dead_letter"},
                    {"id", h.event.id},
-                   {"error", ec ? ec.message() : std::string(replies.back().str)}});
+                   {"error", ec ? ec.message() : std::string(replies.back().as_string())}});
         co_return; // still pending: taken over and parked again later
     }
     stats_.dead(h.event.event);
@@ -520,7 +521,8 @@ net::awaitable<void> dispatcher::park(const held& h, const std::string& why) {
 net::awaitable<std::size_t> dispatcher::claim_again(const held& h) {
     std::array<std::string_view, 1> keys{settings_.stream};
     std::array<std::string_view, 3> args{settings_.group, settings_.consumer, h.event.id};
-    auto [ec, r] = co_await writer_->evalsha(*claim_own_, keys, args);
+    auto [ec, r_owner] = co_await writer_->evalsha(*claim_own_, keys, args);
+    const redis::reply& r = r_owner.front();
     if (ec || r.is_error())
         co_return 0;
     const auto n = r.as_integer().value_or(-1);

@@ -24,17 +24,18 @@
 
 using senna::redis::reader;
 using senna::redis::reader_limits;
+using senna::redis::replies;
 using senna::redis::reply;
 
 namespace {
 
 struct outcome {
-    std::vector<reply> replies;
+    senna::redis::replies replies;
     bool failed = false;
 };
 
 bool operator==(const reply& a, const reply& b) {
-    if (a.type != b.type || a.str != b.str || a.integer != b.integer ||
+    if (a.type != b.type || a.as_string() != b.as_string() || a.integer != b.integer ||
         a.elements.size() != b.elements.size())
         return false;
     for (std::size_t i = 0; i < a.elements.size(); ++i)
@@ -46,7 +47,7 @@ bool operator==(const reply& a, const reply& b) {
 // Takes every complete reply out of `r`; false once it failed.
 bool drain(reader& r, outcome& out) {
     while (true) {
-        auto n = r.next();
+        auto n = r.next(out.replies);
         if (!n) {
             if (r.last_error().empty())
                 std::abort(); // a failure always says why
@@ -56,10 +57,10 @@ bool drain(reader& r, outcome& out) {
         if (!*n)
             return true;
         // Exercise the accessors on whatever came out.
-        (void)n->value().as_integer();
-        (void)n->value().is_error_code("ERR");
-        (void)senna::redis::to_debug_string(n->value());
-        out.replies.push_back(std::move(**n));
+        const reply& got = out.replies.back();
+        (void)got.as_integer();
+        (void)got.is_error_code("ERR");
+        (void)senna::redis::to_debug_string(got);
     }
 }
 
@@ -82,16 +83,22 @@ void write(const reply& r, std::string& out) {
         out += "$-1\r\n";
         return;
     case reply::kind::status:
-        out += '+' + r.str + "\r\n";
+        out += '+';
+        out += r.as_string();
+        out += "\r\n";
         return;
     case reply::kind::error:
-        out += '-' + r.str + "\r\n";
+        out += '-';
+        out += r.as_string();
+        out += "\r\n";
         return;
     case reply::kind::integer:
         out += ':' + std::to_string(r.integer) + "\r\n";
         return;
     case reply::kind::string:
-        out += '$' + std::to_string(r.str.size()) + "\r\n" + r.str + "\r\n";
+        out += '$' + std::to_string(r.as_string().size()) + "\r\n";
+        out += r.as_string();
+        out += "\r\n";
         return;
     case reply::kind::array:
         out += '*' + std::to_string(r.elements.size()) + "\r\n";
@@ -102,7 +109,7 @@ void write(const reply& r, std::string& out) {
 }
 
 bool within(const reply& r, const reader_limits& lim) {
-    if (r.str.size() > lim.max_bulk || r.elements.size() > lim.max_elements)
+    if (r.as_string().size() > lim.max_bulk || r.elements.size() > lim.max_elements)
         return false;
     return std::all_of(r.elements.begin(), r.elements.end(),
                        [&](const reply& e) { return within(e, lim); });
@@ -124,8 +131,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         write(whole.replies[i], again);
         reader r;
         r.feed(again);
-        auto back = r.next();
-        if (!back || !*back || !(**back == whole.replies[i]) || r.buffered() != 0)
+        replies back;
+        auto got = r.next(back);
+        if (!got || !*got || !(back.back() == whole.replies[i]) || r.buffered() != 0)
+            std::abort();
+        // A deep copy into another owner, moved: still the same reply.
+        replies copy;
+        copy.push(whole.replies[i]);
+        const replies moved(std::move(copy));
+        if (!(moved[0] == whole.replies[i]))
             std::abort();
     }
 
@@ -142,8 +156,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (r.buffered() != 0)
             std::abort();
         r.feed("+OK\r\n");
-        auto ok = r.next();
-        if (!ok || !*ok || (*ok)->type != reply::kind::status || (*ok)->str != "OK")
+        replies after;
+        auto ok = r.next(after);
+        if (!ok || !*ok || after.back().type != reply::kind::status ||
+            after.back().as_string() != "OK")
             std::abort();
     }
     return 0;

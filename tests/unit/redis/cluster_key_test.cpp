@@ -83,23 +83,19 @@ TEST(slot_map, redirections) {
     EXPECT_FALSE(parse_redirect("MOVED 1 h").has_value());
 }
 
+// Replies are views: what the tests build is copied into an owner alive until they end.
+replies& kept() {
+    static replies all;
+    return all;
+}
 reply str(std::string s) {
-    reply r;
-    r.type = reply::kind::string;
-    r.str = std::move(s);
-    return r;
+    return kept().push(reply::make_string(s));
 }
 reply num(long long n) {
-    reply r;
-    r.type = reply::kind::integer;
-    r.integer = n;
-    return r;
+    return reply::make_integer(n);
 }
 reply arr(std::vector<reply> e) {
-    reply r;
-    r.type = reply::kind::array;
-    r.elements = std::move(e);
-    return r;
+    return kept().push(reply::make_array(e));
 }
 
 reply shard_node(std::string endpoint, long long port, std::string role, std::string health) {

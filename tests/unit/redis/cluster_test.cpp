@@ -69,10 +69,10 @@ TEST(cluster, routes_each_command_to_its_master_and_answers_in_order) {
         CO_ASSERT_TRUE(!ec);
         CO_ASSERT_TRUE(replies.size() == 61);
         for (int i = 0; i < 30; ++i) {
-            EXPECT_EQ(replies[static_cast<std::size_t>(i)].str, "OK");
-            EXPECT_EQ(replies[static_cast<std::size_t>(31 + i)].str, key_n("value-", i));
+            EXPECT_EQ(replies[static_cast<std::size_t>(i)].as_string(), "OK");
+            EXPECT_EQ(replies[static_cast<std::size_t>(31 + i)].as_string(), key_n("value-", i));
         }
-        EXPECT_EQ(replies[30].str, "PONG");
+        EXPECT_EQ(replies[30].as_string(), "PONG");
 
         // Each key is on the master that serves CLUSTER KEYSLOT's slot (read there directly).
         std::set<std::uint16_t> masters;
@@ -92,25 +92,28 @@ TEST(cluster, routes_each_command_to_its_master_and_answers_in_order) {
         for (int i = 0; i < 10; ++i) {
             std::string key = key_n("key:", i);
             std::array<std::string_view, 1> keys{key};
-            auto [eec, rep] = co_await conn.evalsha(get, keys);
+            auto [eec, rep_owner] = co_await conn.evalsha(get, keys);
+            const redis::reply& rep = rep_owner.front();
             EXPECT_FALSE(eec);
-            EXPECT_EQ(rep.str, key_n("value-", i));
+            EXPECT_EQ(rep.as_string(), key_n("value-", i));
         }
         // Keys of one hash tag in one script: same slot, one node.
         script both("return redis.call('SET', KEYS[1], ARGV[1]) and "
                     "redis.call('SET', KEYS[2], ARGV[1]) and 1");
         std::array<std::string_view, 2> tagged{"{chat:1}a", "{chat:1}b"};
         std::array<std::string_view, 1> args{"x"};
-        auto [tec, trep] = co_await conn.evalsha(both, tagged, args);
+        auto [tec, trep_owner] = co_await conn.evalsha(both, tagged, args);
+        const redis::reply& trep = trep_owner.front();
         EXPECT_FALSE(tec);
         EXPECT_EQ(trep.integer, 1);
         EXPECT_EQ(cluster.command(cluster.master_of(key_slot("{chat:1}")), {"GET", "{chat:1}b"}),
                   "x");
         // Keys of two slots in one script: Redis refuses, the client reports it as is.
         std::array<std::string_view, 2> spread{"key:1", "key:2"};
-        auto [xec, xrep] = co_await conn.evalsha(both, spread, args);
+        auto [xec, xrep_owner] = co_await conn.evalsha(both, spread, args);
+        const redis::reply& xrep = xrep_owner.front();
         EXPECT_FALSE(xec);
-        EXPECT_TRUE(xrep.is_error_code("CROSSSLOT")) << xrep.str;
+        EXPECT_TRUE(xrep.is_error_code("CROSSSLOT")) << xrep.as_string();
         conn.stop();
     });
 }
@@ -149,9 +152,9 @@ TEST(cluster, follows_ask_during_a_migration_and_moved_after_it) {
         get.push("GET", "{m}a");
         auto [gec, got] = co_await conn.exec(get);
         CO_ASSERT_TRUE(!gec && got.size() == 3);
-        EXPECT_EQ(got[0].str, "1");
-        EXPECT_EQ(got[1].str, "2");
-        EXPECT_EQ(got[2].str, "1");
+        EXPECT_EQ(got[0].as_string(), "1");
+        EXPECT_EQ(got[1].as_string(), "2");
+        EXPECT_EQ(got[2].as_string(), "1");
         // ASK leaves the map alone: the slot is still the source's.
         EXPECT_EQ(cluster.command(from, {"CLUSTER", "COUNTKEYSINSLOT", s}), "1");
         EXPECT_EQ(cluster.command(to, {"CLUSTER", "COUNTKEYSINSLOT", s}), "1");
@@ -165,9 +168,9 @@ TEST(cluster, follows_ask_during_a_migration_and_moved_after_it) {
         after.push("SET", "{m}c", "3");
         auto [aec, later] = co_await conn.exec(after);
         CO_ASSERT_TRUE(!aec && later.size() == 3);
-        EXPECT_EQ(later[0].str, "1");
-        EXPECT_EQ(later[1].str, "2");
-        EXPECT_EQ(later[2].str, "OK");
+        EXPECT_EQ(later[0].as_string(), "1");
+        EXPECT_EQ(later[1].as_string(), "2");
+        EXPECT_EQ(later[2].as_string(), "OK");
         EXPECT_EQ(cluster.command(to, {"GET", "{m}c"}), "3");
         conn.stop();
     });
@@ -207,7 +210,7 @@ TEST(cluster, survives_a_manual_failover_and_a_killed_master) {
             auto [gec, got] = co_await conn.exec(get);
             CO_ASSERT_TRUE(!gec && got.size() == 30);
             for (int i = 0; i < 30; ++i)
-                EXPECT_EQ(got[static_cast<std::size_t>(i)].str, key_n("v", i));
+                EXPECT_EQ(got[static_cast<std::size_t>(i)].as_string(), key_n("v", i));
 
             // 2. A master killed (SIGKILL) while writes are in flight. The subscriber sits on
             //    that node and must move to another one.
@@ -251,10 +254,10 @@ TEST(cluster, survives_a_manual_failover_and_a_killed_master) {
                     std::string key = key_n("w", issued);
                     request w;
                     w.push("SET", key, issued);
-                    conn.async_exec(w, [&, key, value = std::to_string(issued)](
-                                           net::error_code wec, std::vector<reply> wr) {
+                    conn.async_exec(w, [&, key, value = std::to_string(issued)](net::error_code wec,
+                                                                                redis::replies wr) {
                         ++completed;
-                        if (!wec && wr.size() == 1 && wr[0].str == "OK")
+                        if (!wec && wr.size() == 1 && wr[0].as_string() == "OK")
                             acked[key] = value;
                         else
                             ++failed;
@@ -278,7 +281,7 @@ TEST(cluster, survives_a_manual_failover_and_a_killed_master) {
             CO_ASSERT_TRUE(!cec && values.size() == acked.size());
             std::size_t i = 0;
             for (const auto& [k, v] : acked) {
-                EXPECT_EQ(values[i++].str, v) << k;
+                EXPECT_EQ(values[i++].as_string(), v) << k;
                 EXPECT_EQ(cluster.command(cluster.master_of(key_slot(k)), {"GET", k}), v) << k;
             }
             // The client works again without a restart, on every slot.
@@ -288,7 +291,7 @@ TEST(cluster, survives_a_manual_failover_and_a_killed_master) {
             auto [aec, done] = co_await conn.exec(again);
             CO_ASSERT_TRUE(!aec && done.size() == 30);
             for (const auto& d : done)
-                EXPECT_EQ(d.str, "OK");
+                EXPECT_EQ(d.as_string(), "OK");
             EXPECT_NE(cluster.master_of(key_slot("k1")), victim);
 
             // The subscriber reconnected to another node and receives again.

@@ -67,8 +67,8 @@ TEST(connection, set_get_over_tcp) {
         CO_ASSERT_TRUE(!ec);
         CO_ASSERT_TRUE(replies.size() == 3);
         EXPECT_EQ(replies[0].type, reply::kind::status);
-        EXPECT_EQ(replies[0].str, "OK");
-        EXPECT_EQ(replies[1].str, value);
+        EXPECT_EQ(replies[0].as_string(), "OK");
+        EXPECT_EQ(replies[1].as_string(), value);
         EXPECT_TRUE(replies[2].is_nil());
         conn.stop();
     });
@@ -85,7 +85,7 @@ TEST(connection, set_get_over_unix_socket) {
         CO_ASSERT_TRUE(!ec);
         auto [ec2, got] = co_await conn.exec(make("GET", "k"));
         CO_ASSERT_TRUE(!ec2 && got.size() == 1);
-        EXPECT_EQ(got[0].str, "over unix");
+        EXPECT_EQ(got[0].as_string(), "over unix");
         conn.stop();
     });
     EXPECT_EQ(server.command({"GET", "k"}), "over unix");
@@ -149,11 +149,11 @@ TEST(connection, multi_exec_in_one_request) {
         r.push("EXEC");
         auto [ec, replies] = co_await conn.exec(r);
         CO_ASSERT_TRUE(!ec && replies.size() == 4);
-        EXPECT_EQ(replies[0].str, "OK");
-        EXPECT_EQ(replies[1].str, "QUEUED");
-        EXPECT_EQ(replies[2].str, "QUEUED");
+        EXPECT_EQ(replies[0].as_string(), "OK");
+        EXPECT_EQ(replies[1].as_string(), "QUEUED");
+        EXPECT_EQ(replies[2].as_string(), "QUEUED");
         CO_ASSERT_TRUE(replies[3].is_array() && replies[3].elements.size() == 2);
-        EXPECT_EQ(replies[3].elements[0].str, "OK");
+        EXPECT_EQ(replies[3].elements[0].as_string(), "OK");
         EXPECT_EQ(replies[3].elements[1].integer, 2);
         conn.stop();
     });
@@ -177,13 +177,13 @@ TEST(connection, error_reply_does_not_break_the_connection) {
         auto [ec, replies] = co_await conn.exec(r);
         CO_ASSERT_TRUE(!ec && replies.size() == 4);
         EXPECT_TRUE(replies[1].is_error());
-        EXPECT_TRUE(replies[1].is_error_code("ERR")) << replies[1].str;
+        EXPECT_TRUE(replies[1].is_error_code("ERR")) << replies[1].as_string();
         EXPECT_TRUE(replies[2].is_error());
-        EXPECT_EQ(replies[3].str, "text");
+        EXPECT_EQ(replies[3].as_string(), "text");
         EXPECT_TRUE(conn.connected());
         auto [ec2, again] = co_await conn.exec(make("PING"));
         CO_ASSERT_TRUE(!ec2 && again.size() == 1);
-        EXPECT_EQ(again[0].str, "PONG");
+        EXPECT_EQ(again[0].as_string(), "PONG");
         conn.stop();
     });
     EXPECT_EQ(st.commands.value(), 5u);
@@ -209,7 +209,8 @@ TEST(connection, auth_and_select) {
         CO_ASSERT_TRUE(co_await wait_until([&] { return conn.connected(); }));
         auto [ec, replies] = co_await conn.exec(make("CLIENT", "INFO"));
         CO_ASSERT_TRUE(!ec && replies.size() == 1);
-        EXPECT_NE(replies[0].str.find(" db=3 "), std::string::npos) << replies[0].str;
+        EXPECT_NE(replies[0].as_string().find(" db=3 "), std::string::npos)
+            << replies[0].as_string();
         auto [ec2, set] = co_await conn.exec(make("SET", "where", "db3"));
         CO_ASSERT_TRUE(!ec2);
 
@@ -237,11 +238,12 @@ TEST(connection, evalsha_loads_the_script_when_missing) {
         // A fresh server has no scripts: the first call goes through NOSCRIPT -> SCRIPT LOAD.
         const std::array<std::string_view, 1> keys{"n"};
         const std::array<std::string_view, 1> arg{"arg"};
-        auto [ec, r] = co_await conn.evalsha(concat, keys, arg);
+        auto [ec, r_owner] = co_await conn.evalsha(concat, keys, arg);
+        const redis::reply& r = r_owner.front();
         CO_ASSERT_TRUE(!ec);
         CO_ASSERT_TRUE(r.is_array() && r.elements.size() == 3);
-        EXPECT_EQ(r.elements[0].str, "n");
-        EXPECT_EQ(r.elements[1].str, "arg");
+        EXPECT_EQ(r.elements[0].as_string(), "n");
+        EXPECT_EQ(r.elements[1].as_string(), "arg");
         EXPECT_EQ(r.elements[2].integer, 1);
 
         auto [ec1, loaded] = co_await conn.exec(make("SCRIPT", "EXISTS", concat.sha1()));
@@ -251,15 +253,17 @@ TEST(connection, evalsha_loads_the_script_when_missing) {
         auto [ec2, flushed] = co_await conn.exec(make("SCRIPT", "FLUSH"));
         CO_ASSERT_TRUE(!ec2);
         const std::array<std::string_view, 1> again{"again"};
-        auto [ec3, r3] = co_await conn.evalsha(concat, keys, again);
+        auto [ec3, r3_owner] = co_await conn.evalsha(concat, keys, again);
+        const redis::reply& r3 = r3_owner.front();
         CO_ASSERT_TRUE(!ec3 && r3.is_array() && r3.elements.size() == 3);
-        EXPECT_EQ(r3.elements[1].str, "again");
+        EXPECT_EQ(r3.elements[1].as_string(), "again");
         EXPECT_EQ(r3.elements[2].integer, 2);
 
         // A script's own error is an error reply, not an error_code.
         co_await conn.exec(make("SET", "text", "x"));
         const std::array<std::string_view, 1> text_key{"text"};
-        auto [ec4, r4] = co_await conn.evalsha(failing, text_key);
+        auto [ec4, r4_owner] = co_await conn.evalsha(failing, text_key);
+        const redis::reply& r4 = r4_owner.front();
         EXPECT_FALSE(ec4);
         EXPECT_TRUE(r4.is_error()) << to_debug_string(r4);
         conn.stop();
@@ -282,10 +286,12 @@ TEST(connection, a_full_redis_reloads_scripts_runs_reads_and_refuses_writes) {
         const std::array<std::string_view, 1> arg{"w"};
         // No script is loaded: NOSCRIPT -> SCRIPT LOAD (allowed when full) -> EVALSHA. A script
         // that only reads runs; one that writes is refused before its first write.
-        auto [ec, r] = co_await conn.evalsha(read, keys);
+        auto [ec, r_owner] = co_await conn.evalsha(read, keys);
+        const redis::reply& r = r_owner.front();
         CO_ASSERT_TRUE(!ec);
-        EXPECT_EQ(r.str, "v") << to_debug_string(r);
-        auto [ec2, w] = co_await conn.evalsha(write, keys, arg);
+        EXPECT_EQ(r.as_string(), "v") << to_debug_string(r);
+        auto [ec2, w_owner] = co_await conn.evalsha(write, keys, arg);
+        const redis::reply& w = w_owner.front();
         CO_ASSERT_TRUE(!ec2);
         EXPECT_EQ(w.error_kind(), server_error::oom) << to_debug_string(w);
         // Plain reads work; the same read inside a MULTI does not.
@@ -296,7 +302,7 @@ TEST(connection, a_full_redis_reloads_scripts_runs_reads_and_refuses_writes) {
         reads.push("EXEC");
         auto [ec3, replies] = co_await conn.exec(reads);
         CO_ASSERT_TRUE(!ec3 && replies.size() == 4);
-        EXPECT_EQ(replies[0].str, "v");
+        EXPECT_EQ(replies[0].as_string(), "v");
         EXPECT_EQ(replies[2].error_kind(), server_error::oom) << to_debug_string(replies[2]);
         EXPECT_EQ(replies[3].error_kind(), server_error::execabort) << to_debug_string(replies[3]);
         conn.stop();
@@ -320,7 +326,7 @@ TEST(connection, kill_fails_fast_and_reconnects_after_restart) {
         net::error_code blpop_ec;
         clock::time_point blpop_at;
         request blpop = make("BLPOP", "nothing", "0");
-        conn.async_exec(blpop, [&](net::error_code ec, std::vector<reply>) {
+        conn.async_exec(blpop, [&](net::error_code ec, redis::replies) {
             blpop_done = true;
             blpop_ec = ec;
             blpop_at = clock::now();
@@ -345,7 +351,7 @@ TEST(connection, kill_fails_fast_and_reconnects_after_restart) {
         CO_ASSERT_TRUE(co_await wait_until([&] { return conn.connected(); }));
         auto [ec2, pong] = co_await conn.exec(make("PING"));
         CO_ASSERT_TRUE(!ec2 && pong.size() == 1);
-        EXPECT_EQ(pong[0].str, "PONG");
+        EXPECT_EQ(pong[0].as_string(), "PONG");
         conn.stop();
     });
     EXPECT_EQ(st.reconnects.value(), 1u);
@@ -423,7 +429,7 @@ TEST(connection, not_connected_before_start_and_never_inline) {
     bool called = false;
     net::error_code got;
     request ping = make("PING");
-    conn.async_exec(ping, [&](net::error_code ec, std::vector<reply>) {
+    conn.async_exec(ping, [&](net::error_code ec, redis::replies) {
         called = true;
         got = ec;
     });
@@ -443,7 +449,7 @@ TEST(connection, stop_completes_pending_with_stopped) {
         bool done = false;
         net::error_code got;
         request blpop = make("BLPOP", "nothing", "0");
-        conn.async_exec(blpop, [&](net::error_code ec, std::vector<reply>) {
+        conn.async_exec(blpop, [&](net::error_code ec, redis::replies) {
             done = true;
             got = ec;
         });
@@ -467,7 +473,7 @@ TEST(connection, destroyed_while_running_is_safe) {
         CO_ASSERT_TRUE(co_await wait_until([&] { return conn->connected(); }));
         request blpop = make("BLPOP", "nothing", "0");
         bool done = false;
-        conn->async_exec(blpop, [&](net::error_code, std::vector<reply>) { done = true; });
+        conn->async_exec(blpop, [&](net::error_code, redis::replies) { done = true; });
         co_await sleep_for(20ms);
         conn.reset(); // stop() + release; the loop winds down on its own
         CO_ASSERT_TRUE(co_await wait_until([&] { return done; }, 1s));

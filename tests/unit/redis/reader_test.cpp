@@ -2,6 +2,7 @@
 #include "redis/reader.hpp"
 
 #include <gtest/gtest.h>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -9,9 +10,38 @@
 namespace senna::redis {
 namespace {
 
+// A reader with an owner for everything it reads: next() yields a view that lives as long as
+// the test_reader does.
+class test_reader {
+public:
+    explicit test_reader(reader_limits limits = {}) : rd_(limits) {}
+    void feed(std::string_view bytes) { rd_.feed(bytes); }
+    boost::system::result<std::optional<reply>> next() {
+        auto n = rd_.next(got_);
+        if (!n)
+            return n.error();
+        if (!*n)
+            return std::optional<reply>();
+        return std::optional<reply>(got_.back());
+    }
+    void reset() { rd_.reset(); }
+    std::size_t buffered() const noexcept { return rd_.buffered(); }
+    std::string_view last_error() const noexcept { return rd_.last_error(); }
+
+private:
+    reader rd_;
+    replies got_;
+};
+
+// What the tests' replies are copied into: alive until the tests end.
+replies& kept() {
+    static replies all;
+    return all;
+}
+
 // Feeds `bytes` at once and returns every complete reply; fails the test on a protocol error.
 std::vector<reply> parse_all(std::string_view bytes, reader_limits limits = {}) {
-    reader rd(limits);
+    test_reader rd(limits);
     rd.feed(bytes);
     std::vector<reply> out;
     for (;;) {
@@ -19,7 +49,7 @@ std::vector<reply> parse_all(std::string_view bytes, reader_limits limits = {}) 
         EXPECT_TRUE(next.has_value()) << rd.last_error();
         if (!next || !*next)
             break;
-        out.push_back(std::move(**next));
+        out.push_back(kept().push(**next));
     }
     EXPECT_EQ(rd.buffered(), 0u);
     return out;
@@ -33,7 +63,7 @@ reply one(std::string_view bytes) {
 
 // What the reader says after `bytes`: the error, if any, of the first failing next().
 boost::system::error_code first_error(std::string_view bytes, reader_limits limits = {}) {
-    reader rd(limits);
+    test_reader rd(limits);
     rd.feed(bytes);
     for (int i = 0; i < 1000; ++i) {
         auto next = rd.next();
@@ -55,7 +85,7 @@ TEST(reader, simple_string) {
 TEST(reader, error_reply_is_a_value) {
     reply r = one("-NOSCRIPT No matching script. Please use EVAL.\r\n");
     EXPECT_TRUE(r.is_error());
-    EXPECT_EQ(r.str, "NOSCRIPT No matching script. Please use EVAL.");
+    EXPECT_EQ(r.as_string(), "NOSCRIPT No matching script. Please use EVAL.");
     EXPECT_TRUE(r.is_error_code("NOSCRIPT"));
     EXPECT_FALSE(r.is_error_code("NOSCRIP"));
     EXPECT_FALSE(r.is_error_code("ERR"));
@@ -74,11 +104,11 @@ TEST(reader, integers) {
 TEST(reader, bulk_strings) {
     reply r = one("$5\r\nhello\r\n");
     EXPECT_EQ(r.type, reply::kind::string);
-    EXPECT_EQ(r.str, "hello");
+    EXPECT_EQ(r.as_string(), "hello");
 
     reply empty = one("$0\r\n\r\n");
     EXPECT_EQ(empty.type, reply::kind::string);
-    EXPECT_EQ(empty.str, "");
+    EXPECT_EQ(empty.as_string(), "");
 
     reply nil = one("$-1\r\n");
     EXPECT_TRUE(nil.is_nil());
@@ -92,7 +122,7 @@ TEST(reader, binary_bulk_with_crlf_and_nul_inside) {
     const std::string payload("a\r\nb\0c\r\n", 8);
     reply r = one("$8\r\n" + payload + "\r\n");
     EXPECT_EQ(r.type, reply::kind::string);
-    EXPECT_EQ(r.str, payload);
+    EXPECT_EQ(r.as_string(), payload);
 }
 
 TEST(reader, nested_arrays) {
@@ -102,7 +132,7 @@ TEST(reader, nested_arrays) {
     EXPECT_EQ(r.elements[0].integer, 1);
     ASSERT_TRUE(r.elements[1].is_array());
     ASSERT_EQ(r.elements[1].elements.size(), 2u);
-    EXPECT_EQ(r.elements[1].elements[0].str, "a");
+    EXPECT_EQ(r.elements[1].elements[0].as_string(), "a");
     EXPECT_TRUE(r.elements[1].elements[1].is_nil());
     EXPECT_EQ(r.elements[2].as_string(), "OK");
     EXPECT_TRUE(r.elements[3].is_array());
@@ -115,7 +145,7 @@ TEST(reader, nested_arrays) {
 // Each reply is the caller's once returned: the reader builds the next one in its own slot,
 // and a failed one (over a limit mid-array) leaves nothing of it behind for the next reader.
 TEST(reader, replies_stay_whole_while_the_next_ones_are_read) {
-    reader rd;
+    test_reader rd;
     rd.feed("*2\r\n$16\r\nlonger than sso!\r\n:7\r\n$2\r\nab\r\n*1\r\n*1\r\n$-1\r\n");
     auto first = rd.next();
     ASSERT_TRUE(first && *first);
@@ -130,7 +160,7 @@ TEST(reader, replies_stay_whole_while_the_next_ones_are_read) {
     ASSERT_TRUE(none);
     EXPECT_FALSE(*none);
 
-    reader small(reader_limits{.max_bulk = 4, .max_elements = 8});
+    test_reader small(reader_limits{.max_bulk = 4, .max_elements = 8});
     small.feed("*2\r\n$3\r\nabc\r\n$9\r\n123456789\r\n");
     EXPECT_FALSE(small.next());
     small.reset();
@@ -161,7 +191,7 @@ TEST(reader, large_array_of_arrays_grows_as_elements_arrive) {
     std::string bytes = "*3000\r\n";
     for (int i = 0; i < 3000; ++i)
         bytes += "*2\r\n:" + std::to_string(i) + "\r\n$1\r\nx\r\n";
-    reader rd;
+    test_reader rd;
     // Fed in odd-sized pieces so that arrays are incomplete at many different points.
     for (std::size_t pos = 0; pos < bytes.size(); pos += 7)
         rd.feed(std::string_view(bytes).substr(pos, 7));
@@ -173,12 +203,12 @@ TEST(reader, large_array_of_arrays_grows_as_elements_arrive) {
         const reply& e = r.elements[static_cast<std::size_t>(i)];
         ASSERT_EQ(e.elements.size(), 2u);
         EXPECT_EQ(e.elements[0].integer, i);
-        EXPECT_EQ(e.elements[1].str, "x");
+        EXPECT_EQ(e.elements[1].as_string(), "x");
     }
 }
 
 TEST(reader, array_header_alone_allocates_nothing_big) {
-    reader rd;
+    test_reader rd;
     rd.feed("*16000000\r\n*16000000\r\n:1\r\n");
     auto next = rd.next();
     ASSERT_TRUE(next.has_value());
@@ -191,7 +221,7 @@ TEST(reader, split_feeds_byte_by_byte) {
     auto expected = parse_all(stream);
     ASSERT_EQ(expected.size(), 7u);
 
-    reader rd;
+    test_reader rd;
     std::vector<reply> got;
     for (char c : stream) {
         rd.feed(std::string_view(&c, 1));
@@ -209,7 +239,7 @@ TEST(reader, split_feeds_byte_by_byte) {
 }
 
 TEST(reader, incomplete_input_waits) {
-    reader rd;
+    test_reader rd;
     rd.feed("$5\r\nhel");
     auto next = rd.next();
     ASSERT_TRUE(next.has_value());
@@ -217,11 +247,11 @@ TEST(reader, incomplete_input_waits) {
     rd.feed("lo\r\n");
     next = rd.next();
     ASSERT_TRUE(next.has_value() && next->has_value());
-    EXPECT_EQ((*next)->str, "hello");
+    EXPECT_EQ((*next)->as_string(), "hello");
 }
 
 TEST(reader, garbage_is_a_protocol_error_and_sticks_until_reset) {
-    reader rd;
+    test_reader rd;
     rd.feed("hello\r\n");
     auto next = rd.next();
     ASSERT_FALSE(next.has_value());
@@ -235,11 +265,11 @@ TEST(reader, garbage_is_a_protocol_error_and_sticks_until_reset) {
     rd.feed("+OK\r\n");
     next = rd.next();
     ASSERT_TRUE(next.has_value() && next->has_value());
-    EXPECT_EQ((*next)->str, "OK");
+    EXPECT_EQ((*next)->as_string(), "OK");
 }
 
 TEST(reader, garbage_after_valid_replies) {
-    reader rd;
+    test_reader rd;
     rd.feed("+OK\r\n!oops\r\n");
     auto first = rd.next();
     ASSERT_TRUE(first.has_value() && first->has_value());
@@ -280,7 +310,7 @@ TEST(reader, random_bytes_never_crash) {
         reader_limits limits;
         limits.max_bulk = 64;
         limits.max_elements = 64;
-        reader rd(limits);
+        test_reader rd(limits);
         std::string bytes;
         std::size_t len = rng() % 64;
         for (std::size_t i = 0; i < len; ++i)

@@ -76,9 +76,8 @@ TEST(server_error, codes_round_trip) {
 }
 
 TEST(server_error, only_error_replies_have_a_kind) {
-    reply r;
-    r.type = reply::kind::error;
-    r.str = "OOM command not allowed when used memory > 'maxmemory'.";
+    const std::string_view text = "OOM command not allowed when used memory > 'maxmemory'.";
+    reply r = reply::make_text(reply::kind::error, text);
     EXPECT_EQ(r.error_kind(), server_error::oom);
     r.type = reply::kind::status; // "+OOM": a status that happens to read like one
     EXPECT_EQ(r.error_kind(), server_error::none);
