@@ -283,7 +283,9 @@ recovery_store::missed(std::string nsp, std::vector<std::string> rooms, socketio
         stats_.expired.inc();
         co_return std::nullopt;
     }
-    redis::reply page = std::move(replies[3].elements[1]);
+    // A view: into `replies` for the first page, then into `held`, the owner of the last one.
+    redis::reply page = replies[3].elements[1];
+    redis::replies held;
     for (std::size_t n = 0;; ++n) {
         auto entries = parse_xrange(page);
         for (auto& e : entries) {
@@ -310,7 +312,8 @@ recovery_store::missed(std::string nsp, std::vector<std::string> rooms, socketio
             stats_.expired.inc();
             co_return std::nullopt;
         }
-        page = std::move(more[0]);
+        page = more[0];
+        held = std::move(more); // its views stay valid: `page` lives on into the next round
     }
     stats_.restored.inc();
     stats_.replayed.inc(out.size());

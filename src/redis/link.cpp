@@ -8,6 +8,13 @@ namespace senna::redis::detail {
 
 namespace asio = net::asio;
 
+namespace {
+
+/** What read_loop feeds the reader at a time (see there). */
+constexpr std::size_t feed_slice = 1024;
+
+} // namespace
+
 link::link(net::executor ex, endpoint ep, connection_options opts)
     : ex_(std::move(ex)), ep_(std::move(ep)), opts_(std::move(opts)), where_(describe(ep_)),
       socket_(ex_), resolver_(ex_), backoff_timer_(ex_), outbox_(ex_), reader_(opts_.limits),
@@ -62,19 +69,27 @@ net::awaitable<void> link::read_loop() {
             co_return;
         }
         on_bytes();
-        reader_.feed(std::string_view(read_buffer_.data(), n));
-        for (;;) {
-            replies& sink = reply_sink();
-            auto next = reader_.next(sink);
-            if (!next) {
-                log_protocol_error(reader_.last_error());
-                fail(next.error());
-                co_return;
+        // Fed in slices, each drained before the next: once hiredis has consumed 1 KiB of its
+        // buffer it moves the rest to the front after every reply, which over a whole read of
+        // many replies moves most of it once per reply.
+        std::string_view rest(read_buffer_.data(), n);
+        while (!rest.empty()) {
+            const std::string_view slice = rest.substr(0, feed_slice);
+            rest.remove_prefix(slice.size());
+            reader_.feed(slice);
+            for (;;) {
+                replies& sink = reply_sink();
+                auto next = reader_.next(sink);
+                if (!next) {
+                    log_protocol_error(reader_.last_error());
+                    fail(next.error());
+                    co_return;
+                }
+                if (!*next)
+                    break;
+                if (!on_reply(sink.back()))
+                    co_return;
             }
-            if (!*next)
-                break;
-            if (!on_reply(sink.back()))
-                co_return;
         }
     }
 }

@@ -124,6 +124,23 @@ struct reader::state {
     /** Appends the complete reply recorded in `nodes` to `out`; false if hiredis's calls did not
      *  make a whole tree (never seen: every array has exactly its announced elements). */
     bool emit(replies& out) {
+        if (nodes.size() == 1 && nodes[0].type != reply::kind::array) {
+            // Most replies: one node, no block of nodes.
+            const raw& n = nodes[0];
+            if (n.type == reply::kind::nil)
+                out.push_root(reply::make_nil());
+            else if (n.type == reply::kind::integer)
+                out.push_root(reply::make_integer(n.integer));
+            else {
+                char* bytes = out.take_bytes(n.len);
+                if (n.len != 0)
+                    std::memcpy(bytes, text.data(), n.len);
+                out.push_root(reply::make_text(n.type, std::string_view(bytes, n.len)));
+            }
+            nodes.clear();
+            text.clear();
+            return true;
+        }
         const std::size_t total = nodes.size() - 1;
         reply* block = out.take_nodes(total);
         char* bytes = out.take_bytes(text.size());

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <stdexcept>
+#include <type_traits>
 
 namespace senna::redis {
 
@@ -36,44 +39,36 @@ bool reply::is_error_code(std::string_view code) const noexcept {
 
 // --- replies
 
-template <class T> T* replies::pool<T>::take(std::size_t n, std::size_t first_block) {
-    if (n == 0)
-        return nullptr;
-    if (!blocks.empty() && blocks.back().capacity - used >= n) {
-        T* out = blocks.back().data.get() + used;
-        used += n;
-        return out;
+void* replies::take(std::size_t n, std::size_t align) {
+    std::size_t at = (used_ + align - 1) & ~(align - 1);
+    if (current_.data == nullptr || at > current_.capacity || n > current_.capacity - at) {
+        // Each block at least doubles the last: a pipeline ends up with a few blocks whatever
+        // its size, usually one. What is left of the last block is not reused.
+        constexpr std::size_t first_block = 2048;
+        const std::size_t cap = std::max({n, first_block, 2 * current_.capacity});
+        block next{std::unique_ptr<std::byte[]>(new std::byte[cap]), cap};
+        if (current_.data != nullptr)
+            full_.push_back(std::move(current_));
+        current_ = std::move(next);
+        at = 0;
     }
-    // Each block at least doubles the last: a pipeline ends up with a few blocks whatever its
-    // size. What is left of the last block is not reused.
-    const std::size_t cap =
-        std::max({n, first_block, blocks.empty() ? std::size_t{0} : 2 * blocks.back().capacity});
-    blocks.push_back({std::unique_ptr<T[]>(new T[cap]), cap});
-    used = n;
-    return blocks.back().data.get();
-}
-
-template <class T> void replies::pool<T>::clear() noexcept {
-    if (blocks.size() > 1) {
-        // The last block is the largest: keep it alone.
-        std::swap(blocks.front(), blocks.back());
-        blocks.resize(1);
-    }
-    used = 0;
+    used_ = at + n;
+    return current_.data.get() + at;
 }
 
 reply* replies::take_nodes(std::size_t n) {
-    return nodes_.take(n, 32);
-}
-
-char* replies::take_bytes(std::size_t n) {
-    return bytes_.take(n, 1024);
+    static_assert(std::is_trivially_destructible_v<reply>); // blocks are freed as bytes
+    if (n == 0)
+        return nullptr;
+    auto* out = static_cast<reply*>(take(n * sizeof(reply), alignof(reply)));
+    std::uninitialized_value_construct_n(out, n);
+    return std::launder(out);
 }
 
 void replies::clear() noexcept {
     roots_.clear();
-    nodes_.clear();
-    bytes_.clear();
+    full_.clear(); // current_, the largest, is kept
+    used_ = 0;
 }
 
 const reply& replies::front() const noexcept {

@@ -119,9 +119,10 @@ inline const reply& reply_range::back() const noexcept {
 
 /**
  * The owner of a sequence of replies (a pipeline's, in order) and of everything they view.
- * Movable, not copyable; indexable like a vector of replies. Its nodes and bytes live in
- * blocks that are allocated as needed (each at least twice the previous one) and never moved,
- * so views survive moves of the owner and later pushes.
+ * Movable, not copyable; indexable like a vector of replies. Its nodes and bytes share blocks
+ * that are allocated as needed (each at least twice the previous one) and never moved, so
+ * views survive moves of the owner and later pushes. A pipeline usually takes two
+ * allocations: the index of its replies and one block.
  */
 class replies {
 public:
@@ -154,27 +155,31 @@ public:
     /** `n` contiguous nodes, stable for the owner's life, to be assigned (a reused block holds
      *  old views); nullptr for n == 0. */
     reply* take_nodes(std::size_t n);
-    /** `n` bytes, uninitialised, stable for the owner's life; nullptr for n == 0. */
-    char* take_bytes(std::size_t n);
+    /** `n` bytes, uninitialised, stable for the owner's life (nullptr possible for n == 0). */
+    char* take_bytes(std::size_t n) {
+        if (n <= current_.capacity - used_) { // the usual case: room in the current block
+            char* out = reinterpret_cast<char*>(current_.data.get()) + used_;
+            used_ += n;
+            return out;
+        }
+        return static_cast<char*>(take(n, 1));
+    }
     /** Appends `r`, whose nodes and bytes were taken from this owner. */
     void push_root(const reply& r) { roots_.push_back(r); }
 
 private:
-    template <class T> struct pool {
-        struct block {
-            std::unique_ptr<T[]> data;
-            std::size_t capacity = 0;
-        };
-        std::vector<block> blocks;
-        std::size_t used = 0; // in blocks.back()
-
-        T* take(std::size_t n, std::size_t first_block);
-        void clear() noexcept;
+    struct block {
+        std::unique_ptr<std::byte[]> data;
+        std::size_t capacity = 0;
     };
 
+    /** `n` bytes aligned to `align` from the current block, or from a new one. */
+    void* take(std::size_t n, std::size_t align);
+
     std::vector<reply> roots_;
-    pool<reply> nodes_;
-    pool<char> bytes_;
+    block current_;           // where storage is taken from: the largest block
+    std::size_t used_ = 0;    // bytes of current_ taken
+    std::vector<block> full_; // the blocks before it, kept for their views
 };
 
 /** A short human-readable rendering for logs and test failure messages. */

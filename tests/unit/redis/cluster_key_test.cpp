@@ -84,18 +84,18 @@ TEST(slot_map, redirections) {
 }
 
 // Replies are views: what the tests build is copied into an owner alive until they end.
-replies& kept() {
+replies& built_replies() {
     static replies all;
     return all;
 }
 reply str(std::string s) {
-    return kept().push(reply::make_string(s));
+    return built_replies().push(reply::make_string(s));
 }
 reply num(long long n) {
     return reply::make_integer(n);
 }
 reply arr(std::vector<reply> e) {
-    return kept().push(reply::make_array(e));
+    return built_replies().push(reply::make_array(e));
 }
 
 reply shard_node(std::string endpoint, long long port, std::string role, std::string health) {

@@ -34,7 +34,7 @@ private:
 };
 
 // What the tests' replies are copied into: alive until the tests end.
-replies& kept() {
+replies& read_replies() {
     static replies all;
     return all;
 }
@@ -49,7 +49,7 @@ std::vector<reply> parse_all(std::string_view bytes, reader_limits limits = {}) 
         EXPECT_TRUE(next.has_value()) << rd.last_error();
         if (!next || !*next)
             break;
-        out.push_back(kept().push(**next));
+        out.push_back(read_replies().push(**next));
     }
     EXPECT_EQ(rd.buffered(), 0u);
     return out;

@@ -10,7 +10,7 @@
 namespace senna::redis {
 namespace {
 
-replies read(std::string_view bytes) {
+replies read_all(std::string_view bytes) {
     reader rd;
     rd.feed(bytes);
     replies out;
@@ -24,7 +24,7 @@ replies read(std::string_view bytes) {
 }
 
 TEST(replies, views_survive_moves_and_later_pushes) {
-    replies a = read("*2\r\n$5\r\nhello\r\n*1\r\n:7\r\n+OK\r\n");
+    replies a = read_all("*2\r\n$5\r\nhello\r\n*1\r\n:7\r\n+OK\r\n");
     ASSERT_EQ(a.size(), 2u);
     const reply first = a[0];
     const std::string_view hello = first.elements[0].as_string();
@@ -49,7 +49,7 @@ TEST(replies, push_copies_deeply) {
     replies kept;
     reply copy;
     {
-        const replies source = read("*3\r\n$1\r\na\r\n*2\r\n$-1\r\n-ERR no\r\n:42\r\n");
+        const replies source = read_all("*3\r\n$1\r\na\r\n*2\r\n$-1\r\n-ERR no\r\n:42\r\n");
         copy = kept.push(source[0]);
     } // the source is gone: the copy lives in `kept`
     EXPECT_EQ(to_debug_string(copy), "[\"a\", [(nil), -ERR no], :42]");
@@ -60,7 +60,7 @@ TEST(replies, push_copies_deeply) {
 TEST(replies, front_of_none_is_nil_and_clear_empties) {
     replies none;
     EXPECT_TRUE(none.front().is_nil());
-    replies some = read(":1\r\n:2\r\n");
+    replies some = read_all(":1\r\n:2\r\n");
     EXPECT_EQ(some.front().integer, 1);
     some.clear();
     EXPECT_TRUE(some.empty());
@@ -74,7 +74,7 @@ TEST(replies, front_of_none_is_nil_and_clear_empties) {
 
 TEST(replies, arrays_of_arrays_keep_their_elements_apart) {
     // Pre-order from hiredis, laid out with each array's elements contiguous.
-    replies r = read("*3\r\n*2\r\n:1\r\n*1\r\n:2\r\n*0\r\n*2\r\n$1\r\nx\r\n*1\r\n$1\r\ny\r\n");
+    replies r = read_all("*3\r\n*2\r\n:1\r\n*1\r\n:2\r\n*0\r\n*2\r\n$1\r\nx\r\n*1\r\n$1\r\ny\r\n");
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(to_debug_string(r[0]), "[[:1, [:2]], [], [\"x\", [\"y\"]]]");
     std::vector<long long> seen;
