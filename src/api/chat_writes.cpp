@@ -36,17 +36,18 @@ struct fan_out {
     std::shared_ptr<realtime::hub::prepared_event> prepared =
         std::make_shared<realtime::hub::prepared_event>();
 
-    chat::service::with_write before(std::string_view event, const chat::id& me,
+    chat::service::with_write before(std::string_view event_name, const chat::id& me,
                                      const chat::chat_ref& chat, shape_fn shape) const {
         if (!hub)
             return {};
-        return [h = hub, p = prepared, event, me, chat, shape](const chat::message& m, bool heard) {
+        return [h = hub, p = prepared, event_name, me, chat, shape](const chat::message& m,
+                                                                    bool heard) {
             json::object o = shape(m);
             o["seq"] = realtime::hub::placeholder(chat::slot::seq);
-            if (event != "new-message") // sends are counted by seq
+            if (event_name != "new-message") // sends are counted by seq
                 o["rev"] = realtime::hub::placeholder(chat::slot::rev);
             // An edit's retry, and a write refused because someone listens, prepare again.
-            *p = h->prepare(event, to_participants(me, chat, std::move(o)), heard);
+            *p = h->prepare(event_name, to_participants(me, chat, std::move(o)), heard);
             return chat::publishing{std::move(p->publications), std::move(p->check)};
         };
     }
@@ -87,14 +88,14 @@ net::awaitable<std::vector<chat::notice_recipient>> recipients(chat::service& ch
     co_return out;
 }
 
-// The notice of a write: `event`'s data is the socket event its recipient would have got (the
+// The notice of a write: `event_name`'s data is the socket event its recipient would have got (the
 // message as `shape` shows it, with `chat` as the recipient sees it; the write adds seq and rev).
-chat::service::with_notice notice_of(const webhook_notices* n, std::string_view event,
+chat::service::with_notice notice_of(const webhook_notices* n, std::string_view event_name,
                                      std::vector<chat::notice_recipient> to, const chat::id& me,
                                      const chat::chat_ref& chat, shape_fn shape) {
     if (!n || to.empty())
         return {};
-    return [n, event = std::string(event), to = std::move(to), me, &chat,
+    return [n, event = std::string(event_name), to = std::move(to), me, &chat,
             shape](const chat::message& m) -> std::optional<chat::offline_notice> {
         json::object o = shape(m);
         json::object c;

@@ -8,12 +8,12 @@ request_metrics::request_metrics(std::vector<std::string> labels) : labels_(std:
         routes_.push_back(std::make_unique<per_route>());
 }
 
-void request_metrics::record(std::size_t route_index, unsigned status,
+void request_metrics::record(std::size_t route_index, unsigned code,
                              std::uint64_t micros) noexcept {
     if (route_index >= routes_.size())
         route_index = unmatched();
     auto& r = *routes_[route_index];
-    r.by_status[status < 600 ? status : 0].inc();
+    r.by_status[code < 600 ? code : 0].inc();
     r.latency.observe_us(micros);
 }
 

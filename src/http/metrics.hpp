@@ -16,7 +16,7 @@ public:
     /** `labels` are the route patterns in router order; one more slot counts unmatched paths. */
     explicit request_metrics(std::vector<std::string> labels);
 
-    void record(std::size_t route_index, unsigned status, std::uint64_t micros) noexcept;
+    void record(std::size_t route_index, unsigned code, std::uint64_t micros) noexcept;
     /** Index used for requests that matched no route. */
     std::size_t unmatched() const noexcept { return labels_.size() - 1; }
 

@@ -130,13 +130,13 @@ boost::system::result<cluster_message> decode_entry(const stream_entry& e) {
     return decode_cluster_data(type, data, std::move(attachments));
 }
 
-boost::system::result<cluster_message> decode_cluster_data(int kind, const json::value& data,
+boost::system::result<cluster_message> decode_cluster_data(int code, const json::value& data,
                                                            std::vector<std::string> attachments) {
     const auto invalid = make_error_code(msgpack::error::invalid_broadcast);
     cluster_message m;
-    if (kind < 3 || kind > 6)
+    if (code < 3 || code > 6)
         return invalid;
-    m.type = static_cast<cluster_type>(kind);
+    m.type = static_cast<cluster_type>(code);
     m.attachments = std::move(attachments);
     if (!data.is_object())
         return invalid;

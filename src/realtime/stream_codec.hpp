@@ -81,7 +81,7 @@ boost::system::result<cluster_message> decode_entry(const stream_entry& e);
     binary parts as placeholders for `attachments` (what decode_entry and the sharded codec
     share). */
 boost::system::result<cluster_message>
-decode_cluster_data(int type, const boost::json::value& data,
+decode_cluster_data(int code, const boost::json::value& data,
                     std::vector<std::string> attachments = {});
 
 /** The fields of a BROADCAST entry from `uid` in `nsp`, without the data field's value:

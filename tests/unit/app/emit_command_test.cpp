@@ -13,7 +13,7 @@ namespace app = senna::app;
 
 namespace {
 
-app::emit_outcome run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+app::emit_outcome emit(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     return app::emit_command(args, [&](std::string_view name) -> std::optional<std::string> {
         auto it = env.find(std::string(name));
         return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -78,33 +78,34 @@ TEST(EmitArguments, BadOnesExitTwoWithWhatIsWrong) {
         {{"--loud", "r1", "ev"}, "senna emit: unknown option '--loud' (see senna emit --help)\n"},
     };
     for (const auto& r : refusals) {
-        const auto out = run(r.args);
+        const auto out = emit(r.args);
         EXPECT_EQ(out.status, 2) << r.message;
         EXPECT_EQ(out.err, r.message);
         EXPECT_EQ(out.out, "");
     }
     // 64 levels of nesting are taken, 65 refused (parsed, never recursed into).
     const auto deep = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
-    EXPECT_EQ(run({"r1", "ev", deep(65)}).err.rfind("senna emit: argument 1 is not JSON: ", 0), 0u);
-    EXPECT_EQ(run({"r1", "ev", deep(65)}).status, 2);
-    EXPECT_NE(run({"r1", "ev", deep(64)}, {{"SOCK_REDIS_URL", "redis://127.0.0.1:1/0"},
-                                           {"SOCK_REDIS_CONNECT_TIMEOUT_MS", "100"}})
+    EXPECT_EQ(emit({"r1", "ev", deep(65)}).err.rfind("senna emit: argument 1 is not JSON: ", 0),
+              0u);
+    EXPECT_EQ(emit({"r1", "ev", deep(65)}).status, 2);
+    EXPECT_NE(emit({"r1", "ev", deep(64)}, {{"SOCK_REDIS_URL", "redis://127.0.0.1:1/0"},
+                                            {"SOCK_REDIS_CONNECT_TIMEOUT_MS", "100"}})
                   .status,
               2);
     // The server's rules for where Redis is.
-    const auto both = run({"r1", "ev"}, {{"SOCK_REDIS_CLUSTER", "127.0.0.1:7000"},
-                                         {"SOCK_REDIS_URL", "redis://127.0.0.1:6379"}});
+    const auto both = emit({"r1", "ev"}, {{"SOCK_REDIS_CLUSTER", "127.0.0.1:7000"},
+                                          {"SOCK_REDIS_URL", "redis://127.0.0.1:6379"}});
     EXPECT_EQ(both.status, 2);
     EXPECT_NE(both.err.find("set either SOCK_REDIS_CLUSTER or SOCK_REDIS_URL"), std::string::npos)
         << both.err;
 }
 
 TEST(EmitArguments, HelpAndDoubleDash) {
-    const auto help = run({"--help"});
+    const auto help = emit({"--help"});
     EXPECT_EQ(help.status, 0);
     EXPECT_EQ(help.out, app::emit_usage());
     // After --, an argument that starts with dashes is a room or an event.
-    const auto dashes = run({"--", "--weird-room", "", "1"});
+    const auto dashes = emit({"--", "--weird-room", "", "1"});
     EXPECT_EQ(dashes.err, "senna emit: EVENT must not be empty\n");
 }
 
@@ -113,7 +114,7 @@ TEST(EmitArguments, AnAdapterThatDoesNotHearTheFormatIsSaid) {
     std::map<std::string, std::string> env{{"SOCK_REDIS_URL", "redis://127.0.0.1:1/0"},
                                            {"SOCK_REDIS_CONNECT_TIMEOUT_MS", "100"}};
     env["SOCK_ADAPTER"] = "redis";
-    auto out = run({"r1", "ev"}, env);
+    auto out = emit({"r1", "ev"}, env);
     EXPECT_EQ(out.status, 1);
     EXPECT_EQ(out.err.substr(0, out.err.find('\n') + 1),
               "senna emit: warning: instances on SOCK_ADAPTER=redis do not hear the sharded "
@@ -121,16 +122,16 @@ TEST(EmitArguments, AnAdapterThatDoesNotHearTheFormatIsSaid) {
     EXPECT_NE(out.err.find("senna emit: cannot publish on redis://127.0.0.1:1/0: "),
               std::string::npos)
         << out.err;
-    out = run({"--classic", "r1", "ev"}, env);
+    out = emit({"--classic", "r1", "ev"}, env);
     EXPECT_EQ(out.err.rfind("senna emit: cannot publish", 0), 0u) << out.err;
     env["SOCK_ADAPTER"] = "redis-sharded";
-    out = run({"--classic", "r1", "ev"}, env);
+    out = emit({"--classic", "r1", "ev"}, env);
     EXPECT_EQ(out.err.rfind("senna emit: warning: instances on SOCK_ADAPTER=redis-sharded do not "
                             "hear --classic (leave it out)\n",
                             0),
               0u)
         << out.err;
-    out = run({"r1", "ev"}, env);
+    out = emit({"r1", "ev"}, env);
     EXPECT_EQ(out.err.rfind("senna emit: cannot publish", 0), 0u) << out.err;
 }
 

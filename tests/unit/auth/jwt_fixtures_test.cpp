@@ -17,7 +17,7 @@ using auth::test::read_fixture;
 
 namespace {
 
-constexpr std::int64_t now = 1'700'000'000;
+constexpr std::int64_t fixture_now = 1'700'000'000;
 
 const json::object& fixtures() {
     static const json::object doc = json::parse(read_fixture("tokens.json")).as_object();
@@ -31,8 +31,8 @@ std::string key_for(const json::object& entry) {
     return read_fixture(std::string(key));
 }
 
-boost::system::error_code outcome(const auth::verifier& v, std::string_view token) {
-    auto r = v.verify(token, now, 30);
+boost::system::error_code fixture_outcome(const auth::verifier& v, std::string_view token) {
+    auto r = v.verify(token, fixture_now, 30);
     return r ? boost::system::error_code{} : r.error();
 }
 
@@ -54,15 +54,15 @@ TEST(jwt_fixtures, valid_expired_and_other_key_tokens) {
         auto v = auth::verifier::create(*alg, key_for(t));
         ASSERT_TRUE(v) << v.error().message();
 
-        auto id = v->verify(t.at("valid").as_string(), now, 30);
+        auto id = v->verify(t.at("valid").as_string(), fixture_now, 30);
         ASSERT_TRUE(id) << id.error().message();
         EXPECT_EQ(id->user_id, "42");
         EXPECT_TRUE(id->numeric);
         EXPECT_EQ(id->claims.at("username").as_string(), "alice");
         EXPECT_EQ(id->expires_at, fixtures().at("valid_until").as_int64());
 
-        EXPECT_EQ(outcome(*v, t.at("other_key").as_string()), error::bad_signature);
-        EXPECT_EQ(outcome(*v, t.at("expired").as_string()), error::expired);
+        EXPECT_EQ(fixture_outcome(*v, t.at("other_key").as_string()), error::bad_signature);
+        EXPECT_EQ(fixture_outcome(*v, t.at("expired").as_string()), error::expired);
     }
 }
 
@@ -74,7 +74,7 @@ TEST(jwt_fixtures, a_token_is_refused_under_any_other_pinned_algorithm) {
         ASSERT_TRUE(v);
         for (const auto& other : tokens) {
             if (other.key() != pinned.key()) {
-                EXPECT_EQ(outcome(*v, other.value().at("valid").as_string()),
+                EXPECT_EQ(fixture_outcome(*v, other.value().at("valid").as_string()),
                           error::algorithm_mismatch)
                     << other.key() << " under " << pinned.key();
             }
@@ -86,7 +86,7 @@ TEST(jwt_fixtures, pkcs1_rsa_public_key_is_accepted) {
     const auto& t = fixtures().at("tokens").at("RS256").as_object();
     auto v = auth::verifier::create(algorithm::rs256, read_fixture("rsa.pkcs1.pub.pem"));
     ASSERT_TRUE(v) << v.error().message();
-    EXPECT_EQ(outcome(*v, t.at("valid").as_string()), boost::system::error_code{});
+    EXPECT_EQ(fixture_outcome(*v, t.at("valid").as_string()), boost::system::error_code{});
 }
 
 TEST(jwt_fixtures, create_rejects_keys_that_do_not_fit) {

@@ -30,7 +30,7 @@ template <class... Id> std::vector<std::string> idv(const Id&... id) {
 }
 using objects = std::vector<boost::json::object>;
 
-boost::json::object data() {
+boost::json::object client_data() {
     return boost::json::parse(R"({
         "users": [
             {"id": 1, "username": "one", "role": {"handle": "member"}},
@@ -63,7 +63,7 @@ std::string text(const objects& v) {
 }
 
 TEST(client, one_batched_request_answers_in_order_with_fallbacks) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     net::asio::io_context ioc;
     stats st;
     client c(ioc.get_executor(), quick(fake), &st);
@@ -88,7 +88,7 @@ TEST(client, one_batched_request_answers_in_order_with_fallbacks) {
 }
 
 TEST(client, topics_use_their_fields_and_match_ids_by_canonical_text) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     net::asio::io_context ioc;
     client c(ioc.get_executor(), quick(fake));
     run_async(ioc, [&]() -> net::awaitable<void> {
@@ -107,7 +107,7 @@ TEST(client, topics_use_their_fields_and_match_ids_by_canonical_text) {
 }
 
 TEST(client, answers_cached_ids_without_a_request) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     net::asio::io_context ioc;
     stats st;
     client c(ioc.get_executor(), quick(fake), &st);
@@ -128,7 +128,7 @@ TEST(client, answers_cached_ids_without_a_request) {
 }
 
 TEST(client, refetches_after_the_ttl) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     net::asio::io_context ioc;
     settings s = quick(fake);
     s.cache_ttl = 100ms;
@@ -144,7 +144,7 @@ TEST(client, refetches_after_the_ttl) {
 }
 
 TEST(client, concurrent_lookups_of_the_same_ids_share_one_request) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     fake.set_mode({{"delayMs", 100}});
     net::asio::io_context ioc;
     client c(ioc.get_executor(), quick(fake));
@@ -168,7 +168,7 @@ TEST(client, concurrent_lookups_of_the_same_ids_share_one_request) {
 }
 
 TEST(client, keeps_one_connection_alive_across_calls) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     net::asio::io_context ioc;
     client c(ioc.get_executor(), quick(fake));
     run_async(ioc, [&]() -> net::awaitable<void> {
@@ -184,7 +184,7 @@ TEST(client, keeps_one_connection_alive_across_calls) {
 void expect_fallbacks(const char* mode_json, std::chrono::milliseconds timeout,
                       long long at_least_ms) {
     SCOPED_TRACE(mode_json);
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     fake.set_mode(boost::json::parse(mode_json).as_object());
     net::asio::io_context ioc;
     stats st;
@@ -228,7 +228,7 @@ TEST(client, falls_back_within_the_timeout_when_the_platform_is_slow) {
 }
 
 TEST(client, merged_waiters_get_fallbacks_too_when_the_platform_hangs) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     fake.set_mode({{"failWith", "hang"}});
     net::asio::io_context ioc;
     client c(ioc.get_executor(), quick(fake, 300ms));
@@ -243,7 +243,7 @@ TEST(client, merged_waiters_get_fallbacks_too_when_the_platform_hangs) {
 }
 
 TEST(client, falls_back_when_the_platform_is_down) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     const std::string url = fake.url();
     fake.stop();
     net::asio::io_context ioc;
@@ -260,7 +260,7 @@ TEST(client, falls_back_when_the_platform_is_down) {
 }
 
 TEST(client, may_be_destroyed_while_a_lookup_is_suspended) {
-    fake_platform fake(data());
+    fake_platform fake(client_data());
     fake.set_mode({{"delayMs", 100}});
     net::asio::io_context ioc;
     auto c = std::make_unique<client>(ioc.get_executor(), quick(fake));

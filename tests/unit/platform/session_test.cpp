@@ -19,7 +19,7 @@ using test::ms_since;
 using test::run_async;
 using outcome = session_result::outcome;
 
-boost::json::object data() {
+boost::json::object session_data() {
     return boost::json::parse(R"({
         "session": {
             "good": {"id": 1, "username": "one", "role": {"handle": "member"}},
@@ -47,7 +47,7 @@ session_result check(client& c, net::asio::io_context& ioc, std::string token) {
 }
 
 TEST(session, allows_a_member_and_sends_the_token_as_peer_node_does) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     net::asio::io_context ioc;
     stats st;
     client c(ioc.get_executor(), quick(fake.url()), &st);
@@ -69,7 +69,7 @@ TEST(session, allows_a_member_and_sends_the_token_as_peer_node_does) {
 }
 
 TEST(session, uses_the_configured_token_header_and_is_not_cached) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     net::asio::io_context ioc;
     settings s = quick(fake.url());
     s.token_header = "X-Platform-Token";
@@ -86,7 +86,7 @@ TEST(session, uses_the_configured_token_header_and_is_not_cached) {
 }
 
 TEST(session, refuses_banned_and_deleted_users_and_rejected_tokens) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     net::asio::io_context ioc;
     stats st;
     client c(ioc.get_executor(), quick(fake.url()), &st);
@@ -112,7 +112,7 @@ TEST(session, refuses_banned_and_deleted_users_and_rejected_tokens) {
 }
 
 TEST(session, fails_on_answers_without_a_user_role) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     net::asio::io_context ioc;
     stats st;
     client c(ioc.get_executor(), quick(fake.url()), &st);
@@ -122,7 +122,7 @@ TEST(session, fails_on_answers_without_a_user_role) {
 }
 
 TEST(session, fails_when_the_platform_errs_or_answers_garbage) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     net::asio::io_context ioc;
     client c(ioc.get_executor(), quick(fake.url()));
     for (const char* mode : {R"({"failWith": 500})", R"({"failWith": 502})",
@@ -136,7 +136,7 @@ TEST(session, fails_when_the_platform_errs_or_answers_garbage) {
 }
 
 TEST(session, fails_within_the_timeout_when_the_platform_hangs) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     fake.set_mode({{"failWith", "hang"}});
     net::asio::io_context ioc;
     client c(ioc.get_executor(), quick(fake.url(), 300ms));
@@ -148,7 +148,7 @@ TEST(session, fails_within_the_timeout_when_the_platform_hangs) {
 }
 
 TEST(session, fails_when_the_platform_is_down) {
-    fake_platform fake(data());
+    fake_platform fake(session_data());
     const std::string url = fake.url();
     fake.stop();
     net::asio::io_context ioc;

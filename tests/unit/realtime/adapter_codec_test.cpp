@@ -28,7 +28,7 @@ std::string channel_of(std::string_view name) {
         fixtures().at("broadcasts").as_object().at(name).as_object().at("channel").as_string());
 }
 
-broadcast decoded(std::string_view name) {
+broadcast decoded_broadcast(std::string_view name) {
     const auto r = decode_broadcast(fixture_bytes("broadcasts", name));
     EXPECT_TRUE(r) << name << ": " << r.error().message();
     return r ? *r : broadcast{};
@@ -59,7 +59,7 @@ std::string event(std::string_view name, std::string_view args) {
 void check(std::string_view name, const broadcast& expected,
            std::string_view prefix = "socket.io") {
     SCOPED_TRACE(std::string(name));
-    const broadcast b = decoded(name);
+    const broadcast b = decoded_broadcast(name);
     EXPECT_EQ(senna::socketio::to_json(b.data), senna::socketio::to_json(expected.data));
     EXPECT_EQ(b, expected);
     const std::optional<std::string_view> room =
@@ -71,7 +71,7 @@ void check(std::string_view name, const broadcast& expected,
     EXPECT_EQ(*again, b);
 }
 
-void failing(std::string_view hex, msgpack::error e) {
+void refused(std::string_view hex, msgpack::error e) {
     const auto r = decode_broadcast(unhex(hex));
     ASSERT_FALSE(r) << "accepted " << hex;
     EXPECT_EQ(r.error(), make_error_code(e)) << hex << ": " << r.error().message();
@@ -137,7 +137,7 @@ TEST(adapter_codec, adapter_broadcasts_byte_for_byte) {
     for (const auto* name : {"adapter to user-1", "adapter all except"}) {
         SCOPED_TRACE(name);
         const std::string uid(all.at(name).as_object().at("uid").as_string());
-        const broadcast b = decoded(name);
+        const broadcast b = decoded_broadcast(name);
         EXPECT_EQ(b.uid, uid);
         EXPECT_EQ(tohex(encode_broadcast(b)), tohex(fixture_bytes("broadcasts", name)));
     }
@@ -162,7 +162,7 @@ TEST(adapter_codec, event_broadcast_is_the_general_encoding) {
 
 TEST(adapter_codec, emitter_key_order_differs_but_reads_the_same) {
     // The emitter writes opts as {rooms, flags, except}; we write the adapter's order.
-    const broadcast b = decoded("emitter to user-1");
+    const broadcast b = decoded_broadcast("emitter to user-1");
     EXPECT_NE(encode_broadcast(b), fixture_bytes("broadcasts", "emitter to user-1"));
     EXPECT_EQ(*decode_broadcast(encode_broadcast(b)), b);
 }
@@ -204,29 +204,29 @@ TEST(adapter_codec, lenient_where_the_adapter_is) {
 
 TEST(adapter_codec, malformed_broadcasts) {
     using msgpack::error;
-    failing("c0", error::invalid_broadcast);       // not an array
-    failing("92a17580", error::invalid_broadcast); // two elements
-    failing("930181a474797065028"
+    refused("c0", error::invalid_broadcast);       // not an array
+    refused("92a17580", error::invalid_broadcast); // two elements
+    refused("930181a474797065028"
             "0",
             error::invalid_broadcast);                           // uid not a str
-    failing("93a175c080", error::invalid_broadcast);             // packet not a map
-    failing("93a17581a4747970650290", error::invalid_broadcast); // opts not a map
-    failing("93a1758080", error::invalid_broadcast);             // no type
-    failing("93a17581a474797065078"
+    refused("93a175c080", error::invalid_broadcast);             // packet not a map
+    refused("93a17581a4747970650290", error::invalid_broadcast); // opts not a map
+    refused("93a1758080", error::invalid_broadcast);             // no type
+    refused("93a17581a474797065078"
             "0",
             error::invalid_broadcast); // type 7
-    failing("93a17581a4747970650f"
+    refused("93a17581a4747970650f"
             "80",
             error::invalid_broadcast);                                             // type 15
-    failing("93a17581a474797065ff80", error::invalid_broadcast);                   // type -1
-    failing("93a17582a47479706502a36e73700180", error::invalid_broadcast);         // nsp 1
-    failing("93a17582a47479706502a26964ff80", error::invalid_broadcast);           // id -1
-    failing("93a17581a4747970650281a5726f6f6d7391c3", error::invalid_broadcast);   // room true
-    failing("93a17581a4747970650281a5726f6f6d73a178", error::invalid_broadcast);   // rooms "x"
-    failing("93a17581a4747970650281a665786365707491c3", error::invalid_broadcast); // except [true]
-    failing("93a17581a4747970650281a5666c61677390", error::invalid_broadcast);     // flags []
-    failing("93a17581a47479706502", error::truncated);
-    failing("93a175c1", error::invalid_type);
+    refused("93a17581a474797065ff80", error::invalid_broadcast);                   // type -1
+    refused("93a17582a47479706502a36e73700180", error::invalid_broadcast);         // nsp 1
+    refused("93a17582a47479706502a26964ff80", error::invalid_broadcast);           // id -1
+    refused("93a17581a4747970650281a5726f6f6d7391c3", error::invalid_broadcast);   // room true
+    refused("93a17581a4747970650281a5726f6f6d73a178", error::invalid_broadcast);   // rooms "x"
+    refused("93a17581a4747970650281a665786365707491c3", error::invalid_broadcast); // except [true]
+    refused("93a17581a4747970650281a5666c61677390", error::invalid_broadcast);     // flags []
+    refused("93a17581a47479706502", error::truncated);
+    refused("93a175c1", error::invalid_type);
 }
 
 TEST(adapter_codec, every_fixture_truncated_is_refused) {

@@ -24,7 +24,7 @@ using test::run_async;
 using test::sleep_for;
 using test::wait_until;
 
-connection_options test_options() {
+connection_options sharded_options() {
     return test::quick_reconnect("sharded-test", 8s);
 }
 
@@ -75,8 +75,8 @@ TEST(sharded_subscriber, one_redis_subscribes_unsubscribes_and_counts) {
     ep.port = server.port();
     ep.password = server.password();
     net::asio::io_context ioc;
-    connection pub(ioc.get_executor(), ep, test_options());
-    sharded_subscriber sub(ioc.get_executor(), ep, test_options());
+    connection pub(ioc.get_executor(), ep, sharded_options());
+    sharded_subscriber sub(ioc.get_executor(), ep, sharded_options());
     received got;
     record(sub, got);
     sub.subscribe("socket.io#/#");
@@ -137,8 +137,8 @@ struct on_cluster {
     std::vector<std::string> channels = one_channel_per_master(cluster);
     endpoint ep = endpoint_of(cluster);
     net::asio::io_context ioc;
-    connection pub{ioc.get_executor(), ep, test_options()};
-    sharded_subscriber sub{ioc.get_executor(), ep, test_options()};
+    connection pub{ioc.get_executor(), ep, sharded_options()};
+    sharded_subscriber sub{ioc.get_executor(), ep, sharded_options()};
     received got;
 
     on_cluster() {
