@@ -44,9 +44,9 @@ void* replies::take(std::size_t n, std::size_t align) {
     if (current_.data == nullptr || at > current_.capacity || n > current_.capacity - at) {
         // Each block at least doubles the last: a pipeline ends up with a few blocks whatever
         // its size, usually one. What is left of the last block is not reused.
-        constexpr std::size_t first_block = 2048;
+        constexpr std::size_t first_block = 512;
         const std::size_t cap = std::max({n, first_block, 2 * current_.capacity});
-        block next{std::unique_ptr<std::byte[]>(new std::byte[cap]), cap};
+        block next(std::unique_ptr<std::byte[]>(new std::byte[cap]), cap);
         if (current_.data != nullptr)
             full_.push_back(std::move(current_));
         current_ = std::move(next);

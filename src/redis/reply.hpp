@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace senna::redis {
@@ -127,8 +128,19 @@ inline const reply& reply_range::back() const noexcept {
 class replies {
 public:
     replies() = default;
-    replies(replies&&) noexcept = default;
-    replies& operator=(replies&&) noexcept = default;
+    /** Views move with the storage; the moved-from owner is empty and usable. */
+    replies(replies&& other) noexcept { *this = std::move(other); }
+    replies& operator=(replies&& other) noexcept {
+        if (this != &other) {
+            roots_ = std::move(other.roots_);
+            other.roots_.clear();
+            current_ = std::move(other.current_);
+            used_ = std::exchange(other.used_, 0);
+            full_ = std::move(other.full_);
+            other.full_.clear();
+        }
+        return *this;
+    }
     replies(const replies&) = delete;
     replies& operator=(const replies&) = delete;
 
@@ -152,8 +164,7 @@ public:
     reply push(const reply& r);
 
     // --- for builders (the reader): allocate storage, then append a root viewing into it.
-    /** `n` contiguous nodes, stable for the owner's life, to be assigned (a reused block holds
-     *  old views); nullptr for n == 0. */
+    /** `n` contiguous nodes (nil), stable for the owner's life; nullptr for n == 0. */
     reply* take_nodes(std::size_t n);
     /** `n` bytes, uninitialised, stable for the owner's life (nullptr possible for n == 0). */
     char* take_bytes(std::size_t n) {
@@ -171,6 +182,17 @@ private:
     struct block {
         std::unique_ptr<std::byte[]> data;
         std::size_t capacity = 0;
+
+        block() = default;
+        block(std::unique_ptr<std::byte[]> d, std::size_t c) noexcept
+            : data(std::move(d)), capacity(c) {}
+        block(block&& other) noexcept
+            : data(std::move(other.data)), capacity(std::exchange(other.capacity, 0)) {}
+        block& operator=(block&& other) noexcept {
+            data = std::move(other.data);
+            capacity = std::exchange(other.capacity, 0);
+            return *this;
+        }
     };
 
     /** `n` bytes aligned to `align` from the current block, or from a new one. */

@@ -43,6 +43,10 @@ TEST(replies, views_survive_moves_and_later_pushes) {
     EXPECT_EQ(c[1].as_string(), "OK");
     EXPECT_EQ(c.size(), 102u);
     EXPECT_EQ(c.back().as_string().size(), 5000u);
+    // What was moved from is empty, and takes replies again.
+    EXPECT_TRUE(a.empty()); // NOLINT(bugprone-use-after-move)
+    a.push(reply::make_string("again"));
+    EXPECT_EQ(a[0].as_string(), "again");
 }
 
 TEST(replies, push_copies_deeply) {
