@@ -95,7 +95,7 @@ void spliced_message::append(std::string& out, std::uint64_t seq, std::string_vi
             replace(m.value); // message_json's out["seq"] = seq, in the same place
             util::append_integer(seq, out);
             seq_written = true;
-        } else if (author_ && m.key == "author") {
+        } else if (author_ && !author.empty() && m.key == "author") {
             replace(m.value);
             out += author;
         }

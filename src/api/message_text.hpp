@@ -26,7 +26,8 @@ public:
     const std::optional<chat::id>& author() const { return author_; }
 
     /** Appends serialize(o) for o = message_json(m) where m = parse_stored(stored) with `seq`,
-        and, when the message has an author, o["author"] = the value `author` is the text of. */
+        and, when the message has an author and `author` is not empty, o["author"] = the value
+        `author` is the text of (empty: the stored author as it is, as the inbox shows it). */
     void append(std::string& out, std::uint64_t seq, std::string_view author) const;
 
 private:

@@ -95,8 +95,10 @@ struct inbox_entry {
     id chat_id;
     std::int64_t score = 0;        // last activity, epoch ms
     std::optional<message> latest; // only when asked for
-    std::uint64_t read_seq = 0;    // the caller's read cursor (with the latest)
-    std::uint64_t unread = 0;      // messages by others after it (with the latest)
+    /** Instead of `latest` when asked for as text: its stored text unparsed, with its seq. */
+    std::optional<stored_text> latest_text;
+    std::uint64_t read_seq = 0; // the caller's read cursor (with the latest)
+    std::uint64_t unread = 0;   // messages by others after it (with the latest)
 };
 
 struct inbox_page {
@@ -202,9 +204,11 @@ public:
     net::awaitable<outcome<cursor_page>> history(const chat_ref& chat, cursor_request page,
                                                  boost::json::storage_ptr sp = {},
                                                  bool as_text = false);
-    /** With `with_latest`, each entry's latest message, read cursor and unread count too. */
+    /** With `with_latest`, each entry's latest message, read cursor and unread count too; with
+        `as_text` as well, `latest_text` instead of `latest` (as history's `as_text`). */
     net::awaitable<outcome<inbox_page>> inbox(const id& me, page_request page, bool with_latest,
-                                              boost::json::storage_ptr sp = {});
+                                              boost::json::storage_ptr sp = {},
+                                              bool as_text = false);
 
 private:
     struct script_set;
@@ -214,7 +218,8 @@ private:
     /** Fills the entries' read cursors and unread counts (and latest messages) with two
         pipelines of reads, numbering seed data first where it finds some. */
     net::awaitable<std::optional<problem>> view(const id& me, std::vector<inbox_entry>& entries,
-                                                bool with_latest, boost::json::storage_ptr sp);
+                                                bool with_latest, boost::json::storage_ptr sp,
+                                                bool as_text = false);
     /** The cluster layout (docs/adr/0012-cluster-key-layout.md): a send's writes in the users'
         slots after the chat's script (the sender's activity, both inboxes), at time `at`. */
     net::awaitable<std::optional<problem>> users_after_send(const id& me, const chat_ref& chat,

@@ -216,7 +216,7 @@ net::awaitable<outcome<cursor_page>> service::history(const chat_ref& chat, curs
 }
 
 net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p, bool with_latest,
-                                                   boost::json::storage_ptr sp) {
+                                                   boost::json::storage_ptr sp, bool as_text) {
     const auto key = keys_.inbox(me);
     const auto start = static_cast<long long>(p.page - 1) * static_cast<long long>(p.per_page);
     redis::request cmds;
@@ -243,14 +243,15 @@ net::awaitable<outcome<inbox_page>> service::inbox(const id& me, page_request p,
     }
     if (!with_latest || out.entries.empty())
         co_return out;
-    if (auto failed = co_await view(me, out.entries, true, sp))
+    if (auto failed = co_await view(me, out.entries, true, sp, as_text))
         co_return *failed;
     co_return out;
 }
 
 net::awaitable<std::optional<problem>> service::view(const id& me,
                                                      std::vector<inbox_entry>& entries,
-                                                     bool with_latest, json::storage_ptr sp) {
+                                                     bool with_latest, json::storage_ptr sp,
+                                                     bool as_text) {
     // Pipelines of single-key commands, not a script: two round trips however many chats, each
     // command in one chat's slot (a cluster client splits the pipeline by slot), and no Lua
     // (a redis.call costs Redis several times a pipelined command: bench/RESULTS.md, "Inbox
@@ -352,7 +353,9 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
             }
             if (stale)
                 continue;
-            if (with_latest && !raw.empty()) {
+            if (with_latest && !raw.empty() && as_text) {
+                entry.latest_text = stored_text{std::string(raw), seq};
+            } else if (with_latest && !raw.empty()) {
                 entry.latest = parse_stored(raw, sp);
                 if (entry.latest)
                     entry.latest->seq = seq;

@@ -62,6 +62,28 @@ TEST(api_message_text, splices_a_stored_message_to_the_same_bytes) {
     EXPECT_EQ(spliced, by_dom(stored, 7));
 }
 
+// The inbox page's latest message: no profile, the stored author kept as it is (numbers too).
+TEST(api_message_text, without_a_profile_keeps_the_stored_author) {
+    for (const std::string stored :
+         {R"({"id":"m1","author":42,"timestamp":1464903516342,"type":"text","text":"x"})",
+          R"({"id":"m2","author":"alice","timestamp":"2016-06-02T21:38:36.342Z","seq":3})"}) {
+        api::spliced_message s;
+        ASSERT_TRUE(s.read(stored));
+        std::string out;
+        s.append(out, 9, {});
+        auto m = chat::parse_stored(stored);
+        ASSERT_TRUE(m);
+        m->seq = 9;
+        EXPECT_EQ(out, json::serialize(api::message_json(std::move(*m))));
+    }
+    api::spliced_message s;
+    ASSERT_TRUE(s.read(R"({"id":"m1","author":42,"timestamp":0})"));
+    std::string out;
+    s.append(out, 0, {});
+    EXPECT_EQ(
+        out, R"({"id":"m1","author":42,"timestamp":{"epoch":0,"iso":"1970-01-01T00:00:00.000Z"}})");
+}
+
 TEST(api_message_text, odd_stored_messages_match_the_dom_path_or_are_left_to_it) {
     struct odd {
         std::string stored;
