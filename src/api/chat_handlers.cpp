@@ -245,12 +245,13 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
     if (!page)
         co_return failure(ctx, s, page.failure());
 
-    json::object out(sp);
-    out["state"] = state_json(s.chat->key_space().inbox_state_key(me), page->state);
-    json::array entries(sp);
-    entries.reserve(page->entries.size());
+    const json::object state = state_json(s.chat->key_space().inbox_state_key(me), page->state);
     if (raw) {
         // The seed's raw listing: no look-ups, no latest message, the score as it is.
+        json::object out(sp);
+        out["state"] = state;
+        json::array entries(sp);
+        entries.reserve(page->entries.size());
         for (const auto& e : page->entries) {
             json::object o(sp);
             o["type"] = e.type == chat::target::user ? "user" : "topic";
@@ -276,7 +277,7 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
         stored += e.latest_text ? e.latest_text->text.size() : 0;
     body.reserve(stored + stored / 2 + 256 * page->entries.size() + 256);
     body += "{\"state\":";
-    append_json(body, out["state"]);
+    append_json(body, state);
     body += ",\"entries\":[";
     spliced_message splice;
     bool first = true;
