@@ -117,6 +117,21 @@ local function with_ids(reply, ids)
   return reply
 end
 
+-- The chat's head, kept in its read hash beside the cursors under fields no user id can be (an id
+-- holds no ':'): the newest id, its seq and the list's length, written only while the list and
+-- the log hold as many ids and the newest has a seq; else removed, so that the next inbox read
+-- numbers the chat first. The inbox reads it with the reader's cursor in one HMGET (ADR 0017).
+local function set_head(list, seqs, read)
+  local n = redis.call('LLEN', list)
+  local id = n > 0 and redis.call('LINDEX', list, -1)
+  local seq = id and redis.call('ZSCORE', seqs, id)
+  if seq and redis.call('ZCARD', seqs) == n then
+    redis.call('HSET', read, ':id', id, ':seq', seq, ':len', n)
+  else
+    redis.call('HDEL', read, ':id', ':seq', ':len')
+  end
+end
+
 -- Numbers what the seed wrote, which has no seq: each id of the list without one gets the next
 -- numbers, in list order (oldest first). Ids numbered but gone from the list (deleted by the
 -- seed) leave the log; ids in the list without data (not messages) leave the list. In a DM a
@@ -178,6 +193,7 @@ local function adopt(list, data, seqk, seqs, authors, read, dm_a, dm_b, check)
       end
     end
   end
+  set_head(list, seqs, read)
   return 1
 end
 )";
@@ -229,9 +245,14 @@ end
 adopt(KEYS[2], KEYS[1], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[11], ARGV[12], 'tail')
 local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
-redis.call('RPUSH', KEYS[2], ARGV[3])
+local len = redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[5], seq, ARGV[3])
 redis.call('ZADD', KEYS[6], 0, ARGV[9] .. ':' .. pad(seq))
+if redis.call('ZCARD', KEYS[5]) == len then
+  redis.call('HSET', KEYS[7], ':id', ARGV[3], ':seq', seq, ':len', len)
+else -- what the seed deleted is still in the log: the next inbox read numbers the chat
+  redis.call('HDEL', KEYS[7], ':id', ':seq', ':len')
+end
 if users > 0 then
   redis.call('HSET', KEYS[users], 'last_active', ARGV[5])
   redis.call('ZADD', KEYS[users + 1], ARGV[6], ARGV[7])
@@ -278,6 +299,7 @@ if seq > 0 then
   redis.call('ZREM', KEYS[5], ARGV[1])
   redis.call('ZREM', KEYS[6], ARGV[2] .. ':' .. pad(seq))
 end
+set_head(KEYS[2], KEYS[5], KEYS[7])
 local rev = redis.call('INCR', KEYS[4])
 local ids, i = publish(5, {s = seq, r = rev})
 notify(i, seq, rev)
@@ -307,10 +329,14 @@ return {cur, unread(KEYS[4], KEYS[5], ARGV[1], cur), moved, last}
 
 // KEYS: list, data, seq, seqs, authors, read
 // ARGV: DM pair (2), "1" to check every id even when the counts agree
+// Writes the chat's head even when there was nothing to number (a chat last written before the
+// head existed).
 const std::string& adopt() {
     static const std::string body = std::string(helpers) + std::string(write_helpers) + R"(
-return adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2],
-             ARGV[3] == '1' and 'force' or 'all')
+local did = adopt(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2],
+                  ARGV[3] == '1' and 'force' or 'all')
+if did == 0 then set_head(KEYS[1], KEYS[4], KEYS[6]) end
+return did
 )";
     return body;
 }

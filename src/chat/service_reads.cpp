@@ -35,7 +35,10 @@ service::reads(const chat_ref& chat, std::size_t limit) {
     if (!n)
         co_return n.failure();
     std::vector<std::pair<std::string, std::uint64_t>> out;
-    if (as_count((*n)[0]) == 0 || as_count((*n)[0]) > limit)
+    // The hash also holds the chat's head (":id", ":seq", ":len": ADR 0017), which no reader's
+    // id can be (an id holds no ':').
+    constexpr std::size_t head_fields = 3;
+    if (as_count((*n)[0]) == 0 || as_count((*n)[0]) > limit + head_fields)
         co_return out; // none, or too many to list (docs/api.md)
     req.clear();
     req.push("HGETALL", chat.read_key());
@@ -44,7 +47,10 @@ service::reads(const chat_ref& chat, std::size_t limit) {
         co_return all.failure();
     const auto& flat = (*all)[0].elements;
     for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
-        out.emplace_back(std::string(flat[i].as_string()), as_seq(flat[i + 1]));
+        if (!flat[i].as_string().starts_with(':'))
+            out.emplace_back(std::string(flat[i].as_string()), as_seq(flat[i + 1]));
+    if (out.size() > limit)
+        out.clear();
     std::sort(out.begin(), out.end(),
               [](const auto& x, const auto& y) { return x.second > y.second; });
     co_return out;
@@ -255,11 +261,14 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
     // Pipelines of single-key commands, not a script: two round trips however many chats, each
     // command in one chat's slot (a cluster client splits the pipeline by slot), and no Lua
     // (a redis.call costs Redis several times a pipelined command: bench/RESULTS.md, "Inbox
-    // page"). First each chat's newest id, its counts, the reader's cursor and the last seq;
-    // then the newest message, its seq and, where something is past the cursor, the counts.
-    // Each chat's list key only (its other keys are it plus a suffix, in both layouts); the
-    // commands' keys are written through one scratch string, and the counts' bounds into
-    // buffers: no string is allocated per chat beyond its list key.
+    // page"). First each chat's newest id and length, and from its read hash the reader's
+    // cursor with the chat's head (ADR 0017: the newest id, its seq and the length the writes
+    // left); then the newest message and, where its seq is past the cursor, the counts. A head
+    // that does not match the list (the seed wrote since, or no senna write since the head
+    // existed) numbers the chat first; when that write is refused (Redis full), the chat is
+    // shown from its list as it is, without unread. Each chat's list key only (its other keys
+    // are it plus a suffix, in both layouts); the commands' keys are written through one
+    // scratch string, and the counts' bounds into buffers.
     std::vector<std::string> lists(entries.size()); // empty: no chat (a self-DM cannot exist)
     for (std::size_t i = 0; i < entries.size(); ++i)
         if (entries[i].type == target::topic || entries[i].chat_id != me)
@@ -274,43 +283,59 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
     const std::size_t lex_at = lex_from.size();
     for (int attempt = 0;; ++attempt) {
         redis::request first;
-        first.reserve(lists.size() * 512); // five commands of about 100 bytes a chat
+        first.reserve(lists.size() * 256); // three commands of about 80 bytes a chat
         for (const auto& l : lists) {
             if (l.empty())
                 continue;
             first.push("LINDEX", l, -1LL);
             first.push("LLEN", l);
-            first.push("ZCARD", with(l, ":seqs"));
-            first.push("HGET", with(l, ":read"), me.text);
-            first.push("GET", with(l, ":seq"));
+            first.push("HMGET", with(l, ":read"), me.text, ":id", ":seq", ":len");
         }
         auto state = co_await pipeline(redis_, first);
         if (!state)
             co_return state.failure();
         struct seen {
             std::string_view newest; // its id, empty: none
-            std::uint64_t cursor = 0, last = 0;
+            std::uint64_t cursor = 0, seq = 0;
             bool stale = false;
         };
         std::vector<seen> views(lists.size());
-        redis::request second;
-        second.reserve(lists.size() * 512);
+        bool any_stale = false;
         for (std::size_t i = 0, at = 0; i < lists.size(); ++i) {
             if (lists[i].empty())
                 continue;
-            const auto* r = &(*state)[5 * at++];
+            const auto* r = &(*state)[3 * at++];
             auto& v = views[i];
             if (r[0].type == redis::reply::kind::string)
                 v.newest = r[0].as_string();
-            v.stale = as_count(r[1]) != as_count(r[2]) || (v.newest.empty() && as_count(r[2]));
-            v.cursor = as_count(r[3]);
-            v.last = as_count(r[4]);
+            const auto& head = r[2].elements;
+            v.cursor = head.size() == 4 ? as_count(head[0]) : 0;
             if (v.newest.empty())
+                continue; // an empty chat: nothing to show or count
+            v.stale = head.size() != 4 || head[1].type != redis::reply::kind::string ||
+                      head[1].as_string() != v.newest || as_count(head[3]) != as_count(r[1]);
+            if (!v.stale)
+                v.seq = as_seq(head[2]);
+            any_stale = any_stale || v.stale;
+        }
+        if (any_stale && attempt == 0) {
+            for (std::size_t i = 0; i < lists.size(); ++i)
+                if (views[i].stale)
+                    if (auto c = chat_of(me, entries[i].type, entries[i].chat_id))
+                        co_await adopt(*c); // refused when Redis is full: shown as it is
+            continue;
+        }
+        redis::request second;
+        second.reserve(lists.size() * 256);
+        for (std::size_t i = 0; i < lists.size(); ++i) {
+            const auto& v = views[i];
+            if (lists[i].empty() || v.newest.empty())
                 continue;
             if (with_latest)
                 second.push("HGET", with(lists[i], ":data"), v.newest);
-            second.push("ZSCORE", with(lists[i], ":seqs"), v.newest);
-            if (v.last > v.cursor) {
+            if (v.stale) {
+                second.push("ZSCORE", with(lists[i], ":seqs"), v.newest);
+            } else if (v.seq > v.cursor) {
                 char from[24];
                 from[0] = '(';
                 const auto end = std::to_chars(from + 1, from + sizeof from, v.cursor).ptr;
@@ -328,43 +353,31 @@ net::awaitable<std::optional<problem>> service::view(const id& me,
         }
         // Read the second replies in the order they were asked for.
         std::size_t at = 0;
-        bool stale = false;
         for (std::size_t i = 0; i < lists.size(); ++i) {
             auto& v = views[i];
             auto& entry = entries[i];
             std::string_view raw;
-            std::uint64_t seq = 0, all = 0, own = 0;
+            std::uint64_t all = 0, own = 0;
             if (!lists[i].empty() && !v.newest.empty()) {
                 if (with_latest)
                     raw = (*latest)[at++].as_string();
-                const auto& score = (*latest)[at++];
-                if (score.is_nil())
-                    v.stale = true;
-                seq = as_seq(score);
-                if (v.last > v.cursor) {
+                if (v.stale) {
+                    v.seq = as_seq((*latest)[at++]);
+                } else if (v.seq > v.cursor) {
                     all = as_count((*latest)[at++]);
                     own = as_count((*latest)[at++]);
                 }
             }
-            if (v.stale && attempt == 0 && !lists[i].empty()) {
-                stale = true;
-                if (auto c = chat_of(me, entry.type, entry.chat_id))
-                    co_await adopt(*c); // refused when Redis is full: shown as it is
-            }
-            if (stale)
-                continue;
             if (with_latest && !raw.empty() && as_text) {
-                entry.latest_text = stored_text{std::string(raw), seq};
+                entry.latest_text = stored_text{std::string(raw), v.seq};
             } else if (with_latest && !raw.empty()) {
                 entry.latest = parse_stored(raw, sp);
                 if (entry.latest)
-                    entry.latest->seq = seq;
+                    entry.latest->seq = v.seq;
             }
             entry.read_seq = v.cursor;
-            entry.unread = !v.stale && seq > v.cursor && all > own ? all - own : 0;
+            entry.unread = !v.stale && v.seq > v.cursor && all > own ? all - own : 0;
         }
-        if (stale)
-            continue;
         co_return std::nullopt;
     }
 }

@@ -375,6 +375,48 @@ describe('the conversation log', () => {
     closeAll();
   });
 
+  test('the inbox reads each chat\'s head from its read hash, and numbers what the seed wrote since', async () => {
+    const dm = redisKey(`dm:71-72`);
+    const head = async () => {
+      const flat = await rcmd(r.port, 'HGETALL', `${dm}:read`);
+      const o = {};
+      for (let i = 0; i < flat.length; i += 2) o[flat[i]] = flat[i + 1];
+      return o;
+    };
+    const m = [];
+    for (let i = 0; i < 3; i++)
+      m.push((await api(one.url, '/api/user/72', { as: tok(71), method: 'POST', body: { type: 'text', text: `h${i}` } })).json.entry);
+    assert.deepEqual(await head(), { ':id': m[2].id, ':seq': '3', ':len': '3' });
+    await api(two.url, `/api/user/72/${m[2].id}`, { as: tok(71), method: 'DELETE' });
+    assert.deepEqual(await head(), { ':id': m[1].id, ':seq': '2', ':len': '2' });
+    let entry = (await api(one.url, '/api/list', { as: tok(72) })).json.entries[0];
+    assert.deepEqual([entry.latest.id, entry.latest.seq, entry.unread, entry.read_seq], [m[1].id, 2, 2, 0]);
+    // The seed deletes one and appends one: the same length, another newest id.
+    const late = 'a7777777-7777-4777-8777-777777777777';
+    const seedJson = (text) => `{"id":"${late}","author":71,"timestamp":"2016-06-02T21:40:36.342Z","type":"text","text":"${text}"}`;
+    await rcmd(r.port, 'LREM', dm, 0, m[0].id);
+    await rcmd(r.port, 'HDEL', `${dm}:data`, m[0].id);
+    await rcmd(r.port, 'RPUSH', dm, late);
+    await rcmd(r.port, 'HSET', `${dm}:data`, late, seedJson('seed late'));
+    entry = (await api(two.url, '/api/list', { as: tok(72) })).json.entries[0];
+    assert.deepEqual([entry.latest.id, entry.latest.text, entry.latest.seq, entry.unread], [late, 'seed late', 4, 2]);
+    assert.deepEqual(await head(), { ':id': late, ':seq': '4', ':len': '2' });
+    // The seed edits the newest in place: the inbox shows the edit (the head holds no text).
+    await rcmd(r.port, 'HSET', `${dm}:data`, late, seedJson('seed edited'));
+    entry = (await api(one.url, '/api/list', { as: tok(72) })).json.entries[0];
+    assert.equal(entry.latest.text, 'seed edited');
+    // A chat last written before the head existed gets one from its first inbox read.
+    await rcmd(r.port, 'HDEL', `${dm}:read`, ':id', ':seq', ':len');
+    entry = (await api(one.url, '/api/list', { as: tok(71) })).json.entries[0];
+    assert.deepEqual([entry.latest.id, entry.latest.seq, entry.unread, entry.read_seq], [late, 4, 0, 0]);
+    assert.deepEqual(await head(), { ':id': late, ':seq': '4', ':len': '2' });
+    // The head is not a reader: the cursors listed are the readers' only.
+    const read = (await api(two.url, '/api/user/71/read', { as: tok(72), method: 'POST', body: {} })).json;
+    assert.deepEqual([read.read_seq, read.unread], [4, 0]);
+    assert.deepEqual((await api(one.url, '/api/user/72/read', { as: tok(71) })).json.reads, [{ user_id: 72, seq: 4 }]);
+    assert.deepEqual(await head(), { ':id': late, ':seq': '4', ':len': '2', 72: '4' });
+  });
+
   test('seqs of every MessagePack width reach sockets on another instance intact', async () => {
     const b = await connectAs(two.url, tok(72));
     const key = redisKey(`dm:71-72:seq`);
