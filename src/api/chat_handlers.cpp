@@ -44,15 +44,15 @@ std::variant<chat::id, response> require_user(request_context& ctx, const rest_s
 }
 
 // The JSON object of the body: UTF-8 first (as the seed's body parser), then JSON. An empty
-// body is `{}`; the Content-Type is not required (curl -d sends a form type).
-std::variant<json::object, response> read_body(const http::request& req) {
+// body is `{}`; the Content-Type is not required (curl -d sends a form type). In `sp`.
+std::variant<json::object, response> read_body(const http::request& req, json::storage_ptr sp) {
     const std::string& b = req.body();
     if (util::trim(b).empty())
-        return json::object{};
+        return json::object(std::move(sp));
     if (!util::valid_utf8(b))
         return http::bad_request_response("The request body is not valid UTF-8", req.version());
     net::error_code ec;
-    json::value v = json::parse(b, ec);
+    json::value v = json::parse(b, ec, std::move(sp));
     if (ec)
         return http::bad_request_response("The request body is not valid JSON", req.version());
     if (!v.is_object())
@@ -65,7 +65,8 @@ response failure(const request_context& ctx, const rest_services& s, const chat:
 }
 
 // What every `/api/{target}/{id}...` handler starts from, in the seed's order: the caller
-// (401), the body for writes (400), then the chat (400s for target and id).
+// (401), the body for writes (400), then the chat (400s for target and id). The body is parsed
+// into `sp`: a write's request arena, which the message made from it shares (chat::service::send).
 struct chat_call {
     chat::id me;
     chat::chat_ref chat;
@@ -73,17 +74,17 @@ struct chat_call {
 };
 
 std::variant<chat_call, response> prepare(request_context& ctx, const rest_services& s,
-                                          bool with_body) {
+                                          bool with_body, json::storage_ptr sp = {}) {
     auto who = require_user(ctx, s);
     if (auto* r = std::get_if<response>(&who))
         return std::move(*r);
-    chat_call call{std::get<chat::id>(who), {}, {}};
-    if (with_body) {
-        auto body = read_body(ctx.req);
-        if (auto* r = std::get_if<response>(&body))
-            return std::move(*r);
-        call.body = std::move(std::get<json::object>(body));
-    }
+    std::variant<json::object, response> body{json::object(sp)};
+    if (with_body)
+        body = read_body(ctx.req, sp);
+    if (auto* r = std::get_if<response>(&body))
+        return std::move(*r);
+    // Moved in, not assigned: an object assigned across memory resources is copied.
+    chat_call call{std::get<chat::id>(who), {}, std::move(std::get<json::object>(body))};
     auto chat = s.chat->resolve(call.me, ctx.param("target"), ctx.param("id"));
     if (!chat)
         return failure(ctx, s, chat.failure());
@@ -162,6 +163,24 @@ template <class Json> void append_json(std::string& out, const Json& v) {
     char buf[2048];
     while (!sr.done())
         out.append(sr.read(buf));
+}
+
+// The answer to a send or an update, as serialising {"state", "entry", "duplicate"?} writes it,
+// the entry spliced from the message's stored text (append_entry).
+std::string written_body(const chat::chat_ref& chat, const written& w) {
+    std::string body;
+    body.reserve(w.stored.size() + w.stored.size() / 2 + chat.state_key.size() +
+                 chat.inbox_member.size() + 96);
+    body += "{\"state\":{\"key\":";
+    util::append_json_string(chat.state_key, body);
+    body += ",\"inbox_key\":";
+    util::append_json_string(chat.inbox_member, body);
+    body += "},\"entry\":";
+    append_entry(body, w);
+    if (w.duplicate)
+        body += ",\"duplicate\":true";
+    body += '}';
+    return body;
 }
 
 // One message of a history page: spliced from its stored text (message_text.hpp), or parsed
@@ -397,7 +416,11 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
 }
 
 net::awaitable<response> handle_send(request_context& ctx, const rest_services& s) {
-    auto prepared = prepare(ctx, s, true);
+    // The request's JSON (the body, the message made from it, the event's payloads) in one
+    // arena, most of it in the coroutine's frame: no allocation per node (issue 19).
+    alignas(std::max_align_t) unsigned char buffer[4096];
+    json::monotonic_resource arena(buffer, sizeof buffer);
+    auto prepared = prepare(ctx, s, true, json::storage_ptr(&arena));
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
@@ -408,18 +431,15 @@ net::awaitable<response> handle_send(request_context& ctx, const rest_services& 
     auto sent = co_await send_and_deliver(*s.chat, s.hub, call.me, call.chat, call.body, s.notices);
     if (!sent)
         co_return failure(ctx, s, sent.failure());
-    json::object out;
-    out["state"] = state_of(call.chat);
-    out["entry"] = std::move(sent->entry);
     // A repeated client_msg_id: the first answer again, marked, with 200 (nothing was stored).
-    if (sent->duplicate)
-        out["duplicate"] = true;
-    co_return http::json_response(sent->duplicate ? status::ok : status::created, out,
-                                  ctx.req.version());
+    co_return http::json_text_response(sent->duplicate ? status::ok : status::created,
+                                       written_body(call.chat, *sent), ctx.req.version());
 }
 
 net::awaitable<response> handle_update(request_context& ctx, const rest_services& s) {
-    auto prepared = prepare(ctx, s, true);
+    alignas(std::max_align_t) unsigned char buffer[4096]; // as in handle_send
+    json::monotonic_resource arena(buffer, sizeof buffer);
+    auto prepared = prepare(ctx, s, true, json::storage_ptr(&arena));
     if (auto* r = std::get_if<response>(&prepared))
         co_return std::move(*r);
     auto& call = std::get<chat_call>(prepared);
@@ -434,10 +454,8 @@ net::awaitable<response> handle_update(request_context& ctx, const rest_services
                                     std::string(ctx.param("message_id")), call.body, s.notices);
     if (!updated)
         co_return failure(ctx, s, updated.failure());
-    json::object out;
-    out["state"] = state_of(call.chat);
-    out["entry"] = std::move(updated->entry);
-    co_return http::json_response(status::ok, out, ctx.req.version());
+    co_return http::json_text_response(status::ok, written_body(call.chat, *updated),
+                                       ctx.req.version());
 }
 
 net::awaitable<response> handle_remove(request_context& ctx, const rest_services& s) {

@@ -2,6 +2,7 @@
 
 #include "api/deliveries.hpp"
 #include "api/format.hpp"
+#include "api/message_text.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/presence.hpp"
 #include "util/log.hpp"
@@ -109,6 +110,19 @@ chat::service::with_notice notice_of(const webhook_notices* n, std::string_view 
 
 } // namespace
 
+json::object entry_json(written&& w) {
+    return message_json(std::move(w.msg));
+}
+
+void append_entry(std::string& out, const written& w) {
+    spliced_message splice;
+    if (!w.stored.empty() && splice.read(w.stored)) {
+        splice.append(out, w.msg.seq, {});
+        return;
+    }
+    out += json::serialize(message_json(w.msg));
+}
+
 net::awaitable<chat::outcome<written>>
 send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id& me,
                  const chat::chat_ref& chat, const json::object& body,
@@ -122,7 +136,7 @@ send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
         co_return sent.failure();
     if (!sent->duplicate) // a repeat stores and emits nothing
         f.after(*sent);
-    co_return written{message_json(std::move(sent->msg)), sent->duplicate};
+    co_return written{std::move(sent->msg), std::move(sent->stored), sent->duplicate};
 }
 
 net::awaitable<chat::outcome<written>>
@@ -137,7 +151,7 @@ update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
     if (!updated)
         co_return updated.failure();
     f.after(*updated);
-    co_return written{message_json(std::move(updated->msg)), false};
+    co_return written{std::move(updated->msg), std::move(updated->stored), false};
 }
 
 net::awaitable<chat::outcome<chat::change>>

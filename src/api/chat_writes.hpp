@@ -43,9 +43,17 @@ struct webhook_notices {
 
 /** A change as the caller answers it. */
 struct written {
-    boost::json::object entry; // MESSAGE as SPEC §3 shows it, with `seq`
-    bool duplicate = false;    // a send whose client_msg_id was already stored
+    chat::message msg;      // with its seq
+    std::string stored;     // msg's stored text ("": not known)
+    bool duplicate = false; // a send whose client_msg_id was already stored
 };
+
+/** MESSAGE as SPEC §3 shows it, with `seq` (a socket's ack). */
+boost::json::object entry_json(written&& w);
+
+/** What serialising entry_json(w) writes, appended to `out`: spliced from the stored text
+    (api/message_text.hpp) where it can be, without a DOM (a REST answer). */
+void append_entry(std::string& out, const written& w);
 
 /** Sends `body` from `me` into `chat`. `hub` may be null (no realtime) here and below, and
     `notices` (no webhooks). */

@@ -159,7 +159,7 @@ net::awaitable<json::object> send_message(const realtime_services& s, socket&, s
     json::object out;
     out["ok"] = true;
     out["state"] = chat_state(ref);
-    out["entry"] = std::move(sent->entry);
+    out["entry"] = entry_json(std::move(*sent));
     if (sent->duplicate)
         out["duplicate"] = true;
     co_return out;

@@ -48,12 +48,12 @@ std::optional<message> parse_stored(std::string_view raw, boost::json::storage_p
 }
 
 message make_message(std::string_view id, const chat::id& author, std::int64_t epoch_ms,
-                     std::string_view type, std::string_view content) {
-    message m;
-    m.json.reserve(5);
+                     std::string_view type, std::string_view content, boost::json::storage_ptr sp) {
+    message m{boost::json::object(5, std::move(sp))};
     m.json.emplace("id", id);
     m.json.emplace("author", author.to_json());
-    m.json.emplace("timestamp", util::iso8601(epoch_ms));
+    char iso[util::iso8601_max];
+    m.json.emplace("timestamp", std::string_view(iso, util::iso8601(epoch_ms, iso)));
     m.json.emplace("type", type);
     m.json.emplace(type, content);
     return m;

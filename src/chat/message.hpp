@@ -34,9 +34,11 @@ struct stored_text {
     `sp`, the object lives in that memory resource (a page of history in one arena). */
 std::optional<message> parse_stored(std::string_view raw, boost::json::storage_ptr sp = {});
 
-/** A new message as the seed would store it: id, author, timestamp, type, then the content. */
+/** A new message as the seed would store it: id, author, timestamp, type, then the content. In
+    `sp` (a request's arena: a send's body and its message share one). */
 message make_message(std::string_view id, const chat::id& author, std::int64_t epoch_ms,
-                     std::string_view type, std::string_view content);
+                     std::string_view type, std::string_view content,
+                     boost::json::storage_ptr sp = {});
 
 /** Serialises for storage. */
 std::string serialize(const message& m);

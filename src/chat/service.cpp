@@ -146,7 +146,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     }
 
     const auto now = util::now_ms();
-    message m = make_message(util::uuid_v4(), me, now, type, *content);
+    message m = make_message(util::uuid_v4(), me, now, type, *content, body.storage());
     if (!client_msg_id.empty())
         m.json.emplace("client_msg_id", client_msg_id);
     const std::string mid(m.id());
@@ -175,6 +175,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(dm ? "1" : "0");
     a.add(client_msg_id.empty() ? "0" : "1");
     a.add(mid);
+    const std::size_t stored_at = a.size();
     a.add(serialize(m));
     a.add(util::iso8601(now));
     a.add(std::to_string(now));
@@ -190,14 +191,15 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     const auto& e = r->front().elements;
     if (e.size() < 3)
         co_return problem{error::store_failed, "unexpected reply to a send"};
-    change out;
     if (as_count(e[0]) == 1) {
         // Seen before: the message stored then, exactly.
+        change out;
         auto stored = parse_stored(e[2].as_string());
         if (!stored)
             co_return problem{error::store_failed, "unreadable client_msg_id record"};
         out.msg = std::move(*stored);
         out.msg.seq = as_count(e[1]);
+        out.stored = e[2].as_string();
         out.duplicate = true;
         if (split) {
             // A retry: the users' steps again, with the stored message's own time (the first
@@ -217,14 +219,16 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
         if (failed)
             co_return *failed;
     }
-    out.msg = std::move(m);
-    out.msg.seq = as_count(e[1]);
-    out.rev = as_count(e[2]);
-    out.offsets = log_ids(e);
-    auto failed = co_await extras->after(redis_, scripts_->publish_after, out, false);
+    // The message moved in, not assigned: it stays in its memory resource (the body's).
+    change done{.msg = std::move(m),
+                .stored = a.take(stored_at),
+                .rev = as_count(e[2]),
+                .offsets = log_ids(e)};
+    done.msg.seq = as_count(e[1]);
+    auto failed = co_await extras->after(redis_, scripts_->publish_after, done, false);
     if (failed)
         co_return *failed;
-    co_return out;
+    co_return done;
 }
 
 net::awaitable<std::optional<problem>> service::users_after_send(const id& me, const chat_ref& chat,
@@ -299,6 +303,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         script_args a;
         a.add(message_id);
         a.add(raw);
+        const std::size_t stored_at = a.size();
         a.add(serialize(next));
         add_dm_pair(a, chat);
         auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, *extras);
@@ -309,6 +314,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
             change out;
             out.msg = std::move(next);
             out.msg.seq = as_count(e[1]);
+            out.stored = a.take(stored_at);
             out.rev = as_count(e[2]);
             out.offsets = log_ids(e);
             auto failed = co_await extras->after(redis_, scripts_->publish_after, out, true);

@@ -109,6 +109,7 @@ struct inbox_page {
 /** A write as it was stored. */
 struct change {
     message msg;            // with its seq
+    std::string stored;     // msg's stored JSON text, as written (send, update; else empty)
     std::uint64_t rev = 0;  // the chat's change counter after it (0 for a duplicate send)
     bool duplicate = false; // a send whose client_msg_id was seen: nothing written
     /** The ids of the log entries its publications made, one per publication in order ("" for

@@ -55,6 +55,8 @@ public:
         logs are appended to `keys` (scripts name every key they touch as KEYS). */
     void add(publishing&& pubs, script_args& keys);
     std::size_t size() const noexcept { return owned_.size(); }
+    /** The `i`th argument, moved out (once the script has run). */
+    std::string take(std::size_t i) { return std::move(owned_[i]); }
     /** Drops the arguments after the first `n`. */
     void truncate(std::size_t n) { owned_.resize(n); }
     std::span<const std::string_view> views() {

@@ -1,3 +1,4 @@
+#include "api/chat_writes.hpp"
 #include "api/format.hpp"
 #include "api/message_text.hpp"
 
@@ -171,4 +172,34 @@ TEST(api_message_text, mutated_messages_splice_as_the_dom_path_writes) {
         ASSERT_EQ(spliced, by_dom(t, n % 5)) << t;
     }
     EXPECT_GT(taken, 1000);
+}
+
+// A send's or an update's answer (api/chat_writes.hpp): the entry spliced from the text the write
+// stored, or by the DOM when the text is unknown or cannot be vouched for; the same bytes.
+TEST(api_message_text, a_writes_entry_is_what_its_dom_writes) {
+    const chat::id author{"17", true};
+    auto made = chat::make_message("5c1d2a3b-0000-4000-8000-00000000abcd", author, 1464903516342,
+                                   "text", "h\xc3\xa9llo \"you\"\n\\ \x01");
+    made.json.emplace("client_msg_id", "c-1");
+    const std::string stored = chat::serialize(made);
+    auto dom = [&](std::uint64_t seq) {
+        chat::message m{made.json, seq};
+        return json::serialize(api::entry_json(api::written{std::move(m), {}, false}));
+    };
+    for (std::uint64_t seq : {std::uint64_t(0), std::uint64_t(7), std::uint64_t(1) << 52}) {
+        for (const std::string& text : {stored, std::string()}) {
+            api::written w{chat::message{made.json, seq}, text, false};
+            std::string out = "[";
+            api::append_entry(out, w);
+            EXPECT_EQ(out, "[" + dom(seq)) << seq << " " << text.size();
+        }
+    }
+    // A text the splice refuses (an escape in "timestamp") takes the DOM path: the message's.
+    api::written odd{
+        chat::message{made.json, 3},
+        R"({"id":"x","author":17,"timestamp":"2016\u002d06","type":"text","text":"t"})", false};
+    std::string out;
+    api::append_entry(out, odd);
+    EXPECT_EQ(out, dom(3));
+    EXPECT_NE(out.find(R"("seq":3)"), std::string::npos);
 }
