@@ -1,5 +1,6 @@
 #include "util/strings.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 namespace senna::util {
@@ -131,17 +132,42 @@ bool valid_utf8(std::string_view s) noexcept {
     return utf8_unfinished(s) == std::size_t{0};
 }
 
+namespace {
+// Whether some byte of `w` may need an escape: below 0x20, '"' or '\\'. Exact when none does
+// (the SWAR tests give no false negatives); a false positive only sends the word to the byte loop.
+constexpr bool may_need_escape(std::uint64_t w) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+    const std::uint64_t control = (w - ones * 0x20) & ~w & high; // bytes below 0x20
+    return (control | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '\\'))) != 0;
+}
+} // namespace
+
 void append_json_string(std::string_view s, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
-    // Runs of characters that need no escape (nearly all of a chat message) go in one append.
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20)
+    // Runs of characters that need no escape (nearly all of a chat message) go in one append,
+    // found 8 bytes at a time (memcpy: no alignment or aliasing UB).
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    const char* run = p;
+    while (p < end) {
+        if (end - p >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p, 8);
+            if (!may_need_escape(word)) {
+                p += 8;
+                continue;
+            }
+        }
+        const char c = *p;
+        if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) {
+            ++p;
             continue;
-        out.append(s.data() + run, i - run);
-        run = i + 1;
+        }
+        out.append(run, static_cast<std::size_t>(p - run));
+        run = ++p;
         switch (c) {
         case '"':
             out += "\\\"";
@@ -170,7 +196,7 @@ void append_json_string(std::string_view s, std::string& out) {
             out += hex[c & 0xf];
         }
     }
-    out.append(s.data() + run, s.size() - run);
+    out.append(run, static_cast<std::size_t>(end - run));
     out += '"';
 }
 

@@ -1,6 +1,8 @@
 #include "util/strings.hpp"
 
+#include <cstdio>
 #include <gtest/gtest.h>
+#include <string>
 
 namespace util = senna::util;
 
@@ -59,4 +61,53 @@ TEST(strings, append_json_string_escapes_as_json_stringify) {
     std::string out;
     util::append_json_string("\b\f\r\t\x1f\x7f", out);
     EXPECT_EQ(out, "\"\\b\\f\\r\\t\\u001f\x7f\"");
+}
+
+// The word-at-a-time scan against a byte-by-byte reference: every byte that needs an escape, at
+// every offset within and across 8-byte words, among bytes that do not (ASCII and UTF-8).
+TEST(strings, append_json_string_matches_a_byte_by_byte_escape_at_every_offset) {
+    const auto reference = [](std::string_view s) {
+        std::string r = "\"";
+        char buf[8];
+        for (unsigned char c : s) {
+            if (c == '"' || c == '\\') {
+                r += '\\';
+                r += static_cast<char>(c);
+            } else if (c == '\b') {
+                r += "\\b";
+            } else if (c == '\f') {
+                r += "\\f";
+            } else if (c == '\n') {
+                r += "\\n";
+            } else if (c == '\r') {
+                r += "\\r";
+            } else if (c == '\t') {
+                r += "\\t";
+            } else if (c < 0x20) {
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                r += buf;
+            } else {
+                r += static_cast<char>(c);
+            }
+        }
+        return r + "\"";
+    };
+    const std::string filler = "ab\xc3\xa9 \x7f!#[]~\xf0\x9f\x98\x80z";
+    for (int special = 0; special < 0x60; ++special) {
+        const char c = special < 0x20 ? char(special) : special < 0x40 ? '"' : '\\';
+        for (std::size_t at = 0; at < 20; ++at) {
+            std::string s = filler.substr(0, at);
+            s += c;
+            s += filler.substr(0, (at * 7) % filler.size());
+            std::string out = "x";
+            util::append_json_string(s, out);
+            ASSERT_EQ(out, "x" + reference(s)) << special << " at " << at;
+        }
+    }
+    for (std::size_t n = 0; n < 40; ++n) { // nothing to escape, every length
+        const std::string s = (filler + filler).substr(0, n);
+        std::string out;
+        util::append_json_string(s, out);
+        ASSERT_EQ(out, reference(s)) << n;
+    }
 }
