@@ -53,8 +53,12 @@ void append_timestamp(std::string& out, std::string_view v) {
     out += "{\"epoch\":";
     util::append_integer(*ms, out);
     out += ",\"iso\":\"";
-    char iso[util::iso8601_max];
-    out.append(iso, util::iso8601(*ms, iso)); // digits, '-', 'T', ':', '.', 'Z': no escapes
+    if (quoted(v) && util::written_as_iso8601(unquoted(v))) {
+        out += unquoted(v); // what iso8601 would write again (what senna and the seed store)
+    } else {
+        char iso[util::iso8601_max];
+        out.append(iso, util::iso8601(*ms, iso)); // digits, '-', 'T', ':', '.', 'Z': no escapes
+    }
     out += "\"}";
 }
 

@@ -103,6 +103,12 @@ std::string iso8601(std::int64_t epoch_ms) {
     return std::string(buf, iso8601(epoch_ms, buf));
 }
 
+bool written_as_iso8601(std::string_view s) noexcept {
+    // parse_time checked the date's and the time's digits and separators up to the minutes; of
+    // 24 characters with seconds, a '.' and a final 'Z', the fraction's three are digits too.
+    return s.size() == 24 && s[16] == ':' && s[19] == '.' && s[23] == 'Z';
+}
+
 std::optional<std::int64_t> parse_time(std::string_view s) noexcept {
     if (auto n = parse_uint(s)) {
         if (*n > 8640000000000000ull) // JavaScript's Date range

@@ -27,4 +27,9 @@ std::size_t iso8601(std::int64_t epoch_ms, std::span<char, iso8601_max> out);
  */
 std::optional<std::int64_t> parse_time(std::string_view text) noexcept;
 
+/** Whether iso8601 of the time parse_time read from `text` writes `text` again: its layout is
+    `YYYY-MM-DDTHH:MM:SS.fffZ`. Precondition: parse_time accepted `text` (so this looks only at
+    what parse_time left open: a few separators, without scanning the digits again). */
+bool written_as_iso8601(std::string_view text) noexcept;
+
 } // namespace senna::util
