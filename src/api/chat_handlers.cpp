@@ -127,15 +127,6 @@ json::object state_of(const chat::chat_ref& c) {
     return o;
 }
 
-// A look-up result by id text (results come back in request order).
-const json::object* pick(const std::vector<chat::id>& ids, const std::vector<json::object>& found,
-                         const chat::id& want) {
-    for (std::size_t i = 0; i < ids.size() && i < found.size(); ++i)
-        if (ids[i] == want)
-            return &found[i];
-    return nullptr;
-}
-
 // The same, moved out for the page the first time it is asked for (an inbox page names each
 // chat once, so each look-up is taken once) and copied after that.
 json::value take(const std::vector<chat::id>& ids, std::vector<json::object>& found,
@@ -217,36 +208,27 @@ std::vector<history_item> read_history(const std::vector<chat::stored_text>& tex
     return items;
 }
 
-// The serialised profile of each looked-up author (what pick() finds, or id_only), written the
-// first time a message asks for it: a page's messages share a few authors.
+// The serialised profile of each looked-up user (directory::user_texts), or id_only's for one
+// not looked up.
 class author_texts {
 public:
-    author_texts(const std::vector<chat::id>& ids, const std::vector<json::object>& found,
+    author_texts(const std::vector<chat::id>& ids, const std::vector<std::string>& found,
                  json::storage_ptr sp)
-        : ids_(ids), found_(found), sp_(std::move(sp)), texts_(ids.size()) {}
+        : ids_(ids), found_(found), sp_(std::move(sp)) {}
 
     std::string_view of(const chat::id& a) {
-        for (std::size_t i = 0; i < ids_.size(); ++i) {
-            if (!(ids_[i] == a))
-                continue;
-            if (!texts_[i].empty())
-                return texts_[i];
-            if (i < found_.size())
-                append_json(texts_[i], found_[i]);
-            else
-                append_json(texts_[i], id_only(a, sp_));
-            return texts_[i];
-        }
-        other_.clear(); // not looked up (every author is): as pick() answers, id_only
+        for (std::size_t i = 0; i < ids_.size() && i < found_.size(); ++i)
+            if (ids_[i] == a)
+                return found_[i];
+        other_.clear();
         append_json(other_, id_only(a, sp_));
         return other_;
     }
 
 private:
     const std::vector<chat::id>& ids_;
-    const std::vector<json::object>& found_;
+    const std::vector<std::string>& found_;
     json::storage_ptr sp_;
-    std::vector<std::string> texts_;
     std::string other_;
 };
 
@@ -370,7 +352,9 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     const bool dm = chat.type == chat::target::user;
     if (dm)
         add_unique(user_ids, chat.other);
-    auto users = co_await s.people->users(user_ids, sp);
+    // The profiles as text: the page splices them (author_texts).
+    const auto users = co_await s.people->user_texts(user_ids);
+    author_texts authors(user_ids, users, sp);
     std::vector<json::object> topic;
     if (!dm) {
         std::vector<chat::id> topic_ids{chat.other}; // no braced list inside co_await (GCC 12)
@@ -386,15 +370,13 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
     body += "{\"state\":";
     append_json(body, state);
     body += ",\"entry\":";
-    const json::object* entry = dm              ? pick(user_ids, users, chat.other)
-                                : topic.empty() ? nullptr
-                                                : &topic[0];
-    if (entry)
-        append_json(body, *entry);
+    if (dm)
+        body += authors.of(chat.other);
+    else if (!topic.empty())
+        append_json(body, topic[0]);
     else
         append_json(body, id_only(chat.other, sp));
     body += ",\"messages\":[";
-    author_texts authors(user_ids, users, sp);
     bool first = true;
     for (auto& i : items) {
         if (!first)
@@ -405,10 +387,8 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
             continue;
         }
         json::object o = message_json(std::move(*i.dom));
-        if (i.author) {
-            const json::object* u = pick(user_ids, users, *i.author);
-            o["author"] = u ? *u : id_only(*i.author);
-        }
+        if (i.author) // the same profile text, parsed for this message's DOM (rare)
+            o["author"] = json::parse(authors.of(*i.author), sp);
         append_json(body, o);
     }
     body += "]}";

@@ -3,12 +3,27 @@
 #include "chat/profile_store.hpp"
 #include "platform/client.hpp"
 
+#include <boost/json/serialize.hpp>
+
 namespace senna::api {
 
 boost::json::object id_only(const chat::id& i, boost::json::storage_ptr sp) {
     boost::json::object o(1, std::move(sp));
     o.emplace("id", i.to_json());
     return o;
+}
+
+net::awaitable<std::vector<std::string>> directory::user_texts(std::vector<chat::id> ids) {
+    auto users = co_await this->users(std::move(ids), {});
+    std::vector<std::string> out;
+    out.reserve(users.size());
+    for (const auto& u : users)
+        out.push_back(boost::json::serialize(u));
+    co_return out;
+}
+
+net::awaitable<std::vector<std::string>> claims_directory::user_texts(std::vector<chat::id> ids) {
+    co_return co_await store_.user_texts(ids);
 }
 
 net::awaitable<std::vector<boost::json::object>>

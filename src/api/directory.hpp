@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <string>
 #include <vector>
 
 namespace senna::chat {
@@ -29,6 +30,10 @@ public:
                                                                    boost::json::storage_ptr sp) = 0;
     virtual net::awaitable<std::vector<boost::json::object>>
     topics(std::vector<chat::id> ids, boost::json::storage_ptr sp) = 0;
+    /** What serialising each of users(ids) writes, in order: a page that is assembled as text
+     *  takes the profiles as text (the claims' profiles as Redis keeps them, where that text is
+     *  what the serializer would write again). */
+    virtual net::awaitable<std::vector<std::string>> user_texts(std::vector<chat::id> ids);
     /** Called with every authenticated request's claims. */
     virtual void remember(const chat::id& user, const boost::json::object& claims) = 0;
 };
@@ -41,6 +46,7 @@ public:
                                                            boost::json::storage_ptr sp) override;
     net::awaitable<std::vector<boost::json::object>> topics(std::vector<chat::id> ids,
                                                             boost::json::storage_ptr sp) override;
+    net::awaitable<std::vector<std::string>> user_texts(std::vector<chat::id> ids) override;
     void remember(const chat::id& user, const boost::json::object& claims) override;
 
 private:

@@ -1,6 +1,7 @@
 #include "chat/profile_store.hpp"
 
 #include "redis/connection.hpp"
+#include "util/json_canonical.hpp"
 #include "util/log.hpp"
 
 #include <boost/json/parse.hpp>
@@ -73,10 +74,9 @@ void profile_store::remember(const id& user, const json::object& claims) {
     });
 }
 
-net::awaitable<std::vector<json::object>> profile_store::users(const std::vector<id>& ids,
-                                                               json::storage_ptr sp) {
-    std::vector<json::object> out;
-    out.reserve(ids.size());
+net::awaitable<std::vector<std::optional<std::string>>>
+profile_store::stored(const std::vector<id>& ids) {
+    std::vector<std::optional<std::string>> out(ids.size());
     if (ids.empty())
         co_return out;
     std::vector<std::string> k;
@@ -92,7 +92,6 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
         req.push_range("MGET", k);
     auto [ec, replies] = co_await redis_.exec(req);
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        json::object o(sp);
         const redis::reply* r = nullptr;
         if (!ec && !replies.empty()) {
             if (keys_.cluster())
@@ -100,13 +99,47 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
             else if (replies[0].is_array() && i < replies[0].elements.size())
                 r = &replies[0].elements[i];
         }
-        if (r && r->type == redis::reply::kind::string) {
-            net::error_code pec;
-            auto v = json::parse(r->as_string(), pec, sp);
-            if (!pec && v.is_object())
-                o = std::move(v.get_object());
-        }
-        out.push_back(o.empty() ? fallback(ids[i], sp) : std::move(o));
+        if (r && r->type == redis::reply::kind::string)
+            out[i].emplace(r->as_string());
+    }
+    co_return out;
+}
+
+namespace {
+// users()'s object of one stored text: the object, else (absent, unreadable, not an object or
+// empty) the fallback.
+json::object profile_of(const id& user, const std::optional<std::string>& text,
+                        json::storage_ptr sp) {
+    if (text) {
+        net::error_code ec;
+        auto v = json::parse(*text, ec, sp);
+        if (!ec && v.is_object() && !v.get_object().empty())
+            return std::move(v.get_object());
+    }
+    return profile_store::fallback(user, std::move(sp));
+}
+} // namespace
+
+net::awaitable<std::vector<json::object>> profile_store::users(const std::vector<id>& ids,
+                                                               json::storage_ptr sp) {
+    auto texts = co_await stored(ids);
+    std::vector<json::object> out;
+    out.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        out.push_back(profile_of(ids[i], texts[i], sp));
+    co_return out;
+}
+
+net::awaitable<std::vector<std::string>> profile_store::user_texts(const std::vector<id>& ids) {
+    auto texts = co_await stored(ids);
+    std::vector<std::string> out;
+    out.reserve(ids.size());
+    util::canonical_object check;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (texts[i] && check.read(*texts[i]) && !check.members().empty())
+            out.push_back(std::move(*texts[i])); // serialising its parse writes it again
+        else
+            out.push_back(json::serialize(profile_of(ids[i], texts[i], {})));
     }
     co_return out;
 }

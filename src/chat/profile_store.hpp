@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,10 @@ public:
      *  memory resource (a page's arena: moved into the page, not copied). */
     net::awaitable<std::vector<boost::json::object>> users(const std::vector<id>& ids,
                                                            boost::json::storage_ptr sp = {});
+    /** What serialising each of users(ids) writes: the stored text itself where it is what the
+     *  serializer would write again (util/json_canonical.hpp: what remember() stores), without
+     *  parsing it. */
+    net::awaitable<std::vector<std::string>> user_texts(const std::vector<id>& ids);
 
     /** The profile the claims describe: {"id", "username", "role"?}. */
     static boost::json::object from_claims(const id& user, const boost::json::object& claims);
@@ -43,6 +48,8 @@ public:
     static std::size_t digest(const boost::json::object& claims);
 
 private:
+    /** The stored profiles' replies, one per id in order (null: none, or Redis failed). */
+    net::awaitable<std::vector<std::optional<std::string>>> stored(const std::vector<id>& ids);
     // What was written last for a user: a hash of the claims it came from (their username and
     // role), not the JSON (a changed profile with the same 64-bit hash would wait for the
     // refresh; one of 2^64).

@@ -3,6 +3,7 @@
 // keys and values they leave (SPEC §4, docs/storage.md). No socket, no HTTP: what the REST and
 // Socket.IO edges add is tested by the integration suite.
 
+#include "chat/profile_store.hpp"
 #include "chat/service.hpp"
 #include "net/spawn.hpp"
 #include "redis/connection.hpp"
@@ -245,6 +246,37 @@ TEST(chat_service, read_cursors_move_forward_only_and_stop_at_the_last_seq) {
     ASSERT_EQ((*unread)->chats.size(), 1u);
     EXPECT_EQ((*unread)->chats[0].chat_id.text, "1");
     EXPECT_EQ((*unread)->chats[0].read_seq, 3u);
+}
+
+// A page assembled as text (the history page) takes the profiles as text: the stored text itself
+// where serialising it parsed writes it again, else what users() gives, serialised.
+TEST(chat_profile_store, user_texts_are_what_users_serialises) {
+    fixture f;
+    const keys k("senna-sockets", "myplatform");
+    profile_store store(f.conn, k);
+    std::vector<id> ids;
+    for (const char* n : {"5", "6", "7", "8", "9", "10"})
+        ids.push_back(*id::parse(n));
+    const std::string five = "{\"id\":5,\"username\":\"fiv\xc3\xa9 \\\"5\\\"\"}";
+    f.redis({"SET", k.profile(ids[0]), five});
+    f.redis({"SET", k.profile(ids[1]), R"({ "id": 6, "username": "six" })"});
+    f.redis({"SET", k.profile(ids[2]), "{}"});
+    f.redis({"SET", k.profile(ids[3]), "not json"});
+    f.redis({"SET", k.profile(ids[5]), R"({"id":10,"username":"t\u00e9"})"});
+    std::vector<std::string> texts, dom;
+    run_async(f.ioc, [&]() -> net::awaitable<void> {
+        texts = co_await store.user_texts(ids);
+        for (const auto& o : co_await store.users(ids))
+            dom.push_back(json::serialize(o));
+    });
+    ASSERT_EQ(texts.size(), 6u);
+    EXPECT_EQ(texts, dom);
+    EXPECT_EQ(texts[0], five); // canonical: as stored
+    EXPECT_EQ(texts[1], R"({"id":6,"username":"six"})");
+    EXPECT_EQ(texts[2], json::serialize(profile_store::fallback(ids[2])));
+    EXPECT_EQ(texts[3], json::serialize(profile_store::fallback(ids[3])));
+    EXPECT_EQ(texts[4], json::serialize(profile_store::fallback(ids[4])));
+    EXPECT_EQ(texts[5], "{\"id\":10,\"username\":\"t\xc3\xa9\"}");
 }
 
 } // namespace
