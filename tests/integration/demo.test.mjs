@@ -91,7 +91,8 @@ describe('demo web client, on (development default)', () => {
   test('start-up logs the demo url and the redis endpoint without secrets', async () => {
     const m = await senna.waitForLog(/demo url=(\S+) tokens=minted/);
     assert.equal(m[1], `${senna.url}/demo`);
-    assert.match(senna.logs, new RegExp(`redis endpoint=redis://127\\.0\\.0\\.1:${redis.port}/0 managed=false`));
+    // Logged just after `listening`, which is all startSenna waits for.
+    await senna.waitForLog(new RegExp(`redis endpoint=redis://127\\.0\\.0\\.1:${redis.port}/0 managed=false`), 5000);
   });
 
   test('/demo and /demo/ serve the page; its files have their types, ETags and revalidation', async () => {

@@ -141,7 +141,8 @@ describe('managed redis-server', () => {
     });
     const history = async () => (await request(`${senna.url}/api/user/52?per_page=100`, { headers: { 'X-Auth-Token': as } })).json;
     try {
-      assert.match(senna.logs, new RegExp(`redis endpoint=unix://${socket} managed=true`));
+      // Logged just after `listening`, which is all startSenna waits for.
+      await senna.waitForLog(new RegExp(`redis endpoint=unix://${socket} managed=true`), 5000);
       assert.equal(await waitStatus(`${senna.url}/readyz`, 200), 200);
       const [pid] = redisPidsFor(socket);
       assert.ok(pid > 0, 'a redis-server serves the data dir');
