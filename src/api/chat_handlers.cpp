@@ -74,7 +74,7 @@ struct chat_call {
 };
 
 std::variant<chat_call, response> prepare(request_context& ctx, const rest_services& s,
-                                          bool with_body, json::storage_ptr sp = {}) {
+                                          bool with_body, const json::storage_ptr& sp = {}) {
     auto who = require_user(ctx, s);
     if (auto* r = std::get_if<response>(&who))
         return std::move(*r);
