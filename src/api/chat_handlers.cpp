@@ -210,10 +210,10 @@ std::vector<history_item> read_history(const std::vector<chat::stored_text>& tex
 
 // The serialised profile of each looked-up user (directory::user_texts), or id_only's for one
 // not looked up.
-class author_texts {
+class profile_texts {
 public:
-    author_texts(const std::vector<chat::id>& ids, const std::vector<std::string>& found,
-                 json::storage_ptr sp)
+    profile_texts(const std::vector<chat::id>& ids, const std::vector<std::string>& found,
+                  json::storage_ptr sp)
         : ids_(ids), found_(found), sp_(std::move(sp)) {}
 
     std::string_view of(const chat::id& a) {
@@ -267,9 +267,10 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
     std::vector<chat::id> user_ids, topic_ids;
     for (const auto& e : page->entries)
         add_unique(e.type == chat::target::user ? user_ids : topic_ids, e.chat_id);
-    auto users = co_await s.people->users(user_ids, sp);
+    const auto users = co_await s.people->user_texts(user_ids); // spliced as they are
+    profile_texts profiles(user_ids, users, sp);
     auto topics = co_await s.people->topics(topic_ids, sp);
-    std::vector<bool> users_taken(users.size()), topics_taken(topics.size());
+    std::vector<bool> topics_taken(topics.size());
     // The page as text, as serialising {"state", "entries": [...]} writes it, each entry's
     // latest message spliced from its stored text where message_text.hpp can vouch for it.
     std::string body;
@@ -305,9 +306,13 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
         util::append_integer(e.unread, body);
         body += ",\"read_seq\":";
         util::append_integer(e.read_seq, body);
-        body += is_user ? ",\"user\":" : ",\"topic\":";
-        append_json(body, is_user ? take(user_ids, users, users_taken, e.chat_id, sp)
-                                  : take(topic_ids, topics, topics_taken, e.chat_id, sp));
+        if (is_user) {
+            body += ",\"user\":";
+            body += profiles.of(e.chat_id);
+        } else {
+            body += ",\"topic\":";
+            append_json(body, take(topic_ids, topics, topics_taken, e.chat_id, sp));
+        }
         body += '}';
     }
     body += "]}";
@@ -354,7 +359,7 @@ net::awaitable<response> handle_history(request_context& ctx, const rest_service
         add_unique(user_ids, chat.other);
     // The profiles as text: the page splices them (author_texts).
     const auto users = co_await s.people->user_texts(user_ids);
-    author_texts authors(user_ids, users, sp);
+    profile_texts authors(user_ids, users, sp);
     std::vector<json::object> topic;
     if (!dm) {
         std::vector<chat::id> topic_ids{chat.other}; // no braced list inside co_await (GCC 12)

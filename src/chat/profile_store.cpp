@@ -3,6 +3,7 @@
 #include "redis/connection.hpp"
 #include "util/json_canonical.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -23,6 +24,19 @@ json::object profile_store::fallback(const id& user, json::storage_ptr sp) {
     name.append("user-").append(user.text);
     o.emplace("username", std::move(name));
     return o;
+}
+
+std::string profile_store::fallback_text(const id& user) {
+    std::string out = "{\"id\":";
+    const json::value v = user.to_json();
+    if (v.is_int64())
+        util::append_integer(v.get_int64(), out);
+    else
+        util::append_json_string(v.get_string(), out);
+    out += ",\"username\":";
+    util::append_json_string("user-" + user.text, out);
+    out += '}';
+    return out;
 }
 
 json::object profile_store::from_claims(const id& user, const json::object& claims) {
@@ -138,8 +152,10 @@ net::awaitable<std::vector<std::string>> profile_store::user_texts(const std::ve
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (texts[i] && check.read(*texts[i]) && !check.members().empty())
             out.push_back(std::move(*texts[i])); // serialising its parse writes it again
-        else
+        else if (texts[i])
             out.push_back(json::serialize(profile_of(ids[i], texts[i], {})));
+        else
+            out.push_back(fallback_text(ids[i])); // none stored: no object to make
     }
     co_return out;
 }

@@ -42,6 +42,8 @@ public:
     /** The profile the claims describe: {"id", "username", "role"?}. */
     static boost::json::object from_claims(const id& user, const boost::json::object& claims);
     static boost::json::object fallback(const id& user, boost::json::storage_ptr sp = {});
+    /** What serialising fallback(user) writes, written without it. */
+    static std::string fallback_text(const id& user);
     /** A hash of what from_claims makes of `claims` (its username and role), computed without
         making it: remember() runs on every request and compares it with the last one written.
         Whatever from_claims comes to read must be hashed here too. */

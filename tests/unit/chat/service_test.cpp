@@ -279,5 +279,17 @@ TEST(chat_profile_store, user_texts_are_what_users_serialises) {
     EXPECT_EQ(texts[5], "{\"id\":10,\"username\":\"t\xc3\xa9\"}");
 }
 
+// A user with no stored profile: its fallback written as text, as serialising the object writes
+// (ids are [A-Za-z0-9_-]; numbers up to 2^53 - 1 without a leading zero are numeric).
+TEST(chat_profile_store, fallback_text_is_what_the_fallback_serialises) {
+    for (const char* raw : {"7", "9007199254740991", "9007199254740992", "007", "ann", "a-b_C"}) {
+        const auto user = id::parse(raw);
+        ASSERT_TRUE(user) << raw;
+        EXPECT_EQ(profile_store::fallback_text(*user),
+                  json::serialize(profile_store::fallback(*user)))
+            << raw;
+    }
+}
+
 } // namespace
 } // namespace senna::chat
