@@ -139,9 +139,21 @@ TEST(cluster, follows_ask_during_a_migration_and_moved_after_it) {
         auto [ec, replies] = co_await conn.exec(set);
         CO_ASSERT_TRUE(!ec && replies.size() == 2);
 
-        // Migration under way, one key moved: the source answers ASK for it.
-        cluster.command(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", node_id(cluster, from)});
-        cluster.command(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", node_id(cluster, to)});
+        // Migration under way, one key moved: the source answers ASK for it. Right after the
+        // cluster forms a node may not know the other's id yet and refuses SETSLOT (then the
+        // MIGRATE below met a target that was not importing: MOVED); asked until it is taken.
+        const auto set_slot = [&](std::uint16_t at, const char* state, std::uint16_t other) {
+            std::string r;
+            for (int i = 0; i < 100; ++i) {
+                r = cluster.command(at, {"CLUSTER", "SETSLOT", s, state, node_id(cluster, other)});
+                if (r == "OK")
+                    break;
+                std::this_thread::sleep_for(50ms);
+            }
+            return r;
+        };
+        EXPECT_EQ(set_slot(to, "IMPORTING", from), "OK");
+        EXPECT_EQ(set_slot(from, "MIGRATING", to), "OK");
         EXPECT_EQ(cluster.command(
                       from, {"MIGRATE", "127.0.0.1", std::to_string(to), "{m}a", "0", "5000"}),
                   "OK");
