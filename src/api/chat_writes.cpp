@@ -41,11 +41,18 @@ struct fan_out {
                                      const chat::chat_ref& chat, shape_fn shape) const {
         if (!hub)
             return {};
-        return [h = hub, p = prepared, event_name, me, chat, shape](const chat::message& m,
-                                                                    bool heard) {
+        return [h = hub, p = prepared, event_name, me, chat,
+                shape](const chat::message& m, std::string_view stored, bool heard) {
+            const bool with_rev = event_name != "new-message"; // sends are counted by seq
+            // From the stored text when the hub takes text (it encodes no MessagePack now).
+            if (shape == &whole && h->takes_text(heard))
+                if (auto open = message_payload_open(stored, with_rev)) {
+                    *p = h->prepare_text(event_name, to_participants(me, chat, *open), heard);
+                    return chat::publishing{std::move(p->publications), std::move(p->check)};
+                }
             json::object o = shape(m);
             o["seq"] = realtime::hub::placeholder(chat::slot::seq);
-            if (event_name != "new-message") // sends are counted by seq
+            if (with_rev)
                 o["rev"] = realtime::hub::placeholder(chat::slot::rev);
             // An edit's retry, and a write refused because someone listens, prepare again.
             *p = h->prepare(event_name, to_participants(me, chat, std::move(o)), heard);

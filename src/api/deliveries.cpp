@@ -1,6 +1,8 @@
 #include "api/deliveries.hpp"
 
+#include "api/message_text.hpp"
 #include "chat/rooms.hpp"
+#include "util/strings.hpp"
 
 namespace senna::api {
 
@@ -27,6 +29,22 @@ realtime::delivery to_other_side(const chat::id& viewer, const chat::chat_ref& c
     return {chat::topic_room(chat.other), std::move(o), {}};
 }
 
+// `open` + ,"chat":{"type":`type`,"id":`id`}} : chat_field's member, and the object closed.
+std::string with_chat(std::string_view open, std::string_view type, const chat::id& id) {
+    std::string out;
+    out.reserve(open.size() + 32 + id.text.size());
+    out += open;
+    out += R"(,"chat":{"type":")";
+    out += type;
+    out += R"(","id":)";
+    if (id.numeric)
+        out += id.text; // id::to_json's integer: its canonical digits
+    else
+        util::append_json_string(id.text, out);
+    out += "}}";
+    return out;
+}
+
 } // namespace
 
 json::object chat_json(const chat::chat_ref& chat) {
@@ -44,6 +62,37 @@ std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::
     out.push_back(to_other_side(me, chat, payload));
     payload["chat"] = chat_json(chat);
     out.push_back({chat::user_room(me), std::move(payload), {}});
+    return out;
+}
+
+std::optional<std::string> message_payload_open(std::string_view stored, bool with_rev) {
+    spliced_message splice;
+    if (stored.empty() || !splice.read(stored) || splice.has("rev") || splice.has("chat"))
+        return std::nullopt;
+    const auto number = [](chat::slot s) {
+        return static_cast<std::uint64_t>(realtime::hub::placeholder(s).as_int64());
+    };
+    std::string out;
+    out.reserve(stored.size() + 96);
+    splice.append(out, number(chat::slot::seq), {});
+    out.pop_back(); // the closing brace
+    if (with_rev) {
+        out += R"(,"rev":)";
+        util::append_integer(number(chat::slot::rev), out);
+    }
+    return out;
+}
+
+std::vector<realtime::text_delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
+                                                     std::string_view open) {
+    std::vector<realtime::text_delivery> out;
+    if (chat.type != chat::target::user) {
+        out.push_back({chat::topic_room(chat.other), with_chat(open, "topic", chat.other), {}});
+        return out;
+    }
+    out.reserve(2);
+    out.push_back({chat::user_room(chat.other), with_chat(open, "user", me), {}});
+    out.push_back({chat::user_room(me), with_chat(open, "user", chat.other), {}});
     return out;
 }
 

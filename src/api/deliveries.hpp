@@ -8,7 +8,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace senna::api {
@@ -21,6 +23,20 @@ boost::json::object chat_json(const chat::chat_ref& chat);
     topic's room. By value: the last delivery takes it (one copy of the event less). */
 std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
                                                 boost::json::object payload);
+
+/** A chat write's event payload of the whole message (message_json) with seq's placeholder
+    and, when `with_rev`, rev's (realtime::hub::placeholder), written from the message's stored
+    text: its members from "{" on, not closed, for the next to_participants. The bytes the DOM
+    path writes (message_json, then "seq" and "rev" set, then "chat"): the splice
+    (message_text.hpp) writes message_json's, seq in its place; "rev" and "chat" are new members,
+    appended. nullopt when the splice cannot vouch for the text, or it has a "rev" or a "chat"
+    already (which the DOM path would set in place). */
+std::optional<std::string> message_payload_open(std::string_view stored, bool with_rev);
+
+/** The same with the payload as text: `open` is its members so far, from "{" on, not closed;
+    each receiver's text is `open` + its `chat` + "}". */
+std::vector<realtime::text_delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
+                                                     std::string_view open);
 
 /** `payload` plus `chat` to the participants other than `me`: a DM's other user, a topic's
     whole room. */

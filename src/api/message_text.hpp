@@ -22,6 +22,9 @@ public:
         "author" that would need decoding). The reader points into `stored`. */
     bool read(std::string_view stored);
 
+    /** Whether the message has a member `key`. */
+    bool has(std::string_view key) const { return !members_.find(key).empty(); }
+
     /** What parse_stored(stored)->author() gives. */
     const std::optional<chat::id>& author() const { return author_; }
 

@@ -185,7 +185,7 @@ net::awaitable<outcome<change>> service::send(const id& me, const chat_ref& chat
     a.add(std::uint64_t(client_msg_id_ttl_seconds));
     add_dm_pair(a, chat);
     a.add(static_cast<std::uint64_t>(users));
-    auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, *extras);
+    auto r = co_await run_write(redis_, scripts_->send, k, a, also, m, *extras, stored_at);
     if (!r)
         co_return r.failure();
     const auto& e = r->front().elements;
@@ -306,7 +306,7 @@ net::awaitable<outcome<change>> service::update(const id& me, const chat_ref& ch
         const std::size_t stored_at = a.size();
         a.add(serialize(next));
         add_dm_pair(a, chat);
-        auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, *extras);
+        auto r = co_await run_write(redis_, scripts_->edit, k, a, also, next, *extras, stored_at);
         if (!r)
             co_return r.failure();
         const auto& e = r->front().elements;

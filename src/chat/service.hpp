@@ -155,11 +155,13 @@ public:
     outcome<chat_ref> resolve(const id& me, std::string_view target, std::string_view raw_id) const;
 
     /** What to publish in the same atomic write as a change, given the message as it will be
-        stored (seq not known yet: the publications leave holes for it, publication.hpp).
+        stored (seq not known yet: the publications leave holes for it, publication.hpp) and
+        its `stored` text, exactly as written (a send, an edit; empty for a delete).
         Other instances then see the event exactly when, and only if, the write happens.
         `heard`: the same write, made without PUBLISHes, was refused because someone else
         listens (publication.hpp's listener_check); they are wanted now. */
-    using with_write = std::function<publishing(const message&, bool heard)>;
+    using with_write =
+        std::function<publishing(const message&, std::string_view stored, bool heard)>;
     /** The webhook events the same write appends for its offline recipients (notice.hpp),
         given the message as it will be stored; nullopt: none. */
     using with_notice = std::function<std::optional<offline_notice>(const message&)>;

@@ -250,10 +250,12 @@ void script_args::add(publishing&& pubs, script_args& keys) {
 net::awaitable<outcome<redis::replies>> run_write(redis::connection& conn, const redis::script& s,
                                                   script_args& k, script_args& a,
                                                   const service::with_write& also, const message& m,
-                                                  write_extras& x) {
+                                                  write_extras& x, std::size_t stored_at) {
     const std::size_t nk = k.size(), na = a.size();
     for (bool heard = x.split;; heard = true) {
-        x.pubs = also ? also(m, heard) : publishing{};
+        const std::string_view stored =
+            stored_at < a.size() ? std::string_view(a.at(stored_at)) : std::string_view();
+        x.pubs = also ? also(m, stored, heard) : publishing{};
         x.add_to(k, a);
         auto r = co_await run(conn, s, k, a);
         const bool refused =

@@ -57,6 +57,7 @@ public:
     std::size_t size() const noexcept { return owned_.size(); }
     /** The `i`th argument, moved out (once the script has run). */
     std::string take(std::size_t i) { return std::move(owned_[i]); }
+    const std::string& at(std::size_t i) const { return owned_[i]; }
     /** Drops the arguments after the first `n`. */
     void truncate(std::size_t n) { owned_.resize(n); }
     std::span<const std::string_view> views() {
@@ -107,16 +108,19 @@ struct write_extras {
     by run_write. */
 net::awaitable<outcome<write_extras>> prepare_extras(redis::connection& conn, bool split,
                                                      std::optional<offline_notice> notice);
-/** A write script whose KEYS `k` and ARGV `a` end where its publications (`also(m, heard)`)
-    and then its notice go: adds them (x.add_to) and runs it. When it was refused because
-    someone else listens to the adapter's channels (publication.hpp's listener_check: it answers
-    {2} and wrote nothing), makes it once more with its PUBLISHes (`also(m, true)`). Split (the
+/** A write script whose KEYS `k` and ARGV `a` end where its publications
+    (`also(m, stored, heard)`, `stored` the argument `a.at(stored_at)`: the message's text as the
+    write stores it, or empty when `stored_at` is npos) and then its notice go: adds them
+    (x.add_to) and runs it. When it was refused because someone else listens to the adapter's
+    channels (publication.hpp's listener_check: it answers {2} and wrote nothing), makes it once
+    more with its PUBLISHes (`also(m, stored, true)`). Split (the
     cluster layout), the publications are made with their PUBLISHes at once and kept in `x` for
     x.after. */
 net::awaitable<outcome<redis::replies>> run_write(redis::connection& conn, const redis::script& s,
                                                   script_args& k, script_args& a,
                                                   const service::with_write& also, const message& m,
-                                                  write_extras& x);
+                                                  write_extras& x,
+                                                  std::size_t stored_at = std::string::npos);
 /** "user-2" / "topic-7" of an inbox; nullopt for anything else. */
 std::optional<inbox_entry> inbox_member(std::string_view member);
 /** Messages from HMGET's replies with their seqs, skipping ids whose data is gone. */

@@ -262,7 +262,7 @@ void hub::emit(std::string room, std::vector<std::string> except, std::string_vi
     chat::publishing pubs;
     chat::holes whole;
     whole.pieces.push_back(data);
-    pubs.publications.push_back(publication_of(room, except, event, payload, whole));
+    pubs.publications.push_back(publication_of(room, except, event, &payload, whole));
     struct script_call {
         std::vector<std::string> keys, args;
     };

@@ -74,6 +74,14 @@ struct delivery {
     std::vector<std::string> except;
 };
 
+/** The same with the payload as JSON text (an object's, as socketio::append_json writes it):
+    what a chat write's event is when it is written from the message's stored text. */
+struct text_delivery {
+    std::string room;
+    std::string payload;
+    std::vector<std::string> except;
+};
+
 /** A user's presence transition, as presence.hpp's channel carries it. */
 struct presence_change {
     chat::id user;
@@ -182,6 +190,14 @@ public:
         refused because someone listens now: they are wanted, until the next probe. */
     prepared_event prepare(std::string_view event, std::span<const delivery> to,
                            bool heard = false) const;
+    /** prepare() of payloads given as text. Only the redis adapter's PUBLISH encodes a payload
+        itself (MessagePack, from an object): when this event needs one, the texts are parsed
+        for it. takes_text(heard) says beforehand whether they will be (a probe may change it
+        meanwhile: then they are parsed, never lost). */
+    prepared_event prepare_text(std::string_view event, std::span<const text_delivery> to,
+                                bool heard = false) const;
+    /** Whether prepare_text(…, heard) would use its texts as they are, not parse them. */
+    bool takes_text(bool heard) const noexcept;
     /** The prepared frames with the write's numbers and its log entries' ids (one per
         publication: chat::change::offsets) to this instance's sockets. */
     void deliver_prepared(const prepared_event& e, std::uint64_t seq, std::uint64_t rev,
@@ -222,11 +238,19 @@ private:
     void emit(std::string room, std::vector<std::string> except, std::string_view event,
               const boost::json::object& payload) const;
     /** The publication of `event` to `room`; `data` is event_array_json(event, payload) cut
-        where the payload holds placeholders, written once by the caller. */
+        where the payload holds placeholders, written once by the caller. `payload` may be null
+        unless publishes_msgpack(!publish). */
     chat::publication publication_of(const std::string& room,
                                      const std::vector<std::string>& except, std::string_view event,
-                                     const boost::json::object& payload, const chat::holes& data,
+                                     const boost::json::object* payload, const chat::holes& data,
                                      bool publish = true) const;
+    /** prepare() of `objects` or of `texts` (the other empty). */
+    prepared_event prepare_any(std::string_view event, std::span<const delivery> objects,
+                               std::span<const text_delivery> texts, bool heard) const;
+    /** Whether a chat write's event is PUBLISHed in the redis adapter's MessagePack. */
+    bool publishes_msgpack(bool quiet) const noexcept {
+        return settings_.mode == adapter_mode::redis && !settings_.adapter_prefix.empty() && !quiet;
+    }
     /** Whether this instance leaves out PUBLISHes nobody else hears (hub_settings::skip_unheard,
         the redis mode with a prefix). */
     bool listens() const noexcept {

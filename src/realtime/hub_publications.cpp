@@ -13,6 +13,7 @@
 #include "util/time.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/json/parse.hpp>
 
 #include <string>
 #include <vector>
@@ -119,7 +120,7 @@ std::string min_id(std::chrono::milliseconds retention) {
 
 chat::publication hub::publication_of(const std::string& room,
                                       const std::vector<std::string>& except,
-                                      std::string_view event, const json::object& payload,
+                                      std::string_view event, const json::object* payload,
                                       const chat::holes& data_holes, bool publish) const {
     chat::publication p;
     const std::span<const std::string> rooms(&room, 1);
@@ -132,17 +133,17 @@ chat::publication hub::publication_of(const std::string& room,
     } else {
         p.entry.pieces.emplace_back();
     }
-    if (settings_.mode == adapter_mode::redis && publish) {
+    if (publishes_msgpack(!publish)) {
         p.channel = broadcast_channel(settings_.adapter_prefix, "/", room);
         if (settings_.offsets) {
             // The entry's id goes last in the data, and the flag says it is there.
             const json::value hole = placeholder(chat::slot::offset);
             json::object flags;
             flags[logged_flag] = true;
-            p.bytes = cut_msgpack(encode_event_broadcast(settings_.instance_id, "/", event, payload,
-                                                         rooms, except, &hole, flags));
+            p.bytes = cut_msgpack(encode_event_broadcast(settings_.instance_id, "/", event,
+                                                         *payload, rooms, except, &hole, flags));
         } else {
-            p.bytes = cut_msgpack(encode_publish(room, except, event, payload));
+            p.bytes = cut_msgpack(encode_publish(room, except, event, *payload));
         }
     } else {
         p.bytes.pieces.emplace_back();
@@ -152,6 +153,20 @@ chat::publication hub::publication_of(const std::string& room,
 
 hub::prepared_event hub::prepare(std::string_view event, std::span<const delivery> to,
                                  bool heard) const {
+    return prepare_any(event, to, {}, heard);
+}
+
+hub::prepared_event hub::prepare_text(std::string_view event, std::span<const text_delivery> to,
+                                      bool heard) const {
+    return prepare_any(event, {}, to, heard);
+}
+
+bool hub::takes_text(bool heard) const noexcept {
+    return !publishes_msgpack(!heard && listens() && alone_.load());
+}
+
+hub::prepared_event hub::prepare_any(std::string_view event, std::span<const delivery> objects,
+                                     std::span<const text_delivery> texts, bool heard) const {
     prepared_event out;
     if (heard)
         alone_.store(false); // until the next probe
@@ -160,15 +175,29 @@ hub::prepared_event hub::prepare(std::string_view event, std::span<const deliver
     const bool logs = scripted() && !settings_.stream.empty();
     if (quiet)
         out.check = listener_check_;
-    for (const auto& d : to) {
-        out.rooms.push_back(d.room);
-        out.excepts.push_back(d.except);
-        out.frames.push_back(cut_json(event_array_json(event, d.payload)));
-        // Sharded mode: the SPUBLISH follows the write (deliver_prepared); only the log entry,
-        // if any, is the write's (ADR 0015 §5).
-        if (!settings_.adapter_prefix.empty() && (!quiet || logs) && (!sharded() || logs))
-            out.publications.push_back(
-                publication_of(d.room, d.except, event, d.payload, out.frames.back(), !quiet));
+    // Sharded mode: the SPUBLISH follows the write (deliver_prepared); only the log entry, if
+    // any, is the write's (ADR 0015 §5).
+    const bool publications =
+        !settings_.adapter_prefix.empty() && (!quiet || logs) && (!sharded() || logs);
+    std::vector<delivery> parsed;
+    if (!texts.empty() && publications && publishes_msgpack(quiet)) {
+        for (const auto& t : texts)
+            parsed.push_back({t.room, json::parse(t.payload).as_object(), t.except});
+        objects = parsed;
+        texts = {};
+    }
+    const std::size_t n = objects.size() + texts.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const delivery* o = objects.empty() ? nullptr : &objects[i];
+        const std::string& room = o ? o->room : texts[i].room;
+        const std::vector<std::string>& except = o ? o->except : texts[i].except;
+        out.rooms.push_back(room);
+        out.excepts.push_back(except);
+        out.frames.push_back(cut_json(o ? event_array_json(event, o->payload)
+                                        : event_array_text(event, texts[i].payload)));
+        if (publications)
+            out.publications.push_back(publication_of(
+                room, except, event, o ? &o->payload : nullptr, out.frames.back(), !quiet));
     }
     return out;
 }
