@@ -170,3 +170,47 @@ TEST(HubPrepare, HolesOutsideStringsOnly) {
               (std::vector<chat::slot>{chat::slot::seq, chat::slot::rev, chat::slot::offset}));
     EXPECT_NE(p.bytes.pieces.back().find("logged"), std::string::npos);
 }
+
+// The same event given as text (hub::prepare_text, what a send or an edit gives): the same
+// frames, log entries and publications. The redis adapter's PUBLISH encodes MessagePack from an
+// object: a hub that publishes now parses the texts for it (takes_text says so beforehand); the
+// streams adapter's hub takes them as they are.
+TEST(HubPrepare, TextPayloadsPrepareWhatObjectsDo) {
+    const auto seq = hub::placeholder(chat::slot::seq);
+    const std::string digits = socketio::to_json(seq);
+    boost::json::object payload{{"id", "m"}, {"text", digits + " \\\" " + digits}, {"seq", seq}};
+    payload["rev"] = hub::placeholder(chat::slot::rev);
+    payload["chat"] = boost::json::object{{"type", "user"}, {"id", 7}};
+    const std::vector<delivery> objects{{"user-7", payload, {"user-9"}}, {"user-9", payload, {}}};
+    const std::vector<text_delivery> texts{{"user-7", socketio::to_json(payload), {"user-9"}},
+                                           {"user-9", socketio::to_json(payload), {}}};
+    for (auto mode : {adapter_mode::redis, adapter_mode::redis_streams}) {
+        hub_settings s;
+        s.adapter_prefix = "P";
+        s.stream = "P";
+        s.instance_id = "I";
+        s.offsets = true;
+        s.mode = mode;
+        hub h(s);
+        EXPECT_EQ(h.takes_text(false), mode != adapter_mode::redis);
+        const auto a = h.prepare("update-message", objects);
+        const auto b = h.prepare_text("update-message", texts);
+        EXPECT_EQ(a.rooms, b.rooms);
+        EXPECT_EQ(a.excepts, b.excepts);
+        ASSERT_EQ(a.frames.size(), 2u);
+        ASSERT_EQ(b.frames.size(), 2u);
+        ASSERT_EQ(a.publications.size(), 2u);
+        ASSERT_EQ(b.publications.size(), 2u);
+        for (std::size_t i = 0; i < 2; ++i) {
+            EXPECT_EQ(a.frames[i].pieces, b.frames[i].pieces);
+            EXPECT_EQ(a.frames[i].slots, b.frames[i].slots);
+            EXPECT_EQ(a.publications[i].entry.pieces, b.publications[i].entry.pieces);
+            EXPECT_EQ(a.publications[i].channel, b.publications[i].channel);
+            EXPECT_EQ(a.publications[i].bytes.pieces, b.publications[i].bytes.pieces);
+            EXPECT_EQ(a.publications[i].bytes.slots, b.publications[i].bytes.slots);
+        }
+        // The PUBLISH is there in the redis mode only (MessagePack, from the parsed text).
+        EXPECT_EQ(b.publications[0].channel.empty(), mode != adapter_mode::redis);
+        EXPECT_EQ(b.publications[0].bytes.slots.size(), mode == adapter_mode::redis ? 3u : 0u);
+    }
+}
