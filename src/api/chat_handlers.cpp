@@ -83,13 +83,12 @@ std::variant<chat_call, response> prepare(request_context& ctx, const rest_servi
         body = read_body(ctx.req, sp);
     if (auto* r = std::get_if<response>(&body))
         return std::move(*r);
-    // Moved in, not assigned: an object assigned across memory resources is copied.
-    chat_call call{std::get<chat::id>(who), {}, std::move(std::get<json::object>(body))};
-    auto chat = s.chat->resolve(call.me, ctx.param("target"), ctx.param("id"));
+    auto& me = std::get<chat::id>(who);
+    auto chat = s.chat->resolve(me, ctx.param("target"), ctx.param("id"));
     if (!chat)
         return failure(ctx, s, chat.failure());
-    call.chat = std::move(*chat);
-    return call;
+    // Moved in, not assigned: an object assigned across memory resources is copied.
+    return chat_call{std::move(me), std::move(*chat), std::move(std::get<json::object>(body))};
 }
 
 // The per-user message write limit (docs/limits.md): a 429 with Retry-After when it refuses.

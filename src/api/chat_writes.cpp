@@ -47,7 +47,8 @@ struct fan_out {
             // From the stored text when the hub takes text (it encodes no MessagePack now).
             if (shape == &whole && h->takes_text(heard))
                 if (auto open = message_payload_open(stored, with_rev)) {
-                    *p = h->prepare_text(event_name, to_participants(me, chat, *open), heard);
+                    *p = h->prepare_text(event_name, to_participants(me, chat, std::move(*open)),
+                                         heard);
                     return chat::publishing{std::move(p->publications), std::move(p->check)};
                 }
             json::object o = shape(m);

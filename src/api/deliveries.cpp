@@ -29,11 +29,10 @@ realtime::delivery to_other_side(const chat::id& viewer, const chat::chat_ref& c
     return {chat::topic_room(chat.other), std::move(o), {}};
 }
 
-// `open` + ,"chat":{"type":`type`,"id":`id`}} : chat_field's member, and the object closed.
-std::string with_chat(std::string_view open, std::string_view type, const chat::id& id) {
+// ,"chat":{"type":`type`,"id":`id`}} : chat_field's member, and the object closed.
+std::string chat_tail(std::string_view type, const chat::id& id) {
     std::string out;
-    out.reserve(open.size() + 32 + id.text.size());
-    out += open;
+    out.reserve(32 + id.text.size());
     out += R"(,"chat":{"type":")";
     out += type;
     out += R"(","id":)";
@@ -83,16 +82,17 @@ std::optional<std::string> message_payload_open(std::string_view stored, bool wi
     return out;
 }
 
-std::vector<realtime::text_delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
-                                                     std::string_view open) {
-    std::vector<realtime::text_delivery> out;
+realtime::text_event to_participants(const chat::id& me, const chat::chat_ref& chat,
+                                     std::string open) {
+    realtime::text_event out;
+    out.open = std::move(open);
     if (chat.type != chat::target::user) {
-        out.push_back({chat::topic_room(chat.other), with_chat(open, "topic", chat.other), {}});
+        out.rooms.push_back({chat::topic_room(chat.other), chat_tail("topic", chat.other), {}});
         return out;
     }
-    out.reserve(2);
-    out.push_back({chat::user_room(chat.other), with_chat(open, "user", me), {}});
-    out.push_back({chat::user_room(me), with_chat(open, "user", chat.other), {}});
+    out.rooms.reserve(2);
+    out.rooms.push_back({chat::user_room(chat.other), chat_tail("user", me), {}});
+    out.rooms.push_back({chat::user_room(me), chat_tail("user", chat.other), {}});
     return out;
 }
 

@@ -33,10 +33,10 @@ std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::
     already (which the DOM path would set in place). */
 std::optional<std::string> message_payload_open(std::string_view stored, bool with_rev);
 
-/** The same with the payload as text: `open` is its members so far, from "{" on, not closed;
-    each receiver's text is `open` + its `chat` + "}". */
-std::vector<realtime::text_delivery> to_participants(const chat::id& me, const chat::chat_ref& chat,
-                                                     std::string_view open);
+/** The same with the payload as text: `open` (message_payload_open's) shared by every
+    receiver, and each receiver's `chat` in its tail. */
+realtime::text_event to_participants(const chat::id& me, const chat::chat_ref& chat,
+                                     std::string open);
 
 /** `payload` plus `chat` to the participants other than `me`: a DM's other user, a topic's
     whole room. */

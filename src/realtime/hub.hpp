@@ -74,12 +74,18 @@ struct delivery {
     std::vector<std::string> except;
 };
 
-/** The same with the payload as JSON text (an object's, as socketio::append_json writes it):
-    what a chat write's event is when it is written from the message's stored text. */
-struct text_delivery {
-    std::string room;
-    std::string payload;
-    std::vector<std::string> except;
+/** One event's payloads as JSON text, for several rooms: a room's payload is `open` (an object's
+    members from "{" on, not closed, the same for every room) and then the room's `tail` (more
+    members, each starting with ",", and the closing "}"). What a chat write's event is when it
+    is written from the message's stored text (api/deliveries.hpp). */
+struct text_event {
+    struct room {
+        std::string name;
+        std::string tail;
+        std::vector<std::string> except;
+    };
+    std::string open;
+    std::vector<room> rooms;
 };
 
 /** A user's presence transition, as presence.hpp's channel carries it. */
@@ -194,7 +200,7 @@ public:
         itself (MessagePack, from an object): when this event needs one, the texts are parsed
         for it. takes_text(heard) says beforehand whether they will be (a probe may change it
         meanwhile: then they are parsed, never lost). */
-    prepared_event prepare_text(std::string_view event, std::span<const text_delivery> to,
+    prepared_event prepare_text(std::string_view event, const text_event& to,
                                 bool heard = false) const;
     /** Whether prepare_text(…, heard) would use its texts as they are, not parse them. */
     bool takes_text(bool heard) const noexcept;
@@ -244,9 +250,9 @@ private:
                                      const std::vector<std::string>& except, std::string_view event,
                                      const boost::json::object* payload, const chat::holes& data,
                                      bool publish = true) const;
-    /** prepare() of `objects` or of `texts` (the other empty). */
+    /** prepare() of `objects`, or of `texts` when not null. */
     prepared_event prepare_any(std::string_view event, std::span<const delivery> objects,
-                               std::span<const text_delivery> texts, bool heard) const;
+                               const text_event* texts, bool heard) const;
     /** Whether a chat write's event is PUBLISHed in the redis adapter's MessagePack. */
     bool publishes_msgpack(bool quiet) const noexcept {
         return settings_.mode == adapter_mode::redis && !settings_.adapter_prefix.empty() && !quiet;

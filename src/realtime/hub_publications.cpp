@@ -10,6 +10,7 @@
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -156,9 +157,9 @@ hub::prepared_event hub::prepare(std::string_view event, std::span<const deliver
     return prepare_any(event, to, {}, heard);
 }
 
-hub::prepared_event hub::prepare_text(std::string_view event, std::span<const text_delivery> to,
+hub::prepared_event hub::prepare_text(std::string_view event, const text_event& to,
                                       bool heard) const {
-    return prepare_any(event, {}, to, heard);
+    return prepare_any(event, {}, &to, heard);
 }
 
 bool hub::takes_text(bool heard) const noexcept {
@@ -166,7 +167,7 @@ bool hub::takes_text(bool heard) const noexcept {
 }
 
 hub::prepared_event hub::prepare_any(std::string_view event, std::span<const delivery> objects,
-                                     std::span<const text_delivery> texts, bool heard) const {
+                                     const text_event* texts, bool heard) const {
     prepared_event out;
     if (heard)
         alone_.store(false); // until the next probe
@@ -180,21 +181,38 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
     const bool publications =
         !settings_.adapter_prefix.empty() && (!quiet || logs) && (!sharded() || logs);
     std::vector<delivery> parsed;
-    if (!texts.empty() && publications && publishes_msgpack(quiet)) {
-        for (const auto& t : texts)
-            parsed.push_back({t.room, json::parse(t.payload).as_object(), t.except});
+    if (texts && publications && publishes_msgpack(quiet)) {
+        for (const auto& r : texts->rooms)
+            parsed.push_back({r.name, json::parse(texts->open + r.tail).as_object(), r.except});
         objects = parsed;
-        texts = {};
+        texts = nullptr;
     }
-    const std::size_t n = objects.size() + texts.size();
+    // Text: the rooms' frames share everything up to their tails, cut once. A tail holds no
+    // placeholder, and `open` ends outside a string, after a whole value.
+    chat::holes head;
+    if (texts) {
+        std::string data;
+        data.reserve(8 + event.size() + texts->open.size());
+        data += '[';
+        util::append_json_string(event, data);
+        data += ',';
+        data += texts->open;
+        head = cut_json(data);
+    }
+    const std::size_t n = texts ? texts->rooms.size() : objects.size();
     for (std::size_t i = 0; i < n; ++i) {
-        const delivery* o = objects.empty() ? nullptr : &objects[i];
-        const std::string& room = o ? o->room : texts[i].room;
-        const std::vector<std::string>& except = o ? o->except : texts[i].except;
+        const delivery* o = texts ? nullptr : &objects[i];
+        const std::string& room = o ? o->room : texts->rooms[i].name;
+        const std::vector<std::string>& except = o ? o->except : texts->rooms[i].except;
         out.rooms.push_back(room);
         out.excepts.push_back(except);
-        out.frames.push_back(cut_json(o ? event_array_json(event, o->payload)
-                                        : event_array_text(event, texts[i].payload)));
+        if (o) {
+            out.frames.push_back(cut_json(event_array_json(event, o->payload)));
+        } else {
+            out.frames.push_back(head);
+            out.frames.back().pieces.back() += texts->rooms[i].tail;
+            out.frames.back().pieces.back() += ']';
+        }
         if (publications)
             out.publications.push_back(publication_of(
                 room, except, event, o ? &o->payload : nullptr, out.frames.back(), !quiet));

@@ -6,7 +6,6 @@
 #include "socketio/json.hpp"
 #include "socketio/socket.hpp"
 #include "util/base64.hpp"
-#include "util/strings.hpp"
 
 #include <algorithm>
 
@@ -191,17 +190,6 @@ std::string event_array_json(std::string_view event, const json::object& payload
     socketio::append_json(json::value(json::string_view(event)), out);
     out += ',';
     socketio::append_json(payload, out);
-    out += ']';
-    return out;
-}
-
-std::string event_array_text(std::string_view event, std::string_view payload) {
-    std::string out;
-    out.reserve(8 + event.size() + payload.size());
-    out += '[';
-    util::append_json_string(event, out);
-    out += ',';
-    out += payload;
     out += ']';
     return out;
 }

@@ -104,8 +104,6 @@ std::string broadcast_entry_tail(std::span<const std::string> rooms,
                                  std::span<const std::string> except, bool volatile_ = false);
 /** `["event",payload]` as JSON.stringify writes it. */
 std::string event_array_json(std::string_view event, const boost::json::object& payload);
-/** The same of a payload already written as JSON text. */
-std::string event_array_text(std::string_view event, std::string_view payload);
 
 /** Whether a socket in `socket_rooms` (its own id included) receives a broadcast to `rooms`
     minus `except` (the adapter's shouldIncludePacket). */

@@ -32,9 +32,10 @@ by_text(const chat::id& me, const chat::chat_ref& c, std::string_view stored, bo
     if (!open)
         return std::nullopt;
     std::vector<std::pair<std::string, std::string>> out;
-    for (auto& d : api::to_participants(me, c, std::string_view(*open))) {
-        EXPECT_TRUE(d.except.empty());
-        out.emplace_back(d.room, d.payload);
+    const auto e = api::to_participants(me, c, std::move(*open));
+    for (const auto& r : e.rooms) {
+        EXPECT_TRUE(r.except.empty());
+        out.emplace_back(r.name, e.open + r.tail);
     }
     return out;
 }

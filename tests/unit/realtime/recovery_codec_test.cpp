@@ -180,10 +180,15 @@ TEST(HubPrepare, TextPayloadsPrepareWhatObjectsDo) {
     const std::string digits = socketio::to_json(seq);
     boost::json::object payload{{"id", "m"}, {"text", digits + " \\\" " + digits}, {"seq", seq}};
     payload["rev"] = hub::placeholder(chat::slot::rev);
-    payload["chat"] = boost::json::object{{"type", "user"}, {"id", 7}};
-    const std::vector<delivery> objects{{"user-7", payload, {"user-9"}}, {"user-9", payload, {}}};
-    const std::vector<text_delivery> texts{{"user-7", socketio::to_json(payload), {"user-9"}},
-                                           {"user-9", socketio::to_json(payload), {}}};
+    std::string open = socketio::to_json(payload);
+    open.pop_back(); // the closing brace: each room's tail has its `chat`, then closes
+    auto to_7 = payload, to_9 = payload;
+    to_7["chat"] = boost::json::object{{"type", "user"}, {"id", 9}};
+    to_9["chat"] = boost::json::object{{"type", "user"}, {"id", "seven"}};
+    const std::vector<delivery> objects{{"user-7", to_7, {"user-9"}}, {"user-9", to_9, {}}};
+    const text_event texts{open,
+                           {{"user-7", R"(,"chat":{"type":"user","id":9}})", {"user-9"}},
+                            {"user-9", R"(,"chat":{"type":"user","id":"seven"}})", {}}}};
     for (auto mode : {adapter_mode::redis, adapter_mode::redis_streams}) {
         hub_settings s;
         s.adapter_prefix = "P";
