@@ -63,7 +63,8 @@ struct publishing {
 /** The script arguments that stand for `pubs` (scripts.cpp's Lua `publish`): the check's three
     channels ('' '' '' for none), a count, then for
     each the index of its log among the script's KEYS (1-based, 0: none), its min id, the field
-    count and fields, the entry's slots and pieces, the channel, its slots and pieces. The logs
+    count and fields (or '' and "=": the previous publication's min id and fields), the entry's
+    slots and pieces, the channel, its slots and pieces. The logs
     are appended to `keys` (each once: Redis Cluster needs every key a script touches among its
     KEYS), the rest to `args`; the strings are moved there. */
 void append_args(publishing&& pubs, std::vector<std::string>& keys, std::vector<std::string>& args);

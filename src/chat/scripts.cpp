@@ -83,23 +83,31 @@ end
 -- The publications from ARGV[i] on (chat/publication.hpp): the listener check (three), a
 -- count, then for each the index
 -- of its log among KEYS (0: none), the id below which it may be trimmed, a field count and the
--- fields, the entry's slots and pieces, the channel, its slots and pieces. Each appends its
--- entry to the log (when it names one), then PUBLISHes (when it names a channel). Returns the
--- entries' ids ('' for none) and the index of the ARGV after the publications.
+-- fields (or '' and '=': the previous publication's id and fields), the entry's slots and pieces,
+-- the channel, its slots and pieces. Each appends its entry to the log (when it names one), then
+-- PUBLISHes (when it names a channel). Returns the entries' ids ('' for none) and the index of
+-- the ARGV after the publications.
 local function publish(i, vals)
   local n = tonumber(ARGV[i + 3]); i = i + 4
   local ids = {}
+  local min_id, fields = '', {}
   for _ = 1, n do
-    local log, min_id, nf = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
-    local fields = {}
-    for k = 1, nf do fields[k] = ARGV[i + 2 + k] end
-    i = i + 3 + nf
+    local log = tonumber(ARGV[i])
+    if ARGV[i + 2] == '=' then
+      i = i + 3
+    else
+      local nf = tonumber(ARGV[i + 2])
+      min_id, fields = ARGV[i + 1], {}
+      for k = 1, nf do fields[k] = ARGV[i + 2 + k] end
+      i = i + 3 + nf
+    end
     local entry
     entry, i = fill(i + 1, ARGV[i], vals)
     local id = ''
     if log > 0 then
       fields[#fields + 1] = entry
       id = redis.call('XADD', KEYS[log], 'MINID', '~', min_id, '*', unpack(fields))
+      fields[#fields] = nil
       vals.o = id
     end
     local channel = ARGV[i]

@@ -245,11 +245,13 @@ private:
               const boost::json::object& payload) const;
     /** The publication of `event` to `room`; `data` is event_array_json(event, payload) cut
         where the payload holds placeholders, written once by the caller. `payload` may be null
-        unless publishes_msgpack(!publish). */
+        unless publishes_msgpack(!publish). `log_min_id`: the log's trim id, when the caller
+        computed it for several publications (they then repeat none: chat/publication.hpp). */
     chat::publication publication_of(const std::string& room,
                                      const std::vector<std::string>& except, std::string_view event,
                                      const boost::json::object* payload, const chat::holes& data,
-                                     bool publish = true) const;
+                                     bool publish = true,
+                                     const std::string* log_min_id = nullptr) const;
     /** prepare() of `objects`, or of `texts` when not null. */
     prepared_event prepare_any(std::string_view event, std::span<const delivery> objects,
                                const text_event* texts, bool heard) const;

@@ -122,12 +122,13 @@ std::string min_id(std::chrono::milliseconds retention) {
 chat::publication hub::publication_of(const std::string& room,
                                       const std::vector<std::string>& except,
                                       std::string_view event, const json::object* payload,
-                                      const chat::holes& data_holes, bool publish) const {
+                                      const chat::holes& data_holes, bool publish,
+                                      const std::string* log_min_id) const {
     chat::publication p;
     const std::span<const std::string> rooms(&room, 1);
     if (scripted() && !settings_.stream.empty()) {
         p.log = settings_.stream;
-        p.log_min_id = min_id(settings_.retention);
+        p.log_min_id = log_min_id ? *log_min_id : min_id(settings_.retention);
         p.fields = entry_fields_;
         // The entry is the data array inside the adapter's envelope: its holes are the data's.
         p.entry = wrap(entry_head, data_holes, broadcast_entry_tail(rooms, except));
@@ -199,6 +200,8 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
         data += texts->open;
         head = cut_json(data);
     }
+    // One trim id for the write's entries: their publications then say "=" for it.
+    const std::string trim = publications && logs ? min_id(settings_.retention) : std::string();
     const std::size_t n = texts ? texts->rooms.size() : objects.size();
     for (std::size_t i = 0; i < n; ++i) {
         const delivery* o = texts ? nullptr : &objects[i];
@@ -214,8 +217,9 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
             out.frames.back().pieces.back() += ']';
         }
         if (publications)
-            out.publications.push_back(publication_of(
-                room, except, event, o ? &o->payload : nullptr, out.frames.back(), !quiet));
+            out.publications.push_back(publication_of(room, except, event,
+                                                      o ? &o->payload : nullptr, out.frames.back(),
+                                                      !quiet, logs ? &trim : nullptr));
     }
     return out;
 }
