@@ -218,9 +218,18 @@ presence::instances_of(const std::vector<chat::id>& users) {
 
 net::awaitable<void> presence::hook(const chat::id& user, std::string_view status,
                                     std::string_view at) {
-    const std::string la = at.empty() ? std::string("null") : "\"" + std::string(at) + "\"";
-    const std::string data =
-        "{\"status\":\"" + std::string(status) + "\",\"last_active\":" + la + "}";
+    // Appended piece by piece: GCC 12 at -O2 calls the "literal" + std::string form -Wrestrict.
+    std::string data = R"({"status":")";
+    data += status;
+    data += R"(","last_active":)";
+    if (at.empty()) {
+        data += "null";
+    } else {
+        data += '"';
+        data += at;
+        data += '"';
+    }
+    data += '}';
     redis::request req;
     req.push("XADD", settings_.webhook_stream, "*", "event", "user." + std::string(status), "user",
              user.text, "data", data);

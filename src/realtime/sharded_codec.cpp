@@ -73,7 +73,7 @@ boost::system::result<sharded_message> decode_sharded(std::string_view bytes,
         return invalid;
     m.uid = uid->get_string();
     if (!nsp)
-        m.nsp = "/";
+        m.nsp.assign(1, '/'); // not = "/": GCC 12 at -O2 calls that -Wrestrict
     else if (nsp->is_string())
         m.nsp = nsp->get_string();
     else
