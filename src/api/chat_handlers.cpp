@@ -288,7 +288,7 @@ net::awaitable<response> handle_inbox(request_context& ctx, const rest_services&
             body += ',';
         first = false;
         body += is_user ? "{\"type\":\"user\",\"id\":" : "{\"type\":\"topic\",\"id\":";
-        append_json(body, e.chat_id.to_json());
+        e.chat_id.append_json(body);
         body += ",\"latest\":";
         const auto* latest = e.latest_text ? &*e.latest_text : nullptr;
         if (latest && splice.read(latest->text)) {

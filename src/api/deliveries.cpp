@@ -36,10 +36,7 @@ std::string chat_tail(std::string_view type, const chat::id& id) {
     out += R"(,"chat":{"type":")";
     out += type;
     out += R"(","id":)";
-    if (id.numeric)
-        out += id.text; // id::to_json's integer: its canonical digits
-    else
-        util::append_json_string(id.text, out);
+    id.append_json(out);
     out += "}}";
     return out;
 }

@@ -62,6 +62,13 @@ boost::json::value id::to_json() const {
     return boost::json::value(text);
 }
 
+void id::append_json(std::string& out) const {
+    if (numeric)
+        out += text; // canonical digits: what serialising the integer writes
+    else
+        util::append_json_string(text, out);
+}
+
 bool comes_first(const id& a, const id& b) {
     if (a.numeric && b.numeric)
         return *util::parse_uint(a.text) < *util::parse_uint(b.text);

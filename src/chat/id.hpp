@@ -22,6 +22,8 @@ struct id {
     static std::optional<id> from_json(const boost::json::value& v);
     /** A number for numeric ids, a string otherwise. */
     boost::json::value to_json() const;
+    /** What serialising to_json() writes, appended to `out` without making the value. */
+    void append_json(std::string& out) const;
 
     friend bool operator==(const id& a, const id& b) { return a.text == b.text; }
 };

@@ -28,11 +28,7 @@ json::object profile_store::fallback(const id& user, json::storage_ptr sp) {
 
 std::string profile_store::fallback_text(const id& user) {
     std::string out = "{\"id\":";
-    const json::value v = user.to_json();
-    if (v.is_int64())
-        util::append_integer(v.get_int64(), out);
-    else
-        util::append_json_string(v.get_string(), out);
+    user.append_json(out);
     out += ",\"username\":";
     util::append_json_string("user-" + user.text, out);
     out += '}';

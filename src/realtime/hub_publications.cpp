@@ -10,7 +10,6 @@
 #include "redis/connection.hpp"
 #include "redis/request.hpp"
 #include "util/log.hpp"
-#include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -194,9 +193,7 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
     if (texts) {
         std::string data;
         data.reserve(8 + event.size() + texts->open.size());
-        data += '[';
-        util::append_json_string(event, data);
-        data += ',';
+        append_event_head(event, data);
         data += texts->open;
         head = cut_json(data);
     }

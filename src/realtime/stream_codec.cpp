@@ -6,6 +6,7 @@
 #include "socketio/json.hpp"
 #include "socketio/socket.hpp"
 #include "util/base64.hpp"
+#include "util/strings.hpp"
 
 #include <algorithm>
 
@@ -183,12 +184,16 @@ std::vector<std::string> broadcast_fields(std::string_view uid, std::string_view
     return {"uid", std::string(uid), "nsp", std::string(nsp), "type", "3", "data"};
 }
 
+void append_event_head(std::string_view event, std::string& out) {
+    out += '[';
+    util::append_json_string(event, out);
+    out += ',';
+}
+
 std::string event_array_json(std::string_view event, const json::object& payload) {
     std::string out;
     out.reserve(128 + event.size());
-    out += '[';
-    socketio::append_json(json::value(json::string_view(event)), out);
-    out += ',';
+    append_event_head(event, out);
     socketio::append_json(payload, out);
     out += ']';
     return out;

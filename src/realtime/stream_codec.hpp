@@ -102,6 +102,8 @@ std::string broadcast_entry_data(std::string_view data, std::span<const std::str
 inline constexpr std::string_view entry_head = R"({"packet":{"type":2,"data":)";
 std::string broadcast_entry_tail(std::span<const std::string> rooms,
                                  std::span<const std::string> except, bool volatile_ = false);
+/** `["event",` : what event_array_json writes before the payload. */
+void append_event_head(std::string_view event, std::string& out);
 /** `["event",payload]` as JSON.stringify writes it. */
 std::string event_array_json(std::string_view event, const boost::json::object& payload);
 

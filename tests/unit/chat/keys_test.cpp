@@ -1,6 +1,8 @@
 #include "chat/keys.hpp"
 #include "redis/slot.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <gtest/gtest.h>
 
 namespace chat = senna::chat;
@@ -103,4 +105,22 @@ TEST(chat_keys, rename_maps_seed_keys_to_the_cluster_layout) {
           "P:messages:D:presence-grace", "P:messages:E:inbox:7", "other", "P:messages:D:dm:"})
         EXPECT_EQ(seed.rename(skipped, cluster), std::nullopt) << skipped;
     EXPECT_EQ(cluster.rename(cluster.inbox(u), seed), std::nullopt); // from the seed layout only
+}
+
+// An id written as JSON text without making its value: what serialising to_json() writes.
+TEST(chat_id, append_json_writes_what_serialising_to_json_does) {
+    for (const char* text :
+         {"42", "9007199254740991", "9007199254740992", "042", "0", "alice_01", "a-b", "Z"}) {
+        const auto id = chat::id::parse(text);
+        ASSERT_TRUE(id) << text;
+        std::string out = "[";
+        id->append_json(out);
+        EXPECT_EQ(out, "[" + boost::json::serialize(id->to_json())) << text;
+    }
+    std::string out;
+    chat::id::parse("42")->append_json(out);
+    EXPECT_EQ(out, "42");
+    out.clear();
+    chat::id::parse("042")->append_json(out);
+    EXPECT_EQ(out, "\"042\"");
 }
