@@ -53,7 +53,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     auto* conn = redis_.get();
     chat_ = std::make_unique<chat::service>(*conn, key_space(cfg),
                                             chat::limits{cfg.max_text_length, 2048});
-    profiles_ = std::make_unique<chat::profile_store>(*conn, chat_->key_space());
+    profiles_ = std::make_unique<chat::profile_store>(*conn, chat_->key_space(), cfg.api_cache_ttl);
     if (cfg.api_url.empty()) {
         people_ = std::make_unique<api::claims_directory>(*profiles_);
     } else {

@@ -14,7 +14,9 @@ namespace senna::chat {
 
 namespace json = boost::json;
 
-profile_store::profile_store(redis::connection& redis, const keys& k) : redis_(redis), keys_(k) {}
+profile_store::profile_store(redis::connection& redis, const keys& k,
+                             std::chrono::milliseconds cache_ttl)
+    : redis_(redis), keys_(k), cache_ttl_(cache_ttl) {}
 
 json::object profile_store::fallback(const id& user, json::storage_ptr sp) {
     json::object o(2, std::move(sp));
@@ -78,15 +80,34 @@ void profile_store::remember(const id& user, const json::object& claims) {
     redis::request req;
     req.push("SET", keys_.profile(user), profile, "EX", ttl_seconds);
     recent_[user.text] = written{digest, now};
+    cache(user.text, profile, now); // serialize's text: what user_texts would give for it
     redis_.async_exec(req, [](net::error_code ec, const redis::replies&) {
         if (ec)
             log::debug("profile_write_failed", {{"error", ec.message()}});
     });
 }
 
-net::awaitable<std::vector<std::optional<std::string>>>
-profile_store::stored(const std::vector<id>& ids) {
-    std::vector<std::optional<std::string>> out(ids.size());
+void profile_store::cache(const std::string& user, std::string text,
+                          std::chrono::steady_clock::time_point at) {
+    if (cache_ttl_.count() <= 0)
+        return;
+    auto it = cache_.find(user);
+    if (it != cache_.end()) {
+        if (it->second.at <= at)
+            it->second = cached{std::move(text), at};
+        return;
+    }
+    if (cache_.size() >= max_recent) {
+        std::erase_if(cache_, [&](const auto& e) { return at - e.second.at >= cache_ttl_; });
+        if (cache_.size() >= max_recent)
+            cache_.clear();
+    }
+    cache_.emplace(user, cached{std::move(text), at});
+}
+
+net::awaitable<profile_store::replies> profile_store::stored(const std::vector<id>& ids) {
+    replies out;
+    out.texts.resize(ids.size());
     if (ids.empty())
         co_return out;
     std::vector<std::string> k;
@@ -100,17 +121,20 @@ profile_store::stored(const std::vector<id>& ids) {
             req.push("GET", key);
     else
         req.push_range("MGET", k);
-    auto [ec, replies] = co_await redis_.exec(req);
+    auto [ec, rs] = co_await redis_.exec(req);
+    out.failed = ec || rs.empty();
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const redis::reply* r = nullptr;
-        if (!ec && !replies.empty()) {
+        if (!out.failed) {
             if (keys_.cluster())
-                r = i < replies.size() ? &replies[i] : nullptr;
-            else if (replies[0].is_array() && i < replies[0].elements.size())
-                r = &replies[0].elements[i];
+                r = i < rs.size() ? &rs[i] : nullptr;
+            else if (rs[0].is_array() && i < rs[0].elements.size())
+                r = &rs[0].elements[i];
         }
-        if (r && r->type == redis::reply::kind::string)
-            out[i].emplace(r->as_string());
+        if (!r || r->type == redis::reply::kind::error)
+            out.failed = true;
+        else if (r->type == redis::reply::kind::string)
+            out.texts[i].emplace(r->as_string());
     }
     co_return out;
 }
@@ -132,7 +156,7 @@ json::object profile_of(const id& user, const std::optional<std::string>& text,
 
 net::awaitable<std::vector<json::object>> profile_store::users(const std::vector<id>& ids,
                                                                json::storage_ptr sp) {
-    auto texts = co_await stored(ids);
+    auto texts = std::move((co_await stored(ids)).texts);
     std::vector<json::object> out;
     out.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
@@ -141,17 +165,33 @@ net::awaitable<std::vector<json::object>> profile_store::users(const std::vector
 }
 
 net::awaitable<std::vector<std::string>> profile_store::user_texts(const std::vector<id>& ids) {
-    auto texts = co_await stored(ids);
-    std::vector<std::string> out;
-    out.reserve(ids.size());
-    util::canonical_object check;
+    std::vector<std::string> out(ids.size());
+    std::vector<id> ask;           // the ids the cache does not hold (all of them without one)
+    std::vector<std::size_t> slot; // where each goes in `out`
+    const auto asked = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (texts[i] && check.read(*texts[i]) && !check.members().empty())
-            out.push_back(std::move(*texts[i])); // serialising its parse writes it again
-        else if (texts[i])
-            out.push_back(json::serialize(profile_of(ids[i], texts[i], {})));
+        auto hit = cache_.find(ids[i].text);
+        if (hit != cache_.end() && asked - hit->second.at < cache_ttl_) {
+            out[i] = hit->second.text;
+        } else {
+            ask.push_back(ids[i]);
+            slot.push_back(i);
+        }
+    }
+    if (ask.empty())
+        co_return out;
+    auto [texts, failed] = co_await stored(ask);
+    util::canonical_object check;
+    for (std::size_t j = 0; j < ask.size(); ++j) {
+        auto& text = out[slot[j]];
+        if (texts[j] && check.read(*texts[j]) && !check.members().empty())
+            text = std::move(*texts[j]); // serialising its parse writes it again
+        else if (texts[j])
+            text = json::serialize(profile_of(ask[j], texts[j], {}));
         else
-            out.push_back(fallback_text(ids[i])); // none stored: no object to make
+            text = fallback_text(ask[j]); // none stored: no object to make
+        if (!failed)                      // a fallback for want of Redis is not what is stored
+            cache(ask[j].text, text, asked);
     }
     co_return out;
 }

@@ -210,7 +210,7 @@ const std::vector<setting>& settings() {
              &config::api_url, true),
         text("SOCK_API_USER_AGENT", "User-Agent of the platform look-ups", &config::api_user_agent),
         duration("SOCK_API_TIMEOUT_MS", "platform look-up timeout", &config::api_timeout),
-        duration("SOCK_API_CACHE_TTL_MS", "platform look-up cache lifetime",
+        duration("SOCK_API_CACHE_TTL_MS", "profile look-up cache lifetime (platform or claims)",
                  &config::api_cache_ttl),
         {"SOCK_API_SESSION_FAIL_OPEN", "let sockets in when the platform's session check fails",
          [](config& c, const std::string& v) {

@@ -279,6 +279,57 @@ TEST(chat_profile_store, user_texts_are_what_users_serialises) {
     EXPECT_EQ(texts[5], "{\"id\":10,\"username\":\"t\xc3\xa9\"}");
 }
 
+// The calls of one Redis command so far (INFO commandstats).
+std::size_t calls_of(const fixture& f, std::string_view command) {
+    const std::string stats = f.redis({"INFO", "commandstats"});
+    const std::string field = "cmdstat_" + std::string(command) + ":calls=";
+    const auto at = stats.find(field);
+    return at == std::string::npos ? 0 : std::stoul(stats.substr(at + field.size()));
+}
+
+// With a cache lifetime, a page's profiles come from the shard's cache: one MGET for those it
+// has not seen within the lifetime, none when it has them all; what Redis holds meanwhile shows
+// after the lifetime, and a profile remembered here shows at once.
+TEST(chat_profile_store, user_texts_are_cached_for_their_lifetime) {
+    fixture f;
+    const keys k("senna-sockets", "myplatform");
+    profile_store store(f.conn, k, 2s); // room for a slow (sanitised) run
+    const auto five = *id::parse("5"), six = *id::parse("6"), seven = *id::parse("7");
+    f.redis({"SET", k.profile(five), R"({"id":5,"username":"five"})"});
+    std::vector<std::string> first, again, remembered, partly, later;
+    std::size_t mgets_first = 0, mgets_again = 0, mgets_partly = 0;
+    // Named: GCC 12 cannot keep a braced list's array across a co_await.
+    const std::vector<id> five_six{five, six}, six_five_six{six, five, six}, only_six{six},
+        seven_five{seven, five};
+    run_async(f.ioc, [&]() -> net::awaitable<void> {
+        first = co_await store.user_texts(five_six);
+        mgets_first = calls_of(f, "mget");
+        f.redis({"SET", k.profile(five), R"({"id":5,"username":"FIVE"})"});
+        f.redis({"SET", k.profile(six), R"({"id":6,"username":"six"})"});
+        again = co_await store.user_texts(six_five_six);
+        mgets_again = calls_of(f, "mget");
+        store.remember(six, json::parse(R"({"user_id":6,"username":"sixer"})").as_object());
+        remembered = co_await store.user_texts(only_six);
+        partly = co_await store.user_texts(seven_five);
+        mgets_partly = calls_of(f, "mget");
+        co_await test::sleep_for(2100ms);
+        later = co_await store.user_texts(five_six);
+    });
+    EXPECT_EQ(first, (std::vector<std::string>{R"({"id":5,"username":"five"})",
+                                               R"({"id":6,"username":"user-6"})"}));
+    EXPECT_EQ(mgets_first, 1u);
+    EXPECT_EQ(again, (std::vector<std::string>{R"({"id":6,"username":"user-6"})",
+                                               R"({"id":5,"username":"five"})",
+                                               R"({"id":6,"username":"user-6"})"}));
+    EXPECT_EQ(mgets_again, 1u); // all cached: no request
+    EXPECT_EQ(remembered, std::vector<std::string>{R"({"id":6,"username":"sixer"})"});
+    EXPECT_EQ(partly, (std::vector<std::string>{R"({"id":7,"username":"user-7"})",
+                                                R"({"id":5,"username":"five"})"}));
+    EXPECT_EQ(mgets_partly, 2u); // one MGET, of seven alone
+    EXPECT_EQ(later, (std::vector<std::string>{R"({"id":5,"username":"FIVE"})",
+                                               R"({"id":6,"username":"sixer"})"}));
+}
+
 // A user with no stored profile: its fallback written as text, as serialising the object writes
 // (ids are [A-Za-z0-9_-]; numbers up to 2^53 - 1 without a leading zero are numeric).
 TEST(chat_profile_store, fallback_text_is_what_the_fallback_serialises) {
