@@ -70,8 +70,8 @@ void id::append_json(std::string& out) const {
 }
 
 bool comes_first(const id& a, const id& b) {
-    if (a.numeric && b.numeric)
-        return *util::parse_uint(a.text) < *util::parse_uint(b.text);
+    if (a.numeric && b.numeric) // canonical digits, no leading zero: the shorter is smaller
+        return a.text.size() != b.text.size() ? a.text.size() < b.text.size() : a.text < b.text;
     return a.text < b.text; // std::string compares bytes as unsigned char
 }
 
