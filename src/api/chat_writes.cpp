@@ -6,6 +6,7 @@
 #include "realtime/hub.hpp"
 #include "realtime/presence.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 #include "webhook/stats.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -36,21 +37,35 @@ struct fan_out {
     const realtime::hub* hub = nullptr;
     std::shared_ptr<realtime::hub::prepared_event> prepared =
         std::make_shared<realtime::hub::prepared_event>();
+    // A send's entry, cut from its event's text (written::draft).
+    struct drafted {
+        std::string text;
+        std::size_t seq_at = 0;
+    };
+    std::shared_ptr<drafted> draft = std::make_shared<drafted>();
 
+    // `chat` outlives the write (the caller's, awaited).
     chat::service::with_write before(std::string_view event_name, const chat::id& me,
                                      const chat::chat_ref& chat, shape_fn shape) const {
         if (!hub)
             return {};
-        return [h = hub, p = prepared, event_name, me, chat,
+        return [h = hub, p = prepared, d = draft, event_name, &me, &chat,
                 shape](const chat::message& m, std::string_view stored, bool heard) {
             const bool with_rev = event_name != "new-message"; // sends are counted by seq
             // From the stored text when the hub takes text (it encodes no MessagePack now).
+            std::vector<realtime::text_event::hole> holes;
             if (shape == &whole && h->takes_text(heard))
-                if (auto open = message_payload_open(stored, with_rev)) {
-                    *p = h->prepare_text(event_name, to_participants(me, chat, std::move(*open)),
-                                         heard);
+                if (auto open = message_payload_open(stored, with_rev, &holes)) {
+                    if (!with_rev) { // the entry is the payload, closed
+                        d->text.assign(*open).push_back('}');
+                        d->seq_at = holes.front().at;
+                    }
+                    *p = h->prepare_text(
+                        event_name, to_participants(me, chat, std::move(*open), std::move(holes)),
+                        heard);
                     return chat::publishing{std::move(p->publications), std::move(p->check)};
                 }
+            d->text.clear(); // a retry that takes the DOM path drafts nothing
             json::object o = shape(m);
             o["seq"] = realtime::hub::placeholder(chat::slot::seq);
             if (with_rev)
@@ -123,6 +138,14 @@ json::object entry_json(written&& w) {
 }
 
 void append_entry(std::string& out, const written& w) {
+    if (!w.draft.empty()) {
+        static const std::size_t placeholder_size =
+            std::to_string(realtime::hub::placeholder(chat::slot::seq).as_int64()).size();
+        out.append(w.draft, 0, w.draft_seq_at);
+        util::append_integer(w.msg.seq, out);
+        out.append(w.draft, w.draft_seq_at + placeholder_size);
+        return;
+    }
     spliced_message splice;
     if (!w.stored.empty() && splice.read(w.stored)) {
         splice.append(out, w.msg.seq, {});
@@ -144,7 +167,11 @@ send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
         co_return sent.failure();
     if (!sent->duplicate) // a repeat stores and emits nothing
         f.after(*sent);
-    co_return written{std::move(sent->msg), std::move(sent->stored), sent->duplicate};
+    // A repeat's entry is the stored message's, not this draft.
+    const bool drafted = !sent->duplicate;
+    co_return written{std::move(sent->msg), std::move(sent->stored), sent->duplicate,
+                      drafted ? std::move(f.draft->text) : std::string(),
+                      drafted ? f.draft->seq_at : 0};
 }
 
 net::awaitable<chat::outcome<written>>
@@ -159,7 +186,7 @@ update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
     if (!updated)
         co_return updated.failure();
     f.after(*updated);
-    co_return written{std::move(updated->msg), std::move(updated->stored), false};
+    co_return written{std::move(updated->msg), std::move(updated->stored), false, {}, 0};
 }
 
 net::awaitable<chat::outcome<chat::change>>

@@ -46,6 +46,10 @@ struct written {
     chat::message msg;      // with its seq
     std::string stored;     // msg's stored text ("": not known)
     bool duplicate = false; // a send whose client_msg_id was already stored
+    // A send's entry as its event's text already spliced it from `stored`, seq's placeholder at
+    // `draft_seq_at` ("": none): append_entry writes it with the seq instead of splicing again.
+    std::string draft;
+    std::size_t draft_seq_at = 0;
 };
 
 /** MESSAGE as SPEC §3 shows it, with `seq` (a socket's ack). */

@@ -61,7 +61,8 @@ std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::
     return out;
 }
 
-std::optional<std::string> message_payload_open(std::string_view stored, bool with_rev) {
+std::optional<std::string> message_payload_open(std::string_view stored, bool with_rev,
+                                                std::vector<realtime::text_event::hole>* holes) {
     spliced_message splice;
     if (stored.empty() || !splice.read(stored) || splice.has("rev") || splice.has("chat"))
         return std::nullopt;
@@ -70,19 +71,26 @@ std::optional<std::string> message_payload_open(std::string_view stored, bool wi
     };
     std::string out;
     out.reserve(stored.size() + 96);
-    splice.append(out, number(chat::slot::seq), {});
+    std::size_t seq_at = 0;
+    splice.append(out, number(chat::slot::seq), {}, &seq_at);
     out.pop_back(); // the closing brace
+    if (holes)
+        holes->push_back({seq_at, chat::slot::seq_text});
     if (with_rev) {
         out += R"(,"rev":)";
+        if (holes)
+            holes->push_back({out.size(), chat::slot::rev_text});
         util::append_integer(number(chat::slot::rev), out);
     }
     return out;
 }
 
 realtime::text_event to_participants(const chat::id& me, const chat::chat_ref& chat,
-                                     std::string open) {
+                                     std::string open,
+                                     std::optional<std::vector<realtime::text_event::hole>> holes) {
     realtime::text_event out;
     out.open = std::move(open);
+    out.holes = std::move(holes);
     if (chat.type != chat::target::user) {
         out.rooms.push_back({chat::topic_room(chat.other), chat_tail("topic", chat.other), {}});
         return out;

@@ -30,13 +30,18 @@ std::vector<realtime::delivery> to_participants(const chat::id& me, const chat::
     path writes (message_json, then "seq" and "rev" set, then "chat"): the splice
     (message_text.hpp) writes message_json's, seq in its place; "rev" and "chat" are new members,
     appended. nullopt when the splice cannot vouch for the text, or it has a "rev" or a "chat"
-    already (which the DOM path would set in place). */
-std::optional<std::string> message_payload_open(std::string_view stored, bool with_rev);
+    already (which the DOM path would set in place). With `holes`, where it wrote the
+    placeholders (seq's, then rev's). */
+std::optional<std::string>
+message_payload_open(std::string_view stored, bool with_rev,
+                     std::vector<realtime::text_event::hole>* holes = nullptr);
 
 /** The same with the payload as text: `open` (message_payload_open's) shared by every
-    receiver, and each receiver's `chat` in its tail. */
-realtime::text_event to_participants(const chat::id& me, const chat::chat_ref& chat,
-                                     std::string open);
+    receiver, and each receiver's `chat` in its tail; `holes`, where `open` holds placeholders
+    when known (realtime::text_event). */
+realtime::text_event
+to_participants(const chat::id& me, const chat::chat_ref& chat, std::string open,
+                std::optional<std::vector<realtime::text_event::hole>> holes = std::nullopt);
 
 /** `payload` plus `chat` to the participants other than `me`: a DM's other user, a topic's
     whole room. */

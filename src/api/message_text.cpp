@@ -82,7 +82,8 @@ bool spliced_message::read(std::string_view stored) {
     return true;
 }
 
-void spliced_message::append(std::string& out, std::uint64_t seq, std::string_view author) const {
+void spliced_message::append(std::string& out, std::uint64_t seq, std::string_view author,
+                             std::size_t* seq_at) const {
     // Around the values it changes, the stored text is copied as it is: canonical, it is what
     // the serializer writes there too (",", the quoted key, ":", the other values).
     const char* copied = text_.data();
@@ -97,6 +98,8 @@ void spliced_message::append(std::string& out, std::uint64_t seq, std::string_vi
             append_timestamp(out, m.value);
         } else if (seq != 0 && m.key == "seq") {
             replace(m.value); // message_json's out["seq"] = seq, in the same place
+            if (seq_at)
+                *seq_at = out.size();
             util::append_integer(seq, out);
             seq_written = true;
         } else if (author_ && !author.empty() && m.key == "author") {
@@ -107,6 +110,8 @@ void spliced_message::append(std::string& out, std::uint64_t seq, std::string_vi
     out.append(copied, text_.data() + text_.size() - 1); // all but the closing brace
     if (seq != 0 && !seq_written) {
         out += ",\"seq\":"; // after the id at least: never the first member
+        if (seq_at)
+            *seq_at = out.size();
         util::append_integer(seq, out);
     }
     out += '}';

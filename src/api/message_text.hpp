@@ -30,8 +30,10 @@ public:
 
     /** Appends serialize(o) for o = message_json(m) where m = parse_stored(stored) with `seq`,
         and, when the message has an author and `author` is not empty, o["author"] = the value
-        `author` is the text of (empty: the stored author as it is, as the inbox shows it). */
-    void append(std::string& out, std::uint64_t seq, std::string_view author) const;
+        `author` is the text of (empty: the stored author as it is, as the inbox shows it).
+        With `seq_at`, where in `out` seq's digits start (seq not 0). */
+    void append(std::string& out, std::uint64_t seq, std::string_view author,
+                std::size_t* seq_at = nullptr) const;
 
 private:
     std::string_view text_;

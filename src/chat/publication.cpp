@@ -19,6 +19,7 @@ void append_holes(holes&& h, std::vector<std::string>& out) {
 
 void append_args(publishing&& out, std::vector<std::string>& keys, std::vector<std::string>& args) {
     const std::size_t first = keys.size();
+    args.reserve(args.size() + 4 + 16 * out.publications.size()); // at most 16 each, as a rule
     args.push_back(std::move(out.check.listeners));
     args.push_back(std::move(out.check.self));
     args.push_back(std::move(out.check.adapters));

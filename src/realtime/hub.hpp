@@ -46,6 +46,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -84,8 +85,17 @@ struct text_event {
         std::string tail;
         std::vector<std::string> except;
     };
+    /** Where `open` holds a placeholder's digits (hub::placeholder), as chat::slot::seq_text or
+        rev_text. */
+    struct hole {
+        std::size_t at;
+        chat::slot slot;
+    };
     std::string open;
     std::vector<room> rooms;
+    /** The placeholders in `open`, in order, when its writer knows where it wrote them;
+        nullopt: prepare_text finds them. */
+    std::optional<std::vector<hole>> holes;
 };
 
 /** A user's presence transition, as presence.hpp's channel carries it. */

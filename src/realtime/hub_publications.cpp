@@ -90,6 +90,23 @@ chat::holes cut_json(std::string_view text) {
     return h;
 }
 
+// What cut_json(text) gives when the placeholders are where `holes` say, `at` bytes on.
+chat::holes cut_at(std::string_view text, std::size_t at,
+                   const std::vector<text_event::hole>& holes) {
+    static const std::size_t digits =
+        std::to_string(placeholder_base + static_cast<unsigned char>('s')).size(); // all alike
+    chat::holes h;
+    h.pieces.reserve(holes.size() + 1);
+    std::size_t from = 0;
+    for (const auto& hole : holes) {
+        h.pieces.emplace_back(text.substr(from, at + hole.at - from));
+        h.slots.push_back(hole.slot);
+        from = at + hole.at + digits;
+    }
+    h.pieces.emplace_back(text.substr(from));
+    return h;
+}
+
 // `inner` with `head` before and `tail` after, each piece written once at its final size.
 chat::holes wrap(std::string_view head, const chat::holes& inner, std::string_view tail) {
     chat::holes h;
@@ -194,8 +211,9 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
         std::string data;
         data.reserve(8 + event.size() + texts->open.size());
         append_event_head(event, data);
+        const std::size_t open_at = data.size();
         data += texts->open;
-        head = cut_json(data);
+        head = texts->holes ? cut_at(data, open_at, *texts->holes) : cut_json(data);
     }
     // One trim id for the write's entries: their publications then say "=" for it.
     const std::string trim = publications && logs ? min_id(settings_.retention) : std::string();
@@ -209,7 +227,7 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
         if (o) {
             out.frames.push_back(cut_json(event_array_json(event, o->payload)));
         } else {
-            out.frames.push_back(head);
+            out.frames.push_back(i + 1 < n ? head : std::move(head)); // the last takes it
             out.frames.back().pieces.back() += texts->rooms[i].tail;
             out.frames.back().pieces.back() += ']';
         }

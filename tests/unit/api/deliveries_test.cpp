@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <cctype>
 #include <gtest/gtest.h>
 
 namespace api = senna::api;
@@ -28,11 +29,21 @@ std::vector<std::pair<std::string, std::string>> by_dom(const chat::id& me, cons
 
 std::optional<std::vector<std::pair<std::string, std::string>>>
 by_text(const chat::id& me, const chat::chat_ref& c, std::string_view stored, bool with_rev) {
-    auto open = api::message_payload_open(stored, with_rev);
+    std::vector<senna::realtime::text_event::hole> holes;
+    auto open = api::message_payload_open(stored, with_rev, &holes);
     if (!open)
         return std::nullopt;
+    // The holes name the placeholders' places: seq's, then rev's.
+    EXPECT_EQ(holes.size(), with_rev ? 2u : 1u);
+    for (std::size_t i = 0; i < holes.size(); ++i) {
+        const auto slot = i == 0 ? chat::slot::seq : chat::slot::rev;
+        const std::string digits = json::serialize(senna::realtime::hub::placeholder(slot));
+        EXPECT_EQ(holes[i].slot, i == 0 ? chat::slot::seq_text : chat::slot::rev_text);
+        EXPECT_EQ(open->substr(holes[i].at, digits.size()), digits);
+        EXPECT_FALSE(std::isdigit(static_cast<unsigned char>((*open)[holes[i].at - 1])));
+    }
     std::vector<std::pair<std::string, std::string>> out;
-    const auto e = api::to_participants(me, c, std::move(*open));
+    const auto e = api::to_participants(me, c, std::move(*open), std::move(holes));
     for (const auto& r : e.rooms) {
         EXPECT_TRUE(r.except.empty());
         out.emplace_back(r.name, e.open + r.tail);

@@ -1,4 +1,5 @@
 #include "api/chat_writes.hpp"
+#include "api/deliveries.hpp"
 #include "api/format.hpp"
 #include "api/message_text.hpp"
 
@@ -184,11 +185,11 @@ TEST(api_message_text, a_writes_entry_is_what_its_dom_writes) {
     const std::string stored = chat::serialize(made);
     auto dom = [&](std::uint64_t seq) {
         chat::message m{made.json, seq};
-        return json::serialize(api::entry_json(api::written{std::move(m), {}, false}));
+        return json::serialize(api::entry_json(api::written{std::move(m), {}, false, {}, 0}));
     };
     for (std::uint64_t seq : {std::uint64_t(0), std::uint64_t(7), std::uint64_t(1) << 52}) {
         for (const std::string& text : {stored, std::string()}) {
-            api::written w{chat::message{made.json, seq}, text, false};
+            api::written w{chat::message{made.json, seq}, text, false, {}, 0};
             std::string out = "[";
             api::append_entry(out, w);
             EXPECT_EQ(out, "[" + dom(seq)) << seq << " " << text.size();
@@ -197,9 +198,32 @@ TEST(api_message_text, a_writes_entry_is_what_its_dom_writes) {
     // A text the splice refuses (an escape in "timestamp") takes the DOM path: the message's.
     api::written odd{
         chat::message{made.json, 3},
-        R"({"id":"x","author":17,"timestamp":"2016\u002d06","type":"text","text":"t"})", false};
+        R"({"id":"x","author":17,"timestamp":"2016\u002d06","type":"text","text":"t"})",
+        false,
+        {},
+        0};
     std::string out;
     api::append_entry(out, odd);
     EXPECT_EQ(out, dom(3));
     EXPECT_NE(out.find(R"("seq":3)"), std::string::npos);
+    // A send's entry drafted from its event's text (the payload, seq's placeholder in it) and
+    // written with the seq: the same bytes, for a stored text with a "seq" of its own too.
+    auto numbered = made;
+    numbered.json.emplace("seq", 99);
+    for (const auto& m : {made, numbered}) {
+        const std::string text = chat::serialize(m);
+        std::vector<senna::realtime::text_event::hole> holes;
+        const auto open = api::message_payload_open(text, false, &holes);
+        ASSERT_TRUE(open);
+        ASSERT_EQ(holes.size(), 1u);
+        const std::size_t seq_at = holes[0].at;
+        for (std::uint64_t seq : {std::uint64_t(7), std::uint64_t(1) << 52}) {
+            api::written w{chat::message{m.json, seq}, text, false, *open + "}", seq_at};
+            std::string drafted = "[";
+            api::append_entry(drafted, w);
+            EXPECT_EQ(drafted, "[" + json::serialize(api::entry_json(api::written{
+                                         chat::message{m.json, seq}, {}, false, {}, 0})))
+                << seq;
+        }
+    }
 }

@@ -188,7 +188,13 @@ TEST(HubPrepare, TextPayloadsPrepareWhatObjectsDo) {
     const std::vector<delivery> objects{{"user-7", to_7, {"user-9"}}, {"user-9", to_9, {}}};
     const text_event texts{open,
                            {{"user-7", R"(,"chat":{"type":"user","id":9}})", {"user-9"}},
-                            {"user-9", R"(,"chat":{"type":"user","id":"seven"}})", {}}}};
+                            {"user-9", R"(,"chat":{"type":"user","id":"seven"}})", {}}},
+                           std::nullopt};
+    // The same with the placeholders' places given (as the splice knows them): not searched for.
+    auto placed = texts;
+    placed.holes =
+        std::vector<text_event::hole>{{open.find(R"("seq":)") + 6, chat::slot::seq_text},
+                                      {open.find(R"("rev":)") + 6, chat::slot::rev_text}};
     for (auto mode : {adapter_mode::redis, adapter_mode::redis_streams}) {
         hub_settings s;
         s.adapter_prefix = "P";
@@ -200,6 +206,16 @@ TEST(HubPrepare, TextPayloadsPrepareWhatObjectsDo) {
         EXPECT_EQ(h.takes_text(false), mode != adapter_mode::redis);
         const auto a = h.prepare("update-message", objects);
         const auto b = h.prepare_text("update-message", texts);
+        const auto c = h.prepare_text("update-message", placed);
+        ASSERT_EQ(c.frames.size(), 2u);
+        ASSERT_EQ(c.publications.size(), 2u);
+        for (std::size_t i = 0; i < 2; ++i) {
+            EXPECT_EQ(c.frames[i].pieces, b.frames[i].pieces);
+            EXPECT_EQ(c.frames[i].slots, b.frames[i].slots);
+            EXPECT_EQ(c.publications[i].entry.pieces, b.publications[i].entry.pieces);
+            EXPECT_EQ(c.publications[i].entry.slots, b.publications[i].entry.slots);
+            EXPECT_EQ(c.publications[i].bytes.pieces, b.publications[i].bytes.pieces);
+        }
         EXPECT_EQ(a.rooms, b.rooms);
         EXPECT_EQ(a.excepts, b.excepts);
         ASSERT_EQ(a.frames.size(), 2u);
