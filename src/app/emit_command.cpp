@@ -188,6 +188,7 @@ private:
         o.name = "emit";
         o.connect_timeout = cfg.redis_connect_timeout;
         o.command_timeout = cfg.redis_command_timeout;
+        o.replica_wait = cfg.redis_replica_wait;
         return o;
     }
 

@@ -419,6 +419,7 @@ int server::run() {
         ws.endpoint = shared.redis_endpoint;
         ws.redis_options.connect_timeout = cfg_.redis_connect_timeout;
         ws.redis_options.command_timeout = cfg_.redis_command_timeout;
+        ws.redis_options.replica_wait = cfg_.redis_replica_wait;
         ws.redis_options.metrics = &shared.redis_stats;
         try {
             shared.webhooks = std::make_unique<webhook::dispatcher>(

@@ -43,6 +43,7 @@ shard::shard(unsigned index, shared_state& shared) : index_(index), shared_(shar
     redis::connection_options ro;
     ro.connect_timeout = cfg.redis_connect_timeout;
     ro.command_timeout = cfg.redis_command_timeout;
+    ro.replica_wait = cfg.redis_replica_wait;
     ro.name = "shard-" + std::to_string(index);
     ro.metrics = &shared.redis_stats;
     redis_ = std::make_unique<redis::connection>(ioc_.get_executor(), shared.redis_endpoint, ro);

@@ -57,7 +57,10 @@ struct config {
     milliseconds http_write_timeout{10000};    // a client that does not read its response
     milliseconds shutdown_timeout{10000};      // SIGTERM drain before connections are cut
     milliseconds redis_connect_timeout{2000};
-    milliseconds redis_command_timeout{5000};  // a reply later than this fails and reconnects
+    milliseconds redis_command_timeout{5000}; // a reply later than this fails and reconnects
+    // Redis Cluster: a write is answered once a replica has it, waiting at most this (WAIT 1;
+    // 0: no WAIT). Past it the write is answered anyway (redis/options.hpp, ADR 0020).
+    milliseconds redis_replica_wait{500};
     std::string redis_server = "redis-server"; // binary of the managed Redis (found on PATH)
     // maxmemory of the managed Redis in bytes (0: none), with maxmemory-policy noeviction: a
     // full Redis refuses new messages (507) instead of dropping old ones or swapping. Unset:

@@ -268,6 +268,10 @@ const std::vector<setting>& settings() {
         duration("SOCK_REDIS_COMMAND_TIMEOUT_MS",
                  "a Redis reply later than this fails and the connection is reset",
                  &config::redis_command_timeout),
+        duration("SOCK_REDIS_REPLICA_WAIT_MS",
+                 "Redis Cluster: how long a write waits for a replica to have it before it is "
+                 "answered (WAIT; 0: no wait)",
+                 &config::redis_replica_wait),
         text("SOCK_REDIS_SERVER", "redis-server binary of the managed Redis",
              &config::redis_server),
         {"SOCK_REDIS_MAXMEMORY",

@@ -31,6 +31,11 @@ constexpr auto retry_first = 10ms;
 constexpr auto retry_cap = 200ms;
 /** Between two map loads asked for back to back. */
 constexpr auto refresh_spacing = 50ms;
+/** A part's reply that answers its WAIT, not a caller's command (ASKING's OK is -1). */
+constexpr int wait_reply = -2;
+/** While writes wait for replicas, a map older than this is reloaded (in the background): which
+    masters have replicas changes with no reply to tell (a replica synced, added or lost). */
+constexpr auto map_max_age = 10s;
 
 } // namespace
 
@@ -97,6 +102,57 @@ bool is_command(std::string_view bytes, std::string_view name) {
                arg.begin(), arg.end(), name.begin(), name.end(),
                [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }) &&
            bytes.substr(first + 2 + name.size(), 2) == "\r\n";
+}
+
+/** Whether a command may write: all but those that never do (a read, a publication, a server
+    or connection command). An unknown command counts as a write: a WAIT too many costs a
+    replica's round trip, one too few may lose an acknowledged write. */
+bool writes(std::string_view bytes) {
+    static constexpr std::string_view never[] = {"ASKING",        "CLIENT",
+                                                 "CLUSTER",       "COMMAND",
+                                                 "DBSIZE",        "ECHO",
+                                                 "EVALSHA_RO",    "EVAL_RO",
+                                                 "EXISTS",        "FCALL_RO",
+                                                 "GET",           "HELLO",
+                                                 "HEXISTS",       "HGET",
+                                                 "HGETALL",       "HKEYS",
+                                                 "HLEN",          "HMGET",
+                                                 "HSCAN",         "HVALS",
+                                                 "INFO",          "LINDEX",
+                                                 "LLEN",          "LRANGE",
+                                                 "MEMORY",        "MGET",
+                                                 "OBJECT",        "PING",
+                                                 "PTTL",          "PUBLISH",
+                                                 "PUBSUB",        "SCAN",
+                                                 "SCARD",         "SCRIPT",
+                                                 "SISMEMBER",     "SMEMBERS",
+                                                 "SPUBLISH",      "SSCAN",
+                                                 "STRLEN",        "TIME",
+                                                 "TTL",           "TYPE",
+                                                 "WAIT",          "XINFO",
+                                                 "XLEN",          "XRANGE",
+                                                 "XREAD",         "XREVRANGE",
+                                                 "ZCARD",         "ZCOUNT",
+                                                 "ZLEXCOUNT",     "ZMSCORE",
+                                                 "ZRANGE",        "ZRANGEBYLEX",
+                                                 "ZRANGEBYSCORE", "ZRANK",
+                                                 "ZREVRANGE",     "ZREVRANGEBYSCORE",
+                                                 "ZREVRANK",      "ZSCAN",
+                                                 "ZSCORE"};
+    static_assert(std::is_sorted(std::begin(never), std::end(never)));
+    // `*N\r\n$len\r\nNAME\r\n`: the first argument, upper-cased.
+    const auto header = bytes.find("\r\n", bytes.find("\r\n") + 2);
+    if (header == std::string_view::npos)
+        return true;
+    const auto end = bytes.find("\r\n", header + 2);
+    const std::string_view name = bytes.substr(header + 2, end - header - 2);
+    char upper[20];
+    if (name.size() > sizeof upper)
+        return true;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+    return !std::binary_search(std::begin(never), std::end(never),
+                               std::string_view(upper, name.size()));
 }
 
 /** The answers of `o` as one owner in the caller's order: the owner they are in when that is a
@@ -329,6 +385,29 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
             }
         }
 
+        // A part that writes, to a master with a replica, waits for one (replica_wait). Not
+        // inside a transaction left open (its end is in the same part: parts go whole).
+        if (r.opts_.replica_wait.count() > 0) {
+            const auto now = clock::now();
+            if (now - r.map_loaded_at_ > map_max_age)
+                r.refresh();
+            for (part& p : g->parts) {
+                const node& n = r.nodes_[p.node];
+                if (n.replicas == 0 || now < n.wait_paused_until || p.who.empty())
+                    continue;
+                const auto& last = o->commands[static_cast<std::size_t>(p.who.back())];
+                if (last.in_transaction && !is_command(last.bytes, "EXEC") &&
+                    !is_command(last.bytes, "DISCARD"))
+                    continue;
+                if (std::any_of(p.who.begin(), p.who.end(), [&](int w) {
+                        return w >= 0 && writes(o->commands[static_cast<std::size_t>(w)].bytes);
+                    })) {
+                    p.req.push("WAIT", 1LL, static_cast<long long>(r.opts_.replica_wait.count()));
+                    p.who.push_back(wait_reply);
+                }
+            }
+        }
+
         if (!g->parts.empty()) {
             g->left = g->parts.size();
             for (std::size_t k = 0; k < g->parts.size(); ++k) {
@@ -367,8 +446,10 @@ net::awaitable<void> cluster_router::run(std::shared_ptr<cluster_router> self,
             const std::string& asked_host = r.nodes_[p.node].addr.host;
             bool used = false; // an answer or a last_error views p.replies
             for (std::size_t j = 0; j < p.who.size() && j < p.replies.size(); ++j) {
+                if (p.who[j] == wait_reply)
+                    r.replicated(p.node, p.replies[j]);
                 if (p.who[j] < 0)
-                    continue; // ASKING's OK
+                    continue; // ASKING's OK, or the WAIT's count
                 auto& c = o->commands[static_cast<std::size_t>(p.who[j])];
                 const reply& rep = p.replies[j];
                 if (rep.is_error() && !c.in_transaction) {
@@ -538,16 +619,36 @@ net::awaitable<bool> cluster_router::load_map() {
     }
 }
 
+void cluster_router::replicated(std::uint16_t i, const reply& r) {
+    if (r.type == reply::kind::integer && r.integer >= 1)
+        return;
+    node& n = nodes_[i];
+    n.wait_paused_until = clock::now() + opts_.replica_wait_pause;
+    if (opts_.metrics)
+        opts_.metrics->replica_wait_timeouts.inc();
+    log::warn("redis_replica_wait_timeout",
+              {{"name", opts_.name},
+               {"node", n.addr.host + ":" + std::to_string(n.addr.port)},
+               {"reply", r.is_error() ? std::string(r.as_string()) : std::to_string(r.integer)},
+               {"paused_ms", static_cast<long long>(opts_.replica_wait_pause.count())}});
+    refresh();
+}
+
 void cluster_router::apply(const std::vector<slot_range>& ranges) {
     std::vector<bool> was_master;
     for (const auto& n : nodes_)
         was_master.push_back(n.master);
     map_.assign(ranges, [this](const node_address& a) { return index_of(a); });
-    for (auto& n : nodes_)
+    map_loaded_at_ = clock::now();
+    for (auto& n : nodes_) {
         n.master = false;
+        n.replicas = 0;
+    }
     for (const auto& rg : ranges)
-        if (auto i = index_of(rg.master); i != none)
+        if (auto i = index_of(rg.master); i != none) {
             nodes_[i].master = true;
+            nodes_[i].replicas = rg.replicas;
+        }
     bool changed = was_master.size() != nodes_.size();
     std::size_t masters = 0;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {

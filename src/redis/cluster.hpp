@@ -12,6 +12,7 @@
 #include "redis/options.hpp"
 #include "redis/slot_map.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,6 +50,10 @@ private:
         bool master = false;
         /** A caller's command was ever sent there (not only CLUSTER SHARDS). */
         bool routed = false;
+        /** A master's replicas that are not failed, as the map says. */
+        unsigned replicas = 0;
+        /** Until then its writes go without WAIT (a WAIT timed out). */
+        std::chrono::steady_clock::time_point wait_paused_until{};
     };
     struct plan;
 
@@ -62,6 +67,8 @@ private:
     /** Any master whose link is open (round robin), else any master, else none. */
     std::uint16_t any_master();
     net::awaitable<bool> load_map();
+    /** After a WAIT on node `i` answered `r`: a timeout or a refusal pauses its WAITs. */
+    void replicated(std::uint16_t i, const reply& r);
     void apply(const std::vector<slot_range>& ranges);
 
     net::executor ex_;
@@ -70,6 +77,7 @@ private:
     std::string where_;
     std::vector<node> nodes_;
     slot_map map_;
+    std::chrono::steady_clock::time_point map_loaded_at_{};
     std::size_t round_robin_ = 0;
     bool started_ = false;
     bool stopped_ = false;

@@ -32,6 +32,16 @@ struct connection_options {
      * undetectable on a receive-only connection). Zero disables it.
      */
     std::chrono::milliseconds health_check_interval{10000};
+    /**
+     * Redis Cluster only: the part of a request that writes, sent to a master that has a
+     * replica, ends with `WAIT 1 <replica_wait ms>`, and is answered once a replica has its
+     * writes: a failover then keeps what was acknowledged (docs/adr/0020-replica-wait.md). A
+     * WAIT that times out or is refused is logged and counted, the answer is given as it is (the
+     * writes are on the master), that master's writes go without WAIT for `replica_wait_pause`,
+     * and the map is reloaded. Zero: no WAIT.
+     */
+    std::chrono::milliseconds replica_wait{500};
+    std::chrono::milliseconds replica_wait_pause{5000};
     /** Bounds on what the server may send (see reader_limits). */
     reader_limits limits{};
     /** Names the connection in logs. */

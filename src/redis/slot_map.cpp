@@ -51,12 +51,16 @@ ranges_result parse_cluster_shards(const reply& r, const node_address& asked) {
             slots->elements.size() % 2 != 0)
             return std::string("CLUSTER SHARDS: a shard without slots and nodes");
         const reply* master = nullptr;
+        unsigned replicas = 0;
         for (const auto& node : nodes->elements) {
             const reply* role = field(node, "role");
             const reply* health = field(node, "health");
             if (role != nullptr && role->as_string() == "master" &&
                 (health == nullptr || health->as_string() != "failed"))
                 master = &node;
+            else if (role != nullptr && role->as_string() == "replica" &&
+                     (health == nullptr || health->as_string() != "failed"))
+                ++replicas; // "loading" too: a replica that has written nothing yet says so
         }
         if (master == nullptr || slots->elements.empty())
             continue; // a shard without slots, or whose master failed: no owner until failover
@@ -75,7 +79,7 @@ ranges_result parse_cluster_shards(const reply& r, const node_address& asked) {
             auto last = slot_of(slots->elements[i + 1]);
             if (!first || !last || *first > *last)
                 return std::string("CLUSTER SHARDS: a bad slot range");
-            out.push_back({*first, *last, addr});
+            out.push_back({*first, *last, addr, replicas});
         }
     }
     return out;
@@ -95,7 +99,10 @@ ranges_result parse_cluster_slots(const reply& r, const node_address& asked) {
         auto port = port_of(master[1]);
         if (!first || !last || *first > *last || !port)
             return std::string("CLUSTER SLOTS: a bad entry");
-        out.push_back({*first, *last, {host_or(master[0].as_string(), asked), *port}});
+        out.push_back({*first,
+                       *last,
+                       {host_or(master[0].as_string(), asked), *port},
+                       static_cast<unsigned>(entry.elements.size() - 3)});
     }
     return out;
 }

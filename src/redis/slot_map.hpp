@@ -18,22 +18,26 @@
 
 namespace senna::redis {
 
-/** Slots first..last (inclusive) are served by `master`. */
+/** Slots first..last (inclusive) are served by `master`, which has `replicas` replicas that
+    are not failed. */
 struct slot_range {
     std::uint16_t first = 0;
     std::uint16_t last = 0;
     node_address master;
+    unsigned replicas = 0;
 };
 
 /**
  * The ranges of a CLUSTER SHARDS reply: each shard's slots, served by its master whose health is
- * not "failed". An empty or "?" endpoint is the node that answered (`asked`). A message if the
- * reply is not CLUSTER SHARDS's shape.
+ * not "failed", with the count of its replicas whose health is not "failed" either. An empty or "?"
+ * endpoint is the node that answered (`asked`). A message if the reply is not CLUSTER SHARDS's
+ * shape.
  */
 boost::system::result<std::vector<slot_range>, std::string>
 parse_cluster_shards(const reply& r, const node_address& asked);
 
-/** The same from a CLUSTER SLOTS reply (Redis < 7, or a server that refused CLUSTER SHARDS). */
+/** The same from a CLUSTER SLOTS reply (Redis < 7, or a server that refused CLUSTER SHARDS):
+    the replicas it lists after the master. */
 boost::system::result<std::vector<slot_range>, std::string>
 parse_cluster_slots(const reply& r, const node_address& asked);
 

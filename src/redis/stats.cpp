@@ -18,6 +18,10 @@ void render(std::string& out, const stats& s) {
         m::sample(out, "senna_redis_error_replies_total",
                   "code=\"" + std::string(code_of(e)) + "\"",
                   s.error_replies[static_cast<std::size_t>(e)].value());
+    m::header(out, "senna_redis_replica_wait_timeouts_total", "counter",
+              "Redis Cluster writes answered before a replica acknowledged them (WAIT timed out "
+              "or was refused).");
+    m::sample(out, "senna_redis_replica_wait_timeouts_total", "", s.replica_wait_timeouts.value());
     m::header(out, "senna_redis_command_duration_seconds", "histogram",
               "Time from queueing a Redis request to its completion.");
     s.latency.render(out, "senna_redis_command_duration_seconds", "");

@@ -17,6 +17,9 @@ struct stats {
     util::metrics::counter errors;
     /** Connections lost (each one starts a reconnect cycle). */
     util::metrics::counter reconnects;
+    /** Redis Cluster writes answered without a replica's acknowledgement (options.hpp's
+        replica_wait). */
+    util::metrics::counter replica_wait_timeouts;
     /** Time from queueing a request to its completion. */
     util::metrics::histogram latency;
     /** Error replies by kind (server_error.hpp): tells "Redis is full" from a bug. */

@@ -108,9 +108,12 @@ TEST(slot_map, from_cluster_shards) {
     reply shards = arr({
         arr({str("slots"), arr({num(0), num(5460), num(10923), num(10923)}), str("nodes"),
              arr({shard_node("127.0.0.1", 7000, "master", "online"),
-                  shard_node("127.0.0.1", 7003, "replica", "online")})}),
+                  shard_node("127.0.0.1", 7003, "replica", "online"),
+                  shard_node("127.0.0.1", 7006, "replica", "loading"),
+                  shard_node("127.0.0.1", 7007, "replica", "online")})}),
         arr({str("slots"), arr({num(5461), num(10922)}), str("nodes"),
-             arr({shard_node("?", 7001, "master", "online")})}),
+             arr({shard_node("?", 7001, "master", "online"),
+                  shard_node("127.0.0.1", 7004, "replica", "failed")})}),
         arr({str("slots"), arr({num(10924), num(16383)}), str("nodes"),
              arr({shard_node("127.0.0.1", 7002, "master", "failed"),
                   shard_node("127.0.0.1", 7005, "replica", "online")})}),
@@ -123,6 +126,10 @@ TEST(slot_map, from_cluster_shards) {
     EXPECT_EQ((*ranges)[0].master, (node_address{"127.0.0.1", 7000}));
     EXPECT_EQ((*ranges)[1].first, 10923);
     EXPECT_EQ((*ranges)[2].master, (node_address{"10.0.0.9", 7001})); // "?": the ip
+    // Replicas that are not failed (docs/adr/0020-replica-wait.md).
+    EXPECT_EQ((*ranges)[0].replicas, 3u);
+    EXPECT_EQ((*ranges)[1].replicas, 3u);
+    EXPECT_EQ((*ranges)[2].replicas, 0u);
 
     slot_map m;
     EXPECT_FALSE(m.loaded());
@@ -150,6 +157,8 @@ TEST(slot_map, from_cluster_slots) {
     ASSERT_EQ(ranges->size(), 2u);
     EXPECT_EQ((*ranges)[0].master, (node_address{"127.0.0.1", 7000}));
     EXPECT_EQ((*ranges)[1].master, (node_address{"asked-host", 7001}));
+    EXPECT_EQ((*ranges)[0].replicas, 1u); // the nodes listed after the master
+    EXPECT_EQ((*ranges)[1].replicas, 0u);
     EXPECT_FALSE(
         parse_cluster_slots(arr({arr({num(5), num(1), arr({str("h"), num(1)})})}), {}).has_value());
 }

@@ -5,12 +5,15 @@
 #include "redis/connection.hpp"
 #include "redis/script.hpp"
 #include "redis/slot.hpp"
+#include "redis/stats.hpp"
 #include "redis/subscriber.hpp"
 #include "support/async_test.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/redis_options.hpp"
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <gtest/gtest.h>
 #include <map>
 #include <set>
@@ -184,6 +187,97 @@ TEST(cluster, follows_ask_during_a_migration_and_moved_after_it) {
         EXPECT_EQ(later[1].as_string(), "2");
         EXPECT_EQ(later[2].as_string(), "OK");
         EXPECT_EQ(cluster.command(to, {"GET", "{m}c"}), "3");
+        conn.stop();
+    });
+}
+
+// The WAITs a master has run (INFO commandstats).
+std::size_t waits_on(const redis_cluster& c, std::uint16_t port) {
+    const std::string stats = c.command(port, {"INFO", "commandstats"});
+    const std::string field = "cmdstat_wait:calls=";
+    const auto at = stats.find(field);
+    return at == std::string::npos ? 0 : std::stoul(stats.substr(at + field.size()));
+}
+
+// A write on a master with a replica is answered once the replica has it (ADR 0020): one WAIT
+// per request part that writes, none for reads, its reply not among the caller's. A replica that
+// stops answering makes a write wait the timeout, answered all the same and counted; that
+// master's next writes go without WAIT for the pause.
+TEST(cluster, waits_for_a_replica_after_writes) {
+    redis_cluster cluster;
+    net::asio::io_context ioc;
+    stats metrics;
+    auto opts = test_options();
+    opts.metrics = &metrics;
+    opts.replica_wait = 300ms;
+    opts.replica_wait_pause = 3s;
+    connection conn(ioc.get_executor(), cluster_endpoint(cluster.seeds()), opts);
+    const std::string key = "{wait}k", counter = "{wait}n";
+    const std::uint16_t master = cluster.master_of(key_slot(key));
+    redis_server& replica = cluster.server(cluster.index_of(cluster.replica_of(master)));
+    run_async(ioc, [&]() -> net::awaitable<void> {
+        // Each master's replica connected: a WAIT can be answered.
+        CO_ASSERT_TRUE(co_await wait_until(
+            [&] {
+                for (const auto& n : cluster.nodes())
+                    if (n.master &&
+                        cluster.command(n.port, {"INFO", "replication"}).find("state=online") ==
+                            std::string::npos)
+                        return false;
+                return true;
+            },
+            20s));
+        conn.start();
+        CO_ASSERT_TRUE(co_await wait_until([&] { return conn.connected(); }));
+        const std::size_t before = waits_on(cluster, master);
+        request w;
+        w.push("SET", key, "1");
+        w.push("INCR", counter);
+        auto [ec, r] = co_await conn.exec(w);
+        CO_ASSERT_TRUE(!ec);
+        CO_ASSERT_TRUE(r.size() == 2);
+        EXPECT_EQ(r[0].as_string(), "OK");
+        EXPECT_EQ(r[1].integer, 1);
+        EXPECT_EQ(waits_on(cluster, master), before + 1);
+        // A script writes: it waits too. Reads do not.
+        script incr("return redis.call('INCR', KEYS[1])");
+        std::array<std::string_view, 1> keys{counter};
+        auto [sec, sr] = co_await conn.evalsha(incr, keys);
+        EXPECT_FALSE(sec);
+        EXPECT_EQ(sr.front().integer, 2);
+        const std::size_t after_script = waits_on(cluster, master);
+        EXPECT_GE(after_script, before + 2); // NOSCRIPT's reload is a part of its own
+        request rd;
+        rd.push("GET", key);
+        rd.push("EXISTS", counter);
+        auto [rec, rr] = co_await conn.exec(rd);
+        EXPECT_FALSE(rec);
+        EXPECT_EQ(rr[0].as_string(), "1");
+        EXPECT_EQ(waits_on(cluster, master), after_script);
+
+        // The replica stops (SIGSTOP, shorter than the node timeout: no failover).
+        replica.pause();
+        auto t0 = std::chrono::steady_clock::now();
+        request w2;
+        w2.push("SET", key, "2");
+        auto [ec2, r2] = co_await conn.exec(w2);
+        const auto slow = std::chrono::steady_clock::now() - t0;
+        EXPECT_FALSE(ec2);
+        CO_ASSERT_TRUE(r2.size() == 1);
+        EXPECT_EQ(r2[0].as_string(), "OK");
+        EXPECT_GE(slow, 250ms);
+        EXPECT_EQ(metrics.replica_wait_timeouts.value(), 1u);
+        const std::size_t paused = waits_on(cluster, master);
+        t0 = std::chrono::steady_clock::now();
+        request w3;
+        w3.push("SET", key, "3");
+        auto [ec3, r3] = co_await conn.exec(w3);
+        const auto fast = std::chrono::steady_clock::now() - t0;
+        replica.resume();
+        EXPECT_FALSE(ec3);
+        EXPECT_LT(fast, 250ms);
+        EXPECT_EQ(waits_on(cluster, master), paused); // within the pause: no WAIT
+        EXPECT_EQ(cluster.command(master, {"GET", key}), "3");
         conn.stop();
     });
 }
