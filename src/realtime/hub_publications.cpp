@@ -16,6 +16,7 @@
 #include <boost/json/parse.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace senna::realtime {
@@ -227,7 +228,8 @@ hub::prepared_event hub::prepare_any(std::string_view event, std::span<const del
         if (o) {
             out.frames.push_back(cut_json(event_array_json(event, o->payload)));
         } else {
-            out.frames.push_back(i + 1 < n ? head : std::move(head)); // the last takes it
+            // The last room takes the shared frame; the others copy it.
+            out.frames.push_back(i + 1 < n ? head : std::exchange(head, chat::holes{}));
             out.frames.back().pieces.back() += texts->rooms[i].tail;
             out.frames.back().pieces.back() += ']';
         }
