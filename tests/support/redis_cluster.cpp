@@ -143,6 +143,25 @@ redis_cluster::redis_cluster(redis_cluster_options opts) : opts_(opts) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
+    // Every master's replicas as nodes() sees them (replica_of asks it): gossip may tell the
+    // node asked of a replica's master later than the replica itself knows.
+    for (;;) {
+        const auto all = nodes();
+        std::size_t complete = 0;
+        for (const auto& m : all) {
+            if (!m.master || m.slots.empty())
+                continue;
+            std::size_t replicas = 0;
+            for (const auto& n : all)
+                replicas += !n.master && !n.failed && n.master_id == m.id;
+            complete += replicas >= opts_.replicas_per_master;
+        }
+        if (complete == opts_.masters)
+            break;
+        if (clock::now() >= deadline)
+            throw std::runtime_error("the masters' replicas are not all listed");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 redis_cluster::~redis_cluster() = default;

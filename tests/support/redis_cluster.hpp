@@ -2,7 +2,8 @@
 // A private Redis Cluster for one test: 3 masters and 3 replicas of Debian's redis-server, each a
 // test::redis_server (free loopback port, own temp directory holding its cluster config file,
 // no persistence), joined with `redis-cli --cluster create ... --cluster-replicas 1`, and ready
-// once every node reports cluster_state:ok and agrees on who serves all 16384 slots. A small
+// once every node reports cluster_state:ok and agrees on who serves all 16384 slots, every
+// replica's link to its master is up and the node asked lists every master's replicas. A small
 // cluster-node-timeout keeps a failover short. The destructor kills all six and removes their
 // directories, whatever happened. Throws std::runtime_error when the cluster cannot be formed.
 
