@@ -4,6 +4,6 @@
 # environment variables (SOCK_*) work too. Ctrl-C stops senna and its Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh run # not what only the tests need (a browser, test libraries)
 scripts/build.sh release
 exec build/release/senna "$@"
