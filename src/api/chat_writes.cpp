@@ -38,11 +38,7 @@ struct fan_out {
     std::shared_ptr<realtime::hub::prepared_event> prepared =
         std::make_shared<realtime::hub::prepared_event>();
     // A send's entry, cut from its event's text (written::draft).
-    struct drafted {
-        std::string text;
-        std::size_t seq_at = 0;
-    };
-    std::shared_ptr<drafted> draft = std::make_shared<drafted>();
+    std::shared_ptr<entry_draft> draft = std::make_shared<entry_draft>();
 
     // `chat` outlives the write (the caller's, awaited).
     chat::service::with_write before(std::string_view event_name, const chat::id& me,
@@ -138,12 +134,10 @@ json::object entry_json(written&& w) {
 }
 
 void append_entry(std::string& out, const written& w) {
-    if (!w.draft.empty()) {
-        static const std::size_t placeholder_size =
-            std::to_string(realtime::hub::placeholder(chat::slot::seq).as_int64()).size();
-        out.append(w.draft, 0, w.draft_seq_at);
+    if (!w.draft.text.empty()) {
+        out.append(w.draft.text, 0, w.draft.seq_at);
         util::append_integer(w.msg.seq, out);
-        out.append(w.draft, w.draft_seq_at + placeholder_size);
+        out.append(w.draft.text, w.draft.seq_at + realtime::hub::placeholder_digits);
         return;
     }
     spliced_message splice;
@@ -170,8 +164,7 @@ send_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::id&
     // A repeat's entry is the stored message's, not this draft.
     const bool drafted = !sent->duplicate;
     co_return written{std::move(sent->msg), std::move(sent->stored), sent->duplicate,
-                      drafted ? std::move(f.draft->text) : std::string(),
-                      drafted ? f.draft->seq_at : 0};
+                      drafted ? std::move(*f.draft) : entry_draft{}};
 }
 
 net::awaitable<chat::outcome<written>>
@@ -186,7 +179,7 @@ update_and_deliver(chat::service& chats, const realtime::hub* hub, const chat::i
     if (!updated)
         co_return updated.failure();
     f.after(*updated);
-    co_return written{std::move(updated->msg), std::move(updated->stored), false, {}, 0};
+    co_return written{std::move(updated->msg), std::move(updated->stored), false, {}};
 }
 
 net::awaitable<chat::outcome<chat::change>>

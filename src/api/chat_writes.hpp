@@ -41,15 +41,20 @@ struct webhook_notices {
     webhook::stats* stats = nullptr; // topics skipped (too many members)
 };
 
+/** A send's entry as its event's text already spliced it from the stored text, seq's
+    placeholder at `seq_at` ("": none). */
+struct entry_draft {
+    std::string text;
+    std::size_t seq_at = 0;
+};
+
 /** A change as the caller answers it. */
 struct written {
     chat::message msg;      // with its seq
     std::string stored;     // msg's stored text ("": not known)
     bool duplicate = false; // a send whose client_msg_id was already stored
-    // A send's entry as its event's text already spliced it from `stored`, seq's placeholder at
-    // `draft_seq_at` ("": none): append_entry writes it with the seq instead of splicing again.
-    std::string draft;
-    std::size_t draft_seq_at = 0;
+    // append_entry writes it with the seq instead of splicing `stored` again.
+    entry_draft draft;
 };
 
 /** MESSAGE as SPEC §3 shows it, with `seq` (a socket's ack). */

@@ -220,6 +220,8 @@ public:
                           const std::vector<std::string>& offsets) const;
     /** The value that stands for `s` in a payload given to prepare(). */
     static boost::json::value placeholder(chat::slot s);
+    /** How many digits every placeholder is written with (all have the same). */
+    static constexpr std::size_t placeholder_digits = 19;
     /** From any thread: `event` to each room, on this instance and (published) on the others;
         logged for recovery when the adapter logs. */
     void deliver(std::string_view event, std::span<const delivery> to) const;

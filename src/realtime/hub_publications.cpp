@@ -28,6 +28,10 @@ namespace {
 // form (0xcf, then 8 big-endian bytes) cannot occur inside the UTF-8 of a string either: 0xff
 // is never a UTF-8 byte.
 constexpr std::uint64_t placeholder_base = 0x7fff'ffff'ffff'ff00ULL;
+// Every slot's placeholder (base + its character, below 0x100) has hub::placeholder_digits.
+static_assert(placeholder_base >= 1'000'000'000'000'000'000ULL &&
+              placeholder_base + 0xff <= 9'999'999'999'999'999'999ULL);
+static_assert(hub::placeholder_digits == 19);
 constexpr std::string_view placeholder_head = "\xcf\x7f\xff\xff\xff\xff\xff\xff";
 } // namespace
 
@@ -94,15 +98,13 @@ chat::holes cut_json(std::string_view text) {
 // What cut_json(text) gives when the placeholders are where `holes` say, `at` bytes on.
 chat::holes cut_at(std::string_view text, std::size_t at,
                    const std::vector<text_event::hole>& holes) {
-    static const std::size_t digits =
-        std::to_string(placeholder_base + static_cast<unsigned char>('s')).size(); // all alike
     chat::holes h;
     h.pieces.reserve(holes.size() + 1);
     std::size_t from = 0;
     for (const auto& hole : holes) {
         h.pieces.emplace_back(text.substr(from, at + hole.at - from));
         h.slots.push_back(hole.slot);
-        from = at + hole.at + digits;
+        from = at + hole.at + hub::placeholder_digits;
     }
     h.pieces.emplace_back(text.substr(from));
     return h;

@@ -92,16 +92,21 @@ struct gather {
     std::vector<part> parts;
 };
 
+// The first argument (the command's name) of `*N\r\n$len\r\nNAME\r\n...`; empty if malformed.
+std::string_view command_name(std::string_view bytes) {
+    const auto header = bytes.find("\r\n", bytes.find("\r\n") + 2);
+    if (header == std::string_view::npos)
+        return {};
+    const auto end = bytes.find("\r\n", header + 2);
+    return end == std::string_view::npos ? std::string_view()
+                                         : bytes.substr(header + 2, end - header - 2);
+}
+
 bool is_command(std::string_view bytes, std::string_view name) {
-    // `*N\r\n$len\r\nNAME\r\n`: compare the first argument.
-    auto first = bytes.find("\r\n", bytes.find("\r\n") + 2);
-    if (first == std::string_view::npos || first + 2 + name.size() > bytes.size())
-        return false;
-    std::string_view arg = bytes.substr(first + 2, name.size());
-    return std::equal(
-               arg.begin(), arg.end(), name.begin(), name.end(),
-               [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }) &&
-           bytes.substr(first + 2 + name.size(), 2) == "\r\n";
+    const std::string_view arg = command_name(bytes);
+    return std::equal(arg.begin(), arg.end(), name.begin(), name.end(), [](char a, char b) {
+        return std::toupper(static_cast<unsigned char>(a)) == b;
+    });
 }
 
 /** Whether a command may write: all but those that never do (a read, a publication, a server
@@ -140,14 +145,9 @@ bool writes(std::string_view bytes) {
                                                  "ZREVRANK",      "ZSCAN",
                                                  "ZSCORE"};
     static_assert(std::is_sorted(std::begin(never), std::end(never)));
-    // `*N\r\n$len\r\nNAME\r\n`: the first argument, upper-cased.
-    const auto header = bytes.find("\r\n", bytes.find("\r\n") + 2);
-    if (header == std::string_view::npos)
-        return true;
-    const auto end = bytes.find("\r\n", header + 2);
-    const std::string_view name = bytes.substr(header + 2, end - header - 2);
+    const std::string_view name = command_name(bytes);
     char upper[20];
-    if (name.size() > sizeof upper)
+    if (name.empty() || name.size() > sizeof upper)
         return true;
     for (std::size_t i = 0; i < name.size(); ++i)
         upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));

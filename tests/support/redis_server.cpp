@@ -204,6 +204,13 @@ std::string redis_server::url() const {
     return out + "127.0.0.1:" + std::to_string(port_);
 }
 
+std::size_t redis_server::calls(std::string_view name) const {
+    const std::string stats = command({"INFO", "commandstats"});
+    const std::string field = "cmdstat_" + std::string(name) + ":calls=";
+    const auto at = stats.find(field);
+    return at == std::string::npos ? 0 : std::stoul(stats.substr(at + field.size()));
+}
+
 std::string redis_server::command(std::initializer_list<std::string_view> args, int db) const {
     timeval tv{1, 0};
     redisContext* c = opts_.tcp ? redisConnectWithTimeout("127.0.0.1", port_, tv)

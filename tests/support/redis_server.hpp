@@ -76,6 +76,9 @@ public:
      */
     std::string command(std::initializer_list<std::string_view> args, int db = 0) const;
 
+    /** How many times this server has run `name` (lower case, as INFO commandstats spells it). */
+    std::size_t calls(std::string_view name) const;
+
 private:
     bool launch();
     bool wait_ready(std::chrono::milliseconds limit);

@@ -185,11 +185,11 @@ TEST(api_message_text, a_writes_entry_is_what_its_dom_writes) {
     const std::string stored = chat::serialize(made);
     auto dom = [&](std::uint64_t seq) {
         chat::message m{made.json, seq};
-        return json::serialize(api::entry_json(api::written{std::move(m), {}, false, {}, 0}));
+        return json::serialize(api::entry_json(api::written{std::move(m), {}, false, {}}));
     };
     for (std::uint64_t seq : {std::uint64_t(0), std::uint64_t(7), std::uint64_t(1) << 52}) {
         for (const std::string& text : {stored, std::string()}) {
-            api::written w{chat::message{made.json, seq}, text, false, {}, 0};
+            api::written w{chat::message{made.json, seq}, text, false, {}};
             std::string out = "[";
             api::append_entry(out, w);
             EXPECT_EQ(out, "[" + dom(seq)) << seq << " " << text.size();
@@ -200,8 +200,7 @@ TEST(api_message_text, a_writes_entry_is_what_its_dom_writes) {
         chat::message{made.json, 3},
         R"({"id":"x","author":17,"timestamp":"2016\u002d06","type":"text","text":"t"})",
         false,
-        {},
-        0};
+        {}};
     std::string out;
     api::append_entry(out, odd);
     EXPECT_EQ(out, dom(3));
@@ -218,11 +217,11 @@ TEST(api_message_text, a_writes_entry_is_what_its_dom_writes) {
         ASSERT_EQ(holes.size(), 1u);
         const std::size_t seq_at = holes[0].at;
         for (std::uint64_t seq : {std::uint64_t(7), std::uint64_t(1) << 52}) {
-            api::written w{chat::message{m.json, seq}, text, false, *open + "}", seq_at};
+            api::written w{chat::message{m.json, seq}, text, false, {*open + "}", seq_at}};
             std::string drafted = "[";
             api::append_entry(drafted, w);
-            EXPECT_EQ(drafted, "[" + json::serialize(api::entry_json(api::written{
-                                         chat::message{m.json, seq}, {}, false, {}, 0})))
+            EXPECT_EQ(drafted, "[" + json::serialize(api::entry_json(
+                                         api::written{chat::message{m.json, seq}, {}, false, {}})))
                 << seq;
         }
     }

@@ -279,14 +279,6 @@ TEST(chat_profile_store, user_texts_are_what_users_serialises) {
     EXPECT_EQ(texts[5], "{\"id\":10,\"username\":\"t\xc3\xa9\"}");
 }
 
-// The calls of one Redis command so far (INFO commandstats).
-std::size_t calls_of(const fixture& f, std::string_view command) {
-    const std::string stats = f.redis({"INFO", "commandstats"});
-    const std::string field = "cmdstat_" + std::string(command) + ":calls=";
-    const auto at = stats.find(field);
-    return at == std::string::npos ? 0 : std::stoul(stats.substr(at + field.size()));
-}
-
 // With a cache lifetime, a page's profiles come from the shard's cache: one MGET for those it
 // has not seen within the lifetime, none when it has them all; what Redis holds meanwhile shows
 // after the lifetime, and a profile remembered here shows at once.
@@ -303,15 +295,15 @@ TEST(chat_profile_store, user_texts_are_cached_for_their_lifetime) {
         seven_five{seven, five};
     run_async(f.ioc, [&]() -> net::awaitable<void> {
         first = co_await store.user_texts(five_six);
-        mgets_first = calls_of(f, "mget");
+        mgets_first = f.server.calls("mget");
         f.redis({"SET", k.profile(five), R"({"id":5,"username":"FIVE"})"});
         f.redis({"SET", k.profile(six), R"({"id":6,"username":"six"})"});
         again = co_await store.user_texts(six_five_six);
-        mgets_again = calls_of(f, "mget");
+        mgets_again = f.server.calls("mget");
         store.remember(six, json::parse(R"({"user_id":6,"username":"sixer"})").as_object());
         remembered = co_await store.user_texts(only_six);
         partly = co_await store.user_texts(seven_five);
-        mgets_partly = calls_of(f, "mget");
+        mgets_partly = f.server.calls("mget");
         co_await test::sleep_for(2100ms);
         later = co_await store.user_texts(five_six);
     });

@@ -171,6 +171,26 @@ TEST(HubPrepare, HolesOutsideStringsOnly) {
     EXPECT_NE(p.bytes.pieces.back().find("logged"), std::string::npos);
 }
 
+// Two prepared events alike: rooms, excepts, frames, and each publication's entry, channel and
+// PUBLISH bytes (pieces and slots), for two rooms.
+void expect_same_event(const hub::prepared_event& x, const hub::prepared_event& y) {
+    EXPECT_EQ(x.rooms, y.rooms);
+    EXPECT_EQ(x.excepts, y.excepts);
+    ASSERT_EQ(x.frames.size(), 2u);
+    ASSERT_EQ(y.frames.size(), 2u);
+    ASSERT_EQ(x.publications.size(), 2u);
+    ASSERT_EQ(y.publications.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(x.frames[i].pieces, y.frames[i].pieces);
+        EXPECT_EQ(x.frames[i].slots, y.frames[i].slots);
+        EXPECT_EQ(x.publications[i].entry.pieces, y.publications[i].entry.pieces);
+        EXPECT_EQ(x.publications[i].entry.slots, y.publications[i].entry.slots);
+        EXPECT_EQ(x.publications[i].channel, y.publications[i].channel);
+        EXPECT_EQ(x.publications[i].bytes.pieces, y.publications[i].bytes.pieces);
+        EXPECT_EQ(x.publications[i].bytes.slots, y.publications[i].bytes.slots);
+    }
+}
+
 // The same event given as text (hub::prepare_text, what a send or an edit gives): the same
 // frames, log entries and publications. The redis adapter's PUBLISH encodes MessagePack from an
 // object: a hub that publishes now parses the texts for it (takes_text says so beforehand); the
@@ -207,29 +227,8 @@ TEST(HubPrepare, TextPayloadsPrepareWhatObjectsDo) {
         const auto a = h.prepare("update-message", objects);
         const auto b = h.prepare_text("update-message", texts);
         const auto c = h.prepare_text("update-message", placed);
-        ASSERT_EQ(c.frames.size(), 2u);
-        ASSERT_EQ(c.publications.size(), 2u);
-        for (std::size_t i = 0; i < 2; ++i) {
-            EXPECT_EQ(c.frames[i].pieces, b.frames[i].pieces);
-            EXPECT_EQ(c.frames[i].slots, b.frames[i].slots);
-            EXPECT_EQ(c.publications[i].entry.pieces, b.publications[i].entry.pieces);
-            EXPECT_EQ(c.publications[i].entry.slots, b.publications[i].entry.slots);
-            EXPECT_EQ(c.publications[i].bytes.pieces, b.publications[i].bytes.pieces);
-        }
-        EXPECT_EQ(a.rooms, b.rooms);
-        EXPECT_EQ(a.excepts, b.excepts);
-        ASSERT_EQ(a.frames.size(), 2u);
-        ASSERT_EQ(b.frames.size(), 2u);
-        ASSERT_EQ(a.publications.size(), 2u);
-        ASSERT_EQ(b.publications.size(), 2u);
-        for (std::size_t i = 0; i < 2; ++i) {
-            EXPECT_EQ(a.frames[i].pieces, b.frames[i].pieces);
-            EXPECT_EQ(a.frames[i].slots, b.frames[i].slots);
-            EXPECT_EQ(a.publications[i].entry.pieces, b.publications[i].entry.pieces);
-            EXPECT_EQ(a.publications[i].channel, b.publications[i].channel);
-            EXPECT_EQ(a.publications[i].bytes.pieces, b.publications[i].bytes.pieces);
-            EXPECT_EQ(a.publications[i].bytes.slots, b.publications[i].bytes.slots);
-        }
+        expect_same_event(a, b);
+        expect_same_event(c, b);
         // The PUBLISH is there in the redis mode only (MessagePack, from the parsed text).
         EXPECT_EQ(b.publications[0].channel.empty(), mode != adapter_mode::redis);
         EXPECT_EQ(b.publications[0].bytes.slots.size(), mode == adapter_mode::redis ? 3u : 0u);

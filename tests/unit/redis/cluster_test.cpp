@@ -191,14 +191,6 @@ TEST(cluster, follows_ask_during_a_migration_and_moved_after_it) {
     });
 }
 
-// The WAITs a master has run (INFO commandstats).
-std::size_t waits_on(const redis_cluster& c, std::uint16_t port) {
-    const std::string stats = c.command(port, {"INFO", "commandstats"});
-    const std::string field = "cmdstat_wait:calls=";
-    const auto at = stats.find(field);
-    return at == std::string::npos ? 0 : std::stoul(stats.substr(at + field.size()));
-}
-
 // A write on a master with a replica is answered once the replica has it (ADR 0020): one WAIT
 // per request part that writes, none for reads, its reply not among the caller's. A replica that
 // stops answering makes a write wait the timeout, answered all the same and counted; that
@@ -214,11 +206,12 @@ TEST(cluster, waits_for_a_replica_after_writes) {
     connection conn(ioc.get_executor(), cluster_endpoint(cluster.seeds()), opts);
     const std::string key = "{wait}k", counter = "{wait}n";
     const std::uint16_t master = cluster.master_of(key_slot(key));
+    const redis_server& owner = cluster.server(cluster.index_of(master)); // WAITs: its calls
     redis_server& replica = cluster.server(cluster.index_of(cluster.replica_of(master)));
     run_async(ioc, [&]() -> net::awaitable<void> {
         conn.start();
         CO_ASSERT_TRUE(co_await wait_until([&] { return conn.connected(); }));
-        const std::size_t before = waits_on(cluster, master);
+        const std::size_t before = owner.calls("wait");
         request w;
         w.push("SET", key, "1");
         w.push("INCR", counter);
@@ -227,14 +220,14 @@ TEST(cluster, waits_for_a_replica_after_writes) {
         CO_ASSERT_TRUE(r.size() == 2);
         EXPECT_EQ(r[0].as_string(), "OK");
         EXPECT_EQ(r[1].integer, 1);
-        EXPECT_EQ(waits_on(cluster, master), before + 1);
+        EXPECT_EQ(owner.calls("wait"), before + 1);
         // A script writes: it waits too. Reads do not.
         script incr("return redis.call('INCR', KEYS[1])");
         std::array<std::string_view, 1> keys{counter};
         auto [sec, sr] = co_await conn.evalsha(incr, keys);
         EXPECT_FALSE(sec);
         EXPECT_EQ(sr.front().integer, 2);
-        const std::size_t after_script = waits_on(cluster, master);
+        const std::size_t after_script = owner.calls("wait");
         EXPECT_GE(after_script, before + 2); // NOSCRIPT's reload is a part of its own
         request rd;
         rd.push("GET", key);
@@ -242,7 +235,7 @@ TEST(cluster, waits_for_a_replica_after_writes) {
         auto [rec, rr] = co_await conn.exec(rd);
         EXPECT_FALSE(rec);
         EXPECT_EQ(rr[0].as_string(), "1");
-        EXPECT_EQ(waits_on(cluster, master), after_script);
+        EXPECT_EQ(owner.calls("wait"), after_script);
 
         // The replica stops (SIGSTOP, shorter than the node timeout: no failover).
         replica.pause();
@@ -256,7 +249,7 @@ TEST(cluster, waits_for_a_replica_after_writes) {
         EXPECT_EQ(r2[0].as_string(), "OK");
         EXPECT_GE(slow, 250ms);
         EXPECT_EQ(metrics.replica_wait_timeouts.value(), 1u);
-        const std::size_t paused = waits_on(cluster, master);
+        const std::size_t paused = owner.calls("wait");
         t0 = std::chrono::steady_clock::now();
         request w3;
         w3.push("SET", key, "3");
@@ -265,7 +258,7 @@ TEST(cluster, waits_for_a_replica_after_writes) {
         replica.resume();
         EXPECT_FALSE(ec3);
         EXPECT_LT(fast, 250ms);
-        EXPECT_EQ(waits_on(cluster, master), paused); // within the pause: no WAIT
+        EXPECT_EQ(owner.calls("wait"), paused); // within the pause: no WAIT
         EXPECT_EQ(cluster.command(master, {"GET", key}), "3");
         conn.stop();
     });
